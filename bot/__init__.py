@@ -1,0 +1,1 @@
+"""The shell: settings, FastAPI app, CLI, conversation router, Card model and channel adapters."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, migrations, unit of work, timers, outbox, audit chain, Redis."""

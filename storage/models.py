@@ -1,0 +1,219 @@
+"""The relational schema (SQLAlchemy 2 declarative); one code path for PostgreSQL and SQLite.
+
+Times are stored as timezone-aware UTC; JSON columns hold plain dicts of primitives.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for big tables.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+    }
+
+
+class Tenant(Base):
+    """One company workspace: a Slack team, a WeCom corp, or the local console."""
+
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)  # e.g. "console", "slack:T123"
+    name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    city: Mapped[str] = mapped_column(String(64), default="")
+    hr_channel: Mapped[str] = mapped_column(String(200), default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    case_seq: Mapped[int] = mapped_column(Integer, default=0)  # source of human case numbers
+
+
+class Person(Base):
+    """A directory entry; platform identities point here."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("tenant_id", "employee_no"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    employee_no: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), default="")
+    department: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[str] = mapped_column(String(200), default="")
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    roles: Mapped[str] = mapped_column(String(200), default="")  # comma-separated Role values
+    locale: Mapped[str] = mapped_column(String(16), default="zh-CN")
+    hire_date: Mapped[date | None] = mapped_column(Date, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.roles.split(",") if r.strip())
+
+
+class Identity(Base):
+    """A person's account on one platform (Slack team+user, WeCom corp+userid, console name)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "platform_tenant", "platform_user_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))  # console | slack | wecom
+    platform_tenant: Mapped[str] = mapped_column(String(128))
+    platform_user_id: Mapped[str] = mapped_column(String(128))
+
+
+class Case(Base):
+    """One separation case. `version` is the optimistic lock and the card/timer freshness stamp."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "ref"),
+        Index("ix_cases_tenant_state", "tenant_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    ref: Mapped[str] = mapped_column(String(32))  # human number shown in chat, e.g. "C-0007"
+    employee_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    ground: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    outcome: Mapped[str | None] = mapped_column(String(32), default=None)
+    # HR-confirmed facts the law needs (hire date, wages, protected statuses …), see handlers.
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    facts_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Everything else the workflow records along the way: talk time, attendance, document
+    # hash and version, who proposed, notice proof, read receipts …
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    opened_at: Mapped[datetime]
+    state_entered_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    retain_until: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class EvidenceItem(Base):
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text, default="")  # text or link
+    filename: Mapped[str] = mapped_column(String(300), default="")
+    media_type: Mapped[str] = mapped_column(String(100), default="")
+    blob: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    sha256: Mapped[str] = mapped_column(String(64))
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    added_at: Mapped[datetime]
+
+
+class HandoverItem(Base):
+    __tablename__ = "handover_items"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))  # template item key, e.g. "property_return"
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    due_at: Mapped[datetime]
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEvent(Base):
+    """One link of a case's hash chain: hash = sha256(prev_hash + canonical event body)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    actor_identity: Mapped[str] = mapped_column(String(300), default="")  # "slack:T1:U2"
+    action: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str] = mapped_column(String(32), default="")
+    to_state: Mapped[str] = mapped_column(String(32), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Timer(Base):
+    """A durable timer armed for one case version; stale (does nothing) once the case moves on."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        UniqueConstraint("case_id", "kind", "case_version"),
+        # The poller's only query: pending timers by due time.
+        Index("ix_timers_pending_due", "due_at", postgresql_where=text("fired_at IS NULL"),
+              sqlite_where=text("fired_at IS NULL")),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    case_version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fired_at: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class OutboxMessage(Base):
+    """A message to deliver, written in the transaction that caused it; sent by the relay."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "next_attempt_at", postgresql_where=text("sent_at IS NULL AND dead_at IS NULL"),
+              sqlite_where=text("sent_at IS NULL AND dead_at IS NULL")),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None, index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # console | slack | wecom
+    recipient: Mapped[str] = mapped_column(String(300))  # "person:<id>" or "hr_group"
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    dead_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    platform_ref: Mapped[dict[str, Any]] = mapped_column(default=dict)  # channel+ts, task_id …
+
+
+class InboundDelivery(Base):
+    """A platform delivery id already handled: a retry hits the unique key and changes nothing."""
+
+    __tablename__ = "inbound_deliveries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(300), unique=True)
+    received_at: Mapped[datetime]
