@@ -60,3 +60,28 @@ class Reply:
     ok: bool
     messages: tuple[Message, ...] = ()
     duplicate: bool = False  # a platform retry of a delivery already handled
+
+
+def to_payload(message: Message) -> dict[str, Any]:
+    """The JSON-safe form stored in the outbox."""
+    return {
+        "kind": message.kind,
+        "recipient": message.recipient,
+        "locale": message.locale,
+        "case_ref": message.case_ref,
+        "case_version": message.case_version,
+        "data": message.data,
+        "actions": list(message.actions),
+    }
+
+
+def from_payload(payload: dict[str, Any]) -> Message:
+    return Message(
+        kind=payload["kind"],
+        recipient=payload["recipient"],
+        locale=payload["locale"],
+        case_ref=payload.get("case_ref"),
+        case_version=payload.get("case_version"),
+        data=payload.get("data") or {},
+        actions=tuple(payload.get("actions") or ()),
+    )
