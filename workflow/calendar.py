@@ -1,0 +1,119 @@
+"""The China working-day calendar (statutory holidays and 调休 make-up days) and quiet hours.
+
+Turns "n working days later" into absolute UTC instants so timers can be stored as plain rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+# Pinned so the library never reads LANG/LANGUAGE to pick holiday names (we never show them).
+_HOLIDAY_LANGUAGE = "zh_CN"
+
+
+def _official_years(cn: holidays.HolidayBase) -> frozenset[int]:
+    """Years whose State Council notice `holidays` carries: they list substituted (调休) days.
+
+    Entries of 4 or 5 numbers are (to-month, to-day, from-month, from-day[, from-year]) swaps;
+    3-item entries are one-off extra holidays and do not prove the yearly notice is encoded.
+    """
+    years = set()
+    for year, entries in cn.special_public_holidays.items():
+        rows = entries if entries and isinstance(entries[0], tuple) else (entries,)
+        if any(len(row) >= 4 for row in rows):
+            years.add(year)
+    return frozenset(years)
+
+
+class WorkCalendar:
+    """Working days in mainland China, in one local time zone, with quiet hours for reminders."""
+
+    def __init__(
+        self,
+        tz: str = "Asia/Shanghai",
+        quiet_start: time = time(21, 0),
+        quiet_end: time = time(8, 0),
+        on_unknown_year: Callable[[int], None] | None = None,
+    ) -> None:
+        self.tz = ZoneInfo(tz)
+        self.quiet_start = quiet_start
+        self.quiet_end = quiet_end
+        self._on_unknown_year = on_unknown_year
+        self._reported_years: set[int] = set()
+        # Official years need the observed rule: `holidays` encodes e.g. 2025-06-02 (Dragon Boat
+        # on a Saturday) through it, and the notices' swaps on top of it.
+        self._official = holidays.China(language=_HOLIDAY_LANGUAGE)
+        # Unknown years: only the statutory days themselves (全国年节及纪念日放假办法, 13 days
+        # since 2025, lunar ones included), because those are fixed by law, whereas the observed
+        # shifts and 调休 swaps are guesses the real notice usually contradicts. Counting the
+        # statutory days as days off errs towards later deadlines (never shortening a period
+        # someone is owed) and keeps reminders off the big holidays; plain Mon–Fri would send
+        # HR nudges in the middle of Spring Festival.
+        self._statutory = holidays.China(language=_HOLIDAY_LANGUAGE, observed=False)
+        self.known_years: frozenset[int] = _official_years(self._official)
+
+    def is_official_year(self, year: int) -> bool:
+        """Whether the State Council's schedule for `year` is known (else a fallback is used)."""
+        return year in self.known_years
+
+    def is_working_day(self, d: date) -> bool:
+        if self.is_official_year(d.year):
+            return self._official.is_working_day(d)
+        if self._on_unknown_year is not None and d.year not in self._reported_years:
+            self._reported_years.add(d.year)
+            self._on_unknown_year(d.year)
+        return d.weekday() < 5 and d not in self._statutory
+
+    def local_date(self, instant: datetime) -> date:
+        return self._local(instant).date()
+
+    def local_instant(self, d: date, at: time) -> datetime:
+        """The aware UTC instant of local wall-clock time `at` on local date `d`."""
+        return datetime.combine(d, at, tzinfo=self.tz).astimezone(UTC)
+
+    def add_days(self, instant: datetime, n: int) -> datetime:
+        """`n` calendar days later (earlier if negative) at the same local time of day."""
+        local = self._local(instant)
+        return self.local_instant(local.date() + timedelta(days=n), local.time())
+
+    def add_working_days(self, instant: datetime, n: int) -> datetime:
+        """`n` working days later (earlier if negative) at the same local time of day.
+
+        The starting day does not count, whether or not it is a working day: each step moves to
+        the next working day. n == 0 returns the instant unchanged.
+        """
+        local = self._local(instant)
+        day = local.date()
+        step = timedelta(days=1 if n >= 0 else -1)
+        for _ in range(abs(n)):
+            day += step
+            while not self.is_working_day(day):
+                day += step
+        return self.local_instant(day, local.time())
+
+    def in_quiet_hours(self, instant: datetime) -> bool:
+        now = self._local(instant).time()
+        if self.quiet_start == self.quiet_end:
+            return False
+        if self.quiet_start < self.quiet_end:
+            return self.quiet_start <= now < self.quiet_end
+        return now >= self.quiet_start or now < self.quiet_end
+
+    def out_of_quiet_hours(self, instant: datetime) -> datetime:
+        """The instant itself, or, when it falls in quiet hours, the next end of quiet hours."""
+        if not self.in_quiet_hours(instant):
+            return instant.astimezone(UTC)
+        local = self._local(instant)
+        day = local.date()
+        if local.time() >= self.quiet_end:  # the evening part of a window crossing midnight
+            day += timedelta(days=1)
+        return self.local_instant(day, self.quiet_end)
+
+    def _local(self, instant: datetime) -> datetime:
+        if instant.tzinfo is None:
+            raise ValueError("WorkCalendar needs aware datetimes")
+        return instant.astimezone(self.tz)

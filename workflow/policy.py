@@ -1,0 +1,243 @@
+"""The timer / escalation ladder: which timers each case state arms, and when they fall due.
+
+Pure: instants are computed from the case's own facts, so re-arming after an unrelated change
+yields the same instants (and the timers table's unique key makes arming twice harmless).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from workflow.calendar import WorkCalendar
+from workflow.i18n import register
+from workflow.model import State
+
+
+class TimerAction(StrEnum):
+    REMIND_MANAGER_EVIDENCE = "remind_manager_evidence"
+    TELL_HR_STALLING = "tell_hr_stalling"
+    REMIND_HR_REVIEW = "remind_hr_review"
+    ESCALATE_HR_LEAD = "escalate_hr_lead"
+    REMIND_TALK = "remind_talk"
+    REMIND_HR_RECORD_TALK = "remind_hr_record_talk"
+    RESEND_EMPLOYEE_CARD = "resend_employee_card"
+    WARN_HR_UNSIGNED = "warn_hr_unsigned"
+    ESCALATE = "escalate"  # fires Trigger.ESCALATE
+    REMIND_HR_DISPUTE = "remind_hr_dispute"
+    REMIND_ITEM_OWNER = "remind_item_owner"
+    ESCALATE_ITEM = "escalate_item"
+    CERTIFICATE_DUE = "certificate_due"
+    TRANSFER_DEADLINE = "transfer_deadline"
+
+
+def is_reminder(action: TimerAction) -> bool:
+    """Reminders only send messages; ESCALATE is the one action that moves the case."""
+    return action is not TimerAction.ESCALATE
+
+
+def message_key(action: TimerAction) -> str:
+    """The catalogue key of the sentence a reminder shows."""
+    return f"policy.{action.value}"
+
+
+@dataclass(frozen=True)
+class LadderPolicy:
+    """The ladder's durations (WORKFLOW.md defaults); a company may configure each one."""
+
+    evidence_remind_working_days: int = 2
+    evidence_stalling_working_days: int = 5
+    review_remind_working_days: int = 1
+    review_escalate_working_days: int = 3
+    talk_remind_before_hours: int = 2
+    talk_record_remind_working_days: int = 1
+    employee_resend_hours: int = 24
+    employee_unsigned_working_days: int = 3
+    employee_escalate_days: int = 7
+    dispute_remind_working_days: int = 2
+    item_escalate_working_days: int = 2
+    transfer_deadline_days: int = 15  # LCL Art. 50: file and social insurance within 15 days
+    deadline_reminder_time: time = time(9, 0)  # local time of the certificate/transfer nudges
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, int) and value < 0:
+                raise ValueError(f"{f.name} must not be negative")
+
+
+@dataclass(frozen=True)
+class ItemDue:
+    item_id: int
+    due_at: datetime
+    done: bool
+
+
+@dataclass(frozen=True)
+class TimerContext:
+    """The facts of one case version that timers depend on."""
+
+    state: State
+    state_entered_at: datetime
+    last_activity_at: datetime  # last evidence added, or state entry
+    talk_at: datetime | None
+    employee_opened: bool
+    termination_date: date | None
+    items: tuple[ItemDue, ...] = ()
+
+
+@dataclass(frozen=True)
+class TimerSpec:
+    kind: str  # unique within one case version
+    due_at: datetime  # aware UTC
+    action: TimerAction
+    payload: dict[str, Any]
+
+
+def timers_for(
+    ctx: TimerContext, cal: WorkCalendar, policy: LadderPolicy = LadderPolicy()
+) -> list[TimerSpec]:
+    """Every timer the case's current state wants, due at absolute UTC instants."""
+    specs = []
+    for kind, due_at, action, payload in _ladder(ctx, cal, policy):
+        if is_reminder(action):
+            due_at = cal.out_of_quiet_hours(due_at)
+        specs.append(TimerSpec(kind, due_at, action, payload))
+    return specs
+
+
+_Row = tuple[str, datetime, TimerAction, dict[str, Any]]
+
+
+def _ladder(ctx: TimerContext, cal: WorkCalendar, p: LadderPolicy) -> Iterator[_Row]:
+    wd = cal.add_working_days
+    if ctx.state is State.COLLECTING_EVIDENCE:
+        idle = ctx.last_activity_at
+        remind = wd(idle, p.evidence_remind_working_days)
+        yield "evidence_idle_remind", remind, TimerAction.REMIND_MANAGER_EVIDENCE, {}
+        stalling = wd(idle, p.evidence_stalling_working_days)
+        yield "evidence_idle_hr", stalling, TimerAction.TELL_HR_STALLING, {}
+    elif ctx.state is State.HR_REVIEW:
+        entered = ctx.state_entered_at
+        remind = wd(entered, p.review_remind_working_days)
+        yield "review_remind", remind, TimerAction.REMIND_HR_REVIEW, {}
+        escalate = wd(entered, p.review_escalate_working_days)
+        yield "review_escalate", escalate, TimerAction.ESCALATE_HR_LEAD, {}
+    elif ctx.state is State.TALK_SCHEDULED and ctx.talk_at is not None:
+        talk = {"talk_at": ctx.talk_at.isoformat()}
+        before = ctx.talk_at - timedelta(hours=p.talk_remind_before_hours)
+        yield "talk_remind", before, TimerAction.REMIND_TALK, talk
+        after = wd(ctx.talk_at, p.talk_record_remind_working_days)
+        yield "talk_record_remind", after, TimerAction.REMIND_HR_RECORD_TALK, talk
+    elif ctx.state is State.AWAITING_EMPLOYEE:
+        entered = ctx.state_entered_at
+        if not ctx.employee_opened:
+            resend = entered + timedelta(hours=p.employee_resend_hours)
+            yield "employee_resend", resend, TimerAction.RESEND_EMPLOYEE_CARD, {}
+        unsigned = wd(entered, p.employee_unsigned_working_days)
+        yield "employee_unsigned", unsigned, TimerAction.WARN_HR_UNSIGNED, {}
+        escalate = cal.add_days(entered, p.employee_escalate_days)
+        yield "employee_escalate", escalate, TimerAction.ESCALATE, {}
+    elif ctx.state is State.DISPUTED:
+        remind = wd(ctx.state_entered_at, p.dispute_remind_working_days)
+        yield "dispute_remind", remind, TimerAction.REMIND_HR_DISPUTE, {}
+    elif ctx.state is State.HANDOVER:
+        yield from _handover(ctx, cal, p)
+
+
+def _handover(ctx: TimerContext, cal: WorkCalendar, p: LadderPolicy) -> Iterator[_Row]:
+    for item in ctx.items:
+        if item.done:
+            continue
+        payload = {"item_id": item.item_id, "due_at": item.due_at.isoformat()}
+        yield f"item_due:{item.item_id}", item.due_at, TimerAction.REMIND_ITEM_OWNER, payload
+        escalate = cal.add_working_days(item.due_at, p.item_escalate_working_days)
+        yield f"item_escalate:{item.item_id}", escalate, TimerAction.ESCALATE_ITEM, payload
+    if ctx.termination_date is not None:
+        end = ctx.termination_date
+        payload = {"termination_date": end.isoformat()}
+        certificate = cal.local_instant(end, p.deadline_reminder_time)
+        yield "certificate_due", certificate, TimerAction.CERTIFICATE_DUE, payload
+        transfer_day = end + timedelta(days=p.transfer_deadline_days)
+        transfer = cal.local_instant(transfer_day, p.deadline_reminder_time)
+        yield "transfer_deadline", transfer, TimerAction.TRANSFER_DEADLINE, payload
+
+
+register(
+    {
+        "policy.remind_manager_evidence": {
+            "zh-CN": "案件 {case} 仍缺少以下证据：{missing}。请尽快补充后提交 HR。",
+            "en": "Case {case} still lacks this evidence: {missing}. Please add it and submit "
+            "to HR.",
+        },
+        "policy.tell_hr_stalling": {
+            "zh-CN": "案件 {case} 的证据已停滞多日未更新（经理：{manager}），仍缺：{missing}。",
+            "en": "Case {case} has had no new evidence for days (manager: {manager}); "
+            "still missing: {missing}.",
+        },
+        "policy.remind_hr_review": {
+            "zh-CN": "案件 {case} 正在等待 HR 审核。",
+            "en": "Case {case} is waiting for HR review.",
+        },
+        "policy.escalate_hr_lead": {
+            "zh-CN": "案件 {case} 已等待 HR 审核 {days} 个工作日，请 HR 负责人跟进。",
+            "en": "Case {case} has waited {days} working days for HR review; HR lead, please "
+            "follow up.",
+        },
+        "policy.remind_talk": {
+            "zh-CN": "提醒：案件 {case} 的面谈将于 {talk} 开始。",
+            "en": "Reminder: the talk for case {case} starts at {talk}.",
+        },
+        "policy.remind_hr_record_talk": {
+            "zh-CN": "案件 {case} 的面谈（{talk}）尚未记录，请登记面谈结果。",
+            "en": "The talk for case {case} ({talk}) has not been recorded yet; please record it.",
+        },
+        "policy.resend_employee_card": {
+            "zh-CN": "您有一份与劳动关系相关的文件待查阅（案件 {case}），请打开查看。",
+            "en": "A document about your employment is waiting for you (case {case}); "
+            "please open it.",
+        },
+        "policy.warn_hr_unsigned": {
+            "zh-CN": "案件 {case}：员工 {days} 个工作日内未签署，文件{read}。",
+            "en": "Case {case}: the employee has not signed within {days} working days; "
+            "the document {read}.",
+        },
+        "policy.read.opened": {"zh-CN": "已读", "en": "has been opened"},
+        "policy.read.unopened": {"zh-CN": "未读", "en": "has not been opened"},
+        "policy.escalate": {
+            "zh-CN": "案件 {case}：员工 {days} 天内未回应，案件已升级。请通过其他方式（如挂号信）"
+            "送达通知并登记送达凭证。",
+            "en": "Case {case}: the employee has not responded in {days} days and the case is "
+            "escalated. Serve the notice by another route (e.g. registered mail) and record "
+            "the proof.",
+        },
+        "policy.remind_hr_dispute": {
+            "zh-CN": "案件 {case} 的员工异议仍待处理。",
+            "en": "The employee's dispute on case {case} is still waiting for HR.",
+        },
+        "policy.remind_item_owner": {
+            "zh-CN": "案件 {case} 的交接事项“{item}”今天（{due}）到期，请完成后勾选。",
+            "en": 'Handover item "{item}" of case {case} is due today ({due}); '
+            "please tick it when done.",
+        },
+        "policy.escalate_item": {
+            "zh-CN": "案件 {case} 的交接事项“{item}”（负责人：{owner}）已于 {due} 逾期。",
+            "en": 'Handover item "{item}" of case {case} (owner: {owner}) is overdue since {due}.',
+        },
+        "policy.certificate_due": {
+            "zh-CN": "案件 {case}：请于 {due} 解除劳动合同时出具解除/终止劳动合同证明书"
+            "（劳动合同法第五十条）。",
+            "en": "Case {case}: issue the termination certificate at termination, {due} "
+            "(LCL Art. 50).",
+        },
+        "policy.transfer_deadline": {
+            "zh-CN": "案件 {case}：档案和社会保险关系转移手续须于 {due} 前办结"
+            "（劳动合同法第五十条）。",
+            "en": "Case {case}: the file and social-insurance transfer must be done by {due} "
+            "(LCL Art. 50).",
+        },
+    }
+)
