@@ -1,0 +1,123 @@
+"""The compliance view of a case: HR-confirmed facts → the jurisdiction's findings and settlement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from handlers.deps import Deps
+from storage.models import Case
+from workflow.compliance import Assessment, CaseFacts, Protection
+from workflow.model import Ground
+
+# Facts HR confirms, with how each is read from text ("key=value" in a command or a form field).
+DATE_FACTS = ("hired", "last_day")
+MONEY_FACTS = ("avg_wage", "prev_wage", "local_avg", "min_wage")
+BOOL_FACTS = ("pay_in_lieu", "in_probation", "union_notified", "written_reasons", "notice_served")
+CHOICE_FACTS = {"proposed_by": ("employer", "employee")}
+LIST_FACTS = {"protections": tuple(p.value for p in Protection)}
+REQUIRED_FACTS = ("hired", "last_day", "avg_wage")
+_TRUE = {"yes", "y", "true", "1", "是", "对"}
+_FALSE = {"no", "n", "false", "0", "否", "不"}
+
+
+class FactError(ValueError):
+    def __init__(self, key: str, value: str, why: str) -> None:
+        super().__init__(f"{key}={value}: {why}")
+        self.key, self.value, self.why = key, value, why
+
+
+def parse_fact(key: str, raw: str) -> Any:
+    """One fact from its text form to its stored (JSON) form; FactError says why not."""
+    value = raw.strip()
+    if key in DATE_FACTS:
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise FactError(key, raw, "YYYY-MM-DD") from None
+    if key in MONEY_FACTS:
+        try:
+            amount = Decimal(value.replace(",", ""))
+        except InvalidOperation:
+            raise FactError(key, raw, "0.00") from None
+        if not amount.is_finite() or amount < 0 or amount > Decimal("100000000"):
+            raise FactError(key, raw, "0 – 100000000")
+        return str(amount)
+    if key in BOOL_FACTS:
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise FactError(key, raw, "yes / no")
+    if key in CHOICE_FACTS:
+        if value.lower() not in CHOICE_FACTS[key]:
+            raise FactError(key, raw, " / ".join(CHOICE_FACTS[key]))
+        return value.lower()
+    if key in LIST_FACTS:
+        items = [v.strip().lower() for v in value.replace("，", ",").split(",") if v.strip()]
+        bad = [v for v in items if v not in LIST_FACTS[key]]
+        if bad:
+            raise FactError(key, raw, " / ".join(LIST_FACTS[key]))
+        return sorted(set(items))
+    raise FactError(key, raw, "?")
+
+
+def known_fact_keys() -> tuple[str, ...]:
+    return (*DATE_FACTS, *MONEY_FACTS, *BOOL_FACTS, *CHOICE_FACTS, *LIST_FACTS)
+
+
+def missing_facts(case: Case) -> list[str]:
+    return [k for k in REQUIRED_FACTS if not case.facts.get(k)]
+
+
+def _money(facts: dict[str, Any], key: str) -> Decimal | None:
+    return Decimal(facts[key]) if facts.get(key) else None
+
+
+def case_facts(case: Case, deps: Deps, city: str) -> CaseFacts | None:
+    """The jurisdiction's input, or None while the facts the arithmetic needs are missing."""
+    f = case.facts
+    if missing_facts(case):
+        return None
+    last_day = date.fromisoformat(f["last_day"])
+    local_avg, min_wage = _money(f, "local_avg"), _money(f, "min_wage")
+    if deps.reference is not None and city:
+        # Reference data is for the previous year's local average (Art. 47), by city.
+        local_avg = local_avg or deps.reference.local_avg(city, last_day.year - 1)
+        min_wage = min_wage or deps.reference.min_wage(city, last_day.year)
+    return CaseFacts(
+        ground=Ground(case.ground),
+        hired=date.fromisoformat(f["hired"]),
+        last_day=last_day,
+        avg_wage=Decimal(f["avg_wage"]),
+        prev_wage=_money(f, "prev_wage"),
+        local_avg=local_avg,
+        min_wage=min_wage,
+        pay_in_lieu=bool(f.get("pay_in_lieu")),
+        proposed_by=f.get("proposed_by"),
+        in_probation=bool(f.get("in_probation")),
+        protections=frozenset(Protection(p) for p in f.get("protections", ())),
+        union_notified=bool(f.get("union_notified")),
+        written_reasons=bool(f.get("written_reasons")),
+    )
+
+
+@dataclass(frozen=True)
+class CaseAssessment:
+    assessment: Assessment | None  # None while facts are missing
+    missing: tuple[str, ...]
+
+    @property
+    def blocking(self) -> tuple[str, ...]:
+        if self.assessment is None:
+            return ()
+        return tuple(f.article for f in self.assessment.findings if f.level == "blocking")
+
+
+def assess(case: Case, deps: Deps, city: str = "") -> CaseAssessment:
+    facts = case_facts(case, deps, city)
+    if facts is None:
+        return CaseAssessment(None, tuple(missing_facts(case)))
+    return CaseAssessment(deps.jurisdiction.assess(facts), ())

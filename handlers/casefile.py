@@ -1,0 +1,50 @@
+"""Loading a case for a request and deciding what the asker is to it (from the directory only)."""
+
+from __future__ import annotations
+
+from handlers.context import Ctx
+from storage.models import Case, Person
+from workflow.model import Party, Role
+
+HR_ROLES = frozenset({Role.HR.value, Role.HR_LEAD.value})
+
+
+def is_hr(person: Person | None) -> bool:
+    return person is not None and bool(person.role_set & HR_ROLES)
+
+
+def parties_of(case: Case, person: Person | None, *, item_owner_id: int | None = None) -> frozenset[Party]:
+    """What `person` is to `case`; None is the system (timers)."""
+    if person is None:
+        return frozenset({Party.SYSTEM})
+    if person.tenant_id != case.tenant_id:
+        return frozenset()
+    parties: set[Party] = set()
+    if person.id == case.manager_id:
+        parties.add(Party.MANAGER)
+    if person.id == case.employee_id:
+        parties.add(Party.EMPLOYEE)
+    # HR may not act as HR on a case about themselves.
+    elif is_hr(person):
+        parties.add(Party.HR)
+    if item_owner_id is not None and person.id == item_owner_id:
+        parties.add(Party.ASSIGNEE)
+    return frozenset(parties)
+
+
+def normalise_ref(ref: str) -> str:
+    """'c-7', '7', 'C-0007' → 'C-0007' (the router does the same; commands may reach us raw)."""
+    digits = ref.strip().upper().removeprefix("C-").removeprefix("C")
+    return f"C-{int(digits):04d}" if digits.isdigit() else ref.strip().upper()
+
+
+async def load_case(ctx: Ctx, *, for_update: bool = True) -> Case | None:
+    """The case the request names, within the asker's tenant; a refusal reply when absent."""
+    ref = ctx.inbound.case_ref
+    if not ref:
+        ctx.refuse("h.need_case")
+        return None
+    case = await ctx.uow.cases.by_ref(ctx.tenant.id, normalise_ref(ref), for_update=for_update)
+    if case is None:
+        ctx.refuse("h.unknown_case", ref=ref)
+    return case

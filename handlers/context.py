@@ -1,0 +1,94 @@
+"""The per-request context handed to every use case: who asks, in which tenant, at what time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from storage.uow import UnitOfWork
+
+from handlers.contracts import HR_GROUP, Inbound, Message, to_payload
+from handlers.deps import Deps
+from storage.models import Case, Person, Tenant
+from workflow.i18n import normalise_locale, t
+
+
+def person_recipient(person: Person) -> str:
+    return f"person:{person.id}"
+
+
+def channel_of(tenant: Tenant) -> str:
+    """Tenant keys are '<platform>:<id>' (or 'console'); the platform is the delivery channel."""
+    return tenant.key.split(":", 1)[0]
+
+
+@dataclass
+class Ctx:
+    uow: UnitOfWork
+    deps: Deps
+    inbound: Inbound
+    actor: Person | None  # None for the system (timers)
+    tenant: Tenant
+    now: datetime
+    replies: list[Message] = field(default_factory=list)
+    # (case id, action, payload) of refused attempts: audited even though the request changes nothing
+    refusals: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def locale(self) -> str:
+        if self.actor is not None:
+            return normalise_locale(self.actor.locale)
+        return normalise_locale(self.inbound.locale)
+
+    @property
+    def actor_identity(self) -> str:
+        i = self.inbound
+        return f"{i.platform}:{i.platform_tenant}:{i.user_id}"
+
+    def reply(self, kind: str, title: str, text: str = "", *, case: Case | None = None,
+              fields: list[list[str]] | None = None, actions: tuple[str, ...] = ()) -> None:
+        """An answer shown inline to the asker."""
+        self.replies.append(Message(
+            kind=kind,
+            recipient=person_recipient(self.actor) if self.actor else "",
+            locale=self.locale,
+            case_ref=case.ref if case else None,
+            case_version=case.version if case else None,
+            data={"title": title, "text": text, "fields": fields or [],
+                  **({"state": t(f"state.{case.state}", self.locale)} if case else {})},
+            actions=actions,
+        ))
+
+    def refuse(self, key: str, *, case: Case | None = None, **params: Any) -> None:
+        self.reply("refusal", t("h.refused", self.locale), t(key, self.locale, **params), case=case)
+
+    async def send(self, message: Message, *, case: Case | None, dedup_key: str | None = None) -> bool:
+        """Queue a message in the outbox, in this request's transaction."""
+        key = dedup_key or message.dedup_key or ":".join(
+            str(p) for p in (
+                self.tenant.id, case.id if case else "-", message.kind, message.recipient,
+                message.case_version if message.case_version is not None else "-",
+            )
+        )
+        return await self.uow.outbox.enqueue(
+            tenant_id=self.tenant.id,
+            case_id=case.id if case else None,
+            channel=channel_of(self.tenant),
+            recipient=message.recipient,
+            kind=message.kind,
+            payload=to_payload(message),
+            dedup_key=key,
+            now=self.now,
+        )
+
+
+def hr_group_message(kind: str, case: Case, locale: str, title: str, text: str,
+                     fields: list[list[str]] | None = None) -> Message:
+    """A notice for the HR group: never carries salary, medical or protected-status facts."""
+    return Message(
+        kind=kind, recipient=HR_GROUP, locale=locale, case_ref=case.ref,
+        case_version=case.version,
+        data={"title": title, "text": text, "fields": fields or [],
+              "state": t(f"state.{case.state}", locale)},
+    )

@@ -1,0 +1,82 @@
+"""The one entry for requests: dedup the delivery, find the asker in the directory, route to the use
+case, and commit its changes — or, when it refused, roll back and keep only the audit of the attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.orm.exc import StaleDataError
+from storage.uow import UnitOfWork
+
+from handlers import decisions, evidence, facts, handover, help, open_case, report, status, texts  # noqa: F401
+from handlers.context import Ctx
+from handlers.contracts import Inbound, Message, Reply
+from handlers.deps import Deps
+from workflow.i18n import normalise_locale, t
+from workflow.model import Trigger
+
+Route = Callable[[Ctx], Awaitable[Reply]]
+
+ROUTES: dict[str, Route] = {
+    "open": open_case.handle,
+    "evidence": evidence.handle,
+    "facts": facts.handle,
+    "confirm_facts": facts.handle,
+    "complete_item": handover.complete,
+    "ask_meeting": decisions.ask_meeting,
+    "status": status.handle,
+    "report": report.handle,
+    "help": help.handle,
+    "parse_error": help.parse_error,
+    **{tr.value: decisions.handle for tr in Trigger if tr != Trigger.COMPLETE_ITEM},
+}
+
+
+def tenant_key(inbound: Inbound) -> str:
+    return f"{inbound.platform}:{inbound.platform_tenant}"
+
+
+def _note(inbound: Inbound, locale: str, key: str, **params: object) -> Reply:
+    return Reply(ok=False, messages=(Message(
+        kind="refusal", recipient="", locale=locale,
+        data={"title": t("h.refused", locale), "text": t(key, locale, **params), "fields": []},
+    ),))
+
+
+async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: Deps) -> Reply:
+    now = deps.clock.now()
+    try:
+        async with uow_factory() as uow:
+            if inbound.delivery_id and not await uow.inbound.record(inbound.delivery_id, now):
+                await uow.rollback()
+                return Reply(ok=True, duplicate=True)
+            tenant = await uow.tenants.by_key(tenant_key(inbound))
+            actor = await uow.people.by_identity(inbound.platform, inbound.platform_tenant, inbound.user_id)
+            if tenant is None or actor is None or actor.tenant_id != tenant.id or not actor.active:
+                await uow.commit()  # the delivery is handled: a retry changes nothing either
+                return _note(inbound, normalise_locale(inbound.locale), "h.unknown_user",
+                             identity=f"{inbound.platform}:{inbound.user_id}")
+            ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now)
+            route = ROUTES.get(inbound.name)
+            if route is None:
+                ctx.refuse("h.unknown_action", action=inbound.name)
+                reply = Reply(ok=False)
+            else:
+                reply = await route(ctx)
+            if reply.ok:
+                await uow.commit()
+                return Reply(ok=True, messages=tuple(ctx.replies))
+        # Refused: nothing the handler touched is kept; the delivery and the attempt are.
+        async with uow_factory() as uow:
+            if inbound.delivery_id:
+                await uow.inbound.record(inbound.delivery_id, now)
+            for case_id, action, payload in ctx.refusals:
+                case = await uow.cases.get(case_id, for_update=True)
+                if case is not None:
+                    await uow.audit.append(case, action=action, actor_id=actor.id,
+                                           actor_identity=ctx.actor_identity, from_state=case.state,
+                                           to_state="", payload=payload, at=now)
+            await uow.commit()
+        return Reply(ok=False, messages=tuple(ctx.replies))
+    except StaleDataError:
+        return _note(inbound, normalise_locale(inbound.locale), "h.conflict", ref=inbound.case_ref or "")

@@ -1,0 +1,81 @@
+"""Add evidence to a case: text, a link or a file, stored with its SHA-256, who and when."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from handlers.casefile import load_case, parties_of
+from handlers.context import Ctx
+from handlers.contracts import Reply
+from handlers.transition import audit, rearm_timers, refused, touch
+from storage.models import Case, EvidenceItem
+from workflow.evidence import all_kinds, kind_label, missing, parse_kind, requirement_label, requirements
+from workflow.i18n import t
+from workflow.model import Ground, Party, State
+
+
+def _human_size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB"
+
+
+async def next_prompt(ctx: Ctx, case: Case) -> None:
+    """Ask for the next missing item, or say the evidence is complete."""
+    kinds = [e.kind for e in await ctx.uow.evidence.for_case(case.id)]
+    ground = Ground(case.ground)
+    gaps = missing(ground, kinds)
+    if not gaps:
+        ctx.reply("evidence_prompt", t("h.evidence_complete", ctx.locale, ref=case.ref), case=case,
+                  actions=("submit",))
+        return
+    number = list(requirements(ground)).index(gaps[0]) + 1
+    ctx.reply("evidence_prompt",
+              t("h.prompt_next", ctx.locale, n=number, label=requirement_label(gaps[0], ctx.locale),
+                ref=case.ref), case=case)
+
+
+async def handle(ctx: Ctx) -> Reply:
+    case = await load_case(ctx)
+    if case is None:
+        return Reply(ok=False)
+    if Party.MANAGER not in parties_of(case, ctx.actor):
+        ctx.refuse("h.only_manager_evidence", case=case)
+        refused(ctx, case, "evidence", reason="not_manager")
+        return Reply(ok=False)
+    if case.state != State.COLLECTING_EVIDENCE:
+        ctx.refuse("h.evidence_closed", case=case, ref=case.ref,
+                   state=t(f"state.{case.state}", ctx.locale))
+        return Reply(ok=False)
+    args = ctx.inbound.args
+    kind = parse_kind(str(args.get("kind", "")))
+    if kind is None:
+        ctx.refuse("h.evidence_kind", case=case, kind=args.get("kind", ""),
+                   kinds=", ".join(kind_label(k, ctx.locale) for k in all_kinds()))
+        return Reply(ok=False)
+    file: dict[str, Any] | None = args.get("file")
+    content = str(args.get("content", "")).strip()
+    body = file["data"] if file else content.encode()
+    if not body:
+        ctx.refuse("h.evidence_empty", case=case)
+        return Reply(ok=False)
+    if len(body) > ctx.deps.max_evidence_bytes:
+        ctx.refuse("h.evidence_too_large", case=case, size=_human_size(len(body)),
+                   limit=_human_size(ctx.deps.max_evidence_bytes))
+        return Reply(ok=False)
+    assert ctx.actor is not None
+    digest = hashlib.sha256(body).hexdigest()
+    await ctx.uow.evidence.add(EvidenceItem(
+        case_id=case.id, kind=kind, content=content[:20000],
+        filename=file.get("filename", "") if file else "",
+        media_type=file.get("media_type", "") if file else "text/plain",
+        blob=body if file else None, size=len(body), sha256=digest,
+        added_by_id=ctx.actor.id, added_at=ctx.now,
+    ))
+    touch(case, ctx.now, last_activity_at=ctx.now.isoformat())
+    await audit(ctx, case, "evidence", payload={"kind": kind, "sha256": digest, "size": len(body)})
+    await rearm_timers(ctx, case)
+    ctx.reply("evidence_added", t("h.done", ctx.locale),
+              t("h.evidence_added", ctx.locale, label=kind_label(kind, ctx.locale), short=digest[:12]),
+              case=case)
+    await next_prompt(ctx, case)
+    return Reply(ok=True)

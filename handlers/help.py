@@ -1,0 +1,24 @@
+"""Help: the commands the asker may use, and the answer to input the router could not read."""
+
+from __future__ import annotations
+
+from handlers.context import Ctx
+from handlers.contracts import Reply
+from workflow.commands import help_text
+from workflow.i18n import has, t
+
+
+async def handle(ctx: Ctx) -> Reply:
+    roles = ctx.actor.role_set if ctx.actor else frozenset()
+    ctx.reply("help", t("h.help.title", ctx.locale), help_text(ctx.locale, roles))
+    return Reply(ok=True)
+
+
+async def parse_error(ctx: Ctx) -> Reply:
+    """The router could not read the text: say what was wrong, in the asker's language, and how."""
+    code = str(ctx.inbound.args.get("code", ""))
+    params = dict(ctx.inbound.args.get("params") or {})
+    what = t(code, ctx.locale, **params) if has(code) else t("h.unknown_action", ctx.locale, action=code)
+    roles = ctx.actor.role_set if ctx.actor else frozenset()
+    ctx.reply("help", t("h.parse_error.title", ctx.locale), f"{what}\n\n{help_text(ctx.locale, roles)}")
+    return Reply(ok=False)

@@ -1,0 +1,86 @@
+"""Open a case: the manager (or HR) names the employee and the ground; the bot says what evidence
+the law needs and asks for the first item."""
+
+from __future__ import annotations
+
+from handlers.casefile import is_hr
+from handlers.context import Ctx, hr_group_message
+from handlers.contracts import Reply
+from handlers.evidence import next_prompt
+from handlers.transition import audit, rearm_timers
+from handlers.views import ground_text, message_for
+from storage.models import Case, Person
+from workflow.evidence import requirement_label, requirements
+from workflow.i18n import t
+from workflow.model import Ground, State
+
+
+async def resolve_person(ctx: Ctx, who: str) -> Person | None:
+    """A directory match for '@alice', '张三', an e-mail or an employee number; replies when not one."""
+    handle = who.strip().lstrip("@＠")
+    matches = await ctx.uow.people.search(ctx.tenant.id, handle) if handle else []
+    if not matches:
+        ctx.refuse("h.unknown_person", who=who)
+        return None
+    if len(matches) > 1:
+        names = "、".join(f"{p.name}（{p.employee_no}）" for p in matches[:10])
+        ctx.refuse("h.ambiguous_person", who=who, names=names)
+        return None
+    return matches[0]
+
+
+async def handle(ctx: Ctx) -> Reply:
+    args = ctx.inbound.args
+    ground = Ground(args["ground"])
+    if ground == Ground.LAYOFF:
+        ctx.refuse("h.layoff")
+        return Reply(ok=False)
+    employee = await resolve_person(ctx, str(args.get("employee", "")))
+    if employee is None or ctx.actor is None:
+        return Reply(ok=False)
+    if employee.id == ctx.actor.id:
+        ctx.refuse("h.self_case")
+        return Reply(ok=False)
+    if employee.manager_id != ctx.actor.id and not is_hr(ctx.actor):
+        ctx.refuse("h.not_a_manager", name=employee.name)
+        return Reply(ok=False)
+    existing = [c for c in await ctx.uow.cases.for_person(employee.id)
+                if c.employee_id == employee.id and c.state != State.CLOSED]
+    if existing:
+        ctx.refuse("h.case_exists", name=employee.name, ref=existing[0].ref)
+        return Reply(ok=False)
+    manager_id = employee.manager_id or ctx.actor.id
+    case = await ctx.uow.cases.add(Case(
+        tenant_id=ctx.tenant.id, employee_id=employee.id, manager_id=manager_id,
+        opened_by_id=ctx.actor.id, ground=ground.value, note=str(args.get("note", ""))[:4000],
+        state=State.COLLECTING_EVIDENCE.value, version=1,
+        facts={"hired": employee.hire_date.isoformat()} if employee.hire_date else {},
+        data={}, opened_at=ctx.now, state_entered_at=ctx.now, updated_at=ctx.now,
+    ))
+    await audit(ctx, case, "open", to_state=case.state,
+                payload={"employee_id": employee.id, "ground": ground.value, "note": case.note})
+    await rearm_timers(ctx, case)
+
+    needs = "\n".join(f"{n}. {requirement_label(r, ctx.locale)}"
+                      for n, r in enumerate(requirements(ground), 1))
+    ctx.reply("case_opened", t("h.opened.title", ctx.locale, ref=case.ref),
+              t("h.opened.text", ctx.locale, name=employee.name, ground=ground_text(case, ctx.locale),
+                article=t(f"h.article.{ground.value}", ctx.locale), needs=needs),
+              case=case, actions=("withdraw",))
+    await next_prompt(ctx, case)
+
+    manager = ctx.actor if manager_id == ctx.actor.id else await ctx.uow.people.get(manager_id)
+    if manager is not None and manager.id != ctx.actor.id:
+        # HR opened it: the line manager is told it is theirs to evidence (no hiding behind HR).
+        title = t("h.opened.title", manager.locale, ref=case.ref)
+        text = t("h.opened.text", manager.locale, name=employee.name,
+                 ground=ground_text(case, manager.locale),
+                 article=t(f"h.article.{ground.value}", manager.locale), needs=needs)
+        await ctx.send(message_for(case, manager, "case_opened", title, text, []), case=case)
+    locale = ctx.tenant.settings.get("locale", "zh-CN")
+    await ctx.send(hr_group_message(
+        "case_opened", case, locale, t("h.new_case_hr.title", locale, ref=case.ref),
+        t("h.new_case_hr.text", locale, manager=ctx.actor.name, name=employee.name,
+          department=employee.department or "—", ground=ground_text(case, locale)),
+    ), case=case)
+    return Reply(ok=True)

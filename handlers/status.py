@@ -1,0 +1,47 @@
+"""Status: the asker's cases, or one case with its timeline (for the people on that case)."""
+
+from __future__ import annotations
+
+from handlers.casefile import is_hr, load_case, parties_of
+from handlers.context import Ctx
+from handlers.contracts import Reply
+from handlers.views import case_card, ground_text, local_time
+from workflow.i18n import t
+
+
+async def handle(ctx: Ctx) -> Reply:
+    assert ctx.actor is not None
+    if ctx.inbound.case_ref:
+        return await _one(ctx)
+    cases = await ctx.uow.cases.for_person(ctx.actor.id)
+    if is_hr(ctx.actor):
+        seen = {c.id for c in cases}
+        cases += [c for c in await ctx.uow.cases.open_cases(ctx.tenant.id) if c.id not in seen]
+    lines = []
+    for case in sorted(cases, key=lambda c: c.ref):
+        employee = await ctx.uow.people.get(case.employee_id)
+        lines.append(t("h.status.line", ctx.locale, ref=case.ref, name=employee.name if employee else "—",
+                       ground=ground_text(case, ctx.locale), state=t(f"state.{case.state}", ctx.locale)))
+    ctx.reply("status", t("h.status.title", ctx.locale), "\n".join(lines) or t("h.status.empty", ctx.locale))
+    return Reply(ok=True)
+
+
+async def _one(ctx: Ctx) -> Reply:
+    case = await load_case(ctx, for_update=False)
+    if case is None:
+        return Reply(ok=False)
+    if not parties_of(case, ctx.actor):
+        # Not theirs to see: answer as if it did not exist (no leaking of who is being let go).
+        ctx.refuse("h.unknown_case", ref=ctx.inbound.case_ref)
+        return Reply(ok=False)
+    events = await ctx.uow.audit.for_case(case.id)
+    lines = []
+    for event in events:
+        who = (await ctx.uow.people.get(event.actor_id)).name if event.actor_id else t("h.system", ctx.locale)
+        moved = event.to_state and event.from_state != event.to_state
+        move = f" {event.from_state} → {event.to_state}" if moved else ""
+        lines.append(f"{local_time(ctx, event.at)} · {who} · {event.action}{move}")
+    card = await case_card(ctx, case, ctx.actor)
+    ctx.replies.append(card)
+    ctx.reply("timeline", t("h.timeline.title", ctx.locale, ref=case.ref), "\n".join(lines), case=case)
+    return Reply(ok=True)

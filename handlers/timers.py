@@ -1,0 +1,127 @@
+"""The timer poller's use case: claim due timers and do what each one says, once in effect.
+
+A timer armed for an older case version is stale: it is marked fired and does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from storage.uow import UnitOfWork
+
+from handlers.context import Ctx, hr_group_message
+from handlers.contracts import Inbound
+from handlers.deps import Deps
+from handlers.notify import announce, hr_people
+from handlers.transition import audit, fire
+from handlers.views import employee_card, local_time, message_for
+from storage.models import Case, Person
+from workflow.evidence import missing, requirement_label
+from workflow.i18n import normalise_locale, t
+from workflow.model import Ground, Role, Trigger
+from workflow.policy import TimerAction, message_key
+
+CLAIM_LEASE = timedelta(seconds=60)
+_GROUP_ACTIONS = {TimerAction.TELL_HR_STALLING, TimerAction.REMIND_HR_REVIEW}
+
+
+async def fire_due(uow_factory: Callable[[], UnitOfWork], deps: Deps, limit: int = 100) -> int:
+    """Claim up to `limit` due timers and fire each in its own transaction; returns how many acted."""
+    now = deps.clock.now()
+    async with uow_factory() as uow:
+        claimed = await uow.timers.claim_due(now, limit, CLAIM_LEASE)
+        await uow.commit()
+    acted = 0
+    for timer in claimed:
+        async with uow_factory() as uow:
+            case = await uow.cases.get(timer.case_id, for_update=True)
+            if not await uow.timers.mark_fired(timer.id, now):
+                continue  # another worker fired it after our lease ran out
+            if case is not None and case.version == timer.case_version:
+                await _act(uow, deps, case, timer.kind, timer.payload, now)
+                acted += 1
+            await uow.commit()
+    return acted
+
+
+async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict, now: datetime) -> None:
+    tenant = await uow.tenants.get(case.tenant_id)
+    ctx = Ctx(uow=uow, deps=deps, inbound=Inbound(platform="system", platform_tenant="", user_id="timer",
+                                                  name=kind), actor=None, tenant=tenant, now=now)
+    action = TimerAction(payload["action"])
+    if action == TimerAction.ESCALATE:
+        decision = await fire(ctx, case, Trigger.ESCALATE, payload={"timer": kind})
+        if decision is not None:
+            await announce(ctx, case, decision)
+        return
+    recipients = await _recipients(ctx, case, action, payload)
+    if recipients is None:
+        return  # the item it was about is done already
+    await audit(ctx, case, f"reminder:{action.value}", payload={"timer": kind})
+    day = deps.calendar.local_date(now).isoformat()
+    if action in _GROUP_ACTIONS:
+        loc = normalise_locale(tenant.settings.get("locale"))
+        await ctx.send(hr_group_message("reminder", case, loc, t("h.reminder.title", loc, ref=case.ref),
+                                        await _text(ctx, case, action, payload, loc)),
+                       case=case, dedup_key=f"rem:{case.id}:{kind}:group:{day}")
+    for person in recipients:
+        # "Never more than once per (case, kind, day)" is the outbox's dedup key.
+        dedup = f"rem:{case.id}:{kind}:{person.id}:{day}"
+        if action == TimerAction.RESEND_EMPLOYEE_CARD:
+            await ctx.send(await employee_card(ctx, case, person), case=case, dedup_key=dedup)
+            continue
+        loc = normalise_locale(person.locale)
+        await ctx.send(message_for(case, person, "reminder", t("h.reminder.title", loc, ref=case.ref),
+                                   await _text(ctx, case, action, payload, loc), []),
+                       case=case, dedup_key=dedup)
+
+
+async def _recipients(ctx: Ctx, case: Case, action: TimerAction, payload: dict) -> list[Person] | None:
+    uow = ctx.uow
+    if action in _GROUP_ACTIONS:
+        return []
+    if action == TimerAction.REMIND_MANAGER_EVIDENCE:
+        return [await uow.people.get(case.manager_id)]
+    if action == TimerAction.ESCALATE_HR_LEAD:
+        return await uow.people.with_role(case.tenant_id, Role.HR_LEAD.value) or await hr_people(ctx, case)
+    if action == TimerAction.REMIND_TALK:
+        scheduler = case.data.get("scheduled_by")
+        return [p for p in [await uow.people.get(case.manager_id),
+                            await uow.people.get(scheduler) if scheduler else None] if p]
+    if action == TimerAction.RESEND_EMPLOYEE_CARD:
+        return [await uow.people.get(case.employee_id)]
+    if action == TimerAction.REMIND_ITEM_OWNER:
+        item = await uow.handover.get(int(payload["item_id"]))
+        return None if item is None or item.done_at else [await uow.people.get(item.owner_id)]
+    if action == TimerAction.ESCALATE_ITEM:
+        item = await uow.handover.get(int(payload["item_id"]))
+        return None if item is None or item.done_at else await hr_people(ctx, case)
+    return await hr_people(ctx, case)
+
+
+async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: str) -> str:
+    """The policy's sentence for this reminder, with every parameter any sentence may use."""
+    manager = await ctx.uow.people.get(case.manager_id)
+    kinds = [e.kind for e in await ctx.uow.evidence.for_case(case.id)]
+    gaps = "、".join(requirement_label(r, loc) for r in missing(Ground(case.ground), kinds))
+    item_label, owner_name, due = "", "", ""
+    if "item_id" in payload:
+        item = await ctx.uow.handover.get(int(payload["item_id"]))
+        if item is not None:
+            owner = await ctx.uow.people.get(item.owner_id)
+            item_label = t(f"handover.{item.kind}", loc)
+            owner_name = owner.name if owner else ""
+            due = local_time(ctx, item.due_at)
+    elif "termination_date" in payload:
+        due = payload["termination_date"]
+    talk = case.data.get("talk_at")
+    return t(message_key(action), loc, case=case.ref, missing=gaps or t("h.none", loc),
+             manager=manager.name if manager else "", days=_days(ctx, case),
+             talk=local_time(ctx, datetime.fromisoformat(talk)) if talk else "",
+             read=t("policy.read.opened" if case.data.get("read_at") else "policy.read.unopened", loc),
+             item=item_label, due=due, owner=owner_name)
+
+
+def _days(ctx: Ctx, case: Case) -> int:
+    return (ctx.now - case.state_entered_at).days
