@@ -1,0 +1,270 @@
+"""Which evidence each separation ground requires, and how people name the kinds of evidence.
+
+Requirements are slots filled by evidence *kinds*; `missing()` says which slots are still empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from workflow.i18n import LOCALES, register, t
+from workflow.model import Ground, Refusal
+
+
+class EvidenceKind(StrEnum):
+    """What one piece of evidence is; stored as the evidence row's `kind`."""
+
+    PERFORMANCE = "performance"  # a performance record for one review period
+    IMPROVEMENT_PLAN = "improvement_plan"  # PIP
+    TRAINING = "training"
+    JOB_ADJUSTMENT = "job_adjustment"
+    IMPROVEMENT_RESULT = "improvement_result"  # the result after the plan/training/adjustment
+    FEEDBACK = "feedback"  # a feedback conversation record
+    HANDBOOK_RULE = "handbook_rule"  # the rule and where it is published
+    HANDBOOK_ACK = "handbook_ack"  # the employee's acknowledgement of the handbook
+    INCIDENT = "incident"
+    HIRING_CONDITIONS = "hiring_conditions"
+    PROBATION_ASSESSMENT = "probation_assessment"
+    MEDICAL_PERIOD_END = "medical_period_end"
+    UNFIT_FOR_WORK = "unfit_for_work"  # cannot do the original or an arranged job
+    CIRCUMSTANCE_CHANGE = "circumstance_change"
+    NEGOTIATION = "negotiation"  # the attempt to change the contract by agreement
+    PROPOSAL = "proposal"  # who proposed the mutual termination
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One slot a ground needs filled: any of `accepts` counts, `min_count` items in total."""
+
+    key: str
+    accepts: frozenset[str]
+    min_count: int = 1
+
+
+class GroundRefused(ValueError):
+    """The ground cannot run as a single case at all; `refusal` says why and where to go."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.code)
+        self.refusal = refusal
+
+
+K = EvidenceKind
+
+
+def _req(key: str, *kinds: EvidenceKind, min_count: int = 1) -> Requirement:
+    return Requirement(key, frozenset(str(k) for k in kinds), min_count)
+
+
+# Defaults from WORKFLOW.md. Within one ground no kind fills two slots, so counting is unambiguous.
+DEFAULT_REQUIREMENTS: Mapping[Ground, tuple[Requirement, ...]] = {
+    Ground.INCOMPETENT: (
+        _req("performance_records", K.PERFORMANCE, min_count=2),
+        _req("remedy", K.IMPROVEMENT_PLAN, K.TRAINING, K.JOB_ADJUSTMENT),
+        _req("remedy_result", K.IMPROVEMENT_RESULT),
+        _req("feedback_conversation", K.FEEDBACK),
+    ),
+    Ground.MISCONDUCT: (
+        _req("published_rule", K.HANDBOOK_RULE),
+        _req("handbook_acknowledgement", K.HANDBOOK_ACK),
+        _req("incident_records", K.INCIDENT),
+    ),
+    Ground.PROBATION: (
+        _req("hiring_conditions", K.HIRING_CONDITIONS),
+        _req("probation_assessment", K.PROBATION_ASSESSMENT),
+    ),
+    Ground.ILLNESS: (
+        _req("medical_period_end", K.MEDICAL_PERIOD_END),
+        _req("unfit_for_work", K.UNFIT_FOR_WORK),
+    ),
+    Ground.CIRCUMSTANCES: (
+        _req("circumstance_change", K.CIRCUMSTANCE_CHANGE),
+        _req("contract_negotiation", K.NEGOTIATION),
+    ),
+    Ground.MUTUAL: (_req("proposer", K.PROPOSAL),),
+}
+
+# Art. 41 layoffs need a collective procedure (union / all-staff consultation, report to the
+# labour authority), which a single case cannot provide.
+_REFUSED_GROUNDS = {Ground.LAYOFF: "evidence.layoff_refused"}
+
+
+def ground_refusal(ground: Ground) -> Refusal | None:
+    """Why a case on this ground cannot be opened, or None when it can."""
+    code = _REFUSED_GROUNDS.get(ground)
+    return Refusal(code) if code else None
+
+
+def requirements(ground: Ground) -> tuple[Requirement, ...]:
+    """The slots a case on `ground` must fill; raises GroundRefused for layoffs."""
+    refusal = ground_refusal(ground)
+    if refusal is not None:
+        raise GroundRefused(refusal)
+    return DEFAULT_REQUIREMENTS[ground]
+
+
+def missing(ground: Ground, kinds: Iterable[str]) -> tuple[Requirement, ...]:
+    """The requirements of `ground` not yet met by evidence of `kinds` (one entry per item)."""
+    counts = Counter(kinds)
+    return tuple(
+        req
+        for req in requirements(ground)
+        if sum(counts[kind] for kind in req.accepts) < req.min_count
+    )
+
+
+def requirement_label(req: Requirement | str, locale: str | None) -> str:
+    """The reader's name for a requirement (or a requirement key), e.g. '改进计划及结果'."""
+    key = req.key if isinstance(req, Requirement) else req
+    return t(f"evidence.req.{key}", locale)
+
+
+def is_requirement_key(text: str) -> bool:
+    """Whether `text` is a requirement key (rather than, say, an already rendered label)."""
+    return text in _REQUIREMENT_TEXTS
+
+
+def kind_label(kind: str, locale: str | None) -> str:
+    return t(f"evidence.kind.{kind}", locale)
+
+
+def all_kinds() -> tuple[str, ...]:
+    """Every evidence kind, in the order they are offered to people."""
+    return tuple(kind.value for kind in EvidenceKind)
+
+
+_KIND_TEXTS: dict[EvidenceKind, tuple[str, str]] = {
+    K.PERFORMANCE: ("绩效记录", "performance record"),
+    K.IMPROVEMENT_PLAN: ("绩效改进计划", "improvement plan"),
+    K.TRAINING: ("培训记录", "training record"),
+    K.JOB_ADJUSTMENT: ("调岗记录", "job-adjustment record"),
+    K.IMPROVEMENT_RESULT: (
+        "改进/培训/调岗结果",
+        "result after improvement, training or adjustment",
+    ),
+    K.FEEDBACK: ("绩效反馈面谈记录", "feedback conversation record"),
+    K.HANDBOOK_RULE: ("规章制度条款及公示", "handbook rule and where it is published"),
+    K.HANDBOOK_ACK: ("员工手册签收", "handbook acknowledgement"),
+    K.INCIDENT: ("违纪事实记录", "incident record"),
+    K.HIRING_CONDITIONS: ("录用条件告知", "hiring conditions communicated"),
+    K.PROBATION_ASSESSMENT: ("试用期考核", "probation assessment"),
+    K.MEDICAL_PERIOD_END: ("医疗期满证明", "end of the medical period"),
+    K.UNFIT_FOR_WORK: (
+        "不能从事原工作或另行安排工作的证明",
+        "proof of being unfit for any arranged job",
+    ),
+    K.CIRCUMSTANCE_CHANGE: ("客观情况重大变化", "major change of circumstances"),
+    K.NEGOTIATION: ("变更劳动合同协商记录", "record of negotiating a contract change"),
+    K.PROPOSAL: ("协商解除提出方", "who proposed the mutual termination"),
+}
+
+# Extra names people type; the kind's value and both labels are accepted too.
+_ALIASES: dict[EvidenceKind, tuple[str, ...]] = {
+    K.PERFORMANCE: ("perf", "review", "绩效", "绩效考核", "考核记录"),
+    K.IMPROVEMENT_PLAN: ("pip", "plan", "改进计划", "绩效改进"),
+    K.TRAINING: ("培训",),
+    K.JOB_ADJUSTMENT: ("adjustment", "transfer", "调岗", "岗位调整"),
+    K.IMPROVEMENT_RESULT: ("result", "outcome", "结果", "改进结果", "培训结果", "调岗结果"),
+    K.FEEDBACK: ("feedback conversation", "反馈", "面谈记录", "沟通记录"),
+    K.HANDBOOK_RULE: ("rule", "handbook", "规章制度", "员工手册", "制度"),
+    K.HANDBOOK_ACK: ("ack", "acknowledgement", "acknowledgment", "签收", "手册签收"),
+    K.INCIDENT: ("misconduct", "违纪", "违纪记录", "事件记录"),
+    K.HIRING_CONDITIONS: ("hiring", "录用条件"),
+    K.PROBATION_ASSESSMENT: ("probation", "assessment", "试用期考核", "转正考核"),
+    K.MEDICAL_PERIOD_END: ("medical", "medical period", "医疗期", "医疗期满"),
+    K.UNFIT_FOR_WORK: ("unfit", "不能从事原工作", "劳动能力鉴定"),
+    K.CIRCUMSTANCE_CHANGE: ("change", "circumstances", "客观情况", "客观情况变化"),
+    K.NEGOTIATION: ("协商", "协商记录", "变更协商"),
+    K.PROPOSAL: ("proposer", "提出方", "提议"),
+}
+
+
+def _normal(text: str) -> str:
+    # Spaces, hyphens and underscores are interchangeable in what people type.
+    return re.sub(r"[\s\-_]+", "_", text.strip().casefold())
+
+
+def _alias_index() -> dict[str, EvidenceKind]:
+    index: dict[str, EvidenceKind] = {}
+    for kind in EvidenceKind:
+        zh, en = _KIND_TEXTS[kind]
+        for name in (kind.value, zh, en, *_ALIASES[kind]):
+            key = _normal(name)
+            if index.setdefault(key, kind) is not kind:
+                raise ValueError(f"evidence alias {name!r} names two kinds")
+    return index
+
+
+_INDEX = _alias_index()
+
+
+def parse_kind(text: str) -> str | None:
+    """The evidence kind a person means by `text` (English or Chinese), or None."""
+    kind = _INDEX.get(_normal(text))
+    return kind.value if kind else None
+
+
+_REQUIREMENT_TEXTS: dict[str, tuple[str, str]] = {
+    "performance_records": (
+        "至少两个考核周期的绩效记录",
+        "performance records for at least 2 periods",
+    ),
+    "remedy": (
+        "绩效改进计划、培训或调岗记录",
+        "improvement plan, training or job-adjustment record",
+    ),
+    "remedy_result": (
+        "改进/培训/调岗后的结果",
+        "result after the improvement, training or adjustment",
+    ),
+    "feedback_conversation": (
+        "至少一次绩效反馈面谈记录",
+        "at least one feedback conversation record",
+    ),
+    "published_rule": (
+        "违反的规章制度条款及其公示方式",
+        "the rule broken and where it is published",
+    ),
+    "handbook_acknowledgement": (
+        "员工签收员工手册的记录",
+        "the employee's acknowledgement of the handbook",
+    ),
+    "incident_records": ("违纪事实记录", "incident record(s)"),
+    "hiring_conditions": ("已告知的录用条件", "the hiring conditions communicated"),
+    "probation_assessment": ("试用期考核结果", "the probation assessment"),
+    "medical_period_end": ("医疗期满的证明", "proof the medical period has ended"),
+    "unfit_for_work": (
+        "不能从事原工作、也不能从事另行安排工作的证明",
+        "proof the employee cannot do the original or an arranged job",
+    ),
+    "circumstance_change": ("客观情况发生重大变化的证明", "the major change of circumstances"),
+    "contract_negotiation": (
+        "就变更劳动合同进行协商的记录",
+        "record of negotiating a contract change",
+    ),
+    "proposer": ("协商解除由哪一方提出", "who proposed the termination (employer or employee)"),
+}
+
+
+def _texts() -> dict[str, dict[str, str]]:
+    entries: dict[str, dict[str, str]] = {
+        "evidence.layoff_refused": {
+            "zh-CN": "经济性裁员（劳动合同法第四十一条）须有整体方案，向工会或全体职工说明并向"
+            "劳动行政部门报告，不能作为单个案件办理。请联系人事部门。",
+            "en": "Economic layoffs (Labor Contract Law Art. 41) need a collective plan, "
+            "consultation with the union or all staff and a report to the labour authority; "
+            "they cannot run as a single case. Please contact HR.",
+        },
+    }
+    for kind, texts in _KIND_TEXTS.items():
+        entries[f"evidence.kind.{kind}"] = dict(zip(LOCALES, texts, strict=True))
+    for key, texts in _REQUIREMENT_TEXTS.items():
+        entries[f"evidence.req.{key}"] = dict(zip(LOCALES, texts, strict=True))
+    return entries
+
+
+register(_texts())
