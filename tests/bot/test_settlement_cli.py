@@ -1,0 +1,188 @@
+"""`python -m bot settlement`: every public vector through --json, human output, and bad input."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import settlement
+
+ROOT = Path(__file__).resolve().parents[2]
+
+T1 = ["--ground", "incompetent", "--hired", "2019-03-15", "--last-day", "2024-06-30",
+      "--avg-wage", "12000", "--local-avg", "10000", "--prev-wage", "12500", "--pay-in-lieu"]
+VECTORS = {
+    "T1": (T1, {"n": 5.5, "compensation": 66000, "pay_in_lieu": 12500, "total": 78500,
+                "blocked": False}),
+    "T2": (["--ground", "mutual", "--proposed-by", "employer", "--hired", "2024-01-01",
+            "--last-day", "2024-05-31", "--avg-wage", "8000"],
+           {"n": 0.5, "compensation": 4000, "total": 4000}),
+    "T3": (["--ground", "circumstances", "--hired", "2024-01-01", "--last-day", "2024-06-30",
+            "--avg-wage", "9000"], {"n": 1, "compensation": 9000}),
+    "T3-short": (["--ground", "circumstances", "--hired", "2024-01-01", "--last-day",
+                  "2024-06-29", "--avg-wage", "9000"], {"n": 0.5, "compensation": 4500}),
+    "T4": (["--ground", "circumstances", "--hired", "2008-03-01", "--last-day", "2024-12-31",
+            "--avg-wage", "45000", "--local-avg", "12000", "--notice-served"],
+           {"capped": True, "base": 36000, "n": 12, "compensation": 432000, "pay_in_lieu": 0,
+            "total": 432000}),
+    "T4b": (["--ground", "circumstances", "--hired", "2008-03-01", "--last-day", "2024-12-31",
+             "--avg-wage", "30000", "--local-avg", "12000", "--notice-served"],
+            {"capped": False, "base": 30000, "n": 17, "compensation": 510000}),
+    "T5": (["--ground", "misconduct", "--hired", "2020-01-01", "--last-day", "2024-06-30",
+            "--avg-wage", "10000"],
+           {"compensation": 0, "pay_in_lieu": 0, "total": 0, "blocked": False}),
+    "T6-employer": (["--ground", "mutual", "--proposed-by", "employer", "--hired", "2021-09-01",
+                     "--last-day", "2024-11-15", "--avg-wage", "20000"],
+                    {"n": 3.5, "compensation": 70000}),
+    "T6-employee": (["--ground", "mutual", "--proposed-by", "employee", "--hired", "2021-09-01",
+                     "--last-day", "2024-11-15", "--avg-wage", "20000"],
+                    {"n": 3.5, "compensation": 0}),
+    "T8": (["--ground", "circumstances", "--maternity", "--hired", "2020-01-01", "--last-day",
+            "2024-06-30", "--avg-wage", "10000"], {"blocked": True}),
+    "T9": (["--ground", "circumstances", "--in-probation", "--hired", "2024-04-01",
+            "--last-day", "2024-06-30", "--avg-wage", "10000"], {"blocked": True}),
+}
+
+
+def invoke(capsys, *argv: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="bot")
+    settlement.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["settlement", *argv])
+    status = args.func(args)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def invoke_json(capsys, *argv: str) -> dict:
+    status, out, err = invoke(capsys, *argv, "--json", "--lang", "en")
+    assert status == 0, err
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("name", list(VECTORS))
+def test_public_vector_json(capsys, name):
+    argv, expected = VECTORS[name]
+    result = invoke_json(capsys, *argv)
+    assert {key: result[key] for key in expected} == expected
+    for key in ("n", "base", "compensation", "pay_in_lieu", "total", "unlawful_risk"):
+        assert isinstance(result[key], int | float) and not isinstance(result[key], bool)
+    assert all({"level", "article", "message"} <= set(f) for f in result["findings"])
+
+
+def test_whole_numbers_are_json_ints(capsys):
+    result = invoke_json(capsys, *T1)
+    assert isinstance(result["compensation"], int) and isinstance(result["n"], float)
+    assert result["unlawful_risk"] == 132000
+
+
+def test_t5_json_says_certificate_still_required(capsys):
+    result = invoke_json(capsys, *VECTORS["T5"][0])
+    codes = {f["code"] for f in result["findings"]}
+    assert {"summary_dismissal", "certificate_required"} <= codes
+    assert result["notice"] == {"days": 0, "pay_in_lieu_allowed": False,
+                                "article": "LCL Art. 39(2)"}
+    assert result["deadlines"][0]["code"] == "certificate"
+    assert result["deadlines"][0]["due"] == "2024-06-30"
+
+
+def test_t8_json_cites_article_42_and_keeps_36_and_39(capsys):
+    result = invoke_json(capsys, *VECTORS["T8"][0])
+    blocking = [f for f in result["findings"] if f["level"] == "blocking"]
+    assert [f["article"] for f in blocking] == ["LCL Art. 42(4)"]
+    assert {"mutual", "misconduct"} <= set(result["allowed_grounds"])
+    assert "circumstances" not in result["allowed_grounds"]
+
+
+def test_t9_json_cites_article_21(capsys):
+    result = invoke_json(capsys, *VECTORS["T9"][0])
+    assert [f["article"] for f in result["findings"] if f["level"] == "blocking"] == [
+        "LCL Art. 21"]
+    assert {"misconduct", "probation", "illness", "incompetent"} <= set(result["allowed_grounds"])
+
+
+def test_human_output_in_chinese_by_default(capsys):
+    status, out, _ = invoke(capsys, *T1)
+    assert status == 0
+    assert "解除依据：不能胜任工作（《劳动合同法》第40条第2项）" in out
+    assert "12,000.00 × 5.5 = 66,000.00" in out and "78,500.00" in out
+    assert "[注意]" in out and "《劳动合同法》第43条" in out
+
+
+def test_human_output_in_english(capsys):
+    status, out, _ = invoke(capsys, *VECTORS["T8"][0], "--lang", "en")
+    assert status == 0
+    assert "Ground: major change of circumstances (LCL Art. 40(3))" in out
+    assert "[BLOCKING]" in out and "LCL Art. 42(4)" in out and "Result: blocked" in out
+    assert "Termination certificate: at termination, 2024-06-30" in out
+
+
+def test_city_fills_local_average_from_reference(capsys, tmp_path):
+    reference = tmp_path / "ref.json"
+    reference.write_text(json.dumps({"cities": {"testville": {
+        "local_avg_monthly": {"2023": 12000}, "min_wage_monthly": {"2020-01-01": 2500},
+        "min_wage_known_through": 2025}}}), encoding="utf-8")
+    argv = ["--ground", "circumstances", "--hired", "2008-03-01", "--last-day", "2024-12-31",
+            "--avg-wage", "45000", "--city", "TestVille", "--reference", str(reference)]
+    result = invoke_json(capsys, *argv)
+    assert result["capped"] and result["compensation"] == 432000
+    floored = invoke_json(capsys, *argv[:7], "1000", *argv[8:])
+    assert floored["base"] == 2500
+
+
+@pytest.mark.parametrize(
+    ("argv", "en", "zh"),
+    [
+        (["--ground", "incompetent", "--hired", "2024-02-30", "--last-day", "2024-06-30",
+          "--avg-wage", "1"], "--hired: '2024-02-30' is not a date", "--hired 的日期"),
+        (["--ground", "incompetent", "--hired", "2024-06-30", "--last-day", "2024-01-01",
+          "--avg-wage", "1"], "before the hire date", "早于入职日期"),
+        (["--ground", "incompetent", "--hired", "2024-01-01", "--last-day", "2024-06-30",
+          "--avg-wage", "-5"], "--avg-wage: '-5' is not an amount", "--avg-wage 的金额"),
+        (["--ground", "incompetent", "--hired", "2024-01-01", "--last-day", "2024-06-30",
+          "--avg-wage", "lots"], "--avg-wage: 'lots'", "--avg-wage 的金额"),
+        (["--ground", "resign", "--hired", "2024-01-01", "--last-day", "2024-06-30",
+          "--avg-wage", "1"], "--ground: invalid value 'resign'", "--ground 的值"),
+        (["--hired", "2024-01-01", "--last-day", "2024-06-30", "--avg-wage", "1"],
+         "missing required option --ground", "缺少必填选项 --ground"),
+        (["--ground", "mutual", "--proposed-by", "boss", "--hired", "2024-01-01",
+          "--last-day", "2024-06-30", "--avg-wage", "1"], "--proposed-by", "--proposed-by"),
+        (["--ground", "mutual", "--probation-months", "two", "--hired", "2024-01-01",
+          "--last-day", "2024-06-30", "--avg-wage", "1"], "--probation-months", "整数"),
+        (["--ground", "mutual", "--city", "atlantis", "--hired", "2024-01-01",
+          "--last-day", "2024-06-30", "--avg-wage", "1"], "no city 'atlantis'", "没有城市"),
+    ],
+)
+def test_bad_input_exits_2_with_a_localized_message(capsys, argv, en, zh):
+    status, out, err = invoke(capsys, *argv, "--lang", "en")
+    assert status == 2 and out == "" and en in err and "Traceback" not in err
+    status, _, err = invoke(capsys, *argv)
+    assert status == 2 and zh in err
+
+
+def test_unreadable_reference_file_exits_2(capsys, tmp_path):
+    broken = tmp_path / "ref.json"
+    broken.write_text("[1, 2]", encoding="utf-8")
+    status, _, err = invoke(capsys, *T1, "--city", "x", "--reference", str(broken),
+                            "--lang", "en")
+    assert status == 2 and "cannot read the reference data" in err
+
+
+@pytest.mark.skipif(not (ROOT / "bot" / "__main__.py").exists(),
+                    reason="bot/__main__.py (the CLI dispatcher) is not there yet")
+def test_python_m_bot_settlement_subprocess(tmp_path):
+    python = ROOT / ".venv" / "bin" / "python"
+    command = [str(python if python.exists() else sys.executable), "-m", "bot", "settlement"]
+    done = subprocess.run([*command, *T1, "--json"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["n"], result["total"]) == (5.5, 78500)
+    bad = subprocess.run([*command, "--ground", "mutual", "--hired", "2024-13-01", "--last-day",
+                          "2024-06-30", "--avg-wage", "1", "--lang", "en"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert bad.returncode == 2 and "--hired" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,0 +1,181 @@
+"""The facts a compliance assessment reads: the case's ground, dates, wages and protected status.
+
+`CaseFacts` is what HR confirms; `Convention` holds the company's counting choices (defaults follow
+COMPLIANCE.md). Invalid combinations raise `InvalidFacts`, whose code has a localized message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any, Literal
+
+from workflow.i18n import register, t
+from workflow.model import Ground
+
+Proposer = Literal["employer", "employee"]
+PROPOSERS: tuple[str, ...] = ("employer", "employee")
+# Dates outside this window are typing mistakes, and keep the date arithmetic far from its limits.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+class Protection(StrEnum):
+    """A protected status that bars termination for incapacity or redundancy (LCL Art. 42)."""
+
+    OCCUPATIONAL_EXPOSURE = "occupational_exposure"  # no exit health check / suspected case
+    OCCUPATIONAL_DISEASE = "occupational_disease"  # confirmed, with (partial) loss of capacity
+    WORK_INJURY = "work_injury"  # confirmed, with (partial) loss of capacity
+    MEDICAL_PERIOD = "medical_period"
+    PREGNANT = "pregnant"
+    MATERNITY = "maternity"
+    NURSING = "nursing"
+    NEAR_RETIREMENT = "near_retirement"  # >= 15 years' continuous service, < 5 years to retirement
+
+
+class Pre2008Rounding(StrEnum):
+    """How the part of a service year left over before 2008-01-01 counts (LCL Art. 97).
+
+    PARTIAL_AS_YEAR: the old rules (1994 compensation measures): a started year counts as one.
+    FULL_YEARS: only full years count. ART47: the new rule (>= 6 months → 1, less → 0.5).
+    """
+
+    PARTIAL_AS_YEAR = "partial_as_year"
+    FULL_YEARS = "full_years"
+    ART47 = "art47"
+
+
+@dataclass(frozen=True)
+class Convention:
+    """Counting choices; the defaults are the reading in COMPLIANCE.md.
+
+    inclusive_last_day: service runs up to and including the last working day.
+    six_months_is_full: a remainder of exactly six months counts as a year ("以上" includes it).
+    """
+
+    inclusive_last_day: bool = True
+    six_months_is_full: bool = True
+    pre2008: Pre2008Rounding = Pre2008Rounding.PARTIAL_AS_YEAR
+
+
+class InvalidFacts(ValueError):
+    """Facts that cannot describe a real case; `message(locale)` says which and why."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(f"{code}: {params}")
+        self.code, self.params = code, params
+
+    def message(self, locale: str | None) -> str:
+        return t(f"compliance.invalid.{self.code}", locale, **self.params)
+
+
+_MONEY_FIELDS = ("avg_wage", "prev_wage", "local_avg", "min_wage")
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """Everything the rules need about one case.
+
+    avg_wage is the average monthly wage *due* over the 12 months before termination (bonuses,
+    allowances and subsidies included); with fewer than 12 months worked the caller passes the
+    average over the months worked. prev_wage is the previous month's wage (pay in lieu of
+    notice); local_avg is the previous year's local average monthly wage (the cap); min_wage is
+    the local monthly minimum wage (the floor). Unknown optional amounts are None.
+    contract_months (None when open-ended or unknown), open_ended and probation_months feed the
+    probation-length check. Money given as int or str is converted to Decimal.
+    """
+
+    ground: Ground
+    hired: date
+    last_day: date
+    avg_wage: Decimal
+    prev_wage: Decimal | None = None
+    local_avg: Decimal | None = None
+    min_wage: Decimal | None = None
+    pay_in_lieu: bool = False
+    notice_served: bool = False
+    proposed_by: Proposer | None = None
+    in_probation: bool = False
+    written_reasons: bool = False
+    contract_months: int | None = None
+    open_ended: bool = False
+    probation_months: int | None = None
+    protections: frozenset[Protection] = field(default_factory=frozenset)
+    union_notified: bool = False
+    convention: Convention = field(default_factory=Convention)
+
+    def __post_init__(self) -> None:
+        # Normalise the loose forms callers hold (strings from storage, ints from forms).
+        try:
+            object.__setattr__(self, "ground", Ground(self.ground))
+        except ValueError:
+            raise InvalidFacts("ground", value=self.ground) from None
+        try:
+            object.__setattr__(
+                self, "protections", frozenset(Protection(p) for p in self.protections)
+            )
+        except ValueError:
+            raise InvalidFacts("protection", value=sorted(map(str, self.protections))) from None
+        for name in _MONEY_FIELDS:
+            object.__setattr__(self, name, _money(name, getattr(self, name)))
+        for name in ("hired", "last_day"):
+            value = getattr(self, name)
+            if not isinstance(value, date) or not FIRST_YEAR <= value.year <= LAST_YEAR:
+                raise InvalidFacts("date", field=name, first=FIRST_YEAR, last=LAST_YEAR)
+        if self.last_day < self.hired:
+            raise InvalidFacts("last_day_before_hired", hired=self.hired, last_day=self.last_day)
+        if self.avg_wage is None:
+            raise InvalidFacts("amount", field="avg_wage")
+        if self.proposed_by is not None and self.proposed_by not in PROPOSERS:
+            raise InvalidFacts("proposed_by", value=self.proposed_by)
+        for name in ("contract_months", "probation_months"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or value < 0):
+                raise InvalidFacts("count", field=name)
+
+
+def _money(name: str, value: object) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidFacts("amount", field=name) from None
+    if isinstance(value, bool) or not amount.is_finite() or amount < 0:
+        raise InvalidFacts("amount", field=name)
+    return amount
+
+
+register(
+    {
+        "compliance.invalid.ground": {
+            "zh-CN": "未知的解除依据：{value}",
+            "en": "Unknown termination ground: {value}",
+        },
+        "compliance.invalid.protection": {
+            "zh-CN": "未知的特殊保护情形：{value}",
+            "en": "Unknown protected status: {value}",
+        },
+        "compliance.invalid.date": {
+            "zh-CN": "{field} 不是 {first}–{last} 年之间的有效日期",
+            "en": "{field} is not a valid date between {first} and {last}",
+        },
+        "compliance.invalid.last_day_before_hired": {
+            "zh-CN": "最后工作日 {last_day} 早于入职日期 {hired}",
+            "en": "The last working day {last_day} is before the hire date {hired}",
+        },
+        "compliance.invalid.amount": {
+            "zh-CN": "{field} 必须是不小于 0 的金额",
+            "en": "{field} must be an amount of 0 or more",
+        },
+        "compliance.invalid.proposed_by": {
+            "zh-CN": "提出方只能是 employer（用人单位）或 employee（劳动者），而不是 {value}",
+            "en": "The proposer must be employer or employee, not {value}",
+        },
+        "compliance.invalid.count": {
+            "zh-CN": "{field} 必须是不小于 0 的整数（月数）",
+            "en": "{field} must be a whole number of months, 0 or more",
+        },
+    }
+)
