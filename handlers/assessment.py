@@ -86,7 +86,7 @@ def case_facts(case: Case, deps: Deps, city: str) -> CaseFacts | None:
     if deps.reference is not None and city:
         # Reference data is for the previous year's local average (Art. 47), by city.
         local_avg = local_avg or deps.reference.local_avg(city, last_day.year - 1)
-        min_wage = min_wage or deps.reference.min_wage(city, last_day.year)
+        min_wage = min_wage or deps.reference.min_wage(city, last_day)
     return CaseFacts(
         ground=Ground(case.ground),
         hired=date.fromisoformat(f["hired"]),
@@ -101,6 +101,7 @@ def case_facts(case: Case, deps: Deps, city: str) -> CaseFacts | None:
         protections=frozenset(Protection(p) for p in f.get("protections", ())),
         union_notified=bool(f.get("union_notified")),
         written_reasons=bool(f.get("written_reasons")),
+        notice_served=bool(f.get("notice_served")),
     )
 
 

@@ -14,7 +14,6 @@ from handlers.context import Ctx
 from handlers.views import case_card, local_time
 from storage.models import Case
 from workflow.evidence import missing as missing_evidence
-from workflow.evidence import requirement_label
 from workflow.i18n import t
 from workflow.machine import Attempt, CaseSnapshot, Decision, decide, refusal_text
 from workflow.model import Ground, Outcome, Party, State, Trigger
@@ -39,9 +38,7 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
     return CaseSnapshot(
         state=State(case.state),
         ground=ground,
-        missing_evidence=tuple(
-            requirement_label(r, ctx.locale) for r in missing_evidence(ground, [e.kind for e in evidence])
-        ),
+        missing_evidence=tuple(r.key for r in missing_evidence(ground, [e.kind for e in evidence])),
         facts_confirmed=case.facts_confirmed,
         blocking_findings=verdict.blocking,
         attendance_confirmed=bool(case.data.get("attendance_confirmed_at")),

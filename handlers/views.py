@@ -72,7 +72,7 @@ async def case_card(ctx: Ctx, case: Case, viewer: Person | None) -> Message:
 def findings_text(verdict: CaseAssessment, locale: str, ref: str) -> str:
     if verdict.assessment is None:
         return t("h.facts_missing", locale, missing=", ".join(verdict.missing), ref=ref)
-    lines = [f"[{f.level}] {f.article}: {f.message(locale)}" for f in verdict.assessment.findings]
+    lines = [f"[{f.level}] {f.cite(locale)}: {f.message(locale)}" for f in verdict.assessment.findings]
     return "\n".join(lines) or t("h.none", locale)
 
 
