@@ -57,12 +57,15 @@ async def create_items(ctx: Ctx, case: Case) -> None:
 async def send_item_card(ctx: Ctx, case: Case, item: HandoverItem, owner: Person,
                          employee: Person | None) -> None:
     label = t(f"handover.{item.kind}", owner.locale)
-    await ctx.send(message_for(
+    message = message_for(
         case, owner, "handover_item", t("h.item.title", owner.locale, item=label, ref=case.ref),
         t("h.item.text", owner.locale, name=employee.name if employee else "—",
           due=local_time(ctx, item.due_at), ref=case.ref, id=item.id),
         [], ("complete_item",),
-    ), case=case, dedup_key=f"item:{item.id}:card")
+    )
+    # The Done button carries the item id, so a press needs nothing typed.
+    message.data["item"] = item.id
+    await ctx.send(message, case=case, dedup_key=f"item:{item.id}:card")
 
 
 async def complete(ctx: Ctx) -> Reply:
@@ -83,6 +86,10 @@ async def complete(ctx: Ctx) -> Reply:
         ctx.refuse("h.item_not_owner", case=case, owner=owner.name if owner else "—")
         refused(ctx, case, "complete_item", item_id=item.id)
         return Reply(ok=False)
+
+    # Owners tick items in parallel; each press is about its own item, which is checked above,
+    # so another owner's tick (a new case version) must not make this card "out of date".
+    ctx.inbound = replace(ctx.inbound, case_version=None)
 
     async def tick(case: Case, _decision: object) -> None:
         item.done_at, item.done_by_id = ctx.now, ctx.actor.id if ctx.actor else None

@@ -124,7 +124,7 @@ async def announce(ctx: Ctx, case: Case, decision: Decision) -> None:
             await ctx.send(message_for(
                 case, person, "escalated", t("h.escalated.title", loc, ref=case.ref),
                 t("h.escalated.text", loc, name=employee.name if employee else "—", ref=case.ref),
-                [], ("record_notice_served", "revise"),
+                [], ("record_notice_served",),
             ), case=case)
         await tell_group(ctx, case, trigger)
     elif trigger in (Trigger.PROCEED_UNILATERAL, Trigger.RECORD_NOTICE_SERVED):

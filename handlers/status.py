@@ -6,7 +6,7 @@ from handlers.casefile import is_hr, load_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.views import case_card, ground_text, local_time
-from workflow.i18n import t
+from workflow.i18n import has, t
 
 
 async def handle(ctx: Ctx) -> Reply:
@@ -26,6 +26,14 @@ async def handle(ctx: Ctx) -> Reply:
     return Reply(ok=True)
 
 
+def _action(action: str, locale: str) -> str:
+    """Timeline verbs in the reader's language where the catalogue has them ("reminder:…" too)."""
+    head, _, detail = action.partition(":")
+    key = f"action.{detail or head}" if head in ("reminder", "refused") else f"action.{head}"
+    label = t(key, locale) if has(key) else (detail or head)
+    return f"{t(f'h.timeline.{head}', locale)}：{label}" if head in ("reminder", "refused") else label
+
+
 async def _one(ctx: Ctx) -> Reply:
     case = await load_case(ctx, for_update=False)
     if case is None:
@@ -39,8 +47,9 @@ async def _one(ctx: Ctx) -> Reply:
     for event in events:
         who = (await ctx.uow.people.get(event.actor_id)).name if event.actor_id else t("h.system", ctx.locale)
         moved = event.to_state and event.from_state != event.to_state
-        move = f" {event.from_state} → {event.to_state}" if moved else ""
-        lines.append(f"{local_time(ctx, event.at)} · {who} · {event.action}{move}")
+        move = (f" {t(f'state.{event.from_state}', ctx.locale) if event.from_state else ''} → "
+                f"{t(f'state.{event.to_state}', ctx.locale)}" if moved else "")
+        lines.append(f"{local_time(ctx, event.at)} · {who} · {_action(event.action, ctx.locale)}{move}")
     card = await case_card(ctx, case, ctx.actor)
     ctx.replies.append(card)
     ctx.reply("timeline", t("h.timeline.title", ctx.locale, ref=case.ref), "\n".join(lines), case=case)

@@ -268,3 +268,24 @@ register({
     "h.article.mutual": {"zh-CN": "《劳动合同法》第三十六条", "en": "LCL Art. 36"},
     "h.article.layoff": {"zh-CN": "《劳动合同法》第四十一条", "en": "LCL Art. 41"},
 })
+
+register({
+    "h.timeline.reminder": {"zh-CN": "提醒", "en": "reminder"},
+    "h.timeline.refused": {"zh-CN": "被拒绝的操作", "en": "refused"},
+    "action.open": {"zh-CN": "发起案件", "en": "opened the case"},
+    "action.evidence": {"zh-CN": "补充证据", "en": "added evidence"},
+    "action.facts": {"zh-CN": "确认事实", "en": "recorded facts"},
+    "action.remind_item_owner": {"zh-CN": "交接事项到期", "en": "handover item due"},
+    "action.resend_employee_card": {"zh-CN": "重发员工卡片", "en": "card sent again"},
+    "action.warn_hr_unsigned": {"zh-CN": "员工未签署", "en": "employee has not signed"},
+    "action.remind_manager_evidence": {"zh-CN": "催经理补证据", "en": "manager asked for evidence"},
+    "action.tell_hr_stalling": {"zh-CN": "经理停滞", "en": "manager stalling"},
+    "action.remind_hr_review": {"zh-CN": "待 HR 审核", "en": "awaiting HR review"},
+    "action.escalate_hr_lead": {"zh-CN": "升级至 HR 负责人", "en": "escalated to the HR lead"},
+    "action.remind_talk": {"zh-CN": "面谈将开始", "en": "talk coming up"},
+    "action.remind_hr_record_talk": {"zh-CN": "面谈未记录", "en": "talk not recorded"},
+    "action.remind_hr_dispute": {"zh-CN": "异议待处理", "en": "dispute waiting"},
+    "action.escalate_item": {"zh-CN": "交接事项逾期", "en": "handover item overdue"},
+    "action.certificate_due": {"zh-CN": "证明书到期", "en": "certificate due"},
+    "action.transfer_deadline": {"zh-CN": "档案社保转移期限", "en": "file and insurance transfer deadline"},
+})

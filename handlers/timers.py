@@ -86,6 +86,9 @@ async def _recipients(ctx: Ctx, case: Case, action: TimerAction, payload: dict) 
     if action == TimerAction.ESCALATE_HR_LEAD:
         return await uow.people.with_role(case.tenant_id, Role.HR_LEAD.value) or await hr_people(ctx, case)
     if action == TimerAction.REMIND_TALK:
+        talk_at = case.data.get("talk_at")
+        if talk_at and ctx.now >= datetime.fromisoformat(talk_at):
+            return None  # a worker that was down past the talk time must not remind of the past
         scheduler = case.data.get("scheduled_by")
         return [p for p in [await uow.people.get(case.manager_id),
                             await uow.people.get(scheduler) if scheduler else None] if p]

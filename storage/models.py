@@ -5,7 +5,7 @@ Times are stored as timezone-aware UTC; JSON columns hold plain dicts of primiti
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -18,20 +18,56 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for big tables.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC instant on both databases.
+
+    SQLite has no time zone type and hands back naive values; storing UTC in a fixed-width
+    format there keeps `<=` comparisons in SQL correct, and reading re-attaches UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store aware UTC instants only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
+    # Named constraints: migrations (SQLite batch mode especially) can only drop what has a name.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
-        datetime: DateTime(timezone=True),
+        datetime: UTCDateTime(),
         dict[str, Any]: JSON,
     }
 
@@ -116,6 +152,10 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     retain_until: Mapped[date | None] = mapped_column(Date, default=None)
 
+    # Optimistic lock: UPDATE … WHERE version = <loaded>; handlers bump `version` themselves
+    # (it is also the card/timer freshness stamp), so SQLAlchemy must not generate it.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
 
 class EvidenceItem(Base):
     __tablename__ = "evidence"
@@ -171,8 +211,12 @@ class Timer(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "kind", "case_version"),
         # The poller's only query: pending timers by due time.
-        Index("ix_timers_pending_due", "due_at", postgresql_where=text("fired_at IS NULL"),
-              sqlite_where=text("fired_at IS NULL")),
+        Index(
+            "ix_timers_pending_due",
+            "due_at",
+            postgresql_where=text("fired_at IS NULL"),
+            sqlite_where=text("fired_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -189,8 +233,12 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_pending", "next_attempt_at", postgresql_where=text("sent_at IS NULL AND dead_at IS NULL"),
-              sqlite_where=text("sent_at IS NULL AND dead_at IS NULL")),
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            postgresql_where=text("sent_at IS NULL AND dead_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL AND dead_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(300), unique=True)

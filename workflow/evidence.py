@@ -169,7 +169,7 @@ _ALIASES: dict[EvidenceKind, tuple[str, ...]] = {
     K.TRAINING: ("培训",),
     K.JOB_ADJUSTMENT: ("adjustment", "transfer", "调岗", "岗位调整"),
     K.IMPROVEMENT_RESULT: ("result", "outcome", "结果", "改进结果", "培训结果", "调岗结果"),
-    K.FEEDBACK: ("feedback conversation", "反馈", "面谈记录", "沟通记录"),
+    K.FEEDBACK: ("feedback conversation", "反馈", "反馈面谈", "反馈记录", "面谈记录", "沟通记录"),
     K.HANDBOOK_RULE: ("rule", "handbook", "规章制度", "员工手册", "制度"),
     K.HANDBOOK_ACK: ("ack", "acknowledgement", "acknowledgment", "签收", "手册签收"),
     K.INCIDENT: ("misconduct", "违纪", "违纪记录", "事件记录"),

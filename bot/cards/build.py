@@ -1,0 +1,163 @@
+"""Message (what the handlers want shown) → Card (what the channels render).
+
+Reads the Message data convention: data = {title, text, fields, state, to, footer?}, all already
+in the reader's language; each action becomes a button carrying case ref + action + version, with
+a localized label, a style, an "are you sure?" prompt where it cannot be undone, and the inputs
+the action reads (from the router's command table, so typing and pressing ask for the same).
+Convention for a card about one handover item: data["item"] = its id, fixed on the button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bot.cards.model import Button, Card, Input, Style
+from bot.router.commands import BY_VERB, Rest
+from handlers.contracts import Message
+from workflow.i18n import has, normalise_locale, register, t
+from workflow.model import Ground, Trigger
+
+# Cannot be undone: red, and the platform asks first.
+DANGER = frozenset({Trigger.REJECT, Trigger.WITHDRAW, Trigger.DISPUTE, Trigger.PROCEED_UNILATERAL})
+# The step that moves the case forward for its reader.
+PRIMARY = frozenset({
+    Trigger.SUBMIT, Trigger.APPROVE, Trigger.SCHEDULE, Trigger.CONFIRM_ATTENDANCE,
+    Trigger.RECORD_TALK, Trigger.SIGN, Trigger.COMPLETE_ITEM,
+})
+
+register({
+    "card.confirm.reject": {
+        "zh-CN": "确定驳回案件 {ref} 吗？案件将结案。",
+        "en": "Reject case {ref}? The case will be closed.",
+    },
+    "card.confirm.withdraw": {
+        "zh-CN": "确定撤回案件 {ref} 吗？案件将结案。",
+        "en": "Withdraw case {ref}? The case will be closed.",
+    },
+    "card.confirm.dispute": {
+        "zh-CN": "确定对案件 {ref} 提出异议吗？HR 和经理会看到你的理由。",
+        "en": "Dispute case {ref}? HR and the manager will see your reason.",
+    },
+    "card.confirm.proceed_unilateral": {
+        "zh-CN": "确定对案件 {ref} 单方解除劳动合同吗？此操作不可撤销。",
+        "en": "Terminate unilaterally in case {ref}? This cannot be undone.",
+    },
+    "card.input.reason": {"zh-CN": "原因", "en": "Reason"},
+    "card.input.comment": {"zh-CN": "修改意见", "en": "What needs to change"},
+    "card.input.proof": {"zh-CN": "送达凭证（如挂号信单号）", "en": "Proof (e.g. tracking number)"},
+    "card.input.note": {"zh-CN": "说明", "en": "Note"},
+    "card.input.text": {"zh-CN": "说明", "en": "Message"},
+    "card.input.talk_at": {"zh-CN": "面谈时间（当地）", "en": "Talk time (local)"},
+    "card.input.item": {"zh-CN": "交接事项编号", "en": "Handover item number"},
+    "card.input.facts": {
+        "zh-CN": "事实（key=value，如 hired=2020-01-01 avg_wage=12000 confirm=yes）",
+        "en": "Facts (key=value, e.g. hired=2020-01-01 avg_wage=12000 confirm=yes)",
+    },
+    "card.input.employee": {"zh-CN": "员工", "en": "Employee"},
+    "card.input.ground": {"zh-CN": "理由", "en": "Ground"},
+    "card.input.kind": {"zh-CN": "证据类型", "en": "Kind of evidence"},
+    "card.input.content": {"zh-CN": "链接或文字", "en": "Link or text"},
+    **{
+        f"card.ground.{g.value}": texts
+        for g, texts in {
+            Ground.INCOMPETENT: {"zh-CN": "不能胜任", "en": "Incompetent"},
+            Ground.MISCONDUCT: {"zh-CN": "严重违纪", "en": "Serious misconduct"},
+            Ground.PROBATION: {"zh-CN": "试用期不符合录用条件", "en": "Failed probation"},
+            Ground.ILLNESS: {"zh-CN": "医疗期满", "en": "Illness (medical period over)"},
+            Ground.CIRCUMSTANCES: {"zh-CN": "客观情况重大变化", "en": "Changed circumstances"},
+            Ground.MUTUAL: {"zh-CN": "协商一致", "en": "Mutual agreement"},
+            Ground.LAYOFF: {"zh-CN": "经济性裁员", "en": "Layoff"},
+        }.items()
+    },
+})
+
+
+def action_label(action: str, locale: str) -> str:
+    """The button text for `action`; the raw name when no text is registered (never fails)."""
+    key = f"action.{action}"
+    return t(key, locale) if has(key) else action
+
+
+def _input(name: str, locale: str, **options: Any) -> Input:
+    return Input(name=name, label=t(f"card.input.{name}", locale), **options)
+
+
+def inputs_for(action: str, locale: str) -> tuple[Input, ...]:
+    """What pressing `action` needs typed, named as the handlers read it from Inbound.args."""
+    command = BY_VERB.get(action)
+    if command is None:
+        return ()
+    match command.rest:
+        case Rest.TEXT:
+            return (_input(command.key, locale, required=command.required),)
+        case Rest.TIME:
+            return (_input("talk_at", locale, kind="datetime"),)
+        case Rest.ITEM:
+            return (_input("item", locale),)
+        case Rest.FACTS:
+            return (_input("facts", locale),)
+        case Rest.CONFIRM_FACTS:
+            return (_input("facts", locale, required=False),)
+        case Rest.EVIDENCE:
+            return (_input("kind", locale), _input("content", locale))
+        case Rest.OPEN:
+            grounds = tuple((g.value, t(f"card.ground.{g.value}", locale)) for g in Ground)
+            return (
+                _input("employee", locale),
+                _input("ground", locale, kind="select", options=grounds),
+                _input("note", locale, required=False),
+            )
+    return ()
+
+
+def _style(action: str) -> Style | None:
+    if action in DANGER:
+        return "danger"
+    return "primary" if action in PRIMARY else None
+
+
+def _button(action: str, message: Message, locale: str) -> Button:
+    item = message.data.get("item")
+    fixed = BY_VERB.get(action) is not None and BY_VERB[action].rest is Rest.ITEM
+    arg = str(item) if fixed and item is not None else None
+    confirm_key = f"card.confirm.{action}"
+    return Button(
+        action=action,
+        label=action_label(action, locale),
+        case_ref=message.case_ref,
+        case_version=message.case_version,
+        style=_style(action),
+        confirm=t(confirm_key, locale, ref=message.case_ref or "—") if has(confirm_key) else None,
+        inputs=() if arg is not None else inputs_for(action, locale),
+        arg=arg,
+    )
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _fields(raw: Any) -> tuple[tuple[str, str], ...]:
+    """[[label, value], …]; anything malformed is skipped rather than breaking the card."""
+    if not isinstance(raw, Iterable) or isinstance(raw, str | bytes | dict):
+        return ()
+    pairs = []
+    for entry in raw:
+        if isinstance(entry, list | tuple) and len(entry) == 2:
+            pairs.append((_text(entry[0]), _text(entry[1])))
+    return tuple(pairs)
+
+
+def card_for(message: Message) -> Card:
+    locale = normalise_locale(message.locale)
+    data = message.data if isinstance(message.data, dict) else {}
+    return Card(
+        title=_text(data.get("title")) or message.kind,
+        text=_text(data.get("text")),
+        fields=_fields(data.get("fields")),
+        state=_text(data.get("state")),
+        footer=_text(data.get("footer")),
+        actions=tuple(_button(a, message, locale) for a in message.actions),
+        locale=locale,
+    )

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns an outbox item into a platform message (console, Slack, WeCom)."""

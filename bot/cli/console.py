@@ -1,0 +1,91 @@
+"""`python -m bot console`: the interactive console (or a script of console lines) on a movable clock."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.cli import CommandError
+from bot.clock import SystemClock
+from bot.console import ConsoleSession
+from bot.router.values import local_time
+from bot.runtime import Runtime
+from bot.settings import Settings
+from workflow.clock import ManualClock
+
+
+def _start_time(text: str) -> datetime:
+    at = local_time(text)
+    if at is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time like 2025-10-09 09:00")
+    return datetime.strptime(at, "%Y-%m-%d %H:%M")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "console", help="play a case from the terminal: speak as anyone, press buttons, move time"
+    )
+    parser.add_argument("--script", type=Path, metavar="FILE",
+                        help="read console lines from FILE instead of standard input")
+    parser.add_argument("--start", type=_start_time, metavar="'YYYY-MM-DD HH:MM'",
+                        help="start the clock at this local time (default: now)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings: Settings = args.settings
+    if args.script is not None:
+        try:
+            text = args.script.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"cannot read the script {args.script}: {error}") from None
+        return asyncio.run(_console(settings, iter(text.splitlines()), False, args.start))
+    interactive = sys.stdin.isatty()
+    return asyncio.run(_console(settings, _stdin_lines(sys.stdin, interactive), interactive,
+                                args.start))
+
+
+def _stdin_lines(stream: TextIO, interactive: bool) -> Iterator[str]:
+    """Lines typed at a prompt (a terminal) or piped in, until end of input."""
+    while True:
+        try:
+            line = input("> ") if interactive else stream.readline()
+        except EOFError:
+            return
+        if not interactive and not line:
+            return
+        yield line
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+async def _console(
+    settings: Settings, lines: Iterator[str], interactive: bool, start: datetime | None
+) -> int:
+    zone = ZoneInfo(settings.TIMEZONE)
+    now = start.replace(tzinfo=zone) if start else SystemClock().now().replace(second=0,
+                                                                             microsecond=0)
+    clock = ManualClock(now)
+    runtime = Runtime(settings, clock=clock)
+    try:
+        await runtime.ensure_migrated()
+        session = ConsoleSession(runtime, clock, _print, locale=settings.LOCALE,
+                                 echo=not interactive)
+        if interactive:
+            session.say("console.help")
+            session.show_clock()
+        for line in lines:
+            await session.handle_line(line)
+            if session.done:
+                break
+        return 0
+    finally:
+        await runtime.close()

@@ -1,0 +1,72 @@
+"""`python -m bot directory import people.csv`: load the people directory, all rows or none."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.cli import FAILED, CommandError
+from bot.directory import (
+    DirectoryError,
+    Entry,
+    Summary,
+    Workspace,
+    import_entries,
+    parse,
+    workspace,
+)
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("directory", help="the people directory")
+    actions = parser.add_subparsers(dest="directory_command", metavar="action", required=True)
+    load = actions.add_parser(
+        "import", help="create or update people from a CSV file (see examples/people.csv)"
+    )
+    load.add_argument("file", type=Path, help="CSV with a header row")
+    load.add_argument(
+        "--tenant", default="console",
+        help="workspace key: console (default), slack:<team id> or wecom:<corp id>",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings: Settings = args.settings
+    try:
+        where = workspace(args.tenant)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read {args.file}: {error}") from None
+    try:
+        entries = parse(text, default_locale=settings.LOCALE)
+        summary = asyncio.run(_import(settings, entries, where))
+    except DirectoryError as error:
+        print(f"{args.file}: nothing imported, {len(error.problems)} problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return FAILED
+    print(f"{args.file}: {summary.people} people, {summary.identities} {where.platform} "
+          f"identities in workspace {where.key}")
+    for platform, count in sorted(summary.ignored_ids.items()):
+        print(f"  {count} {platform} id(s) ignored: workspace {where.key} is not on {platform}")
+    return 0
+
+
+async def _import(settings: Settings, entries: Sequence[Entry], where: Workspace) -> Summary:
+    runtime = Runtime(settings)
+    try:
+        await runtime.ensure_migrated()
+        return await import_entries(
+            runtime.uow_factory, entries, where, timezone=settings.TIMEZONE, city=settings.CITY
+        )
+    finally:
+        await runtime.close()

@@ -1,0 +1,39 @@
+"""`python -m bot worker`: the timer poller and outbox relay alone, for scaling out."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("worker", help="run only the timer poller and outbox relay")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_work(args.settings))
+
+
+async def _work(settings: Settings) -> int:
+    runtime = Runtime(settings)
+    try:
+        await runtime.ensure_migrated()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        log.info("worker started (polling every %.1f s)", settings.POLL_INTERVAL_SECONDS)
+        await Worker(runtime).run_forever(stop)
+        log.info("worker stopped")
+        return 0
+    finally:
+        await runtime.close()

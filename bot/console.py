@@ -1,0 +1,312 @@
+"""The interactive console: play every person of a case from one terminal, with a clock you move.
+
+`as lee: 退工 @alice 不能胜任` speaks as a directory person (their console id), `as alice: press 2`
+taps a button of the last card alice got, `clock +3wd` moves time and lets timers fire. After every
+line the worker runs until idle, so what the handlers queued shows up at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.cards.build import card_for
+from bot.cards.model import decode_action, encode_action
+from bot.channels.console import ConsoleChannel
+from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
+from bot.router.commands import HR_ROLES
+from bot.router.values import fold, local_time
+from bot.runtime import Runtime
+from bot.worker import Worker
+from handlers.context import person_recipient
+from handlers.contracts import HR_GROUP, Inbound
+from storage.uow import UnitOfWork
+from workflow.calendar import WorkCalendar
+from workflow.clock import ManualClock
+from workflow.i18n import normalise_locale, register, t
+
+PLATFORM = "console"
+PLATFORM_TENANT = "local"
+# A timer that arms another due one is fine; a loop that never settles is a bug worth stopping.
+MAX_WORKER_ROUNDS = 50
+
+_AS = re.compile(r"as\s+([^\s:：]+)\s*[:：]\s*(.*)", re.DOTALL)
+_PRESS = re.compile(r"(?:press|按)\s*(\d{1,3})(?:\s+(.*))?", re.DOTALL | re.ASCII)
+_MOVE = re.compile(r"\+\s*(\d{1,5})\s*(wd|d|h|m)", re.ASCII)
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+register({
+    "console.help": {
+        "zh-CN": "控制台命令：\n"
+                 "  as <名字>: <文字>        以该同事身份发送消息（如 as lee: 退工 @alice 不能胜任）\n"
+                 "  as <名字>: press <n> [文字]  按下此人最近一张卡片的第 n 个按钮（可附原因/意见）\n"
+                 "  clock +3wd | +24h | +7d | +90m | YYYY-MM-DD HH:MM   拨动时钟（工作日按中国日历）\n"
+                 "  tick                      运行一次定时器与消息发送\n"
+                 "  who                       列出本次会话中出现过的同事\n"
+                 "  # …                       注释（脚本中原样显示）\n"
+                 "  help · quit",
+        "en": "Console commands:\n"
+              "  as <name>: <text>          speak as that person (e.g. as lee: /offboard @alice "
+              "incompetent)\n"
+              "  as <name>: press <n> [text]  press button n of that person's latest card "
+              "(with a reason or comment)\n"
+              "  clock +3wd | +24h | +7d | +90m | YYYY-MM-DD HH:MM   move the clock (working "
+              "days per the China calendar)\n"
+              "  tick                       run the timers and the outbox once\n"
+              "  who                        the people met in this session\n"
+              "  # …                        a comment (shown in scripts)\n"
+              "  help · quit",
+    },
+    "console.unknown": {
+        "zh-CN": "看不懂“{line}”。输入 help 查看控制台命令。",
+        "en": "Cannot read “{line}”. Type help for the console commands.",
+    },
+    "console.reply": {"zh-CN": "↩ 回复 {name}", "en": "↩ reply to {name}"},
+    "console.no_card": {
+        "zh-CN": "{name} 还没有收到带按钮的卡片。",
+        "en": "{name} has not received a card with buttons yet.",
+    },
+    "console.no_button": {
+        "zh-CN": "{name} 最近的卡片只有按钮 1–{count}。",
+        "en": "{name}'s latest card only has buttons 1–{count}.",
+    },
+    "console.pressed": {"zh-CN": "（按下“{label}”）{confirm}", "en": "(pressed “{label}”) {confirm}"},
+    "console.clock": {"zh-CN": "🕒 现在是 {now}（{zone}）", "en": "🕒 It is now {now} ({zone})"},
+    "console.bad_clock": {
+        "zh-CN": "时钟写法：clock +3wd | +24h | +7d | +90m | YYYY-MM-DD HH:MM",
+        "en": "Write the clock as: clock +3wd | +24h | +7d | +90m | YYYY-MM-DD HH:MM",
+    },
+    "console.clock_backwards": {
+        "zh-CN": "时钟只能向前拨（现在是 {now}）。",
+        "en": "The clock only moves forward (it is {now}).",
+    },
+    "console.weekdays": {"zh-CN": "周一,周二,周三,周四,周五,周六,周日",
+                         "en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun"},
+    "console.tick": {
+        "zh-CN": "定时器触发 {fired} 个，发送消息 {sent} 条。",
+        "en": "{fired} timer(s) fired, {sent} message(s) sent.",
+    },
+    "console.who": {"zh-CN": "{name}：{display}（{roles}；{locale}）",
+                    "en": "{name}: {display} ({roles}; {locale})"},
+    "console.who_empty": {
+        "zh-CN": "还没有人说过话。用 as <名字>: … 以通讯录中某人的控制台 ID 发言。",
+        "en": "No one has spoken yet. Use as <name>: … with a console id from the directory.",
+    },
+    "console.unknown_user": {
+        "zh-CN": "通讯录里没有控制台用户“{name}”。",
+        "en": "There is no console user “{name}” in the directory.",
+    },
+})
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    name: str  # the console id typed after "as"
+    recipient: str  # how the outbox addresses them: "person:<id>"
+    display: str
+    locale: str
+    roles: frozenset[str]
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """Where cards for this person arrive: to them, and to the HR group if they are HR."""
+        return (self.recipient, HR_GROUP) if self.roles & HR_ROLES else (self.recipient,)
+
+
+class ConsoleDirectory(Protocol):
+    """Who a console id is (None: not in the directory)."""
+
+    async def lookup(self, name: str) -> ConsoleUser | None: ...
+
+
+class StorageDirectory:
+    """Console users from the people directory (their console identities)."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+        self.uow_factory = uow_factory
+
+    async def lookup(self, name: str) -> ConsoleUser | None:
+        async with self.uow_factory() as uow:
+            person = await uow.people.by_identity(PLATFORM, PLATFORM_TENANT, name)
+            if person is None:
+                return None
+            return ConsoleUser(name, person_recipient(person), person.name,
+                               normalise_locale(person.locale), person.role_set)
+
+
+class Ticker(Protocol):
+    """The worker as the console drives it (bot.worker.Worker): one tick -> (fired, sent)."""
+
+    async def run_once(self) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True)
+class ClockMove:
+    """A `clock` command: forward by working days or a duration, or to a local wall time."""
+
+    working_days: int = 0
+    delta: timedelta = timedelta(0)
+    local: datetime | None = None  # naive, in the tenant's time zone
+
+    def target(self, now: datetime, calendar: WorkCalendar) -> datetime:
+        if self.local is not None:
+            return calendar.local_instant(self.local.date(), self.local.time())
+        if self.working_days:
+            return calendar.add_working_days(now, self.working_days)
+        return now + self.delta
+
+
+def parse_clock(text: str) -> ClockMove | None:
+    """'+3wd' (working days), '+7d', '+24h', '+90m', or 'YYYY-MM-DD HH:MM' local; else None."""
+    folded = fold(text).strip()
+    move = _MOVE.fullmatch(folded)
+    if move is not None:
+        amount, unit = int(move.group(1)), move.group(2)
+        if unit == "wd":
+            return ClockMove(working_days=amount)
+        return ClockMove(delta=timedelta(**{_UNITS[unit]: amount}))
+    at = local_time(folded)
+    return ClockMove(local=datetime.strptime(at, "%Y-%m-%d %H:%M")) if at else None
+
+
+class ConsoleSession:
+    """One console conversation over a Runtime whose clock is `clock`; output goes to `out`."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        clock: ManualClock,
+        out: Callable[[str], None] = print,
+        *,
+        locale: str | None = None,
+        echo: bool = False,
+        worker: Ticker | None = None,
+        directory: ConsoleDirectory | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.clock = clock
+        self.out = out
+        self.locale = normalise_locale(locale)
+        self.echo = echo  # scripts: show each line before what it caused
+        self.channel = ConsoleChannel(out)
+        runtime.channels.register(self.channel)
+        self.worker = worker or Worker(runtime)
+        self.directory = directory or StorageDirectory(runtime.uow_factory)
+        self.met: dict[str, ConsoleUser] = {}
+        self.done = False
+
+    def say(self, key: str, **params: object) -> None:
+        self.out(t(key, self.locale, **params))
+
+    async def handle_line(self, line: str) -> None:
+        stripped = line.strip()
+        if not stripped:
+            return
+        if stripped.startswith("#"):
+            if self.echo:
+                self.out(stripped)
+            return
+        if self.echo:
+            self.out(f"» {stripped}")
+        as_match = _AS.fullmatch(stripped)
+        word, _, rest = stripped.partition(" ")
+        word = word.lower()
+        if as_match is not None:
+            await self.speak(as_match.group(1), as_match.group(2).strip())
+        elif word == "clock":
+            await self.move_clock(rest)
+        elif word == "tick" and not rest:
+            fired, sent = await self.worker.run_once()
+            self.say("console.tick", fired=fired, sent=sent)
+        elif word == "who" and not rest:
+            self.who()
+        elif word in ("help", "?") and not rest:
+            self.say("console.help")
+        elif word in ("quit", "exit") and not rest:
+            self.done = True
+        else:
+            self.say("console.unknown", line=stripped[:60])
+
+    async def speak(self, name: str, text: str) -> None:
+        """Send `text` as console user `name`, show the reply, then let the worker deliver."""
+        user = await self.directory.lookup(name)
+        if user is not None:
+            self.met[name] = user
+        press = _PRESS.fullmatch(text)
+        inbound = (self._press(name, user, int(press.group(1)), press.group(2) or "")
+                   if press else self._inbound(name, parse(text)))
+        if inbound is None:
+            return
+        reply = await self.runtime.dispatch(inbound)
+        for message in reply.messages:
+            # Replies to someone not in the directory carry no recipient.
+            self.channel.show(t("console.reply", self.locale, name=name), card_for(message),
+                              recipient=message.recipient or f"{PLATFORM}:{name}")
+        await self.settle()
+
+    def _inbound(
+        self, name: str, parsed: Parsed | ParseError, case_version: int | None = None
+    ) -> Inbound:
+        return to_inbound(parsed, platform=PLATFORM, platform_tenant=PLATFORM_TENANT,
+                          user_id=name, case_version=case_version)
+
+    def _press(self, name: str, user: ConsoleUser | None, number: int, text: str) -> Inbound | None:
+        if user is None:
+            self.say("console.unknown_user", name=name)
+            return None
+        card = self.channel.last_card(user.recipients)
+        if card is None:
+            self.say("console.no_card", name=name)
+            return None
+        if not 1 <= number <= len(card.actions):
+            self.say("console.no_button", name=name, count=len(card.actions))
+            return None
+        button = card.actions[number - 1]
+        # Through the same compact value a Slack or WeCom button carries.
+        ref = decode_action(encode_action(button))
+        assert ref is not None
+        self.out(t("console.pressed", self.locale, label=button.label,
+                   confirm=button.confirm or "").rstrip())
+        parsed = parse_action(ref.action, ref.case_ref, text, arg=ref.arg)
+        return self._inbound(name, parsed, ref.case_version)
+
+    async def settle(self) -> None:
+        """Run the worker (due timers, then the outbox) until it has nothing left to do."""
+        for _ in range(MAX_WORKER_ROUNDS):
+            fired, sent = await self.worker.run_once()
+            if not fired and not sent:
+                return
+
+    async def move_clock(self, text: str) -> None:
+        calendar = self.runtime.deps.calendar
+        move = parse_clock(text)
+        if move is None:
+            self.say("console.bad_clock")
+            return
+        now = self.clock.now()
+        target = move.target(now, calendar)
+        if target < now:
+            self.say("console.clock_backwards", now=self._local(now))
+            return
+        self.clock.set(target)
+        self.show_clock()
+        await self.settle()
+
+    def show_clock(self) -> None:
+        self.say("console.clock", now=self._local(self.clock.now()),
+                 zone=self.runtime.deps.calendar.tz.key)
+
+    def _local(self, instant: datetime) -> str:
+        local = instant.astimezone(self.runtime.deps.calendar.tz)
+        weekday = t("console.weekdays", self.locale).split(",")[local.weekday()]
+        return f"{local:%Y-%m-%d %H:%M} {weekday}"
+
+    def who(self) -> None:
+        if not self.met:
+            self.say("console.who_empty")
+        for user in self.met.values():
+            self.say("console.who", name=user.name, display=user.display,
+                     roles=", ".join(sorted(user.roles)) or "—", locale=user.locale)

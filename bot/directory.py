@@ -1,0 +1,271 @@
+"""The people directory from a CSV export: parse and check every row, then import all or nothing.
+
+Columns: employee_no,name,email,department,position,manager_no,roles,locale,hire_date,
+console_id,slack_id,wecom_id. Roles are separated by ";" or "|"; manager_no names another row
+(in any order) or someone already in the directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from storage.uow import UnitOfWork
+from workflow.model import Role
+
+COLUMNS = (
+    "employee_no", "name", "email", "department", "position", "manager_no", "roles", "locale",
+    "hire_date", "console_id", "slack_id", "wecom_id",
+)
+REQUIRED = ("employee_no", "name")
+PLATFORM_COLUMNS = {"console": "console_id", "slack": "slack_id", "wecom": "wecom_id"}
+CONSOLE_TENANT = "local"  # the console's platform_tenant: one local workspace
+
+_ROLE_SEPARATOR = re.compile(r"[;|]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ROLES = frozenset(role.value for role in Role)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One checked CSV row."""
+
+    line: int
+    employee_no: str
+    name: str
+    email: str
+    department: str
+    position: str
+    manager_no: str | None
+    roles: tuple[str, ...]
+    locale: str
+    hire_date: date | None
+    console_id: str  # given, else the e-mail's local part, else the employee number
+    slack_id: str | None
+    wecom_id: str | None
+
+    def user_id(self, platform: str) -> str | None:
+        """This person's user id on `platform` (console, slack or wecom)."""
+        return {"console": self.console_id, "slack": self.slack_id, "wecom": self.wecom_id}[
+            platform
+        ]
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class DirectoryError(Exception):
+    """The file cannot be imported; `problems` lists every bad row."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True)
+class Summary:
+    people: int
+    identities: int
+    ignored_ids: dict[str, int]  # platform -> ids in the file that this tenant does not use
+
+
+def _locale(value: str) -> str | None:
+    lowered = value.lower().replace("_", "-")
+    if lowered.startswith("en"):
+        return "en"
+    if lowered.startswith("zh"):
+        return "zh-CN"
+    return None
+
+
+def _entry(line: int, row: dict[str, str], default_locale: str) -> tuple[Entry | None, list[str]]:
+    field = {name: (row.get(name) or "").strip() for name in COLUMNS}
+    reasons = [f"{name} is empty" for name in REQUIRED if not field[name]]
+    email = field["email"]
+    if email and not _EMAIL.match(email):
+        reasons.append(f"email {email!r} is not an e-mail address")
+    roles = tuple(dict.fromkeys(
+        part.strip().lower() for part in _ROLE_SEPARATOR.split(field["roles"]) if part.strip()
+    ))
+    unknown = [role for role in roles if role not in _ROLES]
+    if unknown:
+        reasons.append(
+            f"unknown role(s) {', '.join(unknown)} (known: {', '.join(sorted(_ROLES))})"
+        )
+    locale = _locale(field["locale"]) if field["locale"] else default_locale
+    if locale is None:
+        reasons.append(f"locale {field['locale']!r} is not zh-CN or en")
+    hire_date = None
+    if field["hire_date"]:
+        try:
+            hire_date = date.fromisoformat(field["hire_date"])
+        except ValueError:
+            reasons.append(f"hire_date {field['hire_date']!r} is not a date (YYYY-MM-DD)")
+    if field["manager_no"] and field["manager_no"] == field["employee_no"]:
+        reasons.append("manager_no is the person themself")
+    if reasons:
+        return None, reasons
+    assert locale is not None
+    return Entry(
+        line=line, employee_no=field["employee_no"], name=field["name"], email=email,
+        department=field["department"], position=field["position"],
+        manager_no=field["manager_no"] or None, roles=roles, locale=locale,
+        hire_date=hire_date,
+        console_id=field["console_id"] or email.partition("@")[0] or field["employee_no"],
+        slack_id=field["slack_id"] or None, wecom_id=field["wecom_id"] or None,
+    ), []
+
+
+def parse(text: str, *, default_locale: str = "zh-CN") -> list[Entry]:
+    """Every row checked on its own and against the others; DirectoryError lists each problem."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or ()]
+    reader.fieldnames = header
+    problems = []
+    missing = [name for name in REQUIRED if name not in header]
+    extra = [name for name in header if name not in COLUMNS]
+    if missing or extra:
+        what = [f"missing column(s) {', '.join(missing)}"] if missing else []
+        what += [f"unknown column(s) {', '.join(extra)}"] if extra else []
+        raise DirectoryError([Problem(1, f"{'; '.join(what)} (expected {','.join(COLUMNS)})")])
+    entries: list[Entry] = []
+    for row in reader:
+        if None in row:  # more cells than header columns
+            problems.append(Problem(reader.line_num, "more values than columns"))
+            continue
+        if not any((value or "").strip() for value in row.values()):
+            continue  # blank line
+        entry, reasons = _entry(reader.line_num, row, default_locale)
+        problems.extend(Problem(reader.line_num, reason) for reason in reasons)
+        if entry is not None:
+            entries.append(entry)
+    problems.extend(_cross_check(entries))
+    if not entries and not problems:
+        problems.append(Problem(1, "no people in the file"))
+    if problems:
+        raise DirectoryError(sorted(problems, key=lambda problem: problem.line))
+    return entries
+
+
+def _cross_check(entries: Sequence[Entry]) -> list[Problem]:
+    """Duplicates and manager cycles; managers missing from the file are checked at import."""
+    problems = []
+    seen: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        keys = [("employee_no", entry.employee_no)]
+        keys += [(column, uid) for platform, column in PLATFORM_COLUMNS.items()
+                 if (uid := entry.user_id(platform))]
+        for key in keys:
+            if key in seen:
+                problems.append(Problem(
+                    entry.line, f"{key[0]} {key[1]!r} already used on line {seen[key]}"
+                ))
+            else:
+                seen[key] = entry.line
+    managers = {entry.employee_no: entry.manager_no for entry in entries}
+    for entry in entries:
+        chain = [entry.employee_no]
+        boss = entry.manager_no
+        while boss in managers and boss not in chain:
+            chain.append(boss)
+            boss = managers[boss]
+        if boss == entry.employee_no and len(chain) > 1:
+            problems.append(Problem(
+                entry.line, f"manager chain loops: {' → '.join([*chain, entry.employee_no])}"
+            ))
+    return problems
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A tenant as the handlers key it: f"{platform}:{platform_tenant}"."""
+
+    platform: str
+    platform_tenant: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.platform_tenant}"
+
+
+def workspace(name: str) -> Workspace:
+    """Parse --tenant: "console" (the local console), "slack:<team id>" or "wecom:<corp id>"."""
+    platform, _, platform_tenant = name.partition(":")
+    if platform == "console":
+        return Workspace("console", platform_tenant or CONSOLE_TENANT)
+    if platform not in PLATFORM_COLUMNS or not platform_tenant:
+        raise ValueError(f"tenant {name!r} is not console, slack:<team id> or wecom:<corp id>")
+    return Workspace(platform, platform_tenant)
+
+
+async def import_entries(
+    uow_factory: Callable[[], UnitOfWork],
+    entries: Sequence[Entry],
+    where: Workspace,
+    *,
+    timezone: str,
+    city: str,
+) -> Summary:
+    """Upsert every person and their identity on the tenant's platform, in one transaction.
+
+    Managers absent from the file must already be in the directory; otherwise nothing is
+    written and DirectoryError names the rows.
+    """
+    async with uow_factory() as uow:
+        tenant = await uow.tenants.get_or_create(where.key, timezone=timezone, city=city)
+        ids = {}
+        for entry in entries:
+            person = await uow.people.upsert(
+                tenant.id, entry.employee_no, name=entry.name, email=entry.email,
+                department=entry.department, position=entry.position,
+                roles=",".join(entry.roles), locale=entry.locale, hire_date=entry.hire_date,
+                active=True,
+            )
+            ids[entry.employee_no] = person.id
+        problems = []
+        for entry in entries:
+            manager_id = None
+            if entry.manager_no is not None:
+                manager_id = ids.get(entry.manager_no) or await _existing(
+                    uow, tenant.id, entry.manager_no
+                )
+                if manager_id is None:
+                    problems.append(Problem(
+                        entry.line, f"manager_no {entry.manager_no!r} is neither in the file "
+                        "nor in the directory",
+                    ))
+                    continue
+            await uow.people.upsert(tenant.id, entry.employee_no, manager_id=manager_id)
+        if problems:
+            raise DirectoryError(problems)
+        linked = 0
+        ignored: dict[str, int] = {}
+        for entry in entries:
+            user_id = entry.user_id(where.platform)
+            if user_id:
+                await uow.people.link_identity(
+                    ids[entry.employee_no], where.platform, where.platform_tenant, user_id
+                )
+                linked += 1
+            for other in ("slack", "wecom"):
+                if other != where.platform and entry.user_id(other):
+                    ignored[other] = ignored.get(other, 0) + 1
+        await uow.commit()
+    return Summary(people=len(entries), identities=linked, ignored_ids=ignored)
+
+
+async def _existing(uow: UnitOfWork, tenant_id: int, employee_no: str) -> int | None:
+    for person in await uow.people.search(tenant_id, employee_no):
+        if person.employee_no == employee_no:
+            return person.id
+    return None

@@ -1,0 +1,20 @@
+"""The conversation router: chat text in English or Chinese → a request for the handlers.
+
+`parse` reads typed commands, `parse_action` reads button presses, `to_inbound` wraps either
+(or a ParseError) for `handlers.dispatch`; `help_text` / `usage` render the command list.
+"""
+
+from bot.router.parse import Parsed, ParseError, parse, parse_action, to_inbound
+from bot.router.texts import help_text, usage
+from bot.router.values import case_ref as normalise_case_ref
+
+__all__ = [
+    "ParseError",
+    "Parsed",
+    "help_text",
+    "normalise_case_ref",
+    "parse",
+    "parse_action",
+    "to_inbound",
+    "usage",
+]

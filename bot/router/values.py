@@ -1,0 +1,155 @@
+"""Readers for the values inside a command: case refs, times, handover item ids, facts, mentions.
+
+Each reader takes text and returns the value or None (the parser turns None into an error that
+names what was wrong); none of them raises on any input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from bot.router.commands import GLUED_GROUNDS, GROUND_ALIASES
+from workflow.model import Ground
+
+# Longer than anything we match: not worth normalising (keeps huge pasted text cheap).
+MAX_WORD = 64
+
+_CASE_REF = re.compile(r"#?(?:c-?)?0*(\d{1,9})", re.ASCII)
+_ITEM_ID = re.compile(r"#?0*(\d{1,9})", re.ASCII)
+_TIME = re.compile(
+    r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})(?:日\s*|\s+|t)"
+    r"(\d{1,2})(?::(\d{2})|[时点](?:(\d{1,2})分?)?)",
+    re.ASCII,
+)
+# Slack escapes mentions as <@U123> or <@U123|name>.
+_SLACK_MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|[^>]*)?>", re.ASCII)
+_MENTION_TRAIL = ",，:：;；、"
+
+
+def fold(text: str) -> str:
+    """The form words are compared in: full-width → ASCII (NFKC), lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def case_ref(word: str) -> str | None:
+    """'C-0007', 'c-7', '#7', '7', '７' → 'C-0007'; None when it is not a case number."""
+    if len(word) > MAX_WORD:
+        return None
+    match = _CASE_REF.fullmatch(fold(word).strip())
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return f"C-{int(match.group(1)):04d}"
+
+
+def item_id(word: str) -> int | None:
+    """A handover item number ('3', '#3'); None when it is not one."""
+    if len(word) > MAX_WORD:
+        return None
+    match = _ITEM_ID.fullmatch(fold(word).strip())
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return int(match.group(1))
+
+
+def local_time(text: str) -> str | None:
+    """A local wall time as 'YYYY-MM-DD HH:MM', or None.
+
+    Accepts '2025-10-09 10:00', '2025/10/9 10:00', '2025-10-09T10:00', '2025年10月9日 10点'.
+    """
+    if len(text) > MAX_WORD:
+        return None
+    match = _TIME.fullmatch(fold(text).strip())
+    if match is None:
+        return None
+    year, month, day, hour = (int(g) for g in match.groups()[:4])
+    minute = int(match.group(5) or match.group(6) or 0)
+    try:
+        datetime(year, month, day, hour, minute)
+    except ValueError:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}"
+
+
+def ground(word: str) -> Ground | None:
+    if len(word) > MAX_WORD:
+        return None
+    return GROUND_ALIASES.get(fold(word).strip())
+
+
+def mention(word: str) -> str | None:
+    """Who a mention names: '@alice' → 'alice', '<@U123|alice>' → 'U123' (a platform user id)."""
+    slack = _SLACK_MENTION.fullmatch(word)
+    if slack is not None:
+        return slack.group(1)
+    folded = unicodedata.normalize("NFKC", word[:MAX_WORD])
+    if not folded.startswith("@"):
+        return None
+    return folded[1:].rstrip(_MENTION_TRAIL) or None
+
+
+def split_glued_ground(name: str) -> tuple[str, Ground] | None:
+    """'张三不能胜任' → ('张三', INCOMPETENT): a Chinese ground typed without a space."""
+    for alias in GLUED_GROUNDS:
+        if name.endswith(alias) and len(name) > len(alias):
+            return name[: -len(alias)].rstrip(_MENTION_TRAIL), GROUND_ALIASES[alias]
+    return None
+
+
+def is_mention(word: str) -> bool:
+    return word.startswith(("@", "＠", "<@"))
+
+
+FACT_KEYS: dict[str, str] = {
+    alias: key
+    for key, aliases in {
+        "hired": ("hired", "hire_date", "入职", "入职日期"),
+        "last_day": ("last_day", "最后工作日", "离职日期", "解除日期"),
+        "avg_wage": ("avg_wage", "平均工资", "月平均工资"),
+        "prev_wage": ("prev_wage", "上月工资"),
+        "local_avg": ("local_avg", "社平工资", "当地平均工资"),
+        "min_wage": ("min_wage", "最低工资"),
+        "pay_in_lieu": ("pay_in_lieu", "代通知金"),
+        "proposed_by": ("proposed_by", "提出方"),
+        "in_probation": ("in_probation", "试用期内"),
+        "protections": ("protections", "特殊保护", "保护情形"),
+        "confirm": ("confirm", "确认"),
+    }.items()
+    for alias in aliases
+}
+_PARTY = {"公司": "employer", "单位": "employer", "用人单位": "employer",
+          "员工": "employee", "个人": "employee", "劳动者": "employee"}
+_YES = frozenset({"yes", "y", "true", "1", "是", "对", "确认"})
+_NO = frozenset({"no", "n", "false", "0", "否", "不"})
+
+
+def yes_no(text: str) -> bool | None:
+    value = fold(text[:MAX_WORD]).strip()
+    return True if value in _YES else False if value in _NO else None
+
+
+def fact(word: str) -> tuple[str, str] | None:
+    """One 'key=value' word (key in English or Chinese) → (canonical key, value text).
+
+    Values stay text: the handlers read and check them (dates, amounts, choices); only the
+    Chinese spellings of a choice and of confirm=yes/no are mapped here (a matter of language).
+    Keys the router does not know pass through for the handlers to judge.
+    """
+    if len(word) > MAX_WORD * 4:
+        return None
+    key, sep, value = fold(word).partition("=")
+    if not sep:
+        key, sep, value = key.partition(":")
+    key, value = key.strip(), value.strip()
+    if not sep or not key or not value:
+        return None
+    canonical = FACT_KEYS.get(key, key)
+    if canonical == "proposed_by":
+        value = _PARTY.get(value, value)
+    elif canonical == "confirm":
+        answer = yes_no(value)
+        if answer is None:
+            return None
+        value = "yes" if answer else "no"
+    return canonical, value

@@ -1,0 +1,128 @@
+"""The process's wiring: settings → engine, units of work, Redis, handler deps and channels.
+
+One `Runtime` per process; the web app, the worker loops and the CLI commands share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from bot.channels.base import Channel, ChannelRegistry
+from bot.clock import SystemClock
+from bot.errors import not_migrated, unreachable
+from bot.settings import Settings, SettingsError
+from handlers.contracts import Inbound, Reply
+from handlers.deps import build_deps
+from handlers.dispatch import handle
+from storage.cache import make_redis
+from storage.db import make_engine, make_session_factory
+from storage.migrate import is_current
+from storage.uow import UnitOfWork
+from workflow.clock import Clock
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Runtime.wake_workers nudges the worker loops (bot.worker) through this cache channel.
+WAKE_CHANNEL = "offboard:wake"
+# A readiness probe must answer quickly even when the database host does not.
+READY_TIMEOUT_SECONDS = 5.0
+
+
+def load_reference(path: str) -> Mapping[str, Any] | None:
+    """The reference data (average/minimum wages by city and year), or None when absent.
+
+    A relative path is looked up in the working directory, then in the project checkout.
+    """
+    candidate = Path(path)
+    if not candidate.is_absolute() and not candidate.exists():
+        candidate = PROJECT_ROOT / candidate
+    if not candidate.is_file():
+        log.warning("reference data %s not found: settlement caps will be left to HR", path)
+        return None
+    try:
+        data = json.loads(candidate.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SettingsError(f"invalid setting REFERENCE_DATA: cannot read {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"invalid setting REFERENCE_DATA: {path} must hold a JSON object")
+    return data
+
+
+def _warn_unknown_year(year: int) -> None:
+    log.warning(
+        "no official holiday schedule for %s: counting weekends and statutory holidays only",
+        year,
+    )
+
+
+class Runtime:
+    """Everything a request or a worker tick needs, built once from the settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        channels: Iterable[Channel] = (),
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.engine = make_engine(settings.DATABASE_URL)
+        self.session_factory = make_session_factory(self.engine)
+        self.redis = make_redis(settings.REDIS_URL)
+        self.deps = build_deps(
+            self.clock,
+            timezone=settings.TIMEZONE,
+            quiet_start=settings.quiet_start,
+            quiet_end=settings.quiet_end,
+            reference=load_reference(settings.REFERENCE_DATA),
+            jurisdiction=settings.JURISDICTION,
+            on_unknown_year=_warn_unknown_year,
+        )
+        self.channels = ChannelRegistry()
+        for channel in channels:
+            self.channels.register(channel)
+
+    def uow_factory(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    async def dispatch(self, inbound: Inbound) -> Reply:
+        """Run one request through the handlers, then nudge the relay to send what it queued."""
+        reply = await handle(inbound, self.uow_factory, self.deps)
+        await self.wake_workers()
+        return reply
+
+    async def wake_workers(self) -> None:
+        """Best effort: a lost wake-up only means the next poll sends the messages."""
+        await self.redis.wake(WAKE_CHANNEL)
+
+    async def check_database(self) -> bool:
+        """Readiness: does the database answer a trivial query (within a few seconds)?"""
+        try:
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as error:  # any failure means "not ready", never a crash
+            log.warning("database check failed: %s: %s", type(error).__name__, error)
+            return False
+        return True
+
+    async def ensure_migrated(self) -> None:
+        """Raise NotMigrated, naming the command that fixes it, unless the schema is current."""
+        try:
+            current = await is_current(self.engine)
+        except Exception as error:
+            raise unreachable(self.settings.DATABASE_URL, error) from error
+        if not current:
+            raise not_migrated(self.settings.DATABASE_URL)
+
+    async def close(self) -> None:
+        await self.redis.close()
+        await self.engine.dispose()

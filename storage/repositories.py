@@ -1,0 +1,213 @@
+"""Repositories for the directory and the case file: tenants, people, cases, evidence, handover."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Case, EvidenceItem, HandoverItem, Identity, Person, Tenant
+from storage.sql import insert_if_absent
+
+
+class Tenants:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, tenant_id: int) -> Tenant | None:
+        return await self.session.get(Tenant, tenant_id)
+
+    async def by_key(self, key: str) -> Tenant | None:
+        return await self.session.scalar(select(Tenant).where(Tenant.key == key))
+
+    async def get_or_create(self, key: str, **defaults: Any) -> Tenant:
+        """The tenant for `key`; two first requests from a new workspace create it once."""
+        await insert_if_absent(self.session, Tenant, {"key": key, **defaults}, ["key"])
+        tenant = await self.by_key(key)
+        assert tenant is not None
+        return tenant
+
+
+class People:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, person_id: int) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def by_identity(self, platform: str, platform_tenant: str, user_id: str) -> Person | None:
+        return await self.session.scalar(
+            select(Person)
+            .join(Identity, Identity.person_id == Person.id)
+            .where(
+                Identity.platform == platform,
+                Identity.platform_tenant == platform_tenant,
+                Identity.platform_user_id == user_id,
+            )
+        )
+
+    async def search(self, tenant_id: int, text: str) -> list[Person]:
+        """People `text` may mean: @handle (a platform user id), e-mail or its local part,
+        exact name (case-insensitive), or employee number. Several hits = ambiguous."""
+        term = text.strip().removeprefix("@").strip()
+        if not term:
+            return []
+        lowered = term.lower()
+        handle = select(Identity.id).where(
+            Identity.person_id == Person.id, Identity.platform_user_id == term
+        )
+        email = func.lower(Person.email)
+        matches = or_(
+            handle.exists(),
+            email == lowered,
+            email.startswith(f"{lowered}@", autoescape=True),
+            func.lower(Person.name) == lowered,
+            Person.employee_no == term,
+        )
+        query = select(Person).where(Person.tenant_id == tenant_id, matches).order_by(Person.id)
+        return list((await self.session.scalars(query)).all())
+
+    async def with_role(self, tenant_id: int, role: str) -> list[Person]:
+        """Active people holding `role` (roles is a comma-separated list; matched exactly)."""
+        query = (
+            select(Person)
+            .where(Person.tenant_id == tenant_id, Person.active, Person.roles.contains(role))
+            .order_by(Person.id)
+        )
+        return [p for p in (await self.session.scalars(query)).all() if role in p.role_set]
+
+    async def upsert(self, tenant_id: int, employee_no: str, **fields: Any) -> Person:
+        person = await self.session.scalar(
+            select(Person).where(Person.tenant_id == tenant_id, Person.employee_no == employee_no)
+        )
+        if person is None:
+            person = Person(tenant_id=tenant_id, employee_no=employee_no, **fields)
+            self.session.add(person)
+        else:
+            for name, value in fields.items():
+                setattr(person, name, value)
+        await self.session.flush()
+        return person
+
+    async def link_identity(
+        self, person_id: int, platform: str, platform_tenant: str, user_id: str
+    ) -> Identity:
+        """Point a platform account at a person (re-pointing it if the directory moved it)."""
+        identity = await self.session.scalar(
+            select(Identity).where(
+                Identity.platform == platform,
+                Identity.platform_tenant == platform_tenant,
+                Identity.platform_user_id == user_id,
+            )
+        )
+        if identity is None:
+            identity = Identity(
+                person_id=person_id,
+                platform=platform,
+                platform_tenant=platform_tenant,
+                platform_user_id=user_id,
+            )
+            self.session.add(identity)
+        else:
+            identity.person_id = person_id
+        await self.session.flush()
+        return identity
+
+    async def identities(self, person_id: int) -> list[Identity]:
+        query = select(Identity).where(Identity.person_id == person_id).order_by(Identity.id)
+        return list((await self.session.scalars(query)).all())
+
+
+class Cases:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, case: Case) -> Case:
+        """Store a new case and give it the tenant's next human number, e.g. "C-0007"."""
+        # The UPDATE takes the tenant row's lock until commit, so numbers never repeat.
+        number = await self.session.scalar(
+            update(Tenant)
+            .where(Tenant.id == case.tenant_id)
+            .values(case_seq=Tenant.case_seq + 1)
+            .returning(Tenant.case_seq)
+        )
+        if number is None:
+            raise LookupError(f"no tenant {case.tenant_id}")
+        case.ref = f"C-{number:04d}"
+        if case.version is None:
+            case.version = 1
+        self.session.add(case)
+        await self.session.flush()
+        return case
+
+    async def get(self, case_id: int, *, for_update: bool = False) -> Case | None:
+        return await self._one(Case.id == case_id, for_update)
+
+    async def by_ref(self, tenant_id: int, ref: str, *, for_update: bool = False) -> Case | None:
+        return await self._one((Case.tenant_id == tenant_id) & (Case.ref == ref), for_update)
+
+    async def _one(self, where: Any, for_update: bool) -> Case | None:
+        query = select(Case).where(where)
+        if for_update:
+            # Row lock on PostgreSQL (SQLite renders no FOR UPDATE: BEGIN IMMEDIATE already
+            # serialises writers); reload so a copy cached in this session is not trusted.
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return await self.session.scalar(query)
+
+    async def open_cases(self, tenant_id: int) -> list[Case]:
+        query = (
+            select(Case)
+            .where(Case.tenant_id == tenant_id, Case.closed_at.is_(None))
+            .order_by(Case.id)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def for_person(self, person_id: int) -> list[Case]:
+        """Cases where the person is the employee or the manager, oldest first."""
+        query = (
+            select(Case)
+            .where(or_(Case.employee_id == person_id, Case.manager_id == person_id))
+            .order_by(Case.id)
+        )
+        return list((await self.session.scalars(query)).all())
+
+
+class Evidence:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, item: EvidenceItem) -> EvidenceItem:
+        self.session.add(item)
+        await self.session.flush()
+        return item
+
+    async def for_case(self, case_id: int) -> list[EvidenceItem]:
+        query = select(EvidenceItem).where(EvidenceItem.case_id == case_id)
+        return list((await self.session.scalars(query.order_by(EvidenceItem.id))).all())
+
+
+class Handover:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, item: HandoverItem) -> HandoverItem:
+        self.session.add(item)
+        await self.session.flush()
+        return item
+
+    async def get(self, item_id: int) -> HandoverItem | None:
+        return await self.session.get(HandoverItem, item_id)
+
+    async def for_case(self, case_id: int) -> list[HandoverItem]:
+        query = select(HandoverItem).where(HandoverItem.case_id == case_id)
+        return list((await self.session.scalars(query.order_by(HandoverItem.id))).all())
+
+    async def for_owner(self, person_id: int) -> list[HandoverItem]:
+        """Every item the person must tick, earliest due first."""
+        query = (
+            select(HandoverItem)
+            .where(HandoverItem.owner_id == person_id)
+            .order_by(HandoverItem.due_at, HandoverItem.id)
+        )
+        return list((await self.session.scalars(query)).all())

@@ -1,0 +1,69 @@
+"""Helpers for the shell's tests: hermetic settings, a Runtime on a test database, a live server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+import bot.cli
+from bot.cli.serve import Server
+from bot.settings import Settings
+
+
+def settings_for(database_url: str, **overrides: Any) -> Settings:
+    """Settings for a test: no .env, no Redis server unless asked, the given database."""
+    values: dict[str, Any] = {"DATABASE_URL": database_url, "REDIS_URL": None, **overrides}
+    return Settings(_env_file=None, **values)
+
+
+def closed_port() -> int:
+    """A 127.0.0.1 port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI, *, lifespan: str = "on") -> AsyncIterator[str]:
+    """Run `app` under uvicorn on a free 127.0.0.1 port; yields its base URL."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = Server(uvicorn.Config(app, log_config=None, lifespan=lifespan))
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # start-up failed: raise why
+                raise RuntimeError("uvicorn stopped during start-up")
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        listener.close()
+
+
+Cli = Callable[..., Awaitable[int]]
+
+
+def in_process_cli(monkeypatch: pytest.MonkeyPatch, workdir: Path, database_url: str) -> Cli:
+    """`python -m bot …` in this process against `database_url`, run in a thread because the
+    commands start their own event loop, as they do from a terminal. Leaves logging alone."""
+    monkeypatch.setattr(bot.cli, "configure_logging", lambda level: None)
+    monkeypatch.chdir(workdir)  # no .env from the checkout
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+    async def run(*args: str) -> int:
+        return await asyncio.to_thread(bot.cli.main, list(args))
+
+    return run

@@ -1,0 +1,393 @@
+"""The console: speaking as someone, pressing buttons, moving the clock, scripts.
+
+Unit tests drive ConsoleSession over a fake runtime; the end-to-end tests at the bottom run the
+real handlers, database and worker.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import workflow.machine  # noqa: F401 - registers the action.* labels, as the handlers do
+from bot import cli, directory
+from bot.channels.base import ChannelRegistry, DeliveryError
+from bot.console import ClockMove, ConsoleSession, ConsoleUser, parse_clock
+from handlers.contracts import HR_GROUP, Inbound, Message, Reply, to_payload
+from storage.outbox import OutboxItem
+from storage.uow import UnitOfWork
+from workflow.calendar import WorkCalendar
+from workflow.clock import ManualClock
+from workflow.i18n import t
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = datetime(2025, 9, 30, 9, 0, tzinfo=SHANGHAI)  # the Tuesday before National Day
+
+USERS = {
+    "lee": ConsoleUser("lee", "person:1", "李伟", "zh-CN", frozenset({"manager"})),
+    "wangfang": ConsoleUser("wangfang", "person:4", "王芳", "zh-CN", frozenset({"hr"})),
+    "emily": ConsoleUser("emily", "person:11", "Emily He", "en", frozenset()),
+}
+
+
+@dataclass
+class FakeDeps:
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+
+class FakeDirectory:
+    async def lookup(self, name: str) -> ConsoleUser | None:
+        return USERS.get(name)
+
+
+@dataclass
+class FakeRuntime:
+    """What the console uses of bot.runtime.Runtime: channels, deps and dispatch."""
+
+    replies: list[Reply] = field(default_factory=list)
+    received: list[Inbound] = field(default_factory=list)
+    channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    deps: FakeDeps = field(default_factory=FakeDeps)
+
+    def uow_factory(self) -> None:
+        raise AssertionError("the fake directory answers lookups")
+
+    async def dispatch(self, inbound: Inbound) -> Reply:
+        self.received.append(inbound)
+        return self.replies.pop(0) if self.replies else Reply(ok=True)
+
+
+@dataclass
+class FakeWorker:
+    """Each tick delivers what is queued (through the console channel) and reports the counts."""
+
+    runtime: FakeRuntime
+    queued: list[Message] = field(default_factory=list)
+    ticks: int = 0
+
+    async def run_once(self) -> tuple[int, int]:
+        self.ticks += 1
+        channel = self.runtime.channels.get("console")
+        assert channel is not None
+        sent = 0
+        while self.queued:
+            message = self.queued.pop(0)
+            await channel.deliver(OutboxItem(sent, 1, None, "console", message.recipient,
+                                             message.kind, to_payload(message), 0))
+            sent += 1
+        return 0, sent
+
+
+def review_card(recipient: str = "person:4", version: int = 3) -> Message:
+    return Message(
+        kind="hr_review", recipient=recipient, locale="zh-CN", case_ref="C-0001",
+        case_version=version, data={"title": "待审核：案件 C-0001", "to": "王芳", "state": "人事审核"},
+        actions=("approve", "request_changes", "reject"),
+    )
+
+
+@pytest.fixture
+def console() -> tuple[ConsoleSession, FakeRuntime, FakeWorker, list[str]]:
+    runtime = FakeRuntime()
+    worker = FakeWorker(runtime)
+    out: list[str] = []
+    session = ConsoleSession(runtime, ManualClock(START), out.append,  # type: ignore[arg-type]
+                             locale="en", worker=worker, directory=FakeDirectory())
+    return session, runtime, worker, out
+
+
+Console = tuple[ConsoleSession, FakeRuntime, FakeWorker, list[str]]
+
+
+async def test_text_is_parsed_and_sent_as_that_console_user(console: Console) -> None:
+    session, runtime, _worker, _out = console
+    await session.handle_line("as lee: 退工 @alice 不能胜任 绩效差")
+    (inbound,) = runtime.received
+    assert (inbound.platform, inbound.platform_tenant, inbound.user_id) == ("console", "local", "lee")
+    assert (inbound.name, inbound.args) == ("open", {"employee": "alice", "ground": "incompetent",
+                                                     "note": "绩效差"})
+
+
+async def test_unreadable_text_goes_to_the_handlers_as_a_parse_error(console: Console) -> None:
+    session, runtime, _worker, out = console
+    runtime.replies.append(Reply(ok=False, messages=(Message(
+        kind="help", recipient="person:11", locale="en",
+        data={"title": "I did not understand that", "text": "..."}),)))
+    await session.handle_line("as emily: 驳回 1")
+    (inbound,) = runtime.received
+    assert inbound.name == "parse_error" and inbound.user_id == "emily"
+    assert inbound.args["code"] == "router.missing_arg.reason"
+    assert out == ["↩ reply to emily\n■ I did not understand that\n  ..."]
+
+
+async def test_replies_show_inline_and_the_worker_runs_until_idle(console: Console) -> None:
+    session, runtime, worker, out = console
+    runtime.replies.append(Reply(ok=True, messages=(Message(
+        kind="done", recipient="person:1", locale="zh-CN", data={"title": "已提交 C-0001"}),)))
+    worker.queued.append(review_card())
+    await session.handle_line("as lee: 提交 1")
+    assert out[0].splitlines() == ["↩ reply to lee", "■ 已提交 C-0001"]
+    assert out[1].splitlines()[:2] == ["→ 王芳", "■ 待审核：案件 C-0001  〔人事审核〕"]
+    assert worker.ticks == 2  # one that delivered, one that found nothing left
+
+
+async def test_press_n_fires_the_nth_button_of_the_last_card(console: Console) -> None:
+    session, runtime, worker, out = console
+    worker.queued.append(review_card(version=3))
+    await session.handle_line("tick")
+    await session.handle_line("as wangfang: press 1")
+    await session.handle_line("as wangfang: press 3 证据不足，缺少改进计划")
+    approve, reject = runtime.received
+    assert (approve.name, approve.case_ref, approve.case_version, approve.args) == (
+        "approve", "C-0001", 3, {})
+    assert (reject.name, reject.case_ref, reject.case_version, reject.args) == (
+        "reject", "C-0001", 3, {"reason": "证据不足，缺少改进计划"})
+    assert t("console.pressed", "en", label="驳回",
+             confirm=t("card.confirm.reject", "zh-CN", ref="C-0001")) in out
+
+
+async def test_press_without_the_required_text_is_a_parse_error(console: Console) -> None:
+    session, runtime, worker, _out = console
+    worker.queued.append(review_card())
+    await session.handle_line("tick")
+    await session.handle_line("as wangfang: press 3")
+    (inbound,) = runtime.received
+    assert inbound.name == "parse_error"
+    assert inbound.args["code"] == "router.missing_arg.reason"
+    assert inbound.case_version == 3
+
+
+async def test_press_uses_the_most_recent_card_of_that_person(console: Console) -> None:
+    session, runtime, worker, _out = console
+    worker.queued += [review_card(version=3), review_card(version=4)]
+    await session.handle_line("tick")
+    await session.handle_line("as wangfang: press 1")
+    assert runtime.received[0].case_version == 4
+
+
+async def test_hr_can_press_cards_sent_to_the_hr_group_and_others_cannot(console: Console) -> None:
+    session, runtime, worker, out = console
+    worker.queued.append(review_card(recipient=HR_GROUP, version=7))
+    await session.handle_line("tick")
+    await session.handle_line("as lee: press 1")
+    assert runtime.received == []
+    assert out[-1] == t("console.no_card", "en", name="lee")
+    await session.handle_line("as wangfang: press 1")
+    assert runtime.received[0].case_version == 7
+
+
+async def test_press_out_of_range_or_unknown_user_sends_nothing(console: Console) -> None:
+    session, runtime, worker, out = console
+    await session.handle_line("as wangfang: press 1")
+    assert out[-1] == t("console.no_card", "en", name="wangfang")
+    worker.queued.append(review_card())
+    await session.handle_line("tick")
+    await session.handle_line("as wangfang: press 4")
+    assert out[-1] == t("console.no_button", "en", name="wangfang", count=3)
+    await session.handle_line("as nobody: press 1")
+    assert out[-1] == t("console.unknown_user", "en", name="nobody")
+    assert runtime.received == []
+
+
+async def test_a_handover_card_presses_with_its_item_fixed(console: Console) -> None:
+    session, runtime, worker, _out = console
+    worker.queued.append(Message(kind="handover_item", recipient="person:1", locale="zh-CN",
+                                 case_ref="C-0001", case_version=9,
+                                 data={"title": "交接", "item": 5}, actions=("complete_item",)))
+    await session.handle_line("tick")
+    await session.handle_line("as lee: press 1")
+    (inbound,) = runtime.received
+    assert (inbound.name, inbound.args, inbound.case_version) == ("complete_item", {"item": 5}, 9)
+
+
+@pytest.mark.parametrize(("text", "move"), [
+    ("+3wd", ClockMove(working_days=3)),
+    ("+ 1 wd", ClockMove(working_days=1)),
+    ("+24h", ClockMove(delta=timedelta(hours=24))),
+    ("+7d", ClockMove(delta=timedelta(days=7))),
+    ("+90m", ClockMove(delta=timedelta(minutes=90))),
+    ("+0m", ClockMove()),
+    ("2025-10-09 09:00", ClockMove(local=datetime(2025, 10, 9, 9, 0))),
+    ("2025年10月9日 9点", ClockMove(local=datetime(2025, 10, 9, 9, 0))),
+    ("+3", None), ("3wd", None), ("-1d", None), ("+1y", None), ("tomorrow", None), ("", None),
+    ("2025-13-01 09:00", None),
+])
+def test_clock_commands_parse(text: str, move: ClockMove | None) -> None:
+    assert parse_clock(text) == move
+
+
+def test_working_days_follow_the_china_calendar() -> None:
+    # 1–8 October 2025 is the National Day holiday: the next working day is the 9th.
+    calendar = WorkCalendar()
+    now = START.astimezone(ZoneInfo("UTC"))
+    assert ClockMove(working_days=1).target(now, calendar) == datetime(2025, 10, 9, 9, 0,
+                                                                       tzinfo=SHANGHAI)
+    assert ClockMove(local=datetime(2025, 10, 9, 9, 0)).target(now, calendar) == datetime(
+        2025, 10, 9, 9, 0, tzinfo=SHANGHAI)
+
+
+async def test_clock_moves_then_the_worker_catches_up(console: Console) -> None:
+    session, _runtime, worker, out = console
+    worker.queued.append(Message(kind="reminder", recipient="person:1", locale="zh-CN",
+                                 data={"title": "提醒：案件 C-0001", "to": "李伟"}))
+    await session.handle_line("clock +1wd")
+    assert session.clock.now() == datetime(2025, 10, 9, 9, 0, tzinfo=SHANGHAI)
+    assert out[0] == t("console.clock", "en", now="2025-10-09 09:00 Thu", zone="Asia/Shanghai")
+    assert out[1].startswith("→ 李伟\n■ 提醒：案件 C-0001")
+    assert worker.ticks == 2
+    await session.handle_line("clock +90m")
+    assert session.clock.now() == datetime(2025, 10, 9, 10, 30, tzinfo=SHANGHAI)
+
+
+async def test_the_clock_never_runs_backwards(console: Console) -> None:
+    session, _runtime, worker, out = console
+    await session.handle_line("clock 2025-09-01 09:00")
+    assert session.clock.now() == START
+    assert out[-1] == t("console.clock_backwards", "en", now="2025-09-30 09:00 Tue")
+    await session.handle_line("clock soon")
+    assert out[-1] == t("console.bad_clock", "en")
+    assert worker.ticks == 0
+
+
+async def test_scripts_echo_lines_and_comments(console: Console) -> None:
+    session, _runtime, _worker, out = console
+    await session.handle_line("# the manager opens a case")
+    await session.handle_line("")
+    assert out == []
+    session.echo = True
+    await session.handle_line("# the manager opens a case")
+    await session.handle_line("tick")
+    assert out == ["# the manager opens a case", "» tick",
+                   t("console.tick", "en", fired=0, sent=0)]
+
+
+async def test_help_who_unknown_and_quit(console: Console) -> None:
+    session, _runtime, _worker, out = console
+    await session.handle_line("help")
+    assert out[-1] == t("console.help", "en")
+    await session.handle_line("who")
+    assert out[-1] == t("console.who_empty", "en")
+    await session.handle_line("as lee: 进度")
+    await session.handle_line("who")
+    assert out[-1] == t("console.who", "en", name="lee", display="李伟", roles="manager",
+                        locale="zh-CN")
+    await session.handle_line("dance")
+    assert out[-1] == t("console.unknown", "en", line="dance")
+    assert not session.done
+    await session.handle_line("quit")
+    assert session.done
+
+
+async def test_the_console_channel_refuses_an_unreadable_payload(console: Console) -> None:
+    session, _runtime, _worker, _out = console
+    with pytest.raises(DeliveryError) as caught:
+        await session.channel.deliver(OutboxItem(1, 1, None, "console", "person:1", "x", {}, 0))
+    assert caught.value.permanent
+    reply = await session.channel.deliver(OutboxItem(
+        2, 1, None, "console", HR_GROUP, "x", to_payload(review_card(HR_GROUP)), 0))
+    assert reply == {"console_seq": 1}
+
+
+# --- end to end: the real handlers, database and worker -------------------------------------
+
+PEOPLE_CSV = Path(__file__).resolve().parents[2] / "examples" / "people.csv"
+
+
+async def seed_console_directory(uow_factory: Callable[[], UnitOfWork]) -> None:
+    """The example company, as console users of the local workspace."""
+    entries = directory.parse(PEOPLE_CSV.read_text(encoding="utf-8"))
+    await directory.import_entries(uow_factory, entries, directory.workspace("console"),
+                                   timezone="Asia/Shanghai", city="")
+
+
+@pytest.fixture
+async def live(db_url: str, uow_factory: Callable[[], UnitOfWork]) -> AsyncIterator[
+        tuple[ConsoleSession, list[str]]]:
+    pytest.importorskip("handlers.dispatch")
+    from bot.runtime import Runtime
+    from bot.settings import load_settings
+
+    await seed_console_directory(uow_factory)
+    clock = ManualClock(START)
+    runtime = Runtime(load_settings(DATABASE_URL=db_url, REDIS_URL=""), clock=clock)
+    out: list[str] = []
+    try:
+        yield ConsoleSession(runtime, clock, out.append, locale="en", echo=False), out
+    finally:
+        await runtime.close()
+
+
+async def test_parse_errors_are_answered_in_the_person_language(
+    live: tuple[ConsoleSession, list[str]],
+) -> None:
+    session, out = live
+    await session.handle_line("as emily: frobnicate now")
+    assert "I do not know “frobnicate”" in out[-1]
+    await session.handle_line("as lee: frobnicate now")
+    assert "看不懂“frobnicate”" in out[-1]
+
+
+async def test_a_case_travels_from_typing_to_a_pressed_button(
+    live: tuple[ConsoleSession, list[str]],
+) -> None:
+    session, out = live
+    for line in (
+        "as lee: 退工 @alice 不能胜任 连续两期绩效不达标",
+        "as lee: 证据 1 绩效 2024 下半年 C",
+        "as lee: 证据 1 绩效 2025 上半年 C",
+        "as lee: 证据 1 改进计划 https://hr.example.com/pip/alice",
+        "as lee: 证据 1 改进结果 未达标",
+        "as lee: 证据 1 反馈 2025-06-30 面谈记录",
+    ):
+        await session.handle_line(line)
+    assert any("C-0001" in block for block in out)
+    out.clear()
+    await session.handle_line("as lee: 提交 1")
+    to_hr = [block for block in out if block.startswith("→ 王芳")]
+    assert to_hr, out
+    hr_card = to_hr[-1]
+    buttons = hr_card.splitlines()[-1]
+    assert "[1]" in buttons
+    out.clear()
+    # Facts are not confirmed yet: pressing Approve reaches the workflow, which refuses and says why.
+    approve = next(n for n, label in enumerate(buttons.split("[")[1:], start=1)
+                   if label.startswith(f"{n}] 同意"))
+    await session.handle_line(f"as wangfang: press {approve}")
+    assert any(t("machine.refuse.facts_unconfirmed", "zh-CN") in block for block in out), out
+    out.clear()
+    await session.handle_line("clock +1wd")
+    assert any(block.startswith("→") for block in out[1:]), out
+
+
+def test_python_m_bot_console_reads_piped_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command itself, on a migrated database holding the example directory."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    monkeypatch.chdir(tmp_path)  # no developer .env leaks in
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli.main(["db", "upgrade"]) == 0
+    assert cli.main(["directory", "import", str(PEOPLE_CSV)]) == 0
+    assert cli.main(["console", "--script", "missing.txt"]) == 2
+    assert "missing.txt" in capsys.readouterr().err
+
+    env = {**os.environ, "PYTHONPATH": str(PEOPLE_CSV.parents[1]), "LOG_LEVEL": "WARNING",
+           "LOCALE": "en", "DATABASE_URL": url}
+    script = "# a comment\nas lee: 退工 @alice 违纪\nclock +2d\nquit\nas lee: 进度\n"
+    done = subprocess.run([sys.executable, "-m", "bot", "console", "--start", "2025-10-09 10:00"],
+                          cwd=tmp_path, env=env, input=script, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:3] == ["# a comment", "» as lee: 退工 @alice 违纪", "↩ reply to lee"]
+    assert "■ 已创建案件 C-0001  〔收集证据〕" in lines
+    assert t("console.clock", "en", now="2025-10-11 10:00 Sat", zone="Asia/Shanghai") in lines
+    assert "» quit" in lines and "» as lee: 进度" not in lines

@@ -1,0 +1,218 @@
+"""Crash and concurrency with real processes: a worker SIGKILLed mid-run and restarted, two workers on
+one database, and two HR people pressing Approve at the same instant from two processes.
+
+The overdue cases are driven once per module through the handlers and copied into each test's
+database. Nothing waits for a timer: every wait polls the database (or a pipe) against a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import select
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.models import Case
+from storage.uow import UnitOfWork
+from tests.e2e.helpers_processes import (
+    OPENED,
+    STAFF,
+    STEPS,
+    TO_HR_REVIEW,
+    Driver,
+    Rows,
+    add_people,
+    assert_every_effect_once,
+    child_env,
+    deliveries,
+    fired_count,
+    pending_work,
+    read_rows,
+    seed_overdue_cases,
+    started,
+    tail,
+    tally,
+    wait_for,
+    write_rows,
+)
+from workflow.i18n import t
+
+pytestmark = pytest.mark.slow
+
+CASES = 60  # 15 timers and ~11 queued messages each once seeded (measured: ~0.3 s of requests per case)
+WORKER = ["-m", "bot", "worker"]
+# Leases the killed worker held run out after 60 s; the restart reads a clock this far ahead.
+RESTART_AHEAD = ["-m", "tests.e2e.late_worker", "120"]
+SETTINGS = {"POLL_INTERVAL_SECONDS": "0.2"}
+POSTGRES_ONLY = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    rows: Rows
+    timers: int
+    messages: int
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
+    """CASES cases waiting for their employee since June 2024, as rows to copy into any database."""
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('seed') / 'seed.db'}"
+    upgrade(url)
+
+    async def seed() -> Rows:
+        engine = make_engine(url)
+        try:
+            await seed_overdue_cases(partial(UnitOfWork, make_session_factory(engine)), CASES)
+            return await read_rows(engine)
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(seed())
+    return Seeded(rows, timers=len(rows["timers"]), messages=len(rows["outbox"]))
+
+
+def report(name: str, **numbers: object) -> None:
+    """The figures a run produced (shown with -s; the lead's report quotes them)."""
+    print(f"\n[{name}] " + ", ".join(f"{key}={value}" for key, value in numbers.items()))
+
+
+async def all_done(engine: AsyncEngine) -> bool:
+    return await pending_work(engine) == (0, 0)
+
+
+async def test_a_worker_killed_mid_run_loses_nothing_and_repeats_no_effect(
+        db_url: str, engine: AsyncEngine, seeded: Seeded, tmp_path: Path) -> None:
+    began = time.monotonic()
+    await write_rows(engine, seeded.rows)
+    env = child_env(db_url, **SETTINGS)
+    first_out, second_out = tmp_path / "first.out", tmp_path / "second.out"
+
+    with started(WORKER, env, first_out) as first:
+        async def a_third_fired() -> bool:
+            return await fired_count(engine) >= seeded.timers // 3
+        await wait_for(a_third_fired, seconds=60, what="a third of the timers fired", alive=[(first, first_out)])
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(timeout=10) == -signal.SIGKILL
+    fired_before = await fired_count(engine)
+    timers_left, unsent_left = await pending_work(engine)
+    assert timers_left > 0, "the kill came too late to interrupt anything"
+
+    with started(RESTART_AHEAD, env, second_out) as second:
+        await wait_for(partial(all_done, engine), seconds=60, what="all work done after the restart",
+                       alive=[(second, second_out)])
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=15) == 0, tail(second_out)
+
+    result = await tally(engine)
+    assert_every_effect_once(result)
+    printed = deliveries(first_out) + deliveries(second_out)
+    duplicates = printed - result.outbox_sent
+    # Each message is marked sent right after the console printed it, so a kill can repeat at most
+    # the one message printed but not yet recorded.
+    assert duplicates in (0, 1), (printed, result.outbox_sent)
+    report(f"kill -9 {db_url.split('+')[0]}", cases=len(result.cases), timers=seeded.timers,
+           fired_before_kill=fired_before, timers_left=timers_left, unsent_at_kill=unsent_left,
+           messages_sent=result.outbox_sent, printed=printed, duplicates=duplicates,
+           seconds=round(time.monotonic() - began, 1))
+
+
+@POSTGRES_ONLY
+async def test_two_workers_on_one_database_fire_each_timer_once(
+        db_url: str, engine: AsyncEngine, seeded: Seeded, tmp_path: Path) -> None:
+    began = time.monotonic()
+    # Small batches interleave the two workers' claims finely.
+    env = child_env(db_url, **SETTINGS, TIMER_BATCH="10", OUTBOX_BATCH="10")
+    outs = [tmp_path / "a.out", tmp_path / "b.out"]
+    with started(WORKER, env, outs[0]) as a, started(WORKER, env, outs[1]) as b:
+        watched = [(a, outs[0]), (b, outs[1])]
+
+        async def both_polling() -> bool:
+            return all("worker started" in out.read_text() for out in outs)
+        await wait_for(both_polling, seconds=60, what="both workers started", alive=watched)
+        # All the work appears at once, in one commit, while both are polling.
+        await write_rows(engine, seeded.rows)
+        await wait_for(partial(all_done, engine), seconds=60, what="all work done", alive=watched)
+        for process in (a, b):
+            process.send_signal(signal.SIGTERM)
+        assert [a.wait(timeout=15), b.wait(timeout=15)] == [0, 0]
+
+    result = await tally(engine)
+    assert_every_effect_once(result)
+    printed = [deliveries(out) for out in outs]
+    assert all(printed), f"one worker did all the work: {printed}"
+    assert sum(printed) == result.outbox_sent, "a message was sent twice though no worker died"
+    report("two workers", cases=len(result.cases), timers=seeded.timers, messages_sent=result.outbox_sent,
+           printed_by_each=printed, seconds=round(time.monotonic() - began, 1))
+
+
+def read_line(process: subprocess.Popen[bytes], seconds: float) -> str:
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], seconds)
+    assert ready, f"no answer from pid {process.pid} within {seconds} s"
+    return process.stdout.readline().decode()
+
+
+@POSTGRES_ONLY
+async def test_two_hr_people_approving_at_once_from_two_processes_decide_once(
+        db_url: str, uow_factory: Callable[[], UnitOfWork]) -> None:
+    began = time.monotonic()
+    rounds = 4
+    await add_people(uow_factory, rounds)
+    refs = await Driver.build(uow_factory).cases(rounds, STEPS[:TO_HR_REVIEW])
+    before = {}
+    async with uow_factory() as uow:
+        tenant = await uow.tenants.by_key("console:local")
+        assert tenant is not None
+        for ref in refs:
+            case = await uow.cases.by_ref(tenant.id, ref)
+            assert case is not None and (case.state, case.facts_confirmed) == ("hr_review", True)
+            before[ref] = case.version
+
+    env = child_env(db_url)
+    racers = ("wangfang", "zhao")
+    at = OPENED.replace(hour=10).isoformat()
+    losers = []
+    with started(["-m", "tests.e2e.approve_race", racers[0], at], env) as p0, \
+            started(["-m", "tests.e2e.approve_race", racers[1], at], env) as p1:
+        processes = (p0, p1)
+        assert [read_line(p, 60).strip() for p in processes] == ["ready", "ready"]
+        for ref in refs:
+            line = f"{ref} {before[ref]}\n".encode()
+            for process in processes:  # released together: both hold a warm connection
+                assert process.stdin is not None
+                process.stdin.write(line)
+                process.stdin.flush()
+            replies = [json.loads(read_line(p, 30)) for p in processes]
+            oks = [reply["ok"] for reply in replies]
+            assert sorted(oks) == [False, True], (ref, replies)
+            winner, loser = racers[oks.index(True)], racers[oks.index(False)]
+            said = " ".join(replies[oks.index(False)]["texts"])
+            locale = STAFF[loser][3]
+            stale = STAFF[winner][1] in said  # the stale-card path names who decided
+            assert stale or t("h.conflict", locale, ref=ref) in said, said
+            losers.append("stale card" if stale else "conflict")
+            async with uow_factory() as uow:
+                case = await uow.cases.by_ref(tenant.id, ref)
+                assert isinstance(case, Case)
+                events = await uow.audit.for_case(case.id)
+                approver = await uow.people.get(case.data["approved_by"])
+            assert [e.action for e in events].count("approve") == 1
+            assert (case.state, case.version) == ("scheduling_talk", before[ref] + 1)
+            assert approver is not None and approver.name == STAFF[winner][1]
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.close()
+            assert process.wait(timeout=15) == 0
+    report("approve race", rounds=rounds, losers=losers, seconds=round(time.monotonic() - began, 1))
