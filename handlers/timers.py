@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from storage.uow import UnitOfWork
-
 from handlers.context import Ctx, hr_group_message
 from handlers.contracts import Inbound
 from handlers.deps import Deps
@@ -17,6 +15,7 @@ from handlers.notify import announce, hr_people
 from handlers.transition import audit, fire
 from handlers.views import employee_card, local_time, message_for
 from storage.models import Case, Person
+from storage.uow import UnitOfWork
 from workflow.evidence import missing, requirement_label
 from workflow.i18n import normalise_locale, t
 from workflow.model import Ground, Role, Trigger

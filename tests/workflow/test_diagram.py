@@ -61,4 +61,5 @@ def test_readme_embeds_the_current_diagram() -> None:
     blocks = re.findall(r"```mermaid\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     drawn = [block for block in blocks if "stateDiagram-v2" in block]
     assert drawn, "README.md has no workflow diagram; embed workflow.diagram.mermaid()"
-    assert mermaid().strip() in [block.strip() for block in drawn], "README diagram is stale: paste workflow.diagram.mermaid() again"
+    assert mermaid().strip() in [block.strip() for block in drawn], (
+        "README diagram is stale: paste workflow.diagram.mermaid() again")
