@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bot.channels.base import Channel, ChannelRegistry
+from bot.channels.console import ConsoleChannel
 from bot.clock import SystemClock
 from bot.errors import not_migrated, unreachable
 from bot.settings import Settings, SettingsError
@@ -54,6 +55,12 @@ def load_reference(path: str) -> Mapping[str, Any] | None:
     if not isinstance(data, dict):
         raise SettingsError(f"invalid setting REFERENCE_DATA: {path} must hold a JSON object")
     return data
+
+
+def configured_channels(settings: Settings) -> list[Channel]:
+    """The channels `serve` and `worker` deliver on. The console needs no credentials (it
+    prints, for the local trial); Slack and WeCom join when their credentials are set."""
+    return [ConsoleChannel()]
 
 
 def _warn_unknown_year(year: int) -> None:

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
         frozen=True,
     )
 
-    # URLs may carry passwords: kept out of repr (log them through storage-safe rendering).
+    # URLs may carry passwords: kept out of repr (show them through bot.errors.safe_url).
     DATABASE_URL: str = Field("sqlite+aiosqlite:///./offboard.db", repr=False)
     # Unset: the in-process stand-in (one process only).
     REDIS_URL: str | None = Field(None, repr=False)

@@ -4,7 +4,7 @@ PostgreSQL and Redis tests skip with the reason when the server is unreachable; 
 REQUIRE_SERVICES=1 (CI) they fail instead.
 
 - `db_url`: parametrised [sqlite, postgresql]. Alone, it is a fresh EMPTY database (its own
-  file, or CREATE DATABASE offboard_t_<random>, dropped afterwards). When the test also uses
+  file, or CREATE DATABASE offboard_t_<pid>_<random>, dropped afterwards). When the test also uses
   `engine` / `session_factory` / `uow_factory`, it is a database already migrated to head and
   holding no rows (see _Migrated); do not change its schema.
 - `engine`, `session_factory`, `uow_factory`: built on `db_url`; `uow_factory()` -> UnitOfWork.
@@ -95,11 +95,63 @@ def _redis_problem() -> str | None:
     return None
 
 
+def _new_database_name() -> str:
+    # The pid lets a later run recognise databases left behind by a run that was killed.
+    return f"offboard_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, and someone else's
+    return True
+
+
+async def _orphans() -> list[str]:
+    connection = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+    try:
+        names = [
+            r[0]
+            for r in await connection.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'offboard\\_t\\_%'"
+            )
+        ]
+    finally:
+        await connection.close()
+    return [n for n in names if (pid := n.split("_")[2]).isdigit() and not _pid_alive(int(pid))]
+
+
+@cache
+def _drop_orphaned_databases() -> None:
+    """Once per run: drop test databases whose run died (only on this machine's server, where
+    the pid in the name means something)."""
+    if make_url(PG_ADMIN_URL).host not in ("127.0.0.1", "localhost", "::1"):
+        return
+    for name in asyncio.run(_orphans()):
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _pg_url(database: str) -> str:
     admin = make_url(PG_ADMIN_URL)
     return admin.set(drivername="postgresql+asyncpg", database=database).render_as_string(
         hide_password=False
     )
+
+
+_END_OTHER_SESSIONS = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+_EMPTY_ALL_TABLES = "; ".join(
+    [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
+    + [
+        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"
+        for table in Base.metadata.sorted_tables
+    ]
+)
 
 
 class _Migrated:
@@ -122,7 +174,7 @@ class _Migrated:
 
     def postgresql(self) -> str:
         if self._postgresql is None:
-            self._postgresql = f"offboard_t_{uuid.uuid4().hex[:12]}"
+            self._postgresql = _new_database_name()
             _pg_admin(f'CREATE DATABASE "{self._postgresql}"')
             upgrade(_pg_url(self._postgresql))
         elif self._used:
@@ -133,19 +185,6 @@ class _Migrated:
     def drop(self) -> None:
         if self._postgresql:
             _pg_admin(f'DROP DATABASE IF EXISTS "{self._postgresql}" WITH (FORCE)')
-
-
-_END_OTHER_SESSIONS = (
-    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-)
-_EMPTY_ALL_TABLES = "; ".join(
-    [f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)]
-    + [
-        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"
-        for table in Base.metadata.sorted_tables
-    ]
-)
 
 
 @pytest.fixture(scope="session")
@@ -165,10 +204,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, _migrated: _Migrated)
         yield f"sqlite+aiosqlite:///{path}"
         return
     require_services(postgres=True)
+    _drop_orphaned_databases()
     if wants_schema:
         yield _pg_url(_migrated.postgresql())
         return
-    name = f"offboard_t_{uuid.uuid4().hex[:12]}"
+    name = _new_database_name()
     _pg_admin(f'CREATE DATABASE "{name}"')
     try:
         yield _pg_url(name)

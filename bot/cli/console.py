@@ -14,10 +14,13 @@ from zoneinfo import ZoneInfo
 from bot.cli import CommandError
 from bot.clock import SystemClock
 from bot.console import ConsoleSession
+from bot.directory import import_entries, parse, workspace
 from bot.router.values import local_time
 from bot.runtime import Runtime
 from bot.settings import Settings
 from workflow.clock import ManualClock
+
+EXAMPLE_PEOPLE = Path(__file__).resolve().parents[2] / "examples" / "people.csv"
 
 
 def _start_time(text: str) -> datetime:
@@ -77,6 +80,7 @@ async def _console(
     runtime = Runtime(settings, clock=clock)
     try:
         await runtime.ensure_migrated()
+        await _seed_example_directory(runtime, settings)
         session = ConsoleSession(runtime, clock, _print, locale=settings.LOCALE,
                                  echo=not interactive)
         if interactive:
@@ -89,3 +93,15 @@ async def _console(
         return 0
     finally:
         await runtime.close()
+
+
+async def _seed_example_directory(runtime: Runtime, settings: Settings) -> None:
+    """A first local trial has nobody to play: load the example company so `as lee: …` works."""
+    where = workspace("console")
+    async with runtime.uow_factory() as uow:
+        if await uow.tenants.by_key(where.key) is not None:
+            return  # a directory was imported (or seeded) before
+    people = parse(EXAMPLE_PEOPLE.read_text(encoding="utf-8-sig"))
+    await import_entries(runtime.uow_factory, people, where, timezone=settings.TIMEZONE, city=settings.CITY)
+    print(f"(empty directory: loaded the example company from {EXAMPLE_PEOPLE.name}; "
+          "`python -m bot directory import` loads your own)", flush=True)

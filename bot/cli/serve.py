@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from bot.app import create_app
-from bot.runtime import Runtime
+from bot.runtime import Runtime, configured_channels
 from bot.settings import Settings
 
 
@@ -39,7 +39,7 @@ class Server(uvicorn.Server):
 
 
 async def _serve(settings: Settings, host: str, port: int) -> int:
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, channels=configured_channels(settings))
     try:
         # Checked here as well as in the app's startup so the refusal is one clear line.
         await runtime.ensure_migrated()

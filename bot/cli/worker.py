@@ -7,7 +7,7 @@ import asyncio
 import logging
 import signal
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, configured_channels
 from bot.settings import Settings
 from bot.worker import Worker
 
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _work(settings: Settings) -> int:
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, channels=configured_channels(settings))
     try:
         await runtime.ensure_migrated()
         stop = asyncio.Event()

@@ -177,6 +177,18 @@ async def fired_count(engine: AsyncEngine) -> int:
         return int(await conn.scalar(select(func.count()).where(Timer.fired_at.is_not(None))) or 0)
 
 
+async def in_flight(engine: AsyncEngine, leased_past: datetime) -> tuple[int, int]:
+    """(timers, messages) claimed with a lease ending after `leased_past` and not yet done: the
+    batch a worker holding such leases is working through."""
+    async with engine.connect() as conn:
+        timers = await conn.scalar(select(func.count()).where(Timer.fired_at.is_(None),
+                                                              Timer.claimed_until > leased_past))
+        messages = await conn.scalar(select(func.count()).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.dead_at.is_(None),
+            OutboxMessage.claimed_until > leased_past))
+    return int(timers or 0), int(messages or 0)
+
+
 async def pending_work(engine: AsyncEngine) -> tuple[int, int]:
     """(due timers not fired, outbox rows neither sent nor dead-lettered)."""
     now = datetime.now(UTC)
@@ -299,4 +311,4 @@ async def wait_for(check: Callable[[], Awaitable[bool]], *, seconds: float, what
             assert process.poll() is None, f"exited with {process.returncode} before {what}:\n{tail(out)}"
         logs = "\n".join(tail(out, 1200) for _, out in alive)
         assert time.monotonic() < end, f"no {what} within {seconds} s\n{logs}"
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
