@@ -42,7 +42,9 @@ class Worker:
                 fired, sent = await self.run_once()
             except Exception:
                 failures += 1
-                delay = min(settings.POLL_INTERVAL_SECONDS * 2**failures, MAX_BACKOFF_SECONDS)
+                # Exponent capped: a day-long outage must not overflow the float.
+                backoff = settings.POLL_INTERVAL_SECONDS * 2 ** min(failures, 16)
+                delay = min(backoff, MAX_BACKOFF_SECONDS)
                 log.exception("worker tick failed (%d in a row); next try in %.0f s",
                               failures, delay)
             else:

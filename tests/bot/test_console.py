@@ -311,7 +311,6 @@ async def seed_console_directory(uow_factory: Callable[[], UnitOfWork]) -> None:
 @pytest.fixture
 async def live(db_url: str, uow_factory: Callable[[], UnitOfWork]) -> AsyncIterator[
         tuple[ConsoleSession, list[str]]]:
-    pytest.importorskip("handlers.dispatch")
     from bot.runtime import Runtime
     from bot.settings import load_settings
 

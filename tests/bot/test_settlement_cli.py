@@ -172,8 +172,6 @@ def test_unreadable_reference_file_exits_2(capsys, tmp_path):
     assert status == 2 and "cannot read the reference data" in err
 
 
-@pytest.mark.skipif(not (ROOT / "bot" / "__main__.py").exists(),
-                    reason="bot/__main__.py (the CLI dispatcher) is not there yet")
 def test_python_m_bot_settlement_subprocess(tmp_path):
     python = ROOT / ".venv" / "bin" / "python"
     command = [str(python if python.exists() else sys.executable), "-m", "bot", "settlement"]

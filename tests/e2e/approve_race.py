@@ -2,7 +2,8 @@
 
 `python -m tests.e2e.approve_race WHO AT` (DATABASE_URL in the environment) connects, prints
 "ready", then for every line "REF VERSION" on stdin calls handlers.dispatch.handle(approve) as
-console user WHO on a clock fixed at AT (ISO), and prints the Reply as one JSON line. Two of these
+console user WHO on a clock fixed at AT (ISO), and prints the Reply as one JSON line (with when
+the call began and ended). Two of these
 given the same line at once race for the same case. EOF ends it.
 """
 
@@ -12,6 +13,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from datetime import datetime
 from functools import partial
 
@@ -36,11 +38,12 @@ async def race(who: str, at: datetime) -> None:
         print("ready", flush=True)
         while line := await loop.run_in_executor(None, sys.stdin.readline):
             ref, version = line.split()
+            began = time.monotonic()  # CLOCK_MONOTONIC: comparable between processes on one machine
             reply = await handle(Inbound(platform="console", platform_tenant="local", user_id=who,
                                          name="approve", case_ref=ref, case_version=int(version)),
                                  uow_factory, deps)
             print(json.dumps({"ok": reply.ok, "texts": [str(m.data.get("text", "")) for m in reply.messages],
-                              "kinds": [m.kind for m in reply.messages]}, ensure_ascii=False), flush=True)
+                              "began": began, "ended": time.monotonic()}, ensure_ascii=False), flush=True)
     finally:
         await engine.dispose()
 

@@ -172,9 +172,11 @@ async def write_rows(engine: AsyncEngine, rows: Rows) -> None:
 # ---------------------------------------------------------------- counting
 
 
-async def fired_count(engine: AsyncEngine) -> int:
+async def fired_count(engine: AsyncEngine, kind: str | None = None) -> int:
+    """Timers fired (of one kind, or all)."""
+    query = select(func.count()).where(Timer.fired_at.is_not(None))
     async with engine.connect() as conn:
-        return int(await conn.scalar(select(func.count()).where(Timer.fired_at.is_not(None))) or 0)
+        return int(await conn.scalar(query if kind is None else query.where(Timer.kind == kind)) or 0)
 
 
 async def in_flight(engine: AsyncEngine, leased_past: datetime) -> tuple[int, int]:
@@ -187,6 +189,14 @@ async def in_flight(engine: AsyncEngine, leased_past: datetime) -> tuple[int, in
             OutboxMessage.sent_at.is_(None), OutboxMessage.dead_at.is_(None),
             OutboxMessage.claimed_until > leased_past))
     return int(timers or 0), int(messages or 0)
+
+
+async def next_timer(engine: AsyncEngine) -> tuple[str, datetime | None]:
+    """(kind, lease end) of the earliest unfired timer: where a worker firing in due order is."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(Timer.kind, Timer.claimed_until).where(Timer.fired_at.is_(None))
+                                  .order_by(Timer.due_at, Timer.id).limit(1))).first()
+    return (row.kind, row.claimed_until) if row else ("", None)
 
 
 async def pending_work(engine: AsyncEngine) -> tuple[int, int]:

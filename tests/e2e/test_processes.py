@@ -39,6 +39,7 @@ from tests.e2e.helpers_processes import (
     deliveries,
     fired_count,
     in_flight,
+    next_timer,
     pending_work,
     read_rows,
     seed_overdue_cases,
@@ -57,6 +58,9 @@ WORKER = ["-m", "bot", "worker"]
 LEASE = timedelta(seconds=60)  # handlers.timers.CLAIM_LEASE and the CLAIM_LEASE_SECONDS default
 # A killed worker's leases run out after LEASE; each restart reads a clock this much further ahead.
 RESTART_AHEAD = timedelta(seconds=150)
+# Where the runs are killed, in turn: half way through the employees' card resends (reminders: a
+# message and an audit event each), half way through the escalations (transitions), while relaying.
+KILL_POINTS = ("employee_resend", "employee_escalate", "relay")
 SETTINGS = {"POLL_INTERVAL_SECONDS": "0.2"}
 POSTGRES_ONLY = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
@@ -101,37 +105,39 @@ async def all_done(engine: AsyncEngine) -> bool:
 
 async def test_a_worker_killed_mid_run_loses_nothing_and_repeats_no_effect(
         db_url: str, engine: AsyncEngine, seeded: Seeded, tmp_path: Path) -> None:
-    """Killed twice: inside a batch of timers, then inside a batch of messages; a third run finishes."""
+    """A worker SIGKILLed at each KILL_POINT in turn, restarted each time; a last run finishes."""
     began = time.monotonic()
     await write_rows(engine, seeded.rows)
     env = child_env(db_url, **SETTINGS)
-    outs = [tmp_path / f"run{n}.out" for n in (1, 2, 3)]
+    outs, kills = [], []
+    for run, point in enumerate(KILL_POINTS):
+        ahead = RESTART_AHEAD * run
 
-    async def kill_when(process: subprocess.Popen[bytes], out: Path, fired: int, *, timers: bool,
-                        ahead: timedelta) -> tuple[int, int]:
-        """SIGKILL `process` once `fired` timers fired and it holds leased timers (or messages)."""
-        async def mid_batch() -> bool:
-            leased = await in_flight(engine, datetime.now(UTC) + ahead)
-            return await fired_count(engine) >= fired and leased[0 if timers else 1] > 0
-        await wait_for(mid_batch, seconds=60, what="the moment to kill", alive=[(process, out)])
-        process.send_signal(signal.SIGKILL)
-        assert process.wait(timeout=10) == -signal.SIGKILL
-        return await in_flight(engine, datetime.now(UTC) + ahead)
+        def leased_past(ahead: timedelta = ahead) -> datetime:
+            # Only this run's leases end this late: by its clock the killed runs' leases are over.
+            return datetime.now(UTC) + ahead - LEASE
 
-    with started(WORKER, env, outs[0]) as first:
-        left_1 = await kill_when(first, outs[0], seeded.timers // 3, timers=True, ahead=timedelta(0))
-    fired_1 = await fired_count(engine)
-    with started(late_worker(RESTART_AHEAD), env, outs[1]) as second:
-        # Only this run's leases end that late: the killed run's are over by its clock.
-        left_2 = await kill_when(second, outs[1], 2 * seeded.timers // 3, timers=False,
-                                 ahead=RESTART_AHEAD - LEASE)
-    fired_2 = await fired_count(engine)
-    assert await pending_work(engine) != (0, 0), "the second kill came too late to interrupt anything"
-    with started(late_worker(2 * RESTART_AHEAD), env, outs[2]) as third:
+        async def at_point(point: str = point) -> bool:
+            if point == "relay":
+                return (await in_flight(engine, leased_past()))[1] > 0
+            kind, lease_end = await next_timer(engine)  # a worker fires in due order
+            return (kind == point and lease_end is not None and lease_end > leased_past()
+                    and await fired_count(engine, kind) >= CASES // 2)  # half way through them
+
+        outs.append(tmp_path / f"run{run}.out")
+        with started(late_worker(ahead) if run else WORKER, env, outs[-1]) as process:
+            await wait_for(at_point, seconds=60, what=f"run {run} at {point}", alive=[(process, outs[-1])])
+            process.send_signal(signal.SIGKILL)
+            assert process.wait(timeout=10) == -signal.SIGKILL
+        kills.append((point, await fired_count(engine), await in_flight(engine, leased_past())))
+    assert await pending_work(engine) != (0, 0), "the last kill came too late to interrupt anything"
+
+    outs.append(tmp_path / "last.out")
+    with started(late_worker(RESTART_AHEAD * len(KILL_POINTS)), env, outs[-1]) as last:
         await wait_for(partial(all_done, engine), seconds=60, what="all work done after the restarts",
-                       alive=[(third, outs[2])])
-        third.send_signal(signal.SIGTERM)
-        assert third.wait(timeout=15) == 0, tail(outs[2])
+                       alive=[(last, outs[-1])])
+        last.send_signal(signal.SIGTERM)
+        assert last.wait(timeout=15) == 0, tail(outs[-1])
 
     result = await tally(engine)
     assert_every_effect_once(result)
@@ -139,10 +145,9 @@ async def test_a_worker_killed_mid_run_loses_nothing_and_repeats_no_effect(
     duplicates = printed - result.outbox_sent
     # Each message is marked sent right after the console printed it, so a kill can repeat at most
     # the one message printed but not yet recorded.
-    assert 0 <= duplicates <= 2, (printed, result.outbox_sent)
+    assert 0 <= duplicates <= len(KILL_POINTS), (printed, result.outbox_sent)
     report(f"kill -9 {db_url.split('+')[0]}", cases=len(result.cases), timers=seeded.timers,
-           messages_sent=result.outbox_sent, fired_by_kill_1=fired_1, leased_at_kill_1=left_1,
-           fired_by_kill_2=fired_2, leased_at_kill_2=left_2, printed=printed, duplicates=duplicates,
+           messages_sent=result.outbox_sent, kills=kills, printed=printed, duplicates=duplicates,
            seconds=round(time.monotonic() - began, 1))
 
 
@@ -201,7 +206,7 @@ async def test_two_hr_people_approving_at_once_from_two_processes_decide_once(
     env = child_env(db_url)
     racers = ("wangfang", "zhao")
     at = OPENED.replace(hour=10).isoformat()
-    losers = []
+    losers, overlapped = [], 0
     with started(["-m", "tests.e2e.approve_race", racers[0], at], env) as p0, \
             started(["-m", "tests.e2e.approve_race", racers[1], at], env) as p1:
         processes = (p0, p1)
@@ -217,6 +222,8 @@ async def test_two_hr_people_approving_at_once_from_two_processes_decide_once(
             assert sorted(oks) == [False, True], (ref, replies)
             winner, loser = racers[oks.index(True)], racers[oks.index(False)]
             said = " ".join(replies[oks.index(False)]["texts"])
+            # A race only if each call began before the other ended.
+            overlapped += max(r["began"] for r in replies) < min(r["ended"] for r in replies)
             locale = STAFF[loser][3]
             stale = STAFF[winner][1] in said  # the stale-card path names who decided
             assert stale or t("h.conflict", locale, ref=ref) in said, said
@@ -233,4 +240,6 @@ async def test_two_hr_people_approving_at_once_from_two_processes_decide_once(
             assert process.stdin is not None
             process.stdin.close()
             assert process.wait(timeout=15) == 0
-    report("approve race", rounds=rounds, losers=losers, seconds=round(time.monotonic() - began, 1))
+    assert overlapped > 0, "the two approvals never ran at the same time"
+    report("approve race", rounds=rounds, overlapped=overlapped, losers=losers,
+           seconds=round(time.monotonic() - began, 1))
