@@ -223,7 +223,6 @@ register({
               "record the proof: /offboard served {ref} <tracking number or note>",
     },
     "h.reminder.title": {"zh-CN": "提醒：案件 {ref}", "en": "Reminder: case {ref}"},
-    "h.dead_letter.title": {"zh-CN": "消息发送失败", "en": "A message could not be delivered"},
     "h.status.title": {"zh-CN": "我的案件", "en": "My cases"},
     "h.status.empty": {"zh-CN": "没有与你相关的案件。", "en": "You have no cases."},
     "h.status.line": {

@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import workflow.notices  # noqa: F401 - registers the alert texts
 from storage.models import OutboxMessage
 from storage.sql import claim, insert_if_absent
+from workflow.i18n import DEFAULT_LOCALE, t
 
 DEAD_LETTER = "dead_letter"
 HR_GROUP = "hr_group"
@@ -122,7 +124,7 @@ class Outbox:
                 channel=message.channel,
                 recipient=HR_GROUP,
                 kind=DEAD_LETTER,
-                payload={"failed_id": message.id, "kind": message.kind, "error": error},
+                payload=_alert(message, error),
                 dedup_key=f"dead:{message.id}",
                 now=now,
             )
@@ -137,3 +139,15 @@ class Outbox:
         if message is None:
             raise LookupError(f"no outbox message {message_id}")
         return message
+
+
+def _alert(failed: OutboxMessage, error: str) -> dict[str, Any]:
+    """The HR alert in the outbox's message shape, so every channel renders it like any card."""
+    params = {"kind": failed.kind, "failed_id": failed.id, "error": error[:300]}
+    return {
+        "kind": DEAD_LETTER, "recipient": HR_GROUP, "locale": DEFAULT_LOCALE,
+        "case_ref": (failed.payload or {}).get("case_ref"), "case_version": None, "actions": [],
+        "data": {"title": t("notice.dead_letter.title", DEFAULT_LOCALE),
+                 "text": t("notice.dead_letter.text", DEFAULT_LOCALE, **params), "fields": [],
+                 **params},
+    }

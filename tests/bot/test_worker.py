@@ -99,7 +99,7 @@ async def rows(runtime: Runtime) -> dict[str, OutboxMessage]:
     for message in messages:
         key = message.recipient
         if message.kind == "dead_letter":
-            key = f"hr_group:{message.payload['failed_id']}"
+            key = f"hr_group:{message.payload['data']['failed_id']}"
         by_recipient[key] = message
     return by_recipient
 

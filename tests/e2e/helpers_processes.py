@@ -257,16 +257,21 @@ async def tally(engine: AsyncEngine) -> Tally:
 
 def assert_every_effect_once(result: Tally) -> None:
     """Each timer fired; each case escalated once; each reminder acted once; every message sent."""
-    assert [t for t in result.timers if not t[3]] == [], "armed timers that never fired"
-    assert {state for state, _ in result.cases.values()} == {"escalated"}
-    assert {case_id: c["escalate"] for case_id, c in result.actions.items() if c["escalate"] != 1} == {}
-    assert {key: n for key, n in result.reminders.items() if n > 1} == {}, "a reminder acted twice"
+    unfired = [timer for timer in result.timers if not timer[3]]
+    assert unfired == [], f"{len(unfired)} armed timers never fired: {unfired[:5]}"
+    states = Counter(state for state, _ in result.cases.values())
+    assert states == {"escalated": len(result.cases)}, f"case states: {dict(states)}"
+    escalations = {case_id: c["escalate"] for case_id, c in result.actions.items() if c["escalate"] != 1}
+    assert escalations == {}, f"cases escalated other than once: {escalations}"
+    twice = {key: n for key, n in result.reminders.items() if n > 1}
+    assert twice == {}, f"reminders that acted more than once (case, timer): {twice}"
     current = result.current_reminders()
-    assert len(current) == len(REMINDER_KINDS) * len(result.cases)
-    assert {key: result.reminders[key] for key in current if result.reminders[key] != 1} == {}
-    assert result.outbox_dead == (), f"dead-lettered: {result.outbox_dead[:3]}"
-    assert result.outbox_unsent == (), "committed messages never sent"
-    assert result.audit_problems == ()
+    assert len(current) == len(REMINDER_KINDS) * len(result.cases), "the seeding armed other timers"
+    lost = [key for key in current if result.reminders[key] != 1]
+    assert lost == [], f"reminders armed for the current version that never acted: {lost}"
+    assert result.outbox_dead == (), f"{len(result.outbox_dead)} dead-lettered, e.g. {result.outbox_dead[:3]}"
+    assert result.outbox_unsent == (), f"{len(result.outbox_unsent)} committed messages never sent"
+    assert result.audit_problems == (), f"audit chains broken: {result.audit_problems[:3]}"
 
 
 # ---------------------------------------------------------------- processes

@@ -145,7 +145,11 @@ async def test_the_last_attempt_dead_letters_and_alerts_hr(uow_factory, queue, w
         "hr_group",
         "dead_letter",
     )
-    assert alert.payload == {"failed_id": item.id, "kind": "hr_review", "error": "boom"}
+    assert alert.payload["recipient"] == "hr_group" and alert.payload["data"]["failed_id"] == item.id
+    assert "hr_review" in alert.payload["data"]["text"] and "boom" in alert.payload["data"]["text"]
+    from handlers.contracts import from_payload  # the alert renders like any other message
+
+    assert from_payload(alert.payload).data["title"]
     original = (await _rows(uow_factory))[0]
     assert original.dead_at == NOW + timedelta(hours=2)
 
