@@ -17,7 +17,6 @@ from bot.cards.build import card_for
 from bot.cards.model import decode_action, encode_action
 from bot.channels.console import ConsoleChannel
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
-from bot.router.commands import HR_ROLES
 from bot.router.values import fold, local_time
 from bot.runtime import Runtime
 from bot.worker import Worker
@@ -26,6 +25,7 @@ from handlers.contracts import HR_GROUP, Inbound
 from storage.uow import UnitOfWork
 from workflow.calendar import WorkCalendar
 from workflow.clock import ManualClock
+from workflow.commands import HR_ROLES
 from workflow.i18n import normalise_locale, register, t
 
 PLATFORM = "console"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.context import Ctx
 from handlers.contracts import Reply
-from workflow.commands import help_text
+from workflow.command_texts import help_text
 from workflow.i18n import has, t
 
 

@@ -1,67 +1,133 @@
-"""The chat commands people may type, per role, with their usage in both languages (for help)."""
+"""The chat command vocabulary: every verb (English and Chinese), what it names, and what follows it.
+
+One table serves typed text, button presses (a button's action is just another verb) and the
+help listing, so a new command is added in one place.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
 
-from workflow.i18n import normalise_locale
+from workflow.model import Ground, Role, Trigger
+
+
+class Rest(StrEnum):
+    """How the words after the verb (and the case) are read."""
+
+    NOTHING = "nothing"  # nothing expected; any words become an optional note
+    TEXT = "text"  # free text stored under Command.key
+    TIME = "time"  # a local wall time "YYYY-MM-DD HH:MM" (args "talk_at")
+    ITEM = "item"  # a handover item id (args "item"), then an optional note
+    FACTS = "facts"  # key=value pairs (args "facts", a dict of text values)
+    CONFIRM_FACTS = "confirm_facts"  # like FACTS, but none is needed: confirm=yes is implied
+    OPEN = "open"  # @employee ground [note]
+    EVIDENCE = "evidence"  # kind, then the link or text
+
+
+class Audience(StrEnum):
+    """Whose help listing shows a command (the handlers still decide who may run it)."""
+
+    EVERYONE = "everyone"  # employees, handover assignees, anyone asking about their cases
+    MANAGER = "manager"
+    HR = "hr"
+
+
+CaseArg = Literal["none", "optional", "required"]
 
 
 @dataclass(frozen=True)
-class CommandHelp:
-    name: str
-    roles: frozenset[str]  # empty = everyone
-    usage: dict[str, str]
+class Command:
+    name: str  # the Inbound name: a Trigger value or open/evidence/status/report/help/facts
+    en: tuple[str, ...]  # English verbs; the first is the one the help shows
+    zh: tuple[str, ...]  # Chinese verbs; the first is the one the help shows
+    audience: Audience
+    case: CaseArg = "required"
+    rest: Rest = Rest.NOTHING
+    key: str = "note"  # the args key of the TEXT rest
+    required: bool = False  # whether the TEXT rest must be given
 
 
-_HR = frozenset({"hr", "hr_lead"})
-_MANAGERS = frozenset({"manager", "hr", "hr_lead"})
-
-COMMANDS: tuple[CommandHelp, ...] = (
-    CommandHelp("open", _MANAGERS, {
-        "zh-CN": "退工 @张三 不能胜任 [备注] — 发起案件（理由：不能胜任/严重违纪/试用期/医疗期/客观情况/协商一致）",
-        "en": "/offboard @alice incompetent [note] — open a case (grounds: incompetent, misconduct, "
-              "probation, illness, circumstances, mutual)"}),
-    CommandHelp("evidence", _MANAGERS, {
-        "zh-CN": "证据 <案件> <类型> <链接或文字> — 补充证据（也可直接发文件）",
-        "en": "/offboard evidence <case> <kind> <link or text> — add evidence (or attach a file)"}),
-    CommandHelp("submit", _MANAGERS, {
-        "zh-CN": "提交 <案件> — 交 HR 审核", "en": "/offboard submit <case> — send to HR"}),
-    CommandHelp("withdraw", _MANAGERS, {
-        "zh-CN": "撤回 <案件> <原因> — 撤回案件", "en": "/offboard withdraw <case> <reason> — withdraw"}),
-    CommandHelp("confirm", _MANAGERS, {
-        "zh-CN": "确认出席 <案件> — 确认参加面谈", "en": "/offboard confirm <case> — confirm you attend the talk"}),
-    CommandHelp("facts", _HR, {
-        "zh-CN": "事实 <案件> hired=… last_day=… avg_wage=… prev_wage=… pay_in_lieu=是 confirm=是 — 确认事实",
-        "en": "/offboard facts <case> hired=… last_day=… avg_wage=… prev_wage=… pay_in_lieu=yes confirm=yes "
-              "— confirm the facts"}),
-    CommandHelp("review", _HR, {
-        "zh-CN": "同意 <案件> · 退回 <案件> <意见> · 驳回 <案件> <原因> — 审核",
-        "en": "/offboard approve <case> · request_changes <case> <comment> · reject <case> <reason> — review"}),
-    CommandHelp("talk", _HR, {
-        "zh-CN": "安排面谈 <案件> <YYYY-MM-DD HH:MM> · 面谈完成 <案件> [说明] — 面谈",
-        "en": "/offboard schedule <case> <YYYY-MM-DD HH:MM> · talked <case> [override reason] — the talk"}),
-    CommandHelp("dispute_handling", _HR, {
-        "zh-CN": "修改 <案件> [说明] · 单方解除 <案件> <送达说明> · 已送达 <案件> <单号> — 异议与送达",
-        "en": "/offboard revise <case> [note] · unilateral <case> <notice proof> · served <case> <tracking no.> "
-              "— disputes and service"}),
-    CommandHelp("report", _HR, {"zh-CN": "报表 — 全部案件、逾期事项、各阶段用时",
-                                "en": "/offboard report — all cases, overdue items, stage durations"}),
-    CommandHelp("employee", frozenset(), {
-        "zh-CN": "已读 <案件> · 签署 <案件> · 异议 <案件> <原因> — 员工对决定的回应",
-        "en": "/offboard ack <case> · sign <case> · dispute <case> <reason> — respond to a decision"}),
-    CommandHelp("done", frozenset(), {
-        "zh-CN": "完成 <案件> <事项编号> — 勾选交接事项", "en": "/offboard done <case> <item> — tick a handover item"}),
-    CommandHelp("status", frozenset(), {
-        "zh-CN": "退工 进度 [案件] — 我的案件 / 某案件时间线",
-        "en": "/offboard status [case] — my cases / one case's timeline"}),
-    CommandHelp("help", frozenset(), {"zh-CN": "帮助 — 显示本说明", "en": "/offboard help — this list"}),
+_T = Trigger
+COMMANDS: tuple[Command, ...] = (
+    Command("open", ("open", "open_case"), ("开案",), Audience.MANAGER, "none", Rest.OPEN),
+    Command("evidence", ("evidence",), ("证据",), Audience.MANAGER, rest=Rest.EVIDENCE),
+    Command(_T.SUBMIT.value, ("submit",), ("提交",), Audience.MANAGER),
+    Command("status", ("status",), ("进度", "状态"), Audience.EVERYONE, "optional"),
+    Command(_T.WITHDRAW.value, ("withdraw",), ("撤回", "撤销"), Audience.MANAGER, rest=Rest.TEXT,
+            key="reason", required=True),
+    Command("report", ("report",), ("报表", "报告"), Audience.HR, "none"),
+    Command("help", ("help", "?", "h"), ("帮助",), Audience.EVERYONE, "none"),
+    Command(_T.APPROVE.value, ("approve",), ("同意", "批准"), Audience.HR),
+    Command(_T.REQUEST_CHANGES.value, ("request_changes", "request-changes", "changes"), ("退回",),
+            Audience.HR, rest=Rest.TEXT, key="comment", required=True),
+    Command(_T.REJECT.value, ("reject",), ("驳回",), Audience.HR, rest=Rest.TEXT, key="reason",
+            required=True),
+    Command(_T.SCHEDULE.value, ("schedule",), ("安排面谈", "安排"), Audience.HR, rest=Rest.TIME),
+    Command(_T.CONFIRM_ATTENDANCE.value, ("confirm", "confirm_attendance"), ("确认出席",),
+            Audience.MANAGER),
+    Command(_T.RECORD_TALK.value, ("talked", "record_talk"), ("面谈完成",), Audience.HR,
+            rest=Rest.TEXT, key="reason"),
+    Command(_T.ACKNOWLEDGE.value, ("ack", "acknowledge"), ("已读",), Audience.EVERYONE),
+    Command(_T.SIGN.value, ("sign",), ("签署", "签字"), Audience.EVERYONE),
+    Command(_T.DISPUTE.value, ("dispute",), ("异议",), Audience.EVERYONE, rest=Rest.TEXT,
+            key="reason", required=True),
+    Command("ask_meeting", ("meeting", "ask_meeting"), ("申请面谈",), Audience.EVERYONE,
+            rest=Rest.TEXT, key="text"),
+    Command(_T.REVISE.value, ("revise",), ("修改",), Audience.HR, rest=Rest.TEXT),
+    # The notice proof is optional here: without it the workflow refuses and cites the law.
+    Command(_T.PROCEED_UNILATERAL.value, ("unilateral", "proceed_unilateral"), ("单方解除",),
+            Audience.HR, rest=Rest.TEXT, key="proof"),
+    Command(_T.RECORD_NOTICE_SERVED.value, ("served", "record_notice_served"), ("已送达",),
+            Audience.HR, rest=Rest.TEXT, key="proof", required=True),
+    Command(_T.COMPLETE_ITEM.value, ("done", "complete_item"), ("完成",), Audience.EVERYONE,
+            rest=Rest.ITEM),
+    Command("facts", ("facts",), ("事实",), Audience.HR, rest=Rest.FACTS),
+    Command("confirm_facts", ("confirm_facts",), ("确认事实",), Audience.HR,
+            rest=Rest.CONFIRM_FACTS),
 )
 
+BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
+BY_VERB: dict[str, Command] = {verb: c for c in COMMANDS for verb in (*c.en, *c.zh)}
+# Chinese users often type the verb glued to what follows ("提交7"); longest first so that
+# "安排面谈" wins over "安排".
+GLUED_VERBS: tuple[str, ...] = tuple(
+    sorted((v for c in COMMANDS for v in c.zh), key=len, reverse=True)
+)
 
-def help_text(locale: str, roles: frozenset[str]) -> str:
-    """One line per command the asker may use (managers are everyone with reports; roles decide HR)."""
-    loc = normalise_locale(locale)
-    return "\n".join(
-        f"• {c.usage[loc]}" for c in COMMANDS if not c.roles or c.roles & (roles | {"manager"})
-    )
+# The words that introduce a command; WeCom users also type the verbs alone.
+COMMAND_WORDS = frozenset({"/offboard", "offboard", "退工", "/退工"})
+GLUED_COMMAND_WORDS = ("退工",)
+
+GROUND_ALIASES: dict[str, Ground] = {
+    alias: ground
+    for ground, aliases in {
+        Ground.INCOMPETENT: ("incompetent", "incompetence", "performance", "不能胜任", "不胜任",
+                             "不能胜任工作", "绩效"),
+        Ground.MISCONDUCT: ("misconduct", "严重违纪", "违纪", "严重违反规章制度"),
+        Ground.PROBATION: ("probation", "试用期", "试用期不符合录用条件", "不符合录用条件"),
+        Ground.ILLNESS: ("illness", "medical", "医疗期", "病", "患病", "医疗期满"),
+        Ground.CIRCUMSTANCES: ("circumstances", "客观情况", "客观情况重大变化",
+                               "客观情况发生重大变化"),
+        Ground.MUTUAL: ("mutual", "agreement", "协商", "协商一致", "协商解除"),
+        Ground.LAYOFF: ("layoff", "裁员", "经济性裁员"),
+    }.items()
+    for alias in aliases
+}
+# Longest first, for a ground glued to the name ("@张三不能胜任").
+GLUED_GROUNDS: tuple[str, ...] = tuple(
+    sorted((a for a in GROUND_ALIASES if not a.isascii()), key=len, reverse=True)
+)
+
+HR_ROLES = frozenset({Role.HR.value, Role.HR_LEAD.value})
+
+
+def audiences_for(roles: frozenset[str]) -> tuple[Audience, ...]:
+    """Which help sections a person with `roles` sees: HR sees everything."""
+    shown = [Audience.EVERYONE]
+    if roles & (HR_ROLES | {Role.MANAGER.value}):
+        shown.append(Audience.MANAGER)
+    if roles & HR_ROLES:
+        shown.append(Audience.HR)
+    return tuple(shown)

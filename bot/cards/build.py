@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.cards.model import Button, Card, Input, Style
-from bot.router.commands import BY_VERB, Rest
 from handlers.contracts import Message
+from workflow.commands import BY_VERB, Rest
 from workflow.i18n import has, normalise_locale, register, t
 from workflow.model import Ground, Trigger
 

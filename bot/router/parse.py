@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.router import values
-from bot.router.commands import (
+from handlers.contracts import Inbound
+from workflow.commands import (
     BY_NAME,
     BY_VERB,
     COMMAND_WORDS,
@@ -20,7 +21,6 @@ from bot.router.commands import (
     Command,
     Rest,
 )
-from handlers.contracts import Inbound
 
 # Words are separated by any Unicode space (the ideographic "　" too) and zero-width characters
 # that copy-paste from WeCom leaves behind.

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import datetime
 
-from bot.router.commands import GLUED_GROUNDS, GROUND_ALIASES
+from workflow.commands import GLUED_GROUNDS, GROUND_ALIASES
 from workflow.model import Ground
 
 # Longer than anything we match: not worth normalising (keeps huge pasted text cheap).

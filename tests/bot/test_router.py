@@ -16,7 +16,7 @@ from bot.router import (
     to_inbound,
     usage,
 )
-from bot.router.commands import BY_VERB, COMMANDS
+from workflow.commands import BY_VERB, COMMANDS
 from workflow.i18n import LOCALES, has, t
 
 C7 = "C-0007"

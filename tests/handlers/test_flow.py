@@ -195,3 +195,15 @@ async def test_a_reminder_fires_once_even_if_the_case_changes_later(world: World
     assert (await world.act("alice", "acknowledge")).ok  # bumps the version, re-arms timers
     await world.advance_to(entered + timedelta(hours=26))
     assert len(await world.sent_to("alice", "employee_decision")) == 2
+
+
+async def test_help_and_unreadable_input_answer_in_the_askers_language(world: World) -> None:
+    english = await world.act("bob", "help", None)
+    chinese = await world.act("lee", "help", None)
+    assert "/offboard" in english.messages[0].data["text"]
+    assert "退工" in chinese.messages[0].data["text"]
+    hr_only = "report"
+    assert hr_only in (await world.act("zhao", "help", None)).messages[0].data["text"]
+    assert hr_only not in english.messages[0].data["text"]
+    reply = await world.act("bob", "parse_error", None, code="router.unknown_verb", params={"value": "fire"})
+    assert not reply.ok and "fire" in reply.messages[0].data["text"]

@@ -1,4 +1,4 @@
-"""The router's texts (zh-CN and en): what was wrong with a command, its usage line, the help.
+"""Command texts (zh-CN and en): what was wrong with a command, its usage line, the help listing.
 
 Usage lines are built from one table of forms and descriptions, so the help listing and the
 "usage:" line after an error always agree.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.router.commands import BY_NAME, COMMANDS, audiences_for
+from workflow.commands import BY_NAME, COMMANDS, audiences_for
 from workflow.i18n import LOCALES, register, t
 
 # (form, what it does) per command, in Chinese and English.
