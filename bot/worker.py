@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from bot.relay import relay_once
 from bot.runtime import WAKE_CHANNEL, Runtime
@@ -28,7 +29,8 @@ class Worker:
         """One tick: (timers fired, messages sent)."""
         runtime = self.runtime
         fired = await fire_due(
-            runtime.uow_factory, runtime.deps, limit=runtime.settings.TIMER_BATCH
+            runtime.uow_factory, runtime.deps, limit=runtime.settings.TIMER_BATCH,
+            lease=timedelta(seconds=runtime.settings.CLAIM_LEASE_SECONDS),
         )
         sent = await relay_once(runtime, runtime.clock.now())
         return fired, sent

@@ -25,11 +25,15 @@ CLAIM_LEASE = timedelta(seconds=60)
 _GROUP_ACTIONS = {TimerAction.TELL_HR_STALLING, TimerAction.REMIND_HR_REVIEW}
 
 
-async def fire_due(uow_factory: Callable[[], UnitOfWork], deps: Deps, limit: int = 100) -> int:
-    """Claim up to `limit` due timers and fire each in its own transaction; returns how many acted."""
+async def fire_due(uow_factory: Callable[[], UnitOfWork], deps: Deps, limit: int = 100,
+                   lease: timedelta = CLAIM_LEASE) -> int:
+    """Claim up to `limit` due timers and fire each in its own transaction; returns how many acted.
+
+    A claim is reserved for `lease`; a worker that dies holding it delays those timers by that much.
+    """
     now = deps.clock.now()
     async with uow_factory() as uow:
-        claimed = await uow.timers.claim_due(now, limit, CLAIM_LEASE)
+        claimed = await uow.timers.claim_due(now, limit, lease)
         await uow.commit()
     acted = 0
     for timer in claimed:
