@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.uow import UnitOfWork
-
 from handlers.contracts import HR_GROUP, Inbound, Message, to_payload
 from handlers.deps import Deps
 from storage.models import Case, Person, Tenant
+from storage.uow import UnitOfWork
 from workflow.i18n import normalise_locale, t
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.orm.exc import StaleDataError
-from storage.uow import UnitOfWork
 
 from handlers import decisions, evidence, facts, handover, help, open_case, report, status, texts  # noqa: F401
 from handlers.context import Ctx
 from handlers.contracts import Inbound, Message, Reply
 from handlers.deps import Deps
+from storage.uow import UnitOfWork
 from workflow.i18n import normalise_locale, t
 from workflow.model import Trigger
 
