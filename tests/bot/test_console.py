@@ -24,6 +24,7 @@ from bot.console import ClockMove, ConsoleSession, ConsoleUser, parse_clock
 from handlers.contracts import HR_GROUP, Inbound, Message, Reply, to_payload
 from storage.outbox import OutboxItem
 from storage.uow import UnitOfWork
+from tests.conftest import REDIS_URL, require_services
 from workflow.calendar import WorkCalendar
 from workflow.clock import ManualClock
 from workflow.i18n import t
@@ -308,15 +309,21 @@ async def seed_console_directory(uow_factory: Callable[[], UnitOfWork]) -> None:
                                    timezone="Asia/Shanghai", city="")
 
 
-@pytest.fixture
-async def live(db_url: str, uow_factory: Callable[[], UnitOfWork]) -> AsyncIterator[
-        tuple[ConsoleSession, list[str]]]:
+@pytest.fixture(params=["memory-redis", "real-redis"])
+async def live(request: pytest.FixtureRequest, db_url: str, uow_factory: Callable[[], UnitOfWork]
+               ) -> AsyncIterator[tuple[ConsoleSession, list[str]]]:
+    """A console over the real runtime, on each database and with each kind of Redis (the
+    runtime wakes its workers through Redis after every request)."""
     from bot.runtime import Runtime
     from bot.settings import load_settings
 
+    redis_url = ""
+    if request.param == "real-redis":
+        require_services(redis=True)
+        redis_url = REDIS_URL
     await seed_console_directory(uow_factory)
     clock = ManualClock(START)
-    runtime = Runtime(load_settings(DATABASE_URL=db_url, REDIS_URL=""), clock=clock)
+    runtime = Runtime(load_settings(DATABASE_URL=db_url, REDIS_URL=redis_url), clock=clock)
     out: list[str] = []
     try:
         yield ConsoleSession(runtime, clock, out.append, locale="en", echo=False), out
