@@ -2,9 +2,8 @@
 
 `python -m tests.e2e.approve_race WHO AT` (DATABASE_URL in the environment) connects, prints
 "ready", then for every line "REF VERSION" on stdin calls handlers.dispatch.handle(approve) as
-console user WHO on a clock fixed at AT (ISO), and prints the Reply as one JSON line (with when
-the call began and ended). Two of these
-given the same line at once race for the same case. EOF ends it.
+console user WHO on a clock fixed at AT (ISO) and prints the Reply as one JSON line, with when the
+call began and ended. Two of these given the same line at once race for the same case. EOF ends it.
 """
 
 from __future__ import annotations

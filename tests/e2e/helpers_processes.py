@@ -152,7 +152,8 @@ async def seed_overdue_cases(uow_factory: Factory, count: int) -> list[str]:
 
 async def read_rows(engine: AsyncEngine) -> Rows:
     async with engine.connect() as conn:
-        return {table.name: [dict(row._mapping) for row in await conn.execute(select(table).order_by(table.c.id))]
+        return {table.name: [dict(row._mapping) for row in
+                             await conn.execute(select(table).order_by(*table.primary_key.columns))]
                 for table in Base.metadata.sorted_tables}
 
 
@@ -164,6 +165,8 @@ async def write_rows(engine: AsyncEngine, rows: Rows) -> None:
                 await conn.execute(insert(table), rows[table.name])
         if engine.dialect.name == "postgresql":
             for table in Base.metadata.sorted_tables:
+                if "id" not in table.c:
+                    continue
                 await conn.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
                     f" COALESCE(MAX(id), 0) + 1, false) FROM {table.name}"))
@@ -281,7 +284,8 @@ def child_env(db_url: str, **settings: str) -> dict[str, str]:
     """A bot process's environment: this database, the in-process Redis stand-in, unbuffered
     output (a SIGKILLed process loses its buffer, and the tests count what the console printed)."""
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
-    env.update(DATABASE_URL=db_url, PYTHONUNBUFFERED="1", LOG_LEVEL="INFO", **settings)
+    env.update(DATABASE_URL=db_url, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", LOG_LEVEL="INFO",
+               **settings)
     return env
 
 
@@ -305,6 +309,9 @@ def started(args: Sequence[str], env: Mapping[str, str], out: Path | None = None
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
 
 
 def deliveries(out: Path) -> int:
@@ -324,6 +331,7 @@ async def wait_for(check: Callable[[], Awaitable[bool]], *, seconds: float, what
     while not await check():
         for process, out in alive:
             assert process.poll() is None, f"exited with {process.returncode} before {what}:\n{tail(out)}"
-        logs = "\n".join(tail(out, 1200) for _, out in alive)
-        assert time.monotonic() < end, f"no {what} within {seconds} s\n{logs}"
+        if time.monotonic() > end:
+            logs = "\n".join(tail(out, 1200) for _, out in alive)
+            raise AssertionError(f"no {what} within {seconds} s\n{logs}")
         await asyncio.sleep(0.05)
