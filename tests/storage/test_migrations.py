@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -56,5 +58,7 @@ def test_sync_upgrade_creates_the_sqlite_file_and_its_directory(tmp_path) -> Non
     assert path.is_file()
 
 
-def test_head_revision_is_the_initial_schema() -> None:
-    assert head_revision() == "0001"
+def test_head_revision_is_the_newest_migration_file() -> None:
+    versions = Path(__file__).resolve().parents[2] / "storage" / "migrations" / "versions"
+    newest = max(p.name.split("_", 1)[0] for p in versions.glob("[0-9]*_*.py"))
+    assert head_revision() == newest
