@@ -8,6 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_COMPILE_BYTECODE=1
 
 RUN pip install --no-cache-dir uv
+# The documents' Chinese font, embedded (subset) in every PDF: see DOCUMENT_FONT in the README.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 # Dependencies first, so code changes reuse the cached layer.

@@ -16,9 +16,13 @@ from sqlalchemy import text
 
 from bot.channels.base import Channel, ChannelRegistry
 from bot.channels.console import ConsoleChannel
+from bot.channels.slack import SlackChannel
+from bot.channels.wecom import WeComChannel, WeComConfig
 from bot.clock import SystemClock
+from bot.documents.render import PdfRenderer
 from bot.errors import not_migrated, unreachable
 from bot.settings import Settings, SettingsError
+from bot.signing.keys import KeyFileSigner
 from handlers.contracts import Inbound, Reply
 from handlers.deps import build_deps
 from handlers.dispatch import handle
@@ -60,7 +64,13 @@ def load_reference(path: str) -> Mapping[str, Any] | None:
 def configured_channels(settings: Settings) -> list[Channel]:
     """The channels `serve` and `worker` deliver on. The console needs no credentials (it
     prints, for the local trial); Slack and WeCom join when their credentials are set."""
-    return [ConsoleChannel()]
+    channels: list[Channel] = [ConsoleChannel()]
+    wecom = WeComConfig.from_settings(settings)
+    if wecom is not None:
+        channels.append(WeComChannel(wecom))
+    if "slack" in settings.chat_platforms():
+        channels.append(SlackChannel(settings))
+    return channels
 
 
 def _warn_unknown_year(year: int) -> None:
@@ -93,10 +103,20 @@ class Runtime:
             reference=load_reference(settings.REFERENCE_DATA),
             jurisdiction=settings.JURISDICTION,
             on_unknown_year=_warn_unknown_year,
+            # Documents and signing: PDFs, the key-file signer, links and retention.
+            renderer=PdfRenderer(settings.DOCUMENT_FONT),
+            signer=KeyFileSigner(settings.SIGNING_KEY_PATH),
+            public_base_url=settings.PUBLIC_BASE_URL,
+            signing_link_hours=settings.SIGNING_TOKEN_HOURS,
+            retention_years=settings.RETENTION_YEARS,
         )
         self.channels = ChannelRegistry()
         for channel in channels:
             self.channels.register(channel)
+            # A channel that reads the directory or queues work (WeCom) binds to this runtime.
+            bind = getattr(channel, "bind", None)
+            if bind is not None:
+                bind(self)
 
     def uow_factory(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)

@@ -6,12 +6,21 @@ Every setting has a default that runs the embedded trial (SQLite file, no Redis,
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from datetime import time
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import OperatorError
@@ -65,11 +74,116 @@ class Settings(BaseSettings):
     CITY: str = ""
     # Terminated contracts must be kept at least two years (Labor Contract Law Art. 50).
     RETENTION_YEARS: int = Field(2, ge=2)
+    # Slack (bot/channels/slack). One workspace: SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET; many
+    # workspaces: SLACK_CLIENT_ID + SLACK_CLIENT_SECRET, each installed through /slack/install.
+    SLACK_BOT_TOKEN: SecretStr | None = None
+    SLACK_SIGNING_SECRET: SecretStr | None = None
+    # Socket Mode (`serve --slack-socket-mode`): the app-level token (xapp-…), no public URL needed.
+    SLACK_APP_TOKEN: SecretStr | None = None
+    SLACK_CLIENT_ID: str | None = None
+    SLACK_CLIENT_SECRET: SecretStr | None = None
+    # The Web API base URL: Slack's, or a proxy (tests point it at a fake on 127.0.0.1).
+    SLACK_API_URL: str = "https://slack.com/api/"
+    # The HR channel's ID (C…); with OAuth, the default for workspaces that did not pick their own.
+    SLACK_HR_CHANNEL: str = ""
+    # WeCom (bot/channels/wecom), a self-built app (自建应用): the corp ID, the app's AgentId and
+    # Secret, and the callback's Token and EncodingAESKey (43 characters), all from the admin console.
+    WECOM_CORP_ID: str = ""
+    WECOM_AGENT_ID: int | None = None
+    WECOM_SECRET: SecretStr | None = None
+    WECOM_TOKEN: SecretStr | None = None
+    WECOM_AES_KEY: SecretStr | None = None
+    # HR group notices: a group robot's webhook URL (its key is a secret) or an app group chat id.
+    WECOM_HR_WEBHOOK: SecretStr | None = None
+    WECOM_HR_CHAT_ID: str = ""
+    # The API base: WeCom's, or a proxy on a trusted IP (tests point it at a fake on 127.0.0.1).
+    WECOM_API_URL: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    # Where tapping an information card leads (WeCom requires a link on text_notice cards).
+    WECOM_CARD_URL: str = "https://work.weixin.qq.com/"
+    # Documents and signing (bot/documents, bot/signing). Signing links start with this URL: the
+    # address employees' phones reach `serve` at (https in production).
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    # Hours a signing link stays usable (it is also single use).
+    SIGNING_TOKEN_HOURS: int = Field(72, ge=1, le=24 * 30)
+    # The server's Ed25519 key that seals signature records: created on first start (mode 0600)
+    # and never logged. Keep it with the database backups; losing it only stops new seals matching.
+    SIGNING_KEY_PATH: str = "var/signing-key.pem"
+    # A TrueType font with Chinese glyphs, embedded (subset) in every PDF. Missing: reportlab's
+    # built-in STSong-Light, which PDF viewers supply themselves (nothing embedded).
+    DOCUMENT_FONT: str = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+    # Where `archive export` writes <case>.zip bundles and `archive purge` looks for old ones.
+    ARCHIVE_DIR: str = "var/archive"
 
     @field_validator("REDIS_URL", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator(
+        "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET", mode="before",
+    )
+    @classmethod
+    def _blank_slack_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("SLACK_API_URL")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL, e.g. https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"  # slack-sdk appends method names
+
+    @model_validator(mode="after")
+    def _slack_complete(self) -> Settings:
+        if bool(self.SLACK_CLIENT_ID) != bool(self.SLACK_CLIENT_SECRET):
+            raise ValueError("set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (multi-workspace "
+                             "OAuth), or neither")
+        has_token = bool(self.SLACK_BOT_TOKEN) or self.slack_oauth
+        has_transport = bool(self.SLACK_SIGNING_SECRET or self.SLACK_APP_TOKEN)
+        if has_token and not has_transport:
+            raise ValueError("Slack needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN "
+                             "(Socket Mode) besides its token")
+        if has_transport and not has_token:
+            raise ValueError("Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+                             "SLACK_CLIENT_SECRET (OAuth) besides its signing secret / app token")
+        return self
+
+    @field_validator(
+        "WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_HR_WEBHOOK",
+        mode="before",
+    )
+    @classmethod
+    def _blank_wecom_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("WECOM_AES_KEY")
+    @classmethod
+    def _wecom_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _is_aes_key(value.get_secret_value()):
+            raise ValueError("must be the 43-character EncodingAESKey from the app's callback page")
+        return value
+
+    @field_validator("WECOM_API_URL", "WECOM_CARD_URL")
+    @classmethod
+    def _wecom_url(cls, value: str, info: ValidationInfo) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL, e.g. https://qyapi.weixin.qq.com/cgi-bin/")
+        if info.field_name == "WECOM_API_URL" and not value.endswith("/"):
+            return value + "/"  # endpoint names are appended to it
+        return value
+
+    @model_validator(mode="after")
+    def _wecom_complete(self) -> Settings:
+        needed = {
+            "WECOM_CORP_ID": self.WECOM_CORP_ID, "WECOM_AGENT_ID": self.WECOM_AGENT_ID,
+            "WECOM_SECRET": self.WECOM_SECRET, "WECOM_TOKEN": self.WECOM_TOKEN,
+            "WECOM_AES_KEY": self.WECOM_AES_KEY,
+        }
+        missing = [name for name, value in needed.items() if not value]
+        if len(missing) < len(needed) and missing:
+            raise ValueError(f"WeCom also needs {', '.join(missing)}")
+        return self
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -125,9 +239,27 @@ class Settings(BaseSettings):
     def quiet_end(self) -> time:
         return _parse_clock(self.QUIET_HOURS.partition("-")[2])
 
+    @property
+    def slack_oauth(self) -> bool:
+        """Multi-workspace Slack: workspaces install the app through OAuth."""
+        return bool(self.SLACK_CLIENT_ID and self.SLACK_CLIENT_SECRET)
+
     def chat_platforms(self) -> tuple[str, ...]:
         """The chat platforms whose credentials are configured; Slack and WeCom add theirs."""
-        return ()
+        platforms: list[str] = []
+        if self.SLACK_BOT_TOKEN or self.slack_oauth:  # _slack_complete checked the rest
+            platforms.append("slack")
+        if self.WECOM_CORP_ID:  # _wecom_complete checked the rest
+            platforms.append("wecom")
+        return tuple(platforms)
+
+
+def _is_aes_key(text: str) -> bool:
+    """WeCom's EncodingAESKey: 43 base64 characters that decode (with "=") to 32 bytes."""
+    try:
+        return len(text) == 43 and len(base64.b64decode(text + "=", validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def describe(error: ValidationError) -> str:

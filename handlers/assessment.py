@@ -9,7 +9,7 @@ from typing import Any
 
 from handlers.deps import Deps
 from storage.models import Case
-from workflow.compliance import Assessment, CaseFacts, Protection
+from workflow.compliance import Assessment, CaseFacts, InvalidFacts, Protection
 from workflow.model import Ground
 
 # Facts HR confirms, with how each is read from text ("key=value" in a command or a form field).
@@ -118,7 +118,11 @@ class CaseAssessment:
 
 
 def assess(case: Case, deps: Deps, city: str = "") -> CaseAssessment:
-    facts = case_facts(case, deps, city)
+    """Never raises: facts the calculator cannot use count as missing until HR corrects them."""
+    try:
+        facts = case_facts(case, deps, city)
+    except InvalidFacts as error:
+        return CaseAssessment(None, (error.code,))
     if facts is None:
         return CaseAssessment(None, tuple(missing_facts(case)))
     return CaseAssessment(deps.jurisdiction.assess(facts), ())

@@ -23,7 +23,10 @@ def parties_of(case: Case, person: Person | None, *, item_owner_id: int | None =
     if person.id == case.manager_id:
         parties.add(Party.MANAGER)
     if person.id == case.employee_id:
-        parties.add(Party.EMPLOYEE)
+        # The employee hears of the case from HR and the manager at the talk, never first from
+        # the bot: until a talk is scheduled they are not a party to it at all.
+        if case.data.get("talk_at"):
+            parties.add(Party.EMPLOYEE)
     # HR may not act as HR on a case about themselves.
     elif is_hr(person):
         parties.add(Party.HR)

@@ -59,8 +59,10 @@ class Ctx:
             actions=actions,
         ))
 
-    def refuse(self, key: str, *, case: Case | None = None, **params: Any) -> None:
-        self.reply("refusal", t("h.refused", self.locale), t(key, self.locale, **params), case=case)
+    def refuse(self, message_key: str, /, *, case: Case | None = None, **params: Any) -> None:
+        # Positional-only, so a message parameter may itself be called "key" (e.g. a fact's name).
+        self.reply("refusal", t("h.refused", self.locale), t(message_key, self.locale, **params),
+                   case=case)
 
     async def send(self, message: Message, *, case: Case | None, dedup_key: str | None = None) -> bool:
         """Queue a message in the outbox, in this request's transaction."""

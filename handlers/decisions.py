@@ -6,24 +6,28 @@ itself, its audit event and timers go through handlers.transition.fire.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.casefile import load_case
+from handlers.casefile import load_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
-from handlers.document import issue_document
+from handlers.document import issue_certificate, issue_document
 from handlers.handover import create_items
 from handlers.notify import announce, hr_people, talk_window
+from handlers.signature import SigningEvidence, record_signature
 from handlers.transition import audit, fire, refused, touch
-from storage.models import Case
-from workflow.i18n import normalise_locale, t
-from workflow.machine import Decision
-from workflow.model import Trigger
+from storage.models import Case, EvidenceItem
+from workflow.i18n import normalise_locale, register, t
+from workflow.machine import Decision, refusal_text
+from workflow.model import Party, Refusal, Trigger
 
 Effect = Callable[[Ctx, Case, Decision], Awaitable[None]]
+# The evidence kind of a notice served by other means (registered mail …), recorded by HR.
+NOTICE_SERVICE = "notice_service"
 
 
 def request_text(ctx: Ctx) -> str:
@@ -66,18 +70,47 @@ async def _document(ctx: Ctx, case: Case, _d: Decision) -> None:
     await issue_document(ctx, case)
 
 
-async def _signature(ctx: Ctx, case: Case, _d: Decision) -> None:
-    doc = case.data.get("document") or {}
-    case.data = {**case.data, "signed_at": _now(ctx), "read_at": case.data.get("read_at") or _now(ctx),
-                 "signature": {"person_id": _actor_id(ctx), "identity": ctx.actor_identity,
-                               "at": _now(ctx), "document_sha256": doc.get("sha256"),
-                               "document_version": doc.get("version")}}
-    await create_items(ctx, case)
+def signature_effect(evidence: SigningEvidence) -> Effect:
+    """Signing: the sealed signature record, then termination's documents and handover items."""
+    async def effect(ctx: Ctx, case: Case, _d: Decision) -> None:
+        signature = await record_signature(ctx, case, evidence)
+        doc = case.data.get("document") or {}
+        case.data = {**case.data, "signed_at": _now(ctx),
+                     "read_at": case.data.get("read_at") or _now(ctx),
+                     "signature": {"id": signature.id, "person_id": _actor_id(ctx),
+                                   "identity": ctx.actor_identity, "at": _now(ctx),
+                                   "document_sha256": doc.get("sha256"),
+                                   "document_version": doc.get("version"),
+                                   "record_sha256": signature.record_sha256}}
+        await issue_certificate(ctx, case)
+        await create_items(ctx, case)
+    return effect
+
+
+def _upload(ctx: Ctx) -> dict[str, Any] | None:
+    file: dict[str, Any] | None = ctx.inbound.args.get("file")
+    return file if file and file.get("data") else None
 
 
 async def _notice_then_items(ctx: Ctx, case: Case, _d: Decision) -> None:
-    case.data = {**case.data, "notice": {"proof": request_text(ctx), "at": _now(ctx),
-                                         "by": _actor_id(ctx)}}
+    """Notice served another way: the proof (tracking number, and any upload) becomes evidence
+    in the case file, so it is hashed, chained and archived with the rest."""
+    assert ctx.actor is not None
+    proof, file = request_text(ctx), _upload(ctx)
+    body = file["data"] if file else proof.encode()
+    digest = hashlib.sha256(body).hexdigest()
+    item = await ctx.uow.evidence.add(EvidenceItem(
+        case_id=case.id, kind=NOTICE_SERVICE, content=proof,
+        filename=str(file.get("filename", "")) if file else "",
+        media_type=str(file.get("media_type", "")) if file else "text/plain",
+        blob=body if file else None, size=len(body), sha256=digest,
+        added_by_id=ctx.actor.id, added_at=ctx.now,
+    ))
+    await audit(ctx, case, "evidence", payload={"kind": NOTICE_SERVICE, "sha256": digest,
+                                                "size": len(body), "evidence_id": item.id})
+    case.data = {**case.data, "notice": {"proof": proof, "at": _now(ctx), "by": _actor_id(ctx),
+                                         "evidence_id": item.id}}
+    await issue_certificate(ctx, case)
     await create_items(ctx, case)
 
 
@@ -95,7 +128,7 @@ _EFFECTS: dict[Trigger, Effect] = {
     Trigger.CONFIRM_ATTENDANCE: _record(attendance_confirmed_at=_now),
     Trigger.RECORD_TALK: _document,
     Trigger.ACKNOWLEDGE: _record(read_at=_now),
-    Trigger.SIGN: _signature,
+    Trigger.SIGN: signature_effect(SigningEvidence(channel="chat")),
     Trigger.DISPUTE: _record(read_at=_now, dispute=lambda ctx: {"reason": request_text(ctx),
                                                                  "at": _now(ctx)}),
     Trigger.REVISE: _revision,
@@ -121,18 +154,30 @@ def _attempt(ctx: Ctx, case: Case, trigger: Trigger) -> dict[str, Any] | None:
         fields["document_hash_seen"] = ctx.inbound.args.get("document_hash") or current
     elif trigger == Trigger.PROCEED_UNILATERAL:
         fields["notice_served"] = bool(text)
+    if trigger in (Trigger.PROCEED_UNILATERAL, Trigger.RECORD_NOTICE_SERVED):
+        file = _upload(ctx)
+        if file is not None and len(file["data"]) > ctx.deps.max_evidence_bytes:
+            ctx.refuse("h.evidence_too_large", case=case,
+                       size=f"{len(file['data']) / 1024 / 1024:.1f} MiB",
+                       limit=f"{ctx.deps.max_evidence_bytes / 1024 / 1024:.1f} MiB")
+            return None
     return fields
 
 
 async def handle(ctx: Ctx) -> Reply:
-    trigger = Trigger(ctx.inbound.name)
     case = await load_case(ctx)
     if case is None:
         return Reply(ok=False)
+    return await run(ctx, case, Trigger(ctx.inbound.name))
+
+
+async def run(ctx: Ctx, case: Case, trigger: Trigger, effect: Effect | None = None) -> Reply:
+    """Fire `trigger` on a loaded (locked) case with the request's fields; `effect` replaces the
+    trigger's usual one (the signing page brings its own evidence of the signature)."""
     attempt = _attempt(ctx, case, trigger)
     if attempt is None:
         return Reply(ok=False)
-    effect = _EFFECTS.get(trigger)
+    effect = effect or _EFFECTS.get(trigger)
 
     async def effects(case: Case, decision: Decision) -> None:
         if effect is not None:
@@ -151,9 +196,14 @@ async def ask_meeting(ctx: Ctx) -> Reply:
     case = await load_case(ctx)
     if case is None or ctx.actor is None:
         return Reply(ok=False)
-    if ctx.actor.id != case.employee_id:
-        ctx.refuse("machine.refuse.party", case=case, trigger=t("action.ask_meeting", ctx.locale),
-                   who=t("party.employee", ctx.locale))
+    parties = parties_of(case, ctx.actor)
+    if not parties:
+        ctx.refuse("h.unknown_case", ref=case.ref)
+        refused(ctx, case, "ask_meeting")
+        return Reply(ok=False)
+    if Party.EMPLOYEE not in parties:
+        only_the_employee = Refusal("machine.refuse.party", {"trigger": "ask_meeting", "allowed": ("employee",)})
+        ctx.reply("refusal", t("h.refused", ctx.locale), refusal_text(only_the_employee, ctx.locale), case=case)
         refused(ctx, case, "ask_meeting")
         return Reply(ok=False)
     touch(case, ctx.now, read_at=case.data.get("read_at") or _now(ctx))
@@ -168,3 +218,7 @@ async def ask_meeting(ctx: Ctx) -> Reply:
         ), case=case)
     ctx.reply("meeting_request", t("h.done", ctx.locale), t("h.meeting_sent", ctx.locale), case=case)
     return Reply(ok=True)
+
+
+register({"evidence.kind.notice_service": {"zh-CN": "解除通知送达凭证",
+                                           "en": "proof of service of the notice"}})

@@ -1,48 +1,162 @@
-"""The decision document the employee is shown and signs: canonical content and its SHA-256.
+"""The case's documents: drawn up per kind and language from the case as it stands, stored as a new
+version with each file's SHA-256 (older versions stay), and the version's package hash that the
+employee's signature is bound to.
 
-Each revision makes a new version; the signer's click is bound to the hash they saw.
+Rendering is the shell's job (handlers.rendering): handlers hand it a `DocumentSpec` and store
+the bytes it returns.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from handlers.assessment import assess
 from handlers.context import Ctx
-from storage.models import Case
+from handlers.rendering import DocumentSpec
+from handlers.transition import audit
+from storage.audit import canonical_json
+from storage.models import Case, Document
+from workflow.compliance import Assessment, DocumentRule, Line, cite
+from workflow.compliance.settlement import fmt_money, fmt_years
+from workflow.documents import (
+    decision_documents,
+    for_employee,
+    is_agreement,
+    service_length,
+    termination_documents,
+)
+from workflow.i18n import LOCALES, register, t
+from workflow.model import Ground
 
 
-def canonical(content: dict[str, Any]) -> bytes:
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str).encode()
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def package_hash(case_ref: str, version: int, files: Iterable[Mapping[str, Any]]) -> str:
+    """The hash a signature binds to: every file of one version, by kind, language and SHA-256."""
+    listed = sorted((f["kind"], f["locale"], f["sha256"]) for f in files)
+    body = {"case": case_ref, "version": version,
+            "files": [{"kind": k, "locale": loc, "sha256": h} for k, loc, h in listed]}
+    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+def _line(line: Line, locale: str) -> dict[str, str]:
+    value = line.value_text()
+    calc = value if line.formula == value else f"{line.formula} = {value}"
+    return {"label": line.label(locale), "calc": calc,
+            "article": cite(line.article, locale) if line.article else ""}
+
+
+def _money(assessment: Assessment | None, locale: str) -> dict[str, Any] | None:
+    if assessment is None:
+        return None
+    s, notice = assessment.settlement, assessment.notice
+    return {
+        "n": fmt_years(s.n), "base": fmt_money(s.base), "compensation": fmt_money(s.compensation),
+        "pay_in_lieu": fmt_money(s.pay_in_lieu), "total": fmt_money(s.total),
+        "pay_in_lieu_chosen": s.pay_in_lieu > 0,
+        "notice_days": notice.days, "notice_article": cite(notice.article, locale),
+        "lines": [_line(line, locale) for line in s.lines if for_employee(line.key)],
+    }
+
+
+async def document_data(ctx: Ctx, case: Case, rule: DocumentRule, locale: str,
+                        version: int) -> dict[str, Any]:
+    """Everything a template may show, in `locale`; the certificate's service is Regs Art. 24's."""
+    employee = await ctx.uow.people.get(case.employee_id)
+    assert employee is not None  # a foreign key
+    facts = case.facts
+    hired = facts.get("hired") or (employee.hire_date.isoformat() if employee.hire_date else "")
+    last_day = facts.get("last_day", "")
+    service = None
+    if hired and last_day:
+        length = service_length(date.fromisoformat(hired), date.fromisoformat(last_day))
+        service = {"years": length.years, "months": length.months}
+    return {
+        "case_ref": case.ref,
+        "version": version,
+        "issued_on": ctx.deps.calendar.local_date(ctx.now).isoformat(),
+        "company": ctx.tenant.name,
+        "employee": {"name": employee.name, "employee_no": employee.employee_no,
+                     "department": employee.department, "position": employee.position},
+        "ground": t(f"h.ground.{case.ground}", locale),
+        "ground_article": cite(ctx.deps.jurisdiction.article(Ground(case.ground)), locale),
+        "document_article": cite(rule.article, locale),
+        "proposed_by": facts.get("proposed_by", ""),
+        "reasons": case.note,
+        "revision_note": case.data.get("revision_note", ""),
+        "hired": hired,
+        "last_day": last_day,
+        "service": service,
+        "settlement": _money(assess(case, ctx.deps, ctx.tenant.city).assessment, locale),
+    }
+
+
+async def _issue(ctx: Ctx, case: Case, rules: tuple[DocumentRule, ...],
+                 version: int) -> list[dict[str, Any]]:
+    """Render and store every rule's document in every language; the files' summaries."""
+    files = []
+    for rule in rules:
+        for locale in LOCALES:
+            spec = DocumentSpec(rule.kind, locale, version,
+                                await document_data(ctx, case, rule, locale, version))
+            done = await ctx.deps.renderer.render(spec)
+            digest = sha256(done.content)
+            row = await ctx.uow.documents.add(Document(
+                case_id=case.id, version=version, kind=rule.kind, locale=locale, title=done.title,
+                filename=f"{case.ref}-v{version}-{rule.kind}-{locale}.{done.extension}",
+                media_type=done.media_type, content=done.content, text=done.text,
+                size=len(done.content), sha256=digest, created_at=ctx.now,
+            ))
+            files.append({"id": row.id, "kind": rule.kind, "locale": locale, "title": done.title,
+                          "sha256": digest})
+    return files
+
+
+def _rules(case: Case, ctx: Ctx) -> tuple[DocumentRule, ...]:
+    return ctx.deps.jurisdiction.documents(Ground(case.ground))
 
 
 async def issue_document(ctx: Ctx, case: Case) -> dict[str, Any]:
-    """Draw up the next version of the document from the case as it stands, and record its hash."""
-    employee = await ctx.uow.people.get(case.employee_id)
-    verdict = assess(case, ctx.deps, ctx.tenant.city)
-    settlement = verdict.assessment.settlement if verdict.assessment else None
-    version = int((case.data.get("document") or {}).get("version", 0)) + 1
-    content = {
-        "case": case.ref,
-        "version": version,
-        "employee": {"name": employee.name, "employee_no": employee.employee_no} if employee else {},
-        "ground": case.ground,
-        "reasons": case.note,
-        "facts": case.facts,
-        "settlement": {
-            "n": settlement.n, "base": settlement.base, "compensation": settlement.compensation,
-            "pay_in_lieu": settlement.pay_in_lieu, "total": settlement.total,
-        } if settlement else None,
-        "revision_note": case.data.get("revision_note", ""),
-    }
+    """Draw up the next version of the decision documents and record their hashes on the case
+    and in the audit chain (the signature is later bound to the package hash)."""
+    version = await ctx.uow.documents.latest_version(case.id) + 1
+    rules = decision_documents(_rules(case, ctx))
+    files = await _issue(ctx, case, rules, version)
     document = {
         "version": version,
-        "sha256": hashlib.sha256(canonical(content)).hexdigest(),
+        "sha256": package_hash(case.ref, version, files),
         "issued_at": ctx.now.isoformat(),
-        "content": json.loads(canonical(content)),
+        "agreement": is_agreement(tuple(r.kind for r in rules)),
+        "files": files,
     }
     case.data = {**case.data, "document": document}
+    await audit(ctx, case, "documents_issued", payload={
+        "version": version, "package_sha256": document["sha256"],
+        "files": [{k: f[k] for k in ("id", "kind", "locale", "sha256")} for f in files],
+    })
     return document
+
+
+async def issue_certificate(ctx: Ctx, case: Case) -> None:
+    """At termination: the documents issued when employment ends (LCL Art. 50), once per case."""
+    if case.data.get("certificate"):
+        return
+    # It belongs to the version the employee answered (or, without one, to a version of its own).
+    version = (case.data.get("document") or {}).get("version")
+    if version is None:
+        version = await ctx.uow.documents.latest_version(case.id) + 1
+    files = await _issue(ctx, case, termination_documents(_rules(case, ctx)), version)
+    case.data = {**case.data, "certificate": {"version": version, "files": files,
+                                              "issued_at": ctx.now.isoformat()}}
+    await audit(ctx, case, "documents_issued", payload={
+        "version": version,
+        "files": [{k: f[k] for k in ("id", "kind", "locale", "sha256")} for f in files],
+    })
+
+
+register({"action.documents_issued": {"zh-CN": "生成文件", "en": "documents issued"}})

@@ -31,7 +31,7 @@ async def next_prompt(ctx: Ctx, case: Case) -> None:
     number = list(requirements(ground)).index(gaps[0]) + 1
     ctx.reply("evidence_prompt",
               t("h.prompt_next", ctx.locale, n=number, label=requirement_label(gaps[0], ctx.locale),
-                ref=case.ref), case=case)
+                ref=case.ref), case=case, actions=("evidence",))
 
 
 async def handle(ctx: Ctx) -> Reply:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from handlers.assessment import FactError, known_fact_keys, missing_facts, parse_fact
+from handlers.assessment import FactError, case_facts, known_fact_keys, missing_facts, parse_fact
 from handlers.casefile import is_hr, load_case
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.transition import audit, is_stale, rearm_timers, refused, touch
 from handlers.views import hr_review_card
+from workflow.compliance import InvalidFacts
 from workflow.i18n import t
 from workflow.model import State
 
@@ -43,6 +44,11 @@ async def handle(ctx: Ctx) -> Reply:
             ctx.refuse("h.facts_bad", case=case, key=err.key, value=err.value, why=err.why)
             return Reply(ok=False)
     case.facts = {**case.facts, **updates}
+    try:  # facts that parse one by one may still not describe a real case together
+        case_facts(case, ctx.deps, ctx.tenant.city)
+    except InvalidFacts as error:
+        ctx.reply("refusal", t("h.refused", ctx.locale), error.message(ctx.locale), case=case)
+        return Reply(ok=False)
     if confirm:
         gaps = missing_facts(case)
         if gaps:

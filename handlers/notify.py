@@ -7,7 +7,14 @@ from datetime import datetime
 from handlers.assessment import assess
 from handlers.context import Ctx, hr_group_message
 from handlers.evidence import next_prompt
-from handlers.views import employee_card, evidence_text, hr_review_card, local_time, message_for
+from handlers.views import (
+    employee_card,
+    evidence_text,
+    hr_review_card,
+    local_time,
+    message_for,
+    signing_fields,
+)
 from storage.models import Case, Person
 from workflow.i18n import normalise_locale, t
 from workflow.machine import Decision
@@ -105,7 +112,8 @@ async def announce(ctx: Ctx, case: Case, decision: Decision) -> None:
         await tell(ctx, case, manager, trigger)
     elif trigger == Trigger.SIGN:
         for person in await hr_people(ctx, case):
-            await tell(ctx, case, person, trigger)
+            status = await signing_fields(ctx, case, normalise_locale(person.locale))
+            await tell(ctx, case, person, trigger, "\n".join(value for _label, value in status))
         await tell(ctx, case, manager, trigger)
     elif trigger == Trigger.DISPUTE:
         for person in [*await hr_people(ctx, case), manager]:
@@ -124,7 +132,7 @@ async def announce(ctx: Ctx, case: Case, decision: Decision) -> None:
             await ctx.send(message_for(
                 case, person, "escalated", t("h.escalated.title", loc, ref=case.ref),
                 t("h.escalated.text", loc, name=employee.name if employee else "—", ref=case.ref),
-                [], ("record_notice_served",),
+                await signing_fields(ctx, case, loc), ("record_notice_served",),
             ), case=case)
         await tell_group(ctx, case, trigger)
     elif trigger in (Trigger.PROCEED_UNILATERAL, Trigger.RECORD_NOTICE_SERVED):

@@ -25,6 +25,10 @@ async def resolve_person(ctx: Ctx, who: str) -> Person | None:
     if len(matches) > 1:
         names = "、".join(f"{p.name}（{p.employee_no}）" for p in matches[:10])
         ctx.refuse("h.ambiguous_person", who=who, names=names)
+        # Channels with buttons offer a choice card: [employee number, label] per candidate.
+        ctx.replies[-1].data["choices"] = [
+            [p.employee_no, f"{p.name}（{p.employee_no}）"] for p in matches[:6]
+        ]
         return None
     return matches[0]
 

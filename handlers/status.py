@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.casefile import is_hr, load_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
+from handlers.transition import refused
 from handlers.views import case_card, ground_text, local_time
 from workflow.i18n import has, t
 
@@ -13,7 +14,7 @@ async def handle(ctx: Ctx) -> Reply:
     assert ctx.actor is not None
     if ctx.inbound.case_ref:
         return await _one(ctx)
-    cases = await ctx.uow.cases.for_person(ctx.actor.id)
+    cases = [c for c in await ctx.uow.cases.for_person(ctx.actor.id) if parties_of(c, ctx.actor)]
     if is_hr(ctx.actor):
         seen = {c.id for c in cases}
         cases += [c for c in await ctx.uow.cases.open_cases(ctx.tenant.id) if c.id not in seen]
@@ -41,6 +42,7 @@ async def _one(ctx: Ctx) -> Reply:
     if not parties_of(case, ctx.actor):
         # Not theirs to see: answer as if it did not exist (no leaking of who is being let go).
         ctx.refuse("h.unknown_case", ref=ctx.inbound.case_ref)
+        refused(ctx, case, "status")
         return Reply(ok=False)
     events = await ctx.uow.audit.for_case(case.id)
     lines = []

@@ -13,6 +13,7 @@ from handlers.casefile import parties_of
 from handlers.context import Ctx
 from handlers.views import case_card, local_time
 from storage.models import Case
+from workflow.compliance.service import add_years
 from workflow.evidence import missing as missing_evidence
 from workflow.i18n import t
 from workflow.machine import Attempt, CaseSnapshot, Decision, decide, refusal_text
@@ -126,9 +127,14 @@ async def fire(
 ) -> Decision | None:
     """Try `trigger` on `case` for the asker. Returns the decision when it happened, else None after
     replying why (the refusal is audited as an attempt; nothing else changes)."""
+    parties: frozenset[Party] = parties_of(case, ctx.actor, item_owner_id=item_owner_id)
+    if not parties:
+        # Not on this case: answer as if it did not exist, and show no card of it.
+        ctx.refuse("h.unknown_case", ref=case.ref)
+        refused(ctx, case, trigger.value, code="not_on_case")
+        return None
     if await is_stale(ctx, case):
         return None
-    parties: frozenset[Party] = parties_of(case, ctx.actor, item_owner_id=item_owner_id)
     decision = decide(await snapshot(ctx, case), Attempt(trigger=trigger, parties=parties,
                                                           now=ctx.now, **attempt))
     if not decision.allowed:
@@ -150,7 +156,9 @@ async def fire(
         end = ctx.deps.calendar.local_date(ctx.now)
         if decision.outcome == Outcome.COMPLETED and case.facts.get("last_day"):
             end = max(end, date.fromisoformat(case.facts["last_day"]))
-        case.retain_until = ctx.deps.jurisdiction.retention_until(end)
+        # The jurisdiction's minimum, or longer where the company keeps records longer.
+        case.retain_until = max(ctx.deps.jurisdiction.retention_until(end),
+                                add_years(end, ctx.deps.retention_years))
     touch(case, ctx.now, last_activity_at=ctx.now.isoformat())
     if effects is not None:
         await effects(case, decision)

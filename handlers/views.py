@@ -6,14 +6,18 @@ Money and protected-status facts appear only on cards addressed to one person wh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.assessment import CaseAssessment, assess
-from handlers.casefile import parties_of
+from handlers.casefile import is_hr, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Message
+from handlers.signing_links import issue_link, signing_state
 from storage.models import Case, Person
+from workflow.documents import for_employee
 from workflow.evidence import kind_label
 from workflow.i18n import normalise_locale, t
 from workflow.machine import available
@@ -42,6 +46,12 @@ async def basic_fields(ctx: Ctx, case: Case, locale: str) -> list[list[str]]:
     ]
 
 
+def title_for(document: Mapping[str, Any], locale: str) -> str:
+    """The title of a document version's first file in `locale` (the notice or the agreement)."""
+    files = [f for f in document.get("files", ()) if f["locale"] == locale]
+    return files[0]["title"] if files else ""
+
+
 def buttons_for(case: Case, viewer: Person | None) -> tuple[str, ...]:
     triggers = available(State(case.state), parties_of(case, viewer))
     return tuple(tr.value for tr in triggers if tr.value not in _NOT_BUTTONS)
@@ -63,6 +73,10 @@ async def case_card(ctx: Ctx, case: Case, viewer: Person | None) -> Message:
     locale = normalise_locale(viewer.locale if viewer else ctx.locale)
     fields = await basic_fields(ctx, case, locale)
     fields.append([t("h.field.state", locale), t(f"state.{case.state}", locale)])
+    if is_hr(viewer):
+        fields += await signing_fields(ctx, case, locale)
+    if viewer is not None and viewer.id == case.employee_id:
+        fields += await link_fields(ctx, case, viewer, locale)
     if viewer is None:
         return message_for(case, ctx.actor, "case", case.ref, "", fields)  # type: ignore[arg-type]
     return message_for(case, viewer, "case", t("h.timeline.title", locale, ref=case.ref), "",
@@ -76,10 +90,12 @@ def findings_text(verdict: CaseAssessment, locale: str, ref: str) -> str:
     return "\n".join(lines) or t("h.none", locale)
 
 
-def settlement_text(verdict: CaseAssessment, locale: str) -> str:
+def settlement_text(verdict: CaseAssessment, locale: str, *, employee: bool = False) -> str:
+    """The arithmetic, line by line; the employee's version leaves out the employer-only lines."""
     if verdict.assessment is None or verdict.assessment.settlement is None:
         return t("h.none", locale)
-    return "\n".join(verdict.assessment.settlement.lines_text(locale))
+    lines = verdict.assessment.settlement.lines
+    return "\n".join(line.text(locale) for line in lines if not employee or for_employee(line.key))
 
 
 async def evidence_text(ctx: Ctx, case: Case, locale: str) -> str:
@@ -108,6 +124,7 @@ async def hr_review_card(ctx: Ctx, case: Case, hr: Person) -> Message:
          facts_text(case, locale)],
         [t("h.field.findings", locale), findings_text(verdict, locale, case.ref)],
         [t("h.field.settlement", locale), settlement_text(verdict, locale)],
+        *await signing_fields(ctx, case, locale),
     ]
     actions = buttons_for(case, hr)
     if case.state == "hr_review":
@@ -126,11 +143,34 @@ async def employee_card(ctx: Ctx, case: Case, employee: Person) -> Message:
         [t("h.field.ground", locale), ground_text(case, locale)],
         [t("h.field.reasons", locale), case.note or t("h.none", locale)],
         [t("h.field.evidence", locale), await evidence_text(ctx, case, locale)],
-        [t("h.field.settlement", locale), settlement_text(verdict, locale)],
+        [t("h.field.settlement", locale), settlement_text(verdict, locale, employee=True)],
         [t("h.field.document", locale),
-         f"v{doc.get('version', '?')} · SHA-256 {str(doc.get('sha256', ''))[:12]}"],
+         t("signing.document", locale, title=title_for(doc, locale), version=doc.get("version", "?"),
+           sha=str(doc.get("sha256", ""))[:12])],
     ]
+    fields += await link_fields(ctx, case, employee, locale)
     actions = (*buttons_for(case, employee), "ask_meeting")
     return message_for(case, employee, "employee_decision",
                        t("h.employee_card.title", locale, ref=case.ref),
                        t("h.employee_card.text", locale, article=article), fields, actions)
+
+
+async def link_fields(ctx: Ctx, case: Case, employee: Person, locale: str) -> list[list[str]]:
+    """A fresh signing link for the employee while their answer is awaited (each is single use)."""
+    url = await issue_link(ctx, case, employee)
+    if url is None:
+        return []
+    return [[t("signing.field.link", locale),
+             t("signing.field.link_note", locale, url=url, hours=ctx.deps.signing_link_hours)]]
+
+
+async def signing_fields(ctx: Ctx, case: Case, locale: str) -> list[list[str]]:
+    """For HR: whether the employee signed, read or has not opened the current document, and when."""
+    state = await signing_state(ctx, case)
+    if state is None:
+        return []
+    when = local_time(ctx, state.since) if state.since else ""
+    status = t(f"signing.status.{state.status}", locale, when=when)
+    return [[t("signing.field.status", locale),
+             t("signing.status.line", locale, version=state.version, sha=state.sha256[:12],
+               status=status)]]

@@ -186,6 +186,11 @@ class Evidence:
         query = select(EvidenceItem).where(EvidenceItem.case_id == case_id)
         return list((await self.session.scalars(query.order_by(EvidenceItem.id))).all())
 
+    async def kinds(self, case_id: int) -> list[str]:
+        """The kinds of a case's evidence, without loading the items (and their files)."""
+        query = select(EvidenceItem.kind).where(EvidenceItem.case_id == case_id).order_by(EvidenceItem.id)
+        return list((await self.session.scalars(query)).all())
+
 
 class Handover:
     def __init__(self, session: AsyncSession) -> None:

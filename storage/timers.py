@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Timer
-from storage.sql import claim, insert_if_absent
+from storage.sql import claim, dialect, insert_if_absent
 
 
 class TimerSpecLike(Protocol):
@@ -35,9 +35,19 @@ class ClaimedTimer:
     payload: dict[str, Any]
 
 
+# How many claimed timers one poller fires at once. SQLite has one writer, so one; PostgreSQL
+# takes a few, which overlaps their round trips and commit flushes (bench/timers.py measured it).
+CONCURRENT_WRITERS = {"sqlite": 1, "postgresql": 4}
+
+
 class Timers:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    @property
+    def concurrent_writers(self) -> int:
+        """How many timers to fire at once, each in its own transaction, on this database."""
+        return CONCURRENT_WRITERS.get(dialect(self.session), 1)
 
     async def arm(self, case_id: int, case_version: int, specs: Iterable[TimerSpecLike]) -> int:
         """Insert each spec once per (case, kind, version); returns how many are new.

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import AuditLog
+from storage.documents import Documents, Signatures, SigningTokens
 from storage.inbound import Inbound
 from storage.outbox import Outbox
 from storage.repositories import Cases, Evidence, Handover, People, Tenants
@@ -41,6 +42,9 @@ class UnitOfWork:
         self.timers = Timers(session)
         self.outbox = Outbox(session)
         self.inbound = Inbound(session)
+        self.documents = Documents(session)
+        self.signing_tokens = SigningTokens(session)
+        self.signatures = Signatures(session)
         return self
 
     async def __aexit__(

@@ -20,7 +20,8 @@ from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("db", "serve", "worker", "console", "demo", "settlement", "directory", "audit")
+COMMANDS = ("db", "serve", "worker", "console", "demo", "settlement", "directory", "audit",
+            "archive")
 FAILED = 2
 
 

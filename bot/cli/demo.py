@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         raise CommandError(f"cannot read the demo files: {error}") from None
     with tempfile.TemporaryDirectory(prefix="offboard-demo-") as tmp:
-        settings = load_settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp}/demo.db", REDIS_URL=None)
+        settings = load_settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp}/demo.db", REDIS_URL=None,
+                                 SIGNING_KEY_PATH=f"{tmp}/signing-key.pem")
         upgrade(settings.DATABASE_URL)
         return asyncio.run(_demo(settings, people, lines))
 

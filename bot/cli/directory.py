@@ -1,4 +1,7 @@
-"""`python -m bot directory import people.csv`: load the people directory, all rows or none."""
+"""`python -m bot directory import people.csv`: load the people directory, all rows or none.
+
+`python -m bot directory sync-wecom` pulls it from WeCom's contacts instead.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.channels.wecom.api import ApiError, WeComApi
+from bot.channels.wecom.config import WeComConfig
+from bot.channels.wecom.directory import SyncSummary, sync_directory
 from bot.cli import FAILED, CommandError
 from bot.directory import (
     DirectoryError,
@@ -33,11 +39,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--tenant", default="console",
         help="workspace key: console (default), slack:<team id> or wecom:<corp id>",
     )
+    sync = actions.add_parser(
+        "sync-wecom", help="create or update people from WeCom's contacts (WECOM_* settings)"
+    )
+    sync.add_argument(
+        "--hr-department", action="append", default=[], metavar="NAME",
+        help="members of this WeCom department get the hr role (repeatable)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
+    if args.directory_command == "sync-wecom":
+        return _sync_wecom(settings, args.hr_department)
     try:
         where = workspace(args.tenant)
     except ValueError as error:
@@ -68,5 +83,31 @@ async def _import(settings: Settings, entries: Sequence[Entry], where: Workspace
         return await import_entries(
             runtime.uow_factory, entries, where, timezone=settings.TIMEZONE, city=settings.CITY
         )
+    finally:
+        await runtime.close()
+
+
+def _sync_wecom(settings: Settings, hr_departments: Sequence[str]) -> int:
+    config = WeComConfig.from_settings(settings)
+    if config is None:
+        raise CommandError("WeCom is not configured: set WECOM_CORP_ID, WECOM_AGENT_ID, "
+                           "WECOM_SECRET, WECOM_TOKEN and WECOM_AES_KEY")
+    try:
+        summary = asyncio.run(_sync(settings, config, hr_departments))
+    except ApiError as error:
+        raise CommandError(f"WeCom refused the contacts sync: {error}") from None
+    print(f"wecom:{config.corp_id}: {summary.people} people ({summary.created} new, "
+          f"{summary.inactive} inactive, {summary.with_manager} with a manager) in "
+          f"{summary.departments} departments")
+    return 0
+
+
+async def _sync(settings: Settings, config: WeComConfig,
+                hr_departments: Sequence[str]) -> SyncSummary:
+    runtime = Runtime(settings)
+    try:
+        await runtime.ensure_migrated()
+        return await sync_directory(WeComApi.from_config(config), runtime.uow_factory, config,
+                                    hr_departments=hr_departments)
     finally:
         await runtime.close()

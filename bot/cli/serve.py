@@ -11,14 +11,19 @@ from collections.abc import Iterator
 import uvicorn
 
 from bot.app import create_app
+from bot.channels.slack import slack_server
+from bot.channels.wecom import routers as wecom_routers
 from bot.runtime import Runtime, configured_channels
 from bot.settings import Settings
+from bot.signing.routes import signing_router
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="run the HTTP server (and the worker loops)")
     parser.add_argument("--host", help="address to listen on (default: HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (default: PORT)")
+    parser.add_argument("--slack-socket-mode", action="store_true",
+                        help="also take Slack requests over Socket Mode (needs SLACK_APP_TOKEN)")
     parser.set_defaults(func=run)
 
 
@@ -26,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
     host = args.host or settings.HOST
     port = settings.PORT if args.port is None else args.port
-    return asyncio.run(_serve(settings, host, port))
+    return asyncio.run(_serve(settings, host, port, slack_socket_mode=args.slack_socket_mode))
 
 
 class Server(uvicorn.Server):
@@ -38,13 +43,18 @@ class Server(uvicorn.Server):
         yield
 
 
-async def _serve(settings: Settings, host: str, port: int) -> int:
+async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode: bool = False) -> int:
     runtime = Runtime(settings, channels=configured_channels(settings))
     try:
         # Checked here as well as in the app's startup so the refusal is one clear line.
         await runtime.ensure_migrated()
+        slack = slack_server(runtime, socket_mode=slack_socket_mode)
+        slack_routers = slack.routers if slack is not None else []
         config = uvicorn.Config(
-            create_app(runtime), host=host, port=port, log_config=None, lifespan="on",
+            create_app(runtime, routers=[*wecom_routers(runtime), signing_router(runtime),
+                                         *slack_routers]),
+            host=host, port=port,
+            log_config=None, lifespan="on",
             server_header=False,
         )
         server = Server(config)
@@ -52,7 +62,13 @@ async def _serve(settings: Settings, host: str, port: int) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             # First signal: graceful stop; a second Ctrl-C: stop without waiting (uvicorn's rule).
             loop.add_signal_handler(signum, server.handle_exit, signum, None)
-        await server.serve()
+        if slack is not None:
+            await slack.start()
+        try:
+            await server.serve()
+        finally:
+            if slack is not None:
+                await slack.stop()
         # uvicorn sets `started` only when start-up (bind, lifespan) succeeded.
         return 0 if server.started else 1
     finally:

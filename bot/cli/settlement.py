@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -45,6 +46,9 @@ class BadInput(Exception):
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)
         self.key, self.params = key, params
+
+
+MAX_AMOUNT = Decimal(100_000_000)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -176,7 +180,8 @@ def _amount(args: argparse.Namespace, name: str) -> Decimal | None:
         amount = Decimal(raw.replace(",", "").strip())
     except InvalidOperation:
         raise BadInput("amount", option=_option(name), value=raw) from None
-    if not amount.is_finite() or amount < 0:
+    # A monthly wage above a hundred million is a typo (1e30), not a case: name the option.
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
         raise BadInput("amount", option=_option(name), value=raw)
     return amount
 
@@ -185,7 +190,8 @@ def _count(args: argparse.Namespace, name: str) -> int | None:
     raw = getattr(args, name)
     if raw is None:
         return None
-    if not raw.strip().isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+    if not re.fullmatch(r"[0-9]{1,4}", raw.strip()):
         raise BadInput("count", option=_option(name), value=raw)
     return int(raw)
 

@@ -1,0 +1,97 @@
+"""`python -m bench [NAME …]`: run the benchmarks (all by default) and print one table.
+
+Needs the PostgreSQL server the tests use (BENCH_PG_ADMIN_URL, default
+postgresql://postgres@127.0.0.1:5432/test); every benchmark makes and drops its own database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+
+from bench import memory, timers
+from bench.common import Context, Result
+
+# In the issue's order. The ack-path (1) and outbox (3) benchmarks need the Slack/WeCom channels
+# (issues 3, 4): each will be a module here with NAME, TITLE and run(ctx).
+BENCHES: dict[str, ModuleType] = {timers.NAME: timers, memory.NAME: memory}
+WAITING = {"ack": "1. ack path: signed Slack/WeCom requests vs a bare bolt app (needs the channels)",
+           "outbox": "3. outbox: 10,000 messages to a fake Slack API (needs the Slack channel)"}
+
+
+def machine() -> str:
+    memory_kib = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                       if line.startswith("MemTotal:")), 0)
+    return (f"{os.cpu_count()} cores, {memory_kib / 1024 / 1024:.0f} GiB, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
+def table(results: list[Result]) -> str:
+    headers = ("bench", "setting", "measured", "target", "verdict")
+    rows = [(r.bench, r.setting, r.measured, r.target, r.verdict) for r in results]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+    line = "  ".join("-" * w for w in widths)
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)), line]
+    out += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
+    notes = [f"[{n}] {r.bench} / {r.setting}: {r.notes}" for n, r in enumerate(results, 1) if r.notes]
+    return "\n".join(out + (["", *notes] if notes else []))
+
+
+async def main_async(names: list[str], workdir: Path) -> list[Result]:
+    results: list[Result] = []
+    ctx = Context(workdir)
+    for name in names:
+        started = time.perf_counter()
+        print(f"== {name}: {BENCHES[name].TITLE} …", flush=True)
+        results.extend(await BENCHES[name].run(ctx))
+        print(f"   ({time.perf_counter() - started:.0f} s)", flush=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"some of: {', '.join(BENCHES)} (default: all)")
+    parser.add_argument("--list", action="store_true", help="name the benchmarks and stop")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, module in BENCHES.items():
+            print(f"{name:8} {module.TITLE}")
+        for name, what in WAITING.items():
+            print(f"{name:8} (not yet) {what}")
+        return 0
+    unknown = [n for n in args.names if n not in BENCHES]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHES)}")
+    # "timers" already measures memory on its poll database when both are asked for.
+    names = args.names or list(BENCHES)
+    with tempfile.TemporaryDirectory(prefix="offboard-bench-") as tmp:
+        if "timers" in names and "memory" in names:
+            results = asyncio.run(_timers_with_memory(Path(tmp)))
+            names = [n for n in names if n not in ("timers", "memory")]
+            results += asyncio.run(main_async(names, Path(tmp)))
+        else:
+            results = asyncio.run(main_async(names, Path(tmp)))
+    print()
+    print(f"machine: {machine()}")
+    print(f"command: python -m bench {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
+    print(table(results))
+    for what in WAITING.values():
+        print(f"not run: {what}")
+    return 0
+
+
+async def _timers_with_memory(workdir: Path) -> list[Result]:
+    print("== timers + memory …", flush=True)
+    ctx = Context(workdir, {"memory": True})
+    return await timers.run(ctx)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""What every Slack listener shares: the runtime, the workspaces, and the steps of a request —
+who asks, the handlers, and showing the answer where the person is."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cards.model import ActionRef
+from bot.channels.slack.answers import Plan, Source, answer_directly, plan_answer, queue, slack_date
+from bot.channels.slack.home import home_view, notice_home
+from bot.channels.slack.modals import Origin, form_view
+from bot.channels.slack.people import Asker, handle_for, resolve
+from bot.channels.slack.workspaces import PLATFORM, Workspaces
+from bot.router import usage
+from handlers.contracts import Inbound, Message, Reply
+from handlers.home import home
+from workflow.commands import BY_VERB
+from workflow.i18n import t
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Where listeners find the bridge: bolt's per-request context (set by a global middleware).
+CONTEXT_KEY = "offboard"
+
+
+def bridge_of(context: Mapping[str, Any]) -> Bridge:
+    return context[CONTEXT_KEY]
+
+
+def refusal(text: str, locale: str) -> Reply:
+    """A refusal the Slack layer itself gives (before any handler runs)."""
+    return Reply(ok=False, messages=(Message(
+        kind="refusal", recipient="", locale=locale,
+        data={"title": t("h.refused", locale), "text": text, "fields": []},
+    ),))
+
+
+def form_failed(action: str, error: str, locale: str) -> Reply:
+    """A modal that did not open: say so, and how to type the same thing."""
+    command = BY_VERB.get(action)
+    typed = usage(command.name, locale) if command else ""
+    return refusal(t("slack.modal_failed", locale, error=error, usage=typed), locale)
+
+
+class Bridge:
+    def __init__(self, runtime: Runtime, workspaces: Workspaces) -> None:
+        self.runtime = runtime
+        self.workspaces = workspaces
+
+    async def asker(self, client: AsyncWebClient, team_id: str, user_id: str) -> Asker:
+        return await resolve(self.runtime, client, team_id, user_id,
+                             default_locale=self.runtime.settings.LOCALE)
+
+    async def handle_for(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
+        return await handle_for(self.runtime, client, team_id, user_id)
+
+    async def dispatch(self, inbound: Inbound) -> Reply:
+        return await self.runtime.dispatch(inbound)
+
+    def when(self) -> str:
+        return slack_date(self.runtime.clock.now(), self.runtime.settings.TIMEZONE)
+
+    async def answer(self, source: Source, reply: Reply, *, action: str, locale: str,
+                     dedup: str) -> None:
+        """Show `reply` where `source` happened (through the outbox)."""
+        plan = plan_answer(source, reply, action=action, locale=locale, when=self.when())
+        if not await queue(self.runtime, source, plan, dedup):
+            url = source.response_url
+            if url and self.workspaces.trusted_host(url):
+                await answer_directly(source, reply)
+
+    async def open_form(self, client: AsyncWebClient, trigger_id: str, ref: ActionRef,
+                        locale: str, origin: Origin) -> str | None:
+        """Open the modal for `ref` now (a trigger_id lives 3 s); the error when it did not."""
+        try:
+            await client.views_open(trigger_id=trigger_id, view=form_view(ref, locale, origin))
+        except SlackApiError as error:
+            return str(error.response.get("error") or error)
+        except Exception as error:  # the network: the person is told and can type instead
+            log.warning("views.open failed: %s: %s", type(error).__name__, error)
+            return type(error).__name__
+        return None
+
+    async def publish_home(self, asker: Asker, dedup: str) -> None:
+        """Queue a fresh Home tab for the asker."""
+        team, user = asker.team_id, asker.user_id
+        entries = await home(self.runtime.uow_factory, self.runtime.deps, PLATFORM, team, user)
+        if entries is None:
+            view = notice_home(t("h.refused", asker.locale),
+                               t("h.unknown_user", asker.locale, identity=f"{PLATFORM}:{user}"))
+        else:
+            view = home_view(entries, team, asker.locale)
+        plan = Plan()
+        plan.add("views.publish", {"user_id": user, "view": view}, user, None)
+        await queue(self.runtime, Source(team, user), plan, dedup)

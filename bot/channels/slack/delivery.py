@@ -1,0 +1,189 @@
+"""The Slack channel for the outbox relay: messages to the HR channel and to people's DMs, and the
+prepared Web API calls of the Slack adapter itself (card updates, ephemeral answers, Home views).
+
+Slack's errors map onto the relay's rules: `ratelimited` waits as long as Retry-After says, a 5xx
+or a timeout is retried with backoff, and an error retrying cannot fix (a revoked token, an
+unknown channel or user) is permanent: the item is dead-lettered and HR is told.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.channels.base import DeliveryError
+from bot.channels.slack.blocks import render_message
+from bot.channels.slack.workspaces import PLATFORM, Workspaces, team_of
+from bot.settings import Settings
+from handlers import identity
+from handlers.contracts import HR_GROUP, from_payload
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from storage.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+# Outbox kind of an item that is one prepared Web API call (payload: method, args).
+CALL = "slack_call"
+# POST to an interaction's response_url (payload args: url, body): answers on ephemeral messages.
+RESPONSE_URL = "response_url"
+CALLS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish",
+                   RESPONSE_URL})
+# Errors retrying cannot fix: dead-letter at once (and HR is told).
+PERMANENT = frozenset({
+    "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+    "no_permission", "missing_scope", "not_allowed_token_type", "team_access_not_granted",
+    "channel_not_found", "user_not_found", "users_not_found", "not_in_channel", "is_archived",
+    "cannot_dm_bot", "user_disabled", "invalid_blocks", "invalid_arguments", "msg_too_long",
+    "no_text", "restricted_action", "ekm_access_denied", "invalid_ts",
+})
+# chat.update on a message that is gone or can no longer change: nothing left to update.
+GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+DEFAULT_RETRY_AFTER = 30.0
+
+
+def failure(error: SlackApiError, what: str) -> DeliveryError:
+    """The relay's view of a Web API error."""
+    response = error.response
+    status = getattr(response, "status_code", 0) or 0
+    data = getattr(response, "data", None)
+    code = data.get("error", "") if isinstance(data, dict) else ""
+    if status == 429 or code == "ratelimited":
+        headers = getattr(response, "headers", None) or {}
+        try:
+            wait = float(headers.get("Retry-After", DEFAULT_RETRY_AFTER))
+        except (TypeError, ValueError):
+            wait = DEFAULT_RETRY_AFTER
+        return DeliveryError(f"{what}: ratelimited (retry after {wait:g} s)", retry_after=wait)
+    if status >= 500:
+        return DeliveryError(f"{what}: Slack answered HTTP {status}")
+    return DeliveryError(f"{what}: {code or f'HTTP {status}'}", permanent=code in PERMANENT)
+
+
+class SlackChannel:
+    """Delivers outbox items to Slack; bound to the process's runtime for the directory and tokens."""
+
+    name = PLATFORM
+
+    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self._runtime: Runtime | None = None
+        self._workspaces: Workspaces | None = None
+
+    def bind(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._workspaces = Workspaces(self.settings, runtime.engine)
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise RuntimeError("SlackChannel used before Runtime bound it")
+        return self._runtime
+
+    @property
+    def workspaces(self) -> Workspaces:
+        assert self._workspaces is not None, "SlackChannel used before Runtime bound it"
+        return self._workspaces
+
+    async def deliver(self, item: OutboxItem) -> dict[str, Any]:
+        team, hr_channel = await self._workspace(item.tenant_id)
+        token = await self.workspaces.token(team)
+        if token is None:
+            raise DeliveryError(f"Slack workspace {team} has not installed the app", permanent=True)
+        client = self.workspaces.client(token, timeout=self.timeout)
+        what = f"{item.kind} to {item.recipient}"
+        try:
+            if item.kind == CALL:
+                return await self._call(client, item.payload)
+            return await self._post(client, item, team, hr_channel)
+        except SlackApiError as error:
+            raise failure(error, what) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
+
+    async def _workspace(self, tenant_id: int) -> tuple[str, str]:
+        async with self.runtime.uow_factory() as uow:
+            tenant = await uow.tenants.get(tenant_id)
+        team = team_of(tenant.key) if tenant is not None else None
+        if tenant is None or team is None:
+            raise DeliveryError(f"tenant {tenant_id} is not a Slack workspace", permanent=True)
+        return team, tenant.hr_channel or self.settings.SLACK_HR_CHANNEL
+
+    async def _post(self, client: AsyncWebClient, item: OutboxItem, team: str,
+                    hr_channel: str) -> dict[str, Any]:
+        try:
+            message = from_payload(item.payload)
+        except (KeyError, TypeError, AttributeError) as error:
+            raise DeliveryError(f"unreadable outbox payload: {error!r}", permanent=True) from None
+        if item.recipient == HR_GROUP:
+            if not hr_channel:
+                raise DeliveryError("no HR channel: set SLACK_HR_CHANNEL (or pick one at install)",
+                                    permanent=True)
+            channel = hr_channel
+        else:
+            channel = await self._account(client, item.recipient, team)
+        rendered = render_message(message, team)
+        response = await client.chat_postMessage(
+            channel=channel, blocks=rendered.blocks, text=rendered.text,
+            unfurl_links=False, unfurl_media=False,
+        )
+        return {"channel": response.get("channel"), "ts": response.get("ts")}
+
+    async def _account(self, client: AsyncWebClient, recipient: str, team: str) -> str:
+        """The Slack user to DM: their linked account, else found by e-mail (and linked)."""
+        prefix, _, raw_id = recipient.partition(":")
+        if prefix != "person" or not raw_id.isdigit():
+            raise DeliveryError(f"not a person: {recipient!r}", permanent=True)
+        uow_factory = self.runtime.uow_factory
+        found = await identity.contact(uow_factory, int(raw_id), PLATFORM, team)
+        if found is None:
+            raise DeliveryError(f"{recipient} is not in the directory", permanent=True)
+        if found.account:
+            return found.account
+        if not found.email:
+            raise DeliveryError(f"{recipient} has no Slack account and no e-mail to find one",
+                                permanent=True)
+        response = await client.users_lookupByEmail(email=found.email)
+        user_id = str((response.get("user") or {}).get("id") or "")
+        if not user_id:
+            raise DeliveryError(f"users.lookupByEmail gave no user for {recipient}", permanent=True)
+        await identity.link(uow_factory, int(raw_id), PLATFORM, team, user_id)
+        return user_id
+
+    async def _call(self, client: AsyncWebClient, payload: dict[str, Any]) -> dict[str, Any]:
+        method, args = payload.get("method"), payload.get("args")
+        if method not in CALLS or not isinstance(args, dict):
+            raise DeliveryError(f"not a Slack call this channel makes: {method!r}", permanent=True)
+        if method == RESPONSE_URL:
+            return await self._respond(args)
+        try:
+            response = await client.api_call(method, json=args)
+        except SlackApiError as error:
+            data = getattr(error.response, "data", None)
+            code = data.get("error") if isinstance(data, dict) else None
+            if method == "chat.update" and code in GONE:
+                return {"skipped": code}
+            raise
+        return {"channel": response.get("channel"),
+                "ts": response.get("ts") or response.get("message_ts")}
+
+    async def _respond(self, args: dict[str, Any]) -> dict[str, Any]:
+        url = str(args.get("url", ""))
+        if not self.workspaces.trusted_host(url):
+            raise DeliveryError("response_url is not a Slack address", permanent=True)
+        response = await AsyncWebhookClient(url, timeout=int(self.timeout)).send_dict(
+            dict(args.get("body") or {}))
+        if response.status_code == 429 or response.status_code >= 500:
+            retry = float(response.headers.get("Retry-After", 0) or 0) or None
+            raise DeliveryError(f"response_url: HTTP {response.status_code}", retry_after=retry)
+        if response.status_code != 200:
+            # Expired (30 min) or used up (5 times): nobody can show it any more.
+            return {"skipped": f"HTTP {response.status_code}"}
+        return {"response_url": "ok"}

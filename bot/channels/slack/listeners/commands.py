@@ -1,0 +1,84 @@
+"""/offboard: a typed command, answered in the command's own response (seen only by the asker).
+With nothing typed, or a form command missing what its form asks, the modal opens at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cards.build import inputs_for
+from bot.cards.model import ActionRef
+from bot.channels.slack.blocks import render_messages
+from bot.channels.slack.bridge import Bridge, bridge_of, form_failed
+from bot.channels.slack.modals import Origin, value_of
+from bot.channels.slack.workspaces import PLATFORM
+from bot.router import Parsed, ParseError, normalise_case_ref, parse, to_inbound
+from handlers.contracts import Reply
+from workflow.i18n import DEFAULT_LOCALE
+
+COMMAND = "/offboard"
+
+
+def form_for(text: str) -> ActionRef | None:
+    """The modal a command asks for: '/offboard' alone opens a case; a command lacking only
+    what its form asks for ('evidence C-0001', 'reject C-0001') opens that form for the case."""
+    if not text.strip():
+        return ActionRef("open", None, None)
+    parsed = parse(text)
+    if not isinstance(parsed, ParseError) or not parsed.code.startswith("router.missing_arg."):
+        return None
+    name = parsed.usage_key.removeprefix("router.usage.")
+    if name == "open":
+        return ActionRef("open", None, None)
+    if parsed.code == "router.missing_arg.case" or not inputs_for(name, DEFAULT_LOCALE):
+        return None
+    case_ref = next((ref for word in text.split() if (ref := normalise_case_ref(word))), None)
+    return ActionRef(name, case_ref, None) if case_ref else None
+
+
+async def _with_people(bridge: Bridge, client: AsyncWebClient, team: str, text: str,
+                       parsed: Parsed | ParseError) -> Parsed | ParseError:
+    """An @mentioned employee is looked up (and linked) like the asker, by e-mail if need be."""
+    if isinstance(parsed, Parsed) and parsed.name == "open":
+        employee = str(parsed.args.get("employee", ""))
+        if employee and f"<@{employee}" in text:
+            handle = await bridge.handle_for(client, team, employee)
+            return Parsed(parsed.name, parsed.case_ref, {**parsed.args, "employee": handle})
+    return parsed
+
+
+async def _answer(ack: AsyncAck, reply: Reply, team: str) -> None:
+    if reply.duplicate or not reply.messages:
+        await ack()
+        return
+    rendered = render_messages(reply.messages, team)
+    await ack(response_type="ephemeral", blocks=rendered.blocks, text=rendered.text)
+
+
+async def offboard(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
+                   context: AsyncBoltContext) -> None:
+    bridge = bridge_of(context)
+    team, user = str(context.team_id), str(context.user_id)
+    text = str(body.get("text") or "")
+    trigger = str(body.get("trigger_id") or "")
+    asker = await bridge.asker(client, team, user)
+    form = form_for(text)
+    if form is not None and trigger and asker.member is not None:
+        error = await bridge.open_form(client, trigger, form, asker.locale,
+                                       Origin(value=value_of(form)))
+        if error is None:
+            await ack()
+            return
+        await _answer(ack, form_failed(form.action, error, asker.locale), team)
+        return
+    parsed = await _with_people(bridge, client, team, text, parse(text))
+    inbound = to_inbound(parsed, platform=PLATFORM, platform_tenant=team, user_id=user,
+                         delivery_id=f"slack:{team}:cmd:{trigger}" if trigger else None,
+                         locale=asker.locale)
+    await _answer(ack, await bridge.dispatch(inbound), team)
+
+
+def register(app: AsyncApp) -> None:
+    app.command(COMMAND)(offboard)

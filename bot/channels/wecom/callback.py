@@ -1,0 +1,66 @@
+"""`/wecom/callback`: URL verification (GET) and encrypted messages and events (POST).
+
+A POST is verified and decrypted first; anything not from WeCom for our corp is refused (403, or
+400 for a body that is not WeCom's XML) before anything is read or recorded. Then the request
+runs (a short local transaction; WeCom calls wait in the outbox) and WeCom gets 200 with an empty
+body, well inside its 5 seconds. A failure past that point leaves as 503, so WeCom retries and
+the delivery id keeps the retry from acting twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from bot.channels.wecom.channel import WeComChannel
+from bot.channels.wecom.crypto import CallbackRejected
+from bot.channels.wecom.events import parse
+
+log = logging.getLogger(__name__)
+
+PATH = "/wecom/callback"
+
+
+def _refused(rejected: CallbackRejected) -> JSONResponse:
+    log.warning("WeCom callback refused (%s): %s", rejected.status, rejected.reason)
+    status = "forbidden" if rejected.status == 403 else "bad_request"
+    return JSONResponse({"status": status, "reason": rejected.reason},
+                        status_code=rejected.status)
+
+
+def callback_router(channel: WeComChannel) -> APIRouter:
+    router = APIRouter()
+
+    @router.get(PATH)
+    async def verify_url(
+        msg_signature: str = Query(max_length=128),
+        timestamp: str = Query(max_length=32),
+        nonce: str = Query(max_length=128),
+        echostr: str = Query(max_length=4096),
+    ) -> Response:
+        """WeCom checks the URL when the callback is saved: answer the echostr, decrypted."""
+        try:
+            plain = channel.crypto.verify_url(msg_signature, timestamp, nonce, echostr)
+        except CallbackRejected as rejected:
+            return _refused(rejected)
+        return PlainTextResponse(plain)
+
+    @router.post(PATH)
+    async def receive(
+        request: Request,
+        msg_signature: str = Query(max_length=128),
+        timestamp: str = Query(max_length=32),
+        nonce: str = Query(max_length=128),
+    ) -> Response:
+        body = await request.body()
+        try:
+            xml = channel.crypto.open(body, msg_signature, timestamp, nonce)
+            incoming = parse(xml, channel.config.corp_id)
+        except CallbackRejected as rejected:
+            return _refused(rejected)
+        await channel.intake.handle(incoming)
+        return Response(status_code=200)
+
+    return router

@@ -1,0 +1,205 @@
+"""The WeCom channel: delivers outbox items as template cards, markdown and robot posts.
+
+A message for a person becomes a template card (button_interaction when it has actions,
+text_notice otherwise) sent with message/send, preceded by a markdown copy when the card cannot
+hold everything. A message for the HR group goes to the group robot's webhook (rate-limited) or
+an app group chat; without either, to each HR member privately. Two WeCom-only kinds ride the
+outbox as well: rewriting a pressed card's buttons, and fetching a file sent as evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from bot.cards.build import card_for
+from bot.cards.model import Button, encode_action
+from bot.channels.base import DeliveryError
+from bot.channels.wecom import redact
+from bot.channels.wecom.api import ApiError, WeComApi
+from bot.channels.wecom.cards import (
+    APP_MARKDOWN_BYTES,
+    BUTTON_TEXT,
+    ROBOT_MARKDOWN_BYTES,
+    CardButton,
+    buttons_of,
+    fit,
+    fit_bytes,
+    markdown,
+    markdown_parts,
+    shows_everything,
+    task_id,
+    template_card,
+)
+from bot.channels.wecom.config import WeComConfig
+from bot.channels.wecom.conversation import Conversations
+from bot.channels.wecom.crypto import CallbackCrypto
+from bot.channels.wecom.intake import PLATFORM, Intake
+from bot.channels.wecom.outbound import CHANNEL, FETCH_MEDIA, UPDATE_CARD, USER_PREFIX
+from bot.channels.wecom.robot import RobotBusy, RobotLimiter, RobotWebhook, robot_name
+from handlers.contracts import HR_GROUP, Message, from_payload
+from workflow.i18n import t
+from workflow.model import Role
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from storage.outbox import OutboxItem
+    from storage.uow import UnitOfWork
+
+# When WeCom names no wait for a rate limit, its limits are per minute.
+RATE_LIMIT_RETRY_SECONDS = 60.0
+
+
+def _delivery_error(error: ApiError) -> DeliveryError:
+    retry_after = RATE_LIMIT_RETRY_SECONDS if error.rate_limited else None
+    return DeliveryError(str(error), retry_after=retry_after, permanent=not error.transient)
+
+
+class WeComChannel:
+    name = CHANNEL
+
+    def __init__(self, config: WeComConfig, *, api: WeComApi | None = None) -> None:
+        redact.install()
+        self.config = config
+        self.api = api or WeComApi.from_config(config)
+        self.crypto = CallbackCrypto(config)
+        self._runtime: Runtime | None = None
+        self._intake: Intake | None = None
+        self._robot: RobotWebhook | None = None
+
+    def bind(self, runtime: Runtime) -> None:
+        """Called by the Runtime it is registered with: the database, Redis and clock to use."""
+        self._runtime = runtime
+        dialogs = Conversations(runtime.redis, self.config.corp_id)
+        self._intake = Intake(
+            self.config, dispatch=runtime.dispatch, wake=runtime.wake_workers,
+            uow_factory=runtime.uow_factory, clock=runtime.clock, dialogs=dialogs, api=self.api,
+        )
+        if self.config.hr_webhook is not None:
+            url = self.config.hr_webhook.get_secret_value()
+            limiter = RobotLimiter(runtime.redis, runtime.clock, robot=robot_name(url))
+            self._robot = RobotWebhook(self.config.hr_webhook, limiter)
+
+    @property
+    def intake(self) -> Intake:
+        if self._intake is None:
+            raise RuntimeError("the WeCom channel is not bound to a Runtime")
+        return self._intake
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise RuntimeError("the WeCom channel is not bound to a Runtime")
+        return self._runtime
+
+    async def deliver(self, item: OutboxItem) -> dict[str, Any]:
+        try:
+            if item.kind == FETCH_MEDIA:
+                return await self.intake.fetch_media(item.payload)
+            if item.kind == UPDATE_CARD:
+                return await self._update_card(item)
+            try:
+                message = from_payload(item.payload)
+            except (KeyError, TypeError, AttributeError) as error:
+                raise DeliveryError(f"unreadable outbox payload: {error!r}",
+                                    permanent=True) from None
+            if item.recipient == HR_GROUP:
+                return await self._to_group(item, message)
+            return await self._to_member(item, message, await self._user_id(item))
+        except RobotBusy as busy:
+            raise DeliveryError(str(busy), retry_after=busy.retry_after) from None
+        except ApiError as error:
+            raise _delivery_error(error) from None
+
+    async def _user_id(self, item: OutboxItem) -> str:
+        if item.recipient.startswith(USER_PREFIX):
+            return item.recipient.removeprefix(USER_PREFIX)
+        kind, _, person_id = item.recipient.partition(":")
+        if kind == "person" and person_id.isdigit():
+            async with self.runtime.uow_factory() as uow:
+                found = await self._wecom_ids(uow, int(person_id))
+            if found:
+                return found[0]
+        raise DeliveryError(f"{item.recipient} has no WeCom account in this corp", permanent=True)
+
+    async def _wecom_ids(self, uow: UnitOfWork, person_id: int) -> list[str]:
+        """The person's userids in this corp (one, unless the directory says otherwise)."""
+        return [i.platform_user_id for i in await uow.people.identities(person_id)
+                if (i.platform, i.platform_tenant) == (PLATFORM, self.config.corp_id)]
+
+    async def _to_member(self, item: OutboxItem, message: Message, user_id: str) -> dict[str, Any]:
+        card = card_for(message)
+        buttons = _choice_buttons(message)
+        if buttons is not None:
+            card = replace(card, title=t("wecom.choice.title", card.locale))
+        else:
+            buttons = buttons_of(card)
+        ref: dict[str, Any] = {"userid": user_id}
+        if not shows_everything(card, buttons):
+            # The full card first, so the one with the buttons ends up nearest the reply box.
+            for part in markdown_parts(card):
+                await self.api.send(user_id, {"msgtype": "markdown",
+                                              "markdown": {"content": part}})
+            ref["details"] = True
+        version = None if message.case_version is None else f"v{message.case_version}"
+        task = task_id(message.case_ref or "msg", version, item.id, item.attempts)
+        payload = template_card(card, task=task, source=t("wecom.source", card.locale),
+                                card_url=self.config.card_url, buttons=buttons)
+        result = await self.api.send(user_id, {"msgtype": "template_card",
+                                               "template_card": payload})
+        ref.update(task_id=task, msgid=result.get("msgid", ""),
+                   response_code=result.get("response_code", ""))
+        return ref
+
+    async def _to_group(self, item: OutboxItem, message: Message) -> dict[str, Any]:
+        content = markdown(card_for(message), limit=ROBOT_MARKDOWN_BYTES)
+        if self._robot is not None:
+            await self._robot.post_markdown(content)
+            return {"robot": True}
+        if self.config.hr_chat_id:
+            result = await self.api.send_to_chat(self.config.hr_chat_id,
+                                                 fit_bytes(content, APP_MARKDOWN_BYTES))
+            return {"chatid": self.config.hr_chat_id, "errcode": result.get("errcode", 0)}
+        # No group configured: each HR member gets the notice privately.
+        members = await self._hr_user_ids(item.tenant_id)
+        if not members:
+            raise DeliveryError("no HR group (WECOM_HR_WEBHOOK / WECOM_HR_CHAT_ID) and no HR "
+                                "member with a WeCom account", permanent=True)
+        for user_id in members:
+            await self.api.send(user_id, {"msgtype": "markdown",
+                                          "markdown": {"content": fit_bytes(
+                                              content, APP_MARKDOWN_BYTES)}})
+        return {"userids": members}
+
+    async def _hr_user_ids(self, tenant_id: int) -> list[str]:
+        async with self.runtime.uow_factory() as uow:
+            return [user_id for person in await uow.people.with_role(tenant_id, Role.HR.value)
+                    for user_id in await self._wecom_ids(uow, person.id)]
+
+    async def _update_card(self, item: OutboxItem) -> dict[str, Any]:
+        """The pressed card's buttons now say who did what; a new card if WeCom refuses the code."""
+        payload = item.payload
+        user_id = str(payload["user_id"])
+        try:
+            await self.api.update_button(user_id, str(payload["response_code"]),
+                                         str(payload["replace_name"]))
+            return {"updated": True, "userid": user_id}
+        except ApiError as error:
+            if error.transient:
+                raise
+            # Used already, or older than 72 h: WeCom says so with an error, not a code we can
+            # rely on, so any refusal that a retry cannot fix gets the new card.
+            ref = await self._to_member(item, from_payload(payload["fallback"]), user_id)
+            return {"updated": False, "errcode": error.errcode, **ref}
+
+
+def _choice_buttons(message: Message) -> tuple[CardButton, ...] | None:
+    """A refusal naming several people offers each as a button (see handlers.open_case)."""
+    choices = message.data.get("choices") if isinstance(message.data, dict) else None
+    if not choices:
+        return None
+    return tuple(
+        CardButton(fit(str(label), BUTTON_TEXT),
+                   encode_action(Button(action="open", label=str(label), arg=str(n))))
+        for n, (_, label) in enumerate(choices, start=1)
+    )

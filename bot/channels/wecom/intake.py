@@ -1,0 +1,323 @@
+"""What a WeCom message or card click asks for: a handler request, a dialog step, or a notice.
+
+Typed commands go through bot.router (Chinese and English). Between commands a person may be in
+a dialog (bot.channels.wecom.conversation): the guided evidence prompts file the next text,
+link, file or image under the item asked for; a pressed button that needs a reason waits for
+it; an ambiguous name waits for a choice. Any command ends a dialog. The handlers run inline (a
+short local transaction); everything sent to WeCom is queued in the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import bot.channels.wecom.texts  # noqa: F401 - registers the channel's texts
+from bot.cards.build import action_label, inputs_for
+from bot.cards.model import decode_action
+from bot.channels.wecom.api import ApiError, WeComApi
+from bot.channels.wecom.config import WeComConfig
+from bot.channels.wecom.conversation import (
+    Conversations,
+    Dialog,
+    EvidenceDialog,
+    PendingChoice,
+    PendingInput,
+    filed_as,
+    next_requirement,
+)
+from bot.channels.wecom.events import CardClick, Incoming, MediaIn, TextIn, Unsupported
+from bot.channels.wecom.outbound import (
+    FETCH_MEDIA,
+    UPDATE_CARD,
+    Outbound,
+    Row,
+    message_row,
+    reply_rows,
+    user_recipient,
+)
+from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
+from bot.router.values import fold, yes_no
+from handlers.contracts import Inbound, Message, Reply, to_payload
+from storage.models import Person
+from storage.uow import UnitOfWork
+from workflow.clock import Clock
+from workflow.i18n import has, normalise_locale, t
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "wecom"
+_CANCEL = frozenset({"取消", "算了", "cancel", "stop"})
+Dispatch = Callable[[Inbound], Awaitable[Reply]]
+
+
+def _is_command(parsed: Parsed | ParseError) -> bool:
+    """Text that starts with a known verb is a command, even when its arguments are wrong."""
+    return not (isinstance(parsed, ParseError) and parsed.code == "router.unknown_verb")
+
+
+class Intake:
+    def __init__(
+        self,
+        config: WeComConfig,
+        *,
+        dispatch: Dispatch,
+        wake: Callable[[], Awaitable[None]],
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        dialogs: Conversations,
+        api: WeComApi,
+    ) -> None:
+        self.config = config
+        self.dispatch = dispatch
+        self.wake = wake
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.dialogs = dialogs
+        self.api = api
+        self.outbound = Outbound(uow_factory, config, clock)
+
+    async def handle(self, incoming: Incoming) -> None:
+        match incoming:
+            case TextIn():
+                await self._text(incoming)
+            case MediaIn():
+                await self._media(incoming)
+            case CardClick():
+                await self._click(incoming)
+            case Unsupported():
+                await self._notice(incoming.user_id, incoming.delivery_id, "wecom.unsupported")
+            case _:
+                return
+
+    # -- typed text ---------------------------------------------------------------------------
+
+    async def _text(self, msg: TextIn) -> None:
+        parsed = parse(msg.text)
+        dialog = await self.dialogs.get(msg.user_id)
+        if dialog is not None and not _is_command(parsed):
+            if fold(msg.text).strip() in _CANCEL:
+                await self.dialogs.clear(msg.user_id)
+                await self._cancelled(msg, dialog)
+                return
+            if await self._answer(dialog, msg):
+                return
+        if dialog is not None:
+            await self.dialogs.clear(msg.user_id)  # a command ends whatever dialog was going on
+        await self._run(self._inbound(parsed, msg.user_id, msg.delivery_id), msg.user_id)
+
+    async def _answer(self, dialog: Dialog, msg: TextIn) -> bool:
+        """Handle `msg` as the next step of `dialog`; False when it is not one."""
+        if isinstance(dialog, EvidenceDialog):
+            requirement = await next_requirement(
+                self.uow_factory, self.config.tenant_key, dialog.case_ref
+            )
+            if requirement is None:
+                return False
+            inbound = Inbound(
+                platform=PLATFORM, platform_tenant=self.config.corp_id, user_id=msg.user_id,
+                name="evidence", case_ref=dialog.case_ref,
+                args={"kind": filed_as(requirement, msg.text), "content": msg.text.strip()},
+                delivery_id=msg.delivery_id,
+            )
+            await self._run(inbound, msg.user_id)
+            return True
+        if isinstance(dialog, PendingInput):
+            text = msg.text.strip()
+            if not dialog.required and yes_no(text):
+                text = ""
+            parsed = parse_action(dialog.action, dialog.case_ref, text, arg=dialog.arg)
+            if isinstance(parsed, Parsed):
+                await self.dialogs.clear(msg.user_id)
+            inbound = self._inbound(parsed, msg.user_id, msg.delivery_id, dialog.case_version)
+            await self._run(inbound, msg.user_id, pressed=(dialog.response_code, dialog.action))
+            return True
+        return False
+
+    async def _cancelled(self, msg: TextIn, dialog: Dialog) -> None:
+        person = await self._person(msg.user_id)
+        locale = self._locale(person)
+        action = dialog.action if isinstance(dialog, PendingInput) else "evidence"
+        text = t("wecom.cancelled", locale, action=action_label(action, locale))
+        await self._say(msg.user_id, msg.delivery_id, locale, text)
+
+    # -- files and images ---------------------------------------------------------------------
+
+    async def _media(self, msg: MediaIn) -> None:
+        dialog = await self.dialogs.get(msg.user_id)
+        if isinstance(dialog, EvidenceDialog):
+            requirement = await next_requirement(
+                self.uow_factory, self.config.tenant_key, dialog.case_ref
+            )
+            if requirement is not None:
+                kind = filed_as(requirement, msg.filename)
+                payload = {"media_id": msg.media_id, "media_kind": msg.media_kind,
+                           "filename": msg.filename, "case_ref": dialog.case_ref, "kind": kind,
+                           "user_id": msg.user_id, "delivery_id": msg.delivery_id}
+                await self.outbound.queue([Row(user_recipient(msg.user_id), FETCH_MEDIA, payload,
+                                               f"wecom:media:{msg.delivery_id}")])
+                await self.wake()
+                return
+        await self._notice(msg.user_id, msg.delivery_id, "wecom.file_unexpected")
+
+    async def fetch_media(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The outbox job for a file sent as evidence: media/get, then file it. ApiError when
+        WeCom should be asked again; a file WeCom no longer has is reported to the sender."""
+        user_id = str(payload["user_id"])
+        try:
+            media = await self.api.media(str(payload["media_id"]))
+        except ApiError as error:
+            if error.transient:
+                raise
+            person = await self._person(user_id)
+            locale = self._locale(person)
+            await self._say(user_id, str(payload["delivery_id"]), locale,
+                            t("wecom.media_failed", locale, reason=error.errmsg or error.errcode))
+            return {"media_id": payload["media_id"], "error": error.errcode}
+        filename = str(payload.get("filename") or media.filename)
+        inbound = Inbound(
+            platform=PLATFORM, platform_tenant=self.config.corp_id, user_id=user_id,
+            name="evidence", case_ref=str(payload["case_ref"]),
+            args={"kind": payload["kind"], "content": filename,
+                  "file": {"filename": filename, "media_type": media.media_type,
+                           "data": media.data}},
+            delivery_id=str(payload["delivery_id"]),
+        )
+        await self._run(inbound, user_id)
+        return {"media_id": payload["media_id"], "size": len(media.data)}
+
+    # -- card clicks --------------------------------------------------------------------------
+
+    async def _click(self, msg: CardClick) -> None:
+        ref = decode_action(msg.key)
+        if ref is None:
+            log.info("WeCom click with a key we did not draw; ignored")
+            await self._notice(msg.user_id, msg.delivery_id, "wecom.unsupported")
+            return
+        pressed = (msg.response_code, ref.action)
+        if ref.action == "open" and ref.case_ref is None:
+            await self._choose(msg, ref.arg)
+            return
+        person = await self._person(msg.user_id)
+        locale = self._locale(person)
+        inputs = () if ref.arg is not None else inputs_for(ref.action, locale)
+        required = any(i.required for i in inputs)
+        confirm_key = f"card.confirm.{ref.action}"
+        if required or has(confirm_key):
+            labels = ("、" if locale == "zh-CN" else ", ").join(i.label for i in inputs)
+            await self.dialogs.put(msg.user_id, PendingInput(
+                ref.action, ref.case_ref, ref.case_version, ref.arg, msg.response_code, required,
+            ))
+            lines = [t(confirm_key, locale, ref=ref.case_ref or "—")] if has(confirm_key) else []
+            lines.append(t("wecom.prompt.input" if required else "wecom.prompt.optional", locale,
+                           label=labels or "—"))
+            title = t("wecom.prompt.title", locale, action=action_label(ref.action, locale),
+                      ref=ref.case_ref or "—")
+            await self._say(msg.user_id, msg.delivery_id, locale, "\n".join(lines), title=title,
+                            case_ref=ref.case_ref, case_version=ref.case_version)
+            return
+        await self.dialogs.clear(msg.user_id)  # pressing a button ends any dialog
+        parsed = parse_action(ref.action, ref.case_ref, "", arg=ref.arg)
+        inbound = self._inbound(parsed, msg.user_id, msg.delivery_id, ref.case_version)
+        await self._run(inbound, msg.user_id, pressed=pressed)
+
+    async def _choose(self, msg: CardClick, arg: str | None) -> None:
+        """A person picked on a choice card: the open command goes ahead with them."""
+        choice = await self.dialogs.get_choice(msg.user_id)
+        index = int(arg) - 1 if arg and arg.isdigit() else -1
+        if choice is None or not 0 <= index < len(choice.employees):
+            await self._notice(msg.user_id, msg.delivery_id, "wecom.choice_expired")
+            return
+        await self.dialogs.clear(msg.user_id)
+        parsed = Parsed("open", None, {"employee": choice.employees[index],
+                                       "ground": choice.ground, "note": choice.note})
+        await self._run(self._inbound(parsed, msg.user_id, msg.delivery_id), msg.user_id,
+                        pressed=(msg.response_code, "open"))
+
+    # -- running a request ----------------------------------------------------------------------
+
+    def _inbound(self, parsed: Parsed | ParseError, user_id: str, delivery_id: str,
+                 case_version: int | None = None) -> Inbound:
+        return to_inbound(parsed, platform=PLATFORM, platform_tenant=self.config.corp_id,
+                          user_id=user_id, delivery_id=delivery_id, case_version=case_version)
+
+    async def _run(self, inbound: Inbound, user_id: str, *,
+                   pressed: tuple[str, str] | None = None) -> Reply:
+        """Dispatch, queue the replies (and the pressed card's update), move the dialog on."""
+        reply = await self.dispatch(inbound)
+        if reply.duplicate:
+            return reply
+        assert inbound.delivery_id is not None
+        rows = reply_rows(reply, user_id, inbound.delivery_id)
+        if reply.ok and pressed is not None and pressed[0]:
+            rows.append(await self._card_update(user_id, inbound, *pressed))
+        await self.outbound.queue(rows)
+        await self._follow(user_id, inbound, reply)
+        await self.wake()
+        return reply
+
+    async def _follow(self, user_id: str, inbound: Inbound, reply: Reply) -> None:
+        """The dialog a reply starts: a choice between people, or the next evidence prompt."""
+        for message in reply.messages:
+            choices = message.data.get("choices") if isinstance(message.data, dict) else None
+            if choices and inbound.name == "open":
+                await self.dialogs.put_choice(user_id, PendingChoice(
+                    tuple(str(c[0]) for c in choices), str(inbound.args.get("ground", "")),
+                    str(inbound.args.get("note", "")),
+                ))
+                return
+        prompts = [m for m in reply.messages if m.kind == "evidence_prompt" and m.case_ref]
+        if prompts and "submit" not in prompts[-1].actions:
+            await self.dialogs.put(user_id, EvidenceDialog(prompts[-1].case_ref or ""))
+        elif prompts:
+            await self.dialogs.clear(user_id)  # the evidence is complete
+
+    async def _card_update(self, user_id: str, inbound: Inbound, response_code: str,
+                           action: str) -> Row:
+        """Rewrite the pressed card's buttons: "已同意 · 王芳 11-21 10:02"."""
+        person = await self._person(user_id)
+        locale = self._locale(person)
+        when = self.clock.now().astimezone(ZoneInfo(self.config.timezone))
+        key = f"wecom.done.{action}"
+        label = t(key if has(key) else "wecom.done.other", locale)
+        replace_name = t("wecom.pressed", locale, label=label,
+                         name=person.name if person else user_id, when=f"{when:%m-%d %H:%M}")
+        # Shown as a new card when WeCom no longer accepts the code (used, or over 72 h old).
+        fallback = Message(
+            kind="card_update", recipient=user_recipient(user_id), locale=locale,
+            case_ref=inbound.case_ref,
+            data={"title": f"{inbound.case_ref} · {label}" if inbound.case_ref else label,
+                  "text": replace_name, "fields": []},
+        )
+        payload = {"response_code": response_code, "replace_name": replace_name,
+                   "user_id": user_id, "fallback": to_payload(fallback)}
+        return Row(user_recipient(user_id), UPDATE_CARD, payload,
+                   f"wecom:update:{inbound.delivery_id}")
+
+    # -- small helpers -------------------------------------------------------------------------
+
+    async def _person(self, user_id: str) -> Person | None:
+        async with self.uow_factory() as uow:
+            return await uow.people.by_identity(PLATFORM, self.config.corp_id, user_id)
+
+    def _locale(self, person: Person | None) -> str:
+        return normalise_locale(person.locale if person else self.config.locale)
+
+    async def _notice(self, user_id: str, delivery_id: str, key: str) -> None:
+        locale = self._locale(await self._person(user_id))
+        await self._say(user_id, delivery_id, locale, t(key, locale))
+
+    async def _say(self, user_id: str, delivery_id: str, locale: str, text: str, *,
+                   title: str = "", case_ref: str | None = None,
+                   case_version: int | None = None) -> None:
+        """A note from the channel itself to the member who wrote, queued like any reply."""
+        message = Message(
+            kind="wecom_note", recipient=user_recipient(user_id), locale=locale,
+            case_ref=case_ref, case_version=case_version,
+            data={"title": title or t("wecom.source", locale), "text": text, "fields": []},
+        )
+        await self.outbound.queue([message_row(message, message.recipient,
+                                               f"wecom:note:{delivery_id}")])
+        await self.wake()

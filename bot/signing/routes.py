@@ -1,0 +1,196 @@
+"""The signing page over HTTP: `/sign/<token>` shows the documents and takes Sign / Dispute.
+
+Mobile-first HTML from Jinja2, no script. Every answer carries strict security headers; a link
+that cannot be used gets a clear page (never an error page), and nothing is recorded for it.
+Tokens are kept out of the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.documents.markup import MarkupError, parse
+from bot.documents.render import TEMPLATES, template_environment
+from bot.runtime import Runtime
+from bot.signing import (
+    csrf,
+    texts,  # noqa: F401  (registers the page's wording)
+)
+from bot.signing.keys import KeyFileSigner
+from handlers.signing import Answer, LinkView, Visitor, answer, link_document, open_link
+from workflow.i18n import normalise_locale, t
+from workflow.signing import LinkState
+
+log = logging.getLogger(__name__)
+
+# What token_urlsafe makes; anything else is not a link of ours and never reaches the database.
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+STATUS_CODES = {
+    LinkState.UNKNOWN: 404, LinkState.SIGNED: 200, LinkState.DISPUTED: 200,
+    LinkState.FOREIGN: 403, LinkState.SUPERSEDED: 410, LinkState.EXPIRED: 410,
+    LinkState.CLOSED: 409,
+}
+_SIGN_PATH = re.compile(r"/sign/[^/\s?\"]+")
+# Chat apps fetch links to draw previews. Such a fetch is not the employee reading: it gets a
+# neutral page, shows nothing of the case and records nothing.
+LINK_PREVIEWS = re.compile(
+    r"Slackbot|Slack-ImgProxy|facebookexternalhit|Twitterbot|TelegramBot|WhatsApp|Discordbot|"
+    r"LinkedInBot|SkypeUriPreview|bingbot|Googlebot|redditbot|Embedly|Iframely", re.IGNORECASE)
+
+
+class RedactSigningLinks(logging.Filter):
+    """Replaces the token in any /sign/<token> path a log record carries (access logs, errors)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_SIGN_PATH.sub("/sign/…", a) if isinstance(a, str) else a
+                                for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _SIGN_PATH.sub("/sign/…", record.msg)
+        return True
+
+
+def redact_logs() -> None:
+    """Keep tokens out of the loggers that see request paths (installed once)."""
+    for name in ("uvicorn.access", "uvicorn.error", "bot.app"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSigningLinks) for f in logger.filters):
+            logger.addFilter(RedactSigningLinks())
+
+
+def _secure(response: Response, *, html: bool = True) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        if html or name != "Content-Security-Policy":
+            response.headers[name] = value
+    return response
+
+
+def signing_router(runtime: Runtime) -> APIRouter:
+    """The routes of the signing page, bound to `runtime` (its database, clock and key)."""
+    redact_logs()
+    router = APIRouter()
+    env = template_environment()
+    signer = runtime.deps.signer
+    # Derived from the key file so every replica agrees; a per-process secret otherwise.
+    secret = signer.secret("csrf") if isinstance(signer, KeyFileSigner) else secrets.token_bytes(32)
+    zone = ZoneInfo(runtime.settings.TIMEZONE)
+    stylesheet = (TEMPLATES / "signing" / "sign.css").read_bytes()
+
+    def when(instant: datetime | None) -> str:
+        return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if instant else "—"
+
+    def html(name: str, locale: str, status: int = 200, **context: Any) -> Response:
+        def say(key: str, **params: object) -> str:
+            return t(key, locale, **params)
+
+        body = env.get_template(f"signing/{name}").render(t=say, **context)
+        return _secure(HTMLResponse(body, status_code=status))
+
+    def status_page(view: LinkView) -> Response:
+        state = view.state.value
+        loc = view.locale
+        return html(
+            "status.html", loc, STATUS_CODES[view.state], state=state,
+            title=t(f"page.{state}.title", loc),
+            text=t(f"page.{state}.text", loc, ref=view.case_ref, version=view.version,
+                   when=when(view.at)),
+            problem=view.problem,
+        )
+
+    def form_page(view: LinkView, token: str, nonce: str, status: int = 200) -> Response:
+        shown = []
+        for doc in view.documents:
+            if doc.locale != view.locale or not doc.text:
+                continue
+            try:
+                shown.append({"id": doc.id, "blocks": parse(doc.text).blocks})
+            except MarkupError:  # stored by another renderer: offer the download only
+                log.warning("document %s has no readable markup", doc.id)
+        other = "zh-CN" if view.locale == "en" else "en"
+        response = html("page.html", view.locale, status, view=view, shown=shown, token=token,
+                        csrf=csrf.form_token(secret, nonce, token), other_lang=other)
+        response.headers["Set-Cookie"] = csrf.cookie_header(nonce)
+        return response
+
+    def visitor(request: Request) -> Visitor:
+        host = request.client.host if request.client else ""
+        return Visitor(ip=host, user_agent=request.headers.get("user-agent", "")[:500])
+
+    def chosen(lang: object) -> str | None:
+        return normalise_locale(str(lang)) if lang else None
+
+    @router.get("/sign/static/sign.css", include_in_schema=False)
+    async def stylesheet_route() -> Response:
+        return _secure(Response(stylesheet, media_type="text/css"), html=False)
+
+    @router.get("/sign/{token}", include_in_schema=False)
+    async def show(token: str, request: Request) -> Response:
+        lang = chosen(request.query_params.get("lang"))
+        if LINK_PREVIEWS.search(request.headers.get("user-agent", "")):
+            loc = normalise_locale(lang)
+            return html("status.html", loc, state="preview", title=t("page.preview.title", loc),
+                        text=t("page.preview.text", loc), problem="")
+        if not TOKEN.match(token):
+            return status_page(LinkView(LinkState.UNKNOWN, normalise_locale(lang)))
+        view = await open_link(runtime.uow_factory, runtime.deps, token, visitor(request), lang)
+        if view.state != LinkState.VALID:
+            return status_page(view)
+        return form_page(view, token, request.cookies.get(csrf.COOKIE) or csrf.new_nonce())
+
+    @router.post("/sign/{token}", include_in_schema=False)
+    async def submit(token: str, request: Request) -> Response:
+        form = await request.form()
+        lang = chosen(form.get("lang"))
+        nonce = request.cookies.get(csrf.COOKIE)
+        if not TOKEN.match(token):
+            return status_page(LinkView(LinkState.UNKNOWN, normalise_locale(lang)))
+        if not csrf.valid(secret, nonce, token, str(form.get("csrf") or "")):
+            loc = normalise_locale(lang)
+            return html("status.html", loc, 403, state="csrf", title=t("page.csrf.title", loc),
+                        text=t("page.csrf.text", loc), problem="")
+        reply = Answer(action=str(form.get("action") or ""),
+                       read_confirmed=form.get("read") == "yes",
+                       reason=str(form.get("reason") or "")[:4000])
+        view = await answer(runtime.uow_factory, runtime.deps, token, visitor(request), reply,
+                            lang)
+        await runtime.wake_workers()  # HR and the manager hear about it through the outbox
+        if view.state == LinkState.VALID:  # not taken (e.g. the box was not ticked): ask again
+            assert nonce is not None
+            return form_page(view, token, nonce, status=422)
+        if view.done:
+            # Post/redirect/get: a reload shows "already signed" instead of posting again.
+            target = f"/sign/{token}?lang={quote(view.locale)}"
+            return _secure(RedirectResponse(target, status_code=303))
+        return status_page(view)
+
+    @router.get("/sign/{token}/documents/{document_id}", include_in_schema=False)
+    async def download(token: str, document_id: int) -> Response:
+        document = None
+        if TOKEN.match(token):
+            document = await link_document(runtime.uow_factory, runtime.deps, token, document_id)
+        if document is None:
+            return status_page(LinkView(LinkState.UNKNOWN, "zh-CN"))
+        response = Response(document.content, media_type=document.media_type)
+        filename = Path(document.filename).name
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        return _secure(response, html=False)
+
+    return router

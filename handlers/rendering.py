@@ -1,0 +1,62 @@
+"""The rendering port: what handlers ask the shell to draw (`DocumentSpec`), what comes back
+(`RenderedDocument`), and a JSON renderer for tests and tools that need no PDF.
+
+Handlers pass plain, already localized values; the shell's templates do the layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from storage.audit import canonical_json
+from workflow.i18n import register, t
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    """What to draw: the kind of document, its language and version, and its content."""
+
+    kind: str
+    locale: str
+    version: int
+    data: Mapping[str, Any]  # JSON-safe values, already in `locale`
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    title: str
+    media_type: str
+    extension: str
+    content: bytes  # the exact bytes shown, hashed and signed
+    text: str = ""  # the same document as simple markup, for the signing page
+
+
+class DocumentRenderer(Protocol):
+    async def render(self, spec: DocumentSpec) -> RenderedDocument: ...
+
+
+class JsonRenderer:
+    """The document as canonical JSON: for tests and tools that need no PDF."""
+
+    async def render(self, spec: DocumentSpec) -> RenderedDocument:
+        body = {"kind": spec.kind, "locale": spec.locale, "version": spec.version, **spec.data}
+        return RenderedDocument(
+            title=t(f"document.title.{spec.kind}", spec.locale),
+            media_type="application/json",
+            extension="json",
+            content=canonical_json(body).encode(),
+        )
+
+
+register({
+    "document.title.termination_notice": {"zh-CN": "解除劳动合同通知书",
+                                          "en": "Notice of Termination of Employment Contract"},
+    "document.title.mutual_agreement": {"zh-CN": "协商解除劳动合同协议书",
+                                        "en": "Agreement on Mutual Termination of Employment"},
+    "document.title.settlement_statement": {"zh-CN": "经济补偿计算说明",
+                                            "en": "Settlement Statement"},
+    "document.title.termination_certificate": {"zh-CN": "解除劳动合同证明书",
+                                               "en": "Certificate of Termination of Employment"},
+})

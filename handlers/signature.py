@@ -1,0 +1,81 @@
+"""The signature record: who signed which document version (its package hash), when, from where,
+and the sentence they confirmed; sealed by the signature provider and chained into the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from handlers.context import Ctx
+from handlers.transition import audit
+from storage.audit import canonical_json
+from storage.models import Case, Signature
+from workflow.i18n import normalise_locale, register
+from workflow.signing import intention
+
+RECORD_TYPE = "offboard-bot/signature-record/1"
+
+
+@dataclass(frozen=True)
+class SigningEvidence:
+    """How the signer reached the Sign button: the signing page (with IP and browser) or a chat
+    card (the platform vouches for the account; it tells no IP)."""
+
+    channel: str  # signing_page | chat
+    ip: str = ""
+    user_agent: str = ""
+    link_id: int | None = None
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    """The exact bytes a seal covers: the record's canonical JSON."""
+    return canonical_json(record).encode()
+
+
+def intention_for(case: Case, locale: str) -> str:
+    document = case.data.get("document") or {}
+    return intention(bool(document.get("agreement")), locale, int(document.get("version", 0)),
+                     str(document.get("sha256", "")))
+
+
+async def record_signature(ctx: Ctx, case: Case, evidence: SigningEvidence) -> Signature:
+    """Seal and store the record of the employee signing the case's current document version."""
+    assert ctx.actor is not None
+    document = case.data["document"]
+    locale = normalise_locale(ctx.actor.locale)
+    record = {
+        "type": RECORD_TYPE,
+        "provider": ctx.deps.signer.name,
+        "case": {"ref": case.ref, "tenant": ctx.tenant.key},
+        "signer": {"person_id": ctx.actor.id, "employee_no": ctx.actor.employee_no,
+                   "name": ctx.actor.name, "identity": ctx.actor_identity},
+        "document": {"version": document["version"], "sha256": document["sha256"],
+                     "files": [{k: f[k] for k in ("kind", "locale", "sha256")}
+                               for f in document["files"]]},
+        "intention": intention_for(case, locale),
+        "locale": locale,
+        "signed_at": ctx.now.astimezone(UTC).isoformat(),
+        "channel": evidence.channel,
+        "ip": evidence.ip,
+        "user_agent": evidence.user_agent[:500],
+        "link_id": evidence.link_id,
+    }
+    body = record_bytes(record)
+    seal = await ctx.deps.signer.seal(body)
+    signature = await ctx.uow.signatures.add(Signature(
+        case_id=case.id, person_id=ctx.actor.id, provider=seal.provider,
+        document_version=document["version"], document_sha256=document["sha256"],
+        signed_at=ctx.now, record=record, record_sha256=hashlib.sha256(body).hexdigest(),
+        seal=seal.value, public_key=seal.public_key,
+    ))
+    await audit(ctx, case, "signature", payload={
+        "signature_id": signature.id, "provider": seal.provider, "key_id": seal.key_id,
+        "record_sha256": signature.record_sha256, "seal": seal.value,
+        "document_version": document["version"], "document_sha256": document["sha256"],
+    })
+    return signature
+
+
+register({"action.signature": {"zh-CN": "签名记录", "en": "signature recorded"}})

@@ -1,0 +1,104 @@
+"""Signing links: a fresh single-use link on every employee card, and where the employee stands
+with the current document (signed / read / unopened, and since when) for HR's cards."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.context import Ctx, channel_of
+from storage.models import Case, Person, SigningToken
+from workflow.i18n import register
+from workflow.model import State
+from workflow.signing import link_expiry
+
+# States in which the employee's answer is awaited, so a link is worth sending.
+AWAITING = frozenset({State.AWAITING_EMPLOYEE.value, State.ESCALATED.value})
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def identity_of(ctx: Ctx, person: Person) -> str:
+    """The person's account on the tenant's platform, "platform:tenant:user" like audit events;
+    the directory id when they have none there."""
+    platform = channel_of(ctx.tenant)
+    for identity in await ctx.uow.people.identities(person.id):
+        if identity.platform == platform:
+            return f"{identity.platform}:{identity.platform_tenant}:{identity.platform_user_id}"
+    return f"directory:{ctx.tenant.key}:{person.id}"
+
+
+async def issue_link(ctx: Ctx, case: Case, employee: Person) -> str | None:
+    """A new link to sign the case's current document version, or None when none is awaited."""
+    document = case.data.get("document")
+    if not document or case.state not in AWAITING or employee.id != case.employee_id:
+        return None
+    raw = secrets.token_urlsafe(32)
+    await ctx.uow.signing_tokens.add(SigningToken(
+        token_hash=token_hash(raw), case_id=case.id, person_id=employee.id,
+        identity=await identity_of(ctx, employee), document_version=int(document["version"]),
+        document_sha256=str(document["sha256"]), created_at=ctx.now,
+        expires_at=link_expiry(ctx.now, ctx.deps.signing_link_hours), used_for="",
+    ))
+    return f"{ctx.deps.public_base_url.rstrip('/')}/sign/{raw}"
+
+
+@dataclass(frozen=True)
+class SigningState:
+    """Where the employee stands with one document version, and since when."""
+
+    version: int
+    sha256: str
+    status: str  # signed | disputed | read | unopened | unsent
+    since: datetime | None
+
+
+async def signing_state(ctx: Ctx, case: Case) -> SigningState | None:
+    """Signed / disputed / read / unopened for the current version; None before any document."""
+    document = case.data.get("document")
+    if not document:
+        return None
+    version = int(document["version"])
+    signed = [s.signed_at for s in await ctx.uow.signatures.for_case(case.id)
+              if s.document_version == version]
+    links = [k for k in await ctx.uow.signing_tokens.for_case(case.id)
+             if k.document_version == version]
+    opened = [k.opened_at for k in links if k.opened_at]
+    if case.data.get("read_at"):
+        opened.append(datetime.fromisoformat(case.data["read_at"]))
+    dispute = case.data.get("dispute")
+    if signed:
+        status, since = "signed", min(signed)
+    elif dispute and case.state == State.DISPUTED.value:
+        status, since = "disputed", datetime.fromisoformat(dispute["at"])
+    elif opened:
+        status, since = "read", min(opened)
+    elif links:
+        status, since = "unopened", min(k.created_at for k in links)
+    else:
+        status, since = "unsent", None
+    return SigningState(version, str(document["sha256"]), status, since)
+
+
+register({
+    "signing.document": {"zh-CN": "《{title}》第 {version} 版 · SHA-256 {sha}",
+                         "en": "{title}, version {version} · SHA-256 {sha}"},
+    "signing.field.status": {"zh-CN": "签署情况", "en": "Signature"},
+    "signing.field.link": {"zh-CN": "签署链接", "en": "Signing link"},
+    "signing.field.link_note": {
+        "zh-CN": "{url}\n（仅限本人使用，{hours} 小时内有效，只能使用一次）",
+        "en": "{url}\n(for you only; valid for {hours} hours, once)",
+    },
+    "signing.status.line": {"zh-CN": "第 {version} 版（SHA-256 {sha}）：{status}",
+                            "en": "version {version} (SHA-256 {sha}): {status}"},
+    "signing.status.signed": {"zh-CN": "已签署，{when}", "en": "signed {when}"},
+    "signing.status.disputed": {"zh-CN": "已提出异议，{when}", "en": "disputed {when}"},
+    "signing.status.read": {"zh-CN": "已阅未签，{when} 打开", "en": "read, not signed (opened {when})"},
+    "signing.status.unopened": {"zh-CN": "未打开（链接发送于 {when}）",
+                                "en": "unopened (link sent {when})"},
+    "signing.status.unsent": {"zh-CN": "尚未发送签署链接", "en": "no signing link sent yet"},
+})
