@@ -111,10 +111,11 @@ async def _press_current(stack: Stack, handle: str, action: str, *, team: str = 
 async def test_people_without_the_right_are_refused_and_nothing_moves(stack: Stack) -> None:
     await drive(stack, "hr_review")
     before = await case_state(stack)
-    await _press_current(stack, "alice", "approve")  # the employee
+    await _press_current(stack, "alice", "approve")  # the employee, not yet invited to the talk
     assert await case_state(stack) == before
     [refusal] = [c for c in stack.fake.to("chat.postEphemeral") if c.args["user"] == "UT1ALICE"]
-    assert "HR" in text_of(refusal.args["blocks"])
+    # Before the talk the case does not exist for the employee: the bot must not break the news.
+    assert "找不到案件 C-0001" in text_of(refusal.args["blocks"])
 
     # A member of another workspace, pressing a card drawn for this one: there is no tenant
     # to queue the answer for, so it goes straight back on the press's response_url.
