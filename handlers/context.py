@@ -41,6 +41,16 @@ class Ctx:
         return normalise_locale(self.inbound.locale)
 
     @property
+    def text(self) -> str:
+        """The request's free text: a reason, comment, proof or note, whichever the channel sent
+        (typed commands, modals and chat prompts name it differently)."""
+        args = self.inbound.args
+        for key in ("text", "reason", "comment", "proof", "note"):
+            if args.get(key):
+                return str(args[key]).strip()[:4000]
+        return ""
+
+    @property
     def actor_identity(self) -> str:
         i = self.inbound
         return f"{i.platform}:{i.platform_tenant}:{i.user_id}"

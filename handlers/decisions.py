@@ -30,14 +30,6 @@ Effect = Callable[[Ctx, Case, Decision], Awaitable[None]]
 NOTICE_SERVICE = "notice_service"
 
 
-def request_text(ctx: Ctx) -> str:
-    args = ctx.inbound.args
-    for key in ("text", "reason", "comment", "proof", "note"):
-        if args.get(key):
-            return str(args[key]).strip()[:4000]
-    return ""
-
-
 def parse_talk_at(ctx: Ctx) -> datetime | None:
     """The talk time from a form (aware datetime) or text ('YYYY-MM-DD HH:MM', tenant local time)."""
     raw = ctx.inbound.args.get("talk_at") or ctx.inbound.args.get("when")
@@ -96,7 +88,7 @@ async def _notice_then_items(ctx: Ctx, case: Case, _d: Decision) -> None:
     """Notice served another way: the proof (tracking number, and any upload) becomes evidence
     in the case file, so it is hashed, chained and archived with the rest."""
     assert ctx.actor is not None
-    proof, file = request_text(ctx), _upload(ctx)
+    proof, file = ctx.text, _upload(ctx)
     body = file["data"] if file else proof.encode()
     digest = hashlib.sha256(body).hexdigest()
     item = await ctx.uow.evidence.add(EvidenceItem(
@@ -115,21 +107,21 @@ async def _notice_then_items(ctx: Ctx, case: Case, _d: Decision) -> None:
 
 
 async def _revision(ctx: Ctx, case: Case, d: Decision) -> None:
-    case.data = {**case.data, "revision_note": request_text(ctx), "read_at": None}
+    case.data = {**case.data, "revision_note": ctx.text, "read_at": None}
     await issue_document(ctx, case)
 
 
 # trigger -> (extra Attempt fields from the request, effect on the case)
 _EFFECTS: dict[Trigger, Effect] = {
     Trigger.APPROVE: _record(approved_by=_actor_id),
-    Trigger.REQUEST_CHANGES: _record(changes_requested=request_text),
+    Trigger.REQUEST_CHANGES: _record(changes_requested=lambda ctx: ctx.text),
     Trigger.SCHEDULE: _record(talk_at=lambda ctx: parse_talk_at(ctx).isoformat(),  # type: ignore[union-attr]
                               scheduled_by=_actor_id),
     Trigger.CONFIRM_ATTENDANCE: _record(attendance_confirmed_at=_now),
     Trigger.RECORD_TALK: _document,
     Trigger.ACKNOWLEDGE: _record(read_at=_now),
     Trigger.SIGN: signature_effect(SigningEvidence(channel="chat")),
-    Trigger.DISPUTE: _record(read_at=_now, dispute=lambda ctx: {"reason": request_text(ctx),
+    Trigger.DISPUTE: _record(read_at=_now, dispute=lambda ctx: {"reason": ctx.text,
                                                                  "at": _now(ctx)}),
     Trigger.REVISE: _revision,
     Trigger.PROCEED_UNILATERAL: _notice_then_items,
@@ -138,7 +130,7 @@ _EFFECTS: dict[Trigger, Effect] = {
 
 
 def _attempt(ctx: Ctx, case: Case, trigger: Trigger) -> dict[str, Any] | None:
-    text = request_text(ctx)
+    text = ctx.text
     fields: dict[str, Any] = {"text": text}
     if trigger == Trigger.SCHEDULE:
         talk_at = parse_talk_at(ctx)
@@ -207,14 +199,14 @@ async def ask_meeting(ctx: Ctx) -> Reply:
         refused(ctx, case, "ask_meeting")
         return Reply(ok=False)
     touch(case, ctx.now, read_at=case.data.get("read_at") or _now(ctx))
-    await audit(ctx, case, "ask_meeting", payload={"text": request_text(ctx)})
+    await audit(ctx, case, "ask_meeting", payload={"text": ctx.text})
     for person in await hr_people(ctx, case):
         loc = normalise_locale(person.locale)
         from handlers.views import message_for
 
         await ctx.send(message_for(
             case, person, "meeting_request", t("h.meeting.title", loc, ref=case.ref),
-            t("h.meeting.text", loc, name=ctx.actor.name, text=request_text(ctx)), [],
+            t("h.meeting.text", loc, name=ctx.actor.name, text=ctx.text), [],
         ), case=case)
     ctx.reply("meeting_request", t("h.done", ctx.locale), t("h.meeting_sent", ctx.locale), case=case)
     return Reply(ok=True)

@@ -64,7 +64,7 @@ async def announce(ctx: Ctx, case: Case, decision: Decision) -> None:
     trigger = decision.trigger
     manager = await _person(ctx, case.manager_id)
     employee = await _person(ctx, case.employee_id)
-    reason = str(ctx.inbound.args.get("text", ""))
+    reason = ctx.text
     if trigger == Trigger.SUBMIT:
         hr = await hr_people(ctx, case)
         for person in hr:

@@ -207,3 +207,12 @@ async def test_help_and_unreadable_input_answer_in_the_askers_language(world: Wo
     assert hr_only not in english.messages[0].data["text"]
     reply = await world.act("bob", "parse_error", None, code="router.unknown_verb", params={"value": "fire"})
     assert not reply.ok and "fire" in reply.messages[0].data["text"]
+
+
+async def test_the_employees_objection_reaches_hr_however_the_channel_names_it(world: World) -> None:
+    await to_employee(world)
+    # The router files a dispute's words under "reason" (a Slack modal or WeCom prompt likewise).
+    assert (await world.act("alice", "dispute", reason="PIP 目标从未与我确认")).ok
+    [card] = await world.sent_to("wangfang", "dispute")
+    assert "PIP 目标从未与我确认" in card.data["text"]
+
