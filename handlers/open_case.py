@@ -11,7 +11,7 @@ from handlers.transition import audit, rearm_timers
 from handlers.views import ground_text, message_for
 from storage.models import Case, Person
 from workflow.evidence import requirement_label, requirements
-from workflow.i18n import t
+from workflow.i18n import normalise_locale, t
 from workflow.model import Ground, State
 
 
@@ -65,22 +65,14 @@ async def handle(ctx: Ctx) -> Reply:
                 payload={"employee_id": employee.id, "ground": ground.value, "note": case.note})
     await rearm_timers(ctx, case)
 
-    needs = "\n".join(f"{n}. {requirement_label(r, ctx.locale)}"
-                      for n, r in enumerate(requirements(ground), 1))
-    ctx.reply("case_opened", t("h.opened.title", ctx.locale, ref=case.ref),
-              t("h.opened.text", ctx.locale, name=employee.name, ground=ground_text(case, ctx.locale),
-                article=t(f"h.article.{ground.value}", ctx.locale), needs=needs),
-              case=case, actions=("withdraw",))
+    ctx.reply("case_opened", *_opened(case, employee.name, ctx.locale), case=case, actions=("withdraw",))
     await next_prompt(ctx, case)
-
-    manager = ctx.actor if manager_id == ctx.actor.id else await ctx.uow.people.get(manager_id)
-    if manager is not None and manager.id != ctx.actor.id:
+    if manager_id != ctx.actor.id:
         # HR opened it: the line manager is told it is theirs to evidence (no hiding behind HR).
-        title = t("h.opened.title", manager.locale, ref=case.ref)
-        text = t("h.opened.text", manager.locale, name=employee.name,
-                 ground=ground_text(case, manager.locale),
-                 article=t(f"h.article.{ground.value}", manager.locale), needs=needs)
-        await ctx.send(message_for(case, manager, "case_opened", title, text, []), case=case)
+        manager = await ctx.uow.people.get(manager_id)
+        if manager is not None:
+            title, text = _opened(case, employee.name, normalise_locale(manager.locale))
+            await ctx.send(message_for(case, manager, "case_opened", title, text, []), case=case)
     locale = ctx.tenant.settings.get("locale", "zh-CN")
     await ctx.send(hr_group_message(
         "case_opened", case, locale, t("h.new_case_hr.title", locale, ref=case.ref),
@@ -88,3 +80,12 @@ async def handle(ctx: Ctx) -> Reply:
           department=employee.department or "—", ground=ground_text(case, locale)),
     ), case=case)
     return Reply(ok=True)
+
+
+def _opened(case: Case, employee_name: str, locale: str) -> tuple[str, str]:
+    """Title and text of "case opened, the law needs this evidence", wholly in `locale`."""
+    needs = "\n".join(f"{n}. {requirement_label(r, locale)}"
+                      for n, r in enumerate(requirements(Ground(case.ground)), 1))
+    return (t("h.opened.title", locale, ref=case.ref),
+            t("h.opened.text", locale, name=employee_name, ground=ground_text(case, locale),
+              article=t(f"h.article.{case.ground}", locale), needs=needs))

@@ -216,3 +216,9 @@ async def test_the_employees_objection_reaches_hr_however_the_channel_names_it(w
     [card] = await world.sent_to("wangfang", "dispute")
     assert "PIP 目标从未与我确认" in card.data["text"]
 
+
+async def test_hr_opening_a_case_tells_the_manager_wholly_in_the_managers_language(world: World) -> None:
+    # zhao (HR, English) opens a case about alice; her manager lee reads Chinese.
+    assert (await world.act("zhao", "open", None, employee="alice", ground="incompetent")).ok
+    [card] = await world.sent_to("lee", "case_opened")
+    assert "绩效记录" in card.data["text"] and "performance" not in card.data["text"].lower()
