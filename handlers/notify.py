@@ -31,32 +31,29 @@ async def _person(ctx: Ctx, person_id: int | None) -> Person | None:
     return await ctx.uow.people.get(person_id) if person_id else None
 
 
+def did(ctx: Ctx, case: Case, trigger: Trigger, loc: str) -> tuple[str, str]:
+    """Title and text of "who did what, when, and where the case is now", in `loc`."""
+    action = t(f"action.{trigger.value}", loc)
+    who = ctx.actor.name if ctx.actor else t("h.system", loc)
+    return (t("h.transition.title", loc, ref=case.ref, action=action),
+            t("h.transition.text", loc, who=who, when=local_time(ctx, ctx.now), action=action,
+              state=t(f"state.{case.state}", loc)))
+
+
 async def tell(ctx: Ctx, case: Case, person: Person | None, trigger: Trigger,
                extra: str = "", actions: tuple[str, ...] = ()) -> None:
     """A short 'X did Y' card to one person (never the asker, who gets the inline reply)."""
     if person is None or (ctx.actor is not None and person.id == ctx.actor.id):
         return
-    loc = normalise_locale(person.locale)
-    who = ctx.actor.name if ctx.actor else t("h.system", loc)
-    text = t("h.transition.text", loc, who=who, when=local_time(ctx, ctx.now),
-             action=t(f"action.{trigger.value}", loc), state=t(f"state.{case.state}", loc))
-    await ctx.send(message_for(
-        case, person, "case_update",
-        t("h.transition.title", loc, ref=case.ref, action=t(f"action.{trigger.value}", loc)),
-        f"{text}\n{extra}".strip(), [], actions,
-    ), case=case)
+    title, text = did(ctx, case, trigger, normalise_locale(person.locale))
+    await ctx.send(message_for(case, person, "case_update", title, f"{text}\n{extra}".strip(), [], actions),
+                   case=case)
 
 
 async def tell_group(ctx: Ctx, case: Case, trigger: Trigger, text: str = "") -> None:
     loc = normalise_locale(ctx.tenant.settings.get("locale"))
-    who = ctx.actor.name if ctx.actor else t("h.system", loc)
-    body = t("h.transition.text", loc, who=who, when=local_time(ctx, ctx.now),
-             action=t(f"action.{trigger.value}", loc), state=t(f"state.{case.state}", loc))
-    await ctx.send(hr_group_message(
-        "case_update", case, loc,
-        t("h.transition.title", loc, ref=case.ref, action=t(f"action.{trigger.value}", loc)),
-        f"{body}\n{text}".strip(),
-    ), case=case)
+    title, body = did(ctx, case, trigger, loc)
+    await ctx.send(hr_group_message("case_update", case, loc, title, f"{body}\n{text}".strip()), case=case)
 
 
 async def announce(ctx: Ctx, case: Case, decision: Decision) -> None:
@@ -148,12 +145,7 @@ async def announce(ctx: Ctx, case: Case, decision: Decision) -> None:
                       until=str(case.retain_until)), [],
                 ), case=case)
         await tell_group(ctx, case, trigger)
-    ctx.reply("case_update", t("h.transition.title", ctx.locale, ref=case.ref,
-                               action=t(f"action.{trigger.value}", ctx.locale)),
-              t("h.transition.text", ctx.locale,
-                who=ctx.actor.name if ctx.actor else t("h.system", ctx.locale),
-                when=local_time(ctx, ctx.now), action=t(f"action.{trigger.value}", ctx.locale),
-                state=t(f"state.{case.state}", ctx.locale)), case=case)
+    ctx.reply("case_update", *did(ctx, case, trigger, ctx.locale), case=case)
 
 
 async def _finding_counts(ctx: Ctx, case: Case) -> dict[str, int]:
