@@ -55,7 +55,8 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
 async def is_stale(ctx: Ctx, case: Case) -> bool:
     """A press on a card drawn for an older version: say who moved the case, show the current card."""
     seen = ctx.inbound.case_version
-    if seen is None or seen == case.version:
+    # Only people press cards; the system (timers) never carries a card version.
+    if seen is None or seen == case.version or ctx.actor is None:
         return False
     events = await ctx.uow.audit.for_case(case.id)
     last = next((e for e in reversed(events) if e.to_state), None)

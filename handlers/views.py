@@ -68,17 +68,15 @@ def message_for(case: Case, person: Person, kind: str, title: str, text: str,
     )
 
 
-async def case_card(ctx: Ctx, case: Case, viewer: Person | None) -> Message:
+async def case_card(ctx: Ctx, case: Case, viewer: Person) -> Message:
     """The current card of a case for one viewer, with the buttons that viewer may press now."""
-    locale = normalise_locale(viewer.locale if viewer else ctx.locale)
+    locale = normalise_locale(viewer.locale)
     fields = await basic_fields(ctx, case, locale)
     fields.append([t("h.field.state", locale), t(f"state.{case.state}", locale)])
     if is_hr(viewer):
         fields += await signing_fields(ctx, case, locale)
-    if viewer is not None and viewer.id == case.employee_id:
+    if viewer.id == case.employee_id:
         fields += await link_fields(ctx, case, viewer, locale)
-    if viewer is None:
-        return message_for(case, ctx.actor, "case", case.ref, "", fields)  # type: ignore[arg-type]
     return message_for(case, viewer, "case", t("h.timeline.title", locale, ref=case.ref), "",
                        fields, buttons_for(case, viewer))
 
