@@ -1,7 +1,7 @@
 """The outbox relay: claims unsent messages and hands each to its channel, recording the result.
 
 Delivery is at least once: a message is marked sent only after the platform said "ok", each
-mark in its own short transaction, so a crash mid-batch re-sends at most the unmarked ones.
+mark committed at once, so a crash mid-batch re-sends at most the message in flight.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.channels.base import DeliveryError
+from storage.outbox import Receipts
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -26,19 +27,23 @@ async def relay_once(runtime: Runtime, now: datetime) -> int:
     async with runtime.uow_factory() as uow:
         items = await uow.outbox.claim(now, settings.OUTBOX_BATCH, lease)
         await uow.commit()
+    if not items:
+        return 0
     sent = 0
-    for done, item in enumerate(items):
-        # Past the lease another replica may claim the rest; leave them to it.
-        if runtime.clock.now() >= now + lease:
-            log.warning("outbox lease ran out; %d message(s) left for the next claim",
-                        len(items) - done)
-            break
-        if await _deliver(runtime, item):
-            sent += 1
+    async with runtime.engine.connect() as connection:
+        receipts = await Receipts.on(connection)
+        for done, item in enumerate(items):
+            # Past the lease another replica may claim the rest; leave them to it.
+            if runtime.clock.now() >= now + lease:
+                log.warning("outbox lease ran out; %d message(s) left for the next claim",
+                            len(items) - done)
+                break
+            if await _deliver(runtime, item, receipts):
+                sent += 1
     return sent
 
 
-async def _deliver(runtime: Runtime, item: OutboxItem) -> bool:
+async def _deliver(runtime: Runtime, item: OutboxItem, receipts: Receipts) -> bool:
     channel = runtime.channels.get(item.channel)
     if channel is None:
         await _mark_failed(
@@ -57,9 +62,7 @@ async def _deliver(runtime: Runtime, item: OutboxItem) -> bool:
         await _mark_failed(runtime, item, f"{type(error).__name__}: {error}", None, False)
         return False
     try:
-        async with runtime.uow_factory() as uow:
-            await uow.outbox.mark_sent(item.id, runtime.clock.now(), platform_ref)
-            await uow.commit()
+        await receipts.sent(item.id, runtime.clock.now(), platform_ref)
     except Exception:
         # Delivered but not recorded: the lease expires and it is sent again (at least once).
         log.exception("outbox %s: delivered but could not record it", item.id)

@@ -16,8 +16,6 @@ from sqlalchemy import text
 
 from bot.channels.base import Channel, ChannelRegistry
 from bot.channels.console import ConsoleChannel
-from bot.channels.slack import SlackChannel
-from bot.channels.wecom import WeComChannel, WeComConfig
 from bot.clock import SystemClock
 from bot.documents.render import PdfRenderer
 from bot.errors import not_migrated, unreachable
@@ -65,10 +63,18 @@ def configured_channels(settings: Settings) -> list[Channel]:
     """The channels `serve` and `worker` deliver on. The console needs no credentials (it
     prints, for the local trial); Slack and WeCom join when their credentials are set."""
     channels: list[Channel] = [ConsoleChannel()]
-    wecom = WeComConfig.from_settings(settings)
-    if wecom is not None:
+    # Each platform's SDKs are imported only where it is configured: they take seconds to load,
+    # and a worker on a busy machine should start polling soon.
+    platforms = settings.chat_platforms()
+    if "wecom" in platforms:
+        from bot.channels.wecom import WeComChannel, WeComConfig
+
+        wecom = WeComConfig.from_settings(settings)
+        assert wecom is not None  # chat_platforms() names WeCom only when it is configured
         channels.append(WeComChannel(wecom))
-    if "slack" in settings.chat_platforms():
+    if "slack" in platforms:
+        from bot.channels.slack import SlackChannel
+
         channels.append(SlackChannel(settings))
     return channels
 

@@ -35,6 +35,11 @@ class Cache(Protocol):
 
     prefix: str  # prepended to every key and wake channel (tests share one server)
 
+    @property
+    def available(self) -> bool:
+        """False while the server is unreachable: a None just read may be the outage's."""
+        ...
+
     async def get(self, key: str) -> str | None: ...
     async def set(
         self, key: str, value: Value, *, ex: Seconds | None = None, nx: bool = False
@@ -116,6 +121,10 @@ class MemoryRedis:
     async def ping(self) -> bool:
         return True
 
+    @property
+    def available(self) -> bool:
+        return True
+
     def _event(self, channel: str) -> asyncio.Event:
         return self._wakes.setdefault(channel, asyncio.Event())
 
@@ -157,6 +166,10 @@ class RedisCache:
 
     def _key(self, key: str) -> str:
         return self.prefix + key
+
+    @property
+    def available(self) -> bool:
+        return not self._down
 
     async def _call(self, what: str, fallback: T, call: Callable[[], Awaitable[T]]) -> T:
         if self._down and time.monotonic() < self._retry_at:

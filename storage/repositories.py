@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -17,6 +18,10 @@ class Tenants:
 
     async def get(self, tenant_id: int) -> Tenant | None:
         return await self.session.get(Tenant, tenant_id)
+
+    async def get_many(self, tenant_ids: Iterable[int]) -> list[Tenant]:
+        """Several tenants in one query; while the caller holds them, `get` answers from memory."""
+        return list((await self.session.scalars(select(Tenant).where(Tenant.id.in_(set(tenant_ids))))).all())
 
     async def by_key(self, key: str) -> Tenant | None:
         return await self.session.scalar(select(Tenant).where(Tenant.key == key))
@@ -35,6 +40,10 @@ class People:
 
     async def get(self, person_id: int) -> Person | None:
         return await self.session.get(Person, person_id)
+
+    async def get_many(self, person_ids: Iterable[int]) -> list[Person]:
+        """Several people in one query; while the caller holds them, `get` answers from memory."""
+        return list((await self.session.scalars(select(Person).where(Person.id.in_(set(person_ids))))).all())
 
     async def by_identity(self, platform: str, platform_tenant: str, user_id: str) -> Person | None:
         return await self.session.scalar(
@@ -146,6 +155,12 @@ class Cases:
 
     async def by_ref(self, tenant_id: int, ref: str, *, for_update: bool = False) -> Case | None:
         return await self._one((Case.tenant_id == tenant_id) & (Case.ref == ref), for_update)
+
+    async def lock_many(self, case_ids: Iterable[int]) -> dict[int, Case]:
+        """Lock several cases in id order (two lockers of overlapping sets cannot deadlock)."""
+        query = (select(Case).where(Case.id.in_(set(case_ids))).order_by(Case.id)
+                 .with_for_update().execution_options(populate_existing=True))
+        return {case.id: case for case in (await self.session.scalars(query)).all()}
 
     async def _one(self, where: Any, for_update: bool) -> Case | None:
         query = select(Case).where(where)

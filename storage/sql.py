@@ -28,7 +28,8 @@ async def insert_if_absent(
     and then does nothing.
     """
     insert = pg_insert if dialect(session) == "postgresql" else sqlite_insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    # On the table, not the entity: a plain Core INSERT skips the ORM's bulk-insert machinery.
+    statement = insert(model.__table__).values(**values).on_conflict_do_nothing(index_elements=unique)
     result = await session.execute(statement)
     return result.rowcount == 1  # type: ignore[attr-defined]
 

@@ -91,15 +91,17 @@ class Timers:
         )
         return [ClaimedTimer(*row) for row in rows]
 
-    async def mark_fired(self, timer_id: int, now: datetime) -> bool:
-        """Record the firing; False when another worker fired it first (do nothing then)."""
+    async def mark_fired(self, timer_ids: Iterable[int], now: datetime) -> set[int]:
+        """Record the firings; returns the ids this call fired (another worker that fired one
+        first, after our lease ran out, keeps it: do nothing for those)."""
+        timers = Timer.__table__  # a plain Core UPDATE: no ORM bookkeeping on the hot path
         result = await self.session.execute(
-            update(Timer)
-            .where(Timer.id == timer_id, Timer.fired_at.is_(None))
+            update(timers)
+            .where(timers.c.id.in_(list(timer_ids)), timers.c.fired_at.is_(None))
             .values(fired_at=now, claimed_until=None)
-            .execution_options(synchronize_session=False)
+            .returning(timers.c.id)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return set(result.scalars())
 
     async def pending_for(self, case_id: int) -> list[Timer]:
         query = (

@@ -56,7 +56,9 @@ class UnitOfWork:
         await self.session.close()  # rolls back whatever was not committed
 
     async def commit(self) -> None:
+        self.audit.forget()  # the case locks go with the transaction
         await self.session.commit()
 
     async def rollback(self) -> None:
+        self.audit.forget()
         await self.session.rollback()

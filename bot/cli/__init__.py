@@ -29,16 +29,13 @@ class CommandError(OperatorError):
     """A command cannot do what was asked; the message says why and what to do instead."""
 
 
-def _command_modules() -> dict[str, ModuleType]:
-    modules = {}
-    for name in COMMANDS:
-        # Until every command module exists, a missing one is left out (and only that one).
-        try:
-            modules[name] = importlib.import_module(f"bot.cli.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"bot.cli.{name}":
-                raise
-    return modules
+def _command_modules(argv: Sequence[str]) -> dict[str, ModuleType]:
+    """The command modules to build the parser from: only the one named, when one is (a module
+    may pull in SDKs that take seconds to load, and a worker should start polling soon); all of
+    them for the overall help and the default job."""
+    named = next((arg for arg in argv if not arg.startswith("-")), None)
+    names = [named] if named in COMMANDS else COMMANDS
+    return {name: importlib.import_module(f"bot.cli.{name}") for name in names}
 
 
 def build_parser(modules: Mapping[str, ModuleType]) -> argparse.ArgumentParser:
@@ -65,7 +62,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    modules = _command_modules()
+    modules = _command_modules(sys.argv[1:] if argv is None else argv)
     parser = build_parser(modules)
     args = parser.parse_args(argv)
     try:

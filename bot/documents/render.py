@@ -14,7 +14,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.documents import texts  # noqa: F401  (registers the documents' wording)
 from bot.documents.markup import Markup, parse
-from bot.documents.pdf import build_pdf, register_font
 from handlers.rendering import DocumentSpec, RenderedDocument
 from workflow.compliance import cite
 from workflow.i18n import t
@@ -51,6 +50,9 @@ class PdfRenderer:
         )
 
     def _pdf(self, document: Markup, locale: str, author: str) -> bytes:
+        # reportlab loads on the first document, not at start-up: a worker rarely draws one.
+        from bot.documents.pdf import build_pdf, register_font
+
         with self._lock:
             font = register_font(self._font_path)
             return build_pdf(document, font=font, cjk=locale != "en", author=author)

@@ -129,7 +129,7 @@ def test_no_command_migrates_then_opens_the_console(
 
     console.register = register  # type: ignore[attr-defined]
     real_modules = bot.cli._command_modules
-    monkeypatch.setattr(bot.cli, "_command_modules", lambda: {**real_modules(), "console": console})
+    monkeypatch.setattr(bot.cli, "_command_modules", lambda argv: {**real_modules(argv), "console": console})
     monkeypatch.setattr(bot.cli, "configure_logging", lambda level: None)
     monkeypatch.chdir(tmp_path)
     for name in ("DATABASE_URL", "REDIS_URL", "LOG_LEVEL"):
@@ -193,3 +193,9 @@ def _wait_for_line(process: subprocess.Popen, text: str) -> None:
         if text in line:
             return
     pytest.fail(f"process ended ({process.wait()}) without logging {text!r}")
+
+
+def test_a_named_command_loads_only_its_own_module() -> None:
+    """`python -m bot worker` must not wait for the chat SDKs that only `serve` needs."""
+    assert list(bot.cli._command_modules(["worker", "--help"])) == ["worker"]
+    assert list(bot.cli._command_modules(["--help"])) == list(bot.cli.COMMANDS)

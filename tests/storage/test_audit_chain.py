@@ -141,3 +141,36 @@ async def test_each_case_reports_its_own_first_problem(uow_factory, chain) -> No
     assert problems == [AuditProblem(chain[1].case_id, 2, chain[1].id, "event_edited")]
     other_case = chain[0].case_id + 1
     assert await _verify(uow_factory, other_case) == []
+
+
+async def test_heads_read_together_chain_like_heads_read_one_by_one(uow_factory, open_case) -> None:
+    async with uow_factory() as uow:
+        with_events, empty = await open_case(uow), await open_case(uow)
+        await uow.audit.append(with_events, action="open", actor_id=None, at=NOW)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.audit.load_heads([with_events.id, empty.id])
+        second = await uow.audit.append(with_events, action="facts", actor_id=None, at=NOW)
+        first = await uow.audit.append(empty, action="open", actor_id=None, at=NOW)
+        await uow.commit()
+    assert (second.seq, first.seq, first.prev_hash) == (2, 1, GENESIS)
+    assert await _verify(uow_factory, with_events.id) == []
+    assert await _verify(uow_factory, empty.id) == []
+
+
+async def test_a_unit_of_work_forgets_heads_when_it_commits(uow_factory, open_case) -> None:
+    """After a commit the case locks are gone: another writer may extend the chain meanwhile."""
+    async with uow_factory() as uow:
+        case = await open_case(uow)
+        await uow.audit.append(case, action="open", actor_id=None, at=NOW)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.audit.append(case, action="facts", actor_id=None, at=NOW)
+        await uow.commit()
+        async with uow_factory() as other:
+            await other.audit.append(case, action="evidence", actor_id=None, at=NOW)
+            await other.commit()
+        last = await uow.audit.append(case, action="submit", actor_id=None, at=NOW)
+        await uow.commit()
+    assert last.seq == 4
+    assert await _verify(uow_factory, case.id) == []

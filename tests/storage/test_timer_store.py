@@ -39,7 +39,7 @@ async def _claim(uow_factory, now: datetime, limit: int = 10) -> list[str]:
 async def _fire_all(uow_factory, now: datetime) -> None:
     async with uow_factory() as uow:
         for timer in await uow.timers.claim_due(now, 100, LEASE):
-            assert await uow.timers.mark_fired(timer.id, now)
+            assert await uow.timers.mark_fired([timer.id], now) == {timer.id}
         await uow.commit()
 
 
@@ -83,11 +83,11 @@ async def test_a_lapsed_claim_is_taken_again_and_a_fired_timer_never(uow_factory
     assert await _claim(uow_factory, NOW + LEASE - timedelta(seconds=1)) == []
     async with uow_factory() as uow:
         (claimed_a, _) = await uow.timers.claim_due(NOW + LEASE, 10, LEASE)
-        assert await uow.timers.mark_fired(claimed_a.id, NOW + LEASE)
+        assert await uow.timers.mark_fired([claimed_a.id], NOW + LEASE) == {claimed_a.id}
         await uow.commit()
     assert await _claim(uow_factory, NOW + 3 * LEASE) == ["b"]
     async with uow_factory() as uow:
-        assert not await uow.timers.mark_fired(claimed_a.id, NOW + 3 * LEASE)  # already fired
+        assert await uow.timers.mark_fired([claimed_a.id], NOW + 3 * LEASE) == set()  # already fired
         assert [t.kind for t in await uow.timers.pending_for(case_id)] == ["b"]
 
 
