@@ -105,7 +105,7 @@ async def collect(uow: UnitOfWork, case: Case, signer: SignatureProvider,
         documents.append(entry)
         files.append(file)
     evidence = []
-    for item in await uow.evidence.for_case(case.id):
+    for item in await uow.evidence.for_case(case.id, with_files=True):
         entry, blob = _evidence(item)
         evidence.append(entry)
         if blob is not None:

@@ -165,7 +165,9 @@ class EvidenceItem(Base):
     content: Mapped[str] = mapped_column(Text, default="")  # text or link
     filename: Mapped[str] = mapped_column(String(300), default="")
     media_type: Mapped[str] = mapped_column(String(100), default="")
-    blob: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # Loaded only where the files are wanted (the archive): a transition reads every item's
+    # kind and hash, and must not pull megabytes of scans with them. Touching it unloaded raises.
+    blob: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True, deferred_raiseload=True)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     sha256: Mapped[str] = mapped_column(String(64))
     added_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

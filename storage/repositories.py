@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from storage.models import Case, EvidenceItem, HandoverItem, Identity, Person, Tenant
 from storage.sql import insert_if_absent
@@ -197,9 +198,12 @@ class Evidence:
         await self.session.flush()
         return item
 
-    async def for_case(self, case_id: int) -> list[EvidenceItem]:
-        query = select(EvidenceItem).where(EvidenceItem.case_id == case_id)
-        return list((await self.session.scalars(query.order_by(EvidenceItem.id))).all())
+    async def for_case(self, case_id: int, *, with_files: bool = False) -> list[EvidenceItem]:
+        """The case's evidence, oldest first; the files' bytes only `with_files`."""
+        query = select(EvidenceItem).where(EvidenceItem.case_id == case_id).order_by(EvidenceItem.id)
+        if with_files:
+            query = query.options(undefer(EvidenceItem.blob))
+        return list((await self.session.scalars(query)).all())
 
     async def kinds(self, case_id: int) -> list[str]:
         """The kinds of a case's evidence, without loading the items (and their files)."""

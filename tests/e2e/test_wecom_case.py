@@ -113,7 +113,7 @@ async def test_a_whole_case_through_wecom(db_url: str, engine: Any) -> None:
             tenant = await uow.tenants.by_key(f"wecom:{phone.corp_id}")
             case = await uow.cases.by_ref(tenant.id, "C-0001")
             assert (case.state, case.outcome) == ("closed", "completed")
-            evidence = await uow.evidence.for_case(case.id)
+            evidence = await uow.evidence.for_case(case.id, with_files=True)
             events = list((await uow.session.scalars(
                 select(AuditEvent).where(AuditEvent.case_id == case.id)
                 .order_by(AuditEvent.seq))).all())

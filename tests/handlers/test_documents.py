@@ -125,7 +125,7 @@ async def test_notice_served_records_the_proof_and_upload_as_evidence(world: Wor
                                   "media_type": "application/pdf"})).ok
     case = await world.case()
     async with world.uow_factory() as uow:
-        proof = [e for e in await uow.evidence.for_case(case.id) if e.kind == "notice_service"]
+        proof = [e for e in await uow.evidence.for_case(case.id, with_files=True) if e.kind == "notice_service"]
         events = await uow.audit.for_case(case.id)
     assert len(proof) == 1 and proof[0].content == "EMS EA123456789CN"
     assert proof[0].blob == scan and proof[0].sha256 == hashlib.sha256(scan).hexdigest()
