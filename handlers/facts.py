@@ -30,8 +30,9 @@ async def handle(ctx: Ctx) -> Reply:
         ctx.refuse("h.facts_locked", case=case, ref=case.ref)
         return Reply(ok=False)
     raw: dict[str, str] = dict(ctx.inbound.args.get("facts") or {})
-    confirm = ctx.inbound.name == "confirm_facts" or str(raw.pop("confirm", "")).lower() in {
-        "yes", "true", "1", "是"}
+    # Popped whatever the command: typed "confirm_facts" carries confirm=yes among the facts.
+    flagged = str(raw.pop("confirm", "")).lower() in {"yes", "true", "1", "是"}
+    confirm = ctx.inbound.name == "confirm_facts" or flagged
     updates = {}
     for key, value in raw.items():
         if key not in known_fact_keys():

@@ -254,11 +254,15 @@ async def redis_client(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
         yield client
     finally:
         await client.close()
-        # Only this test's keys: the server is shared, never FLUSHDB/FLUSHALL it.
-        raw = SyncRedis.from_url(redis_url)
-        try:
-            keys = list(raw.scan_iter(match=f"{prefix}*", count=500))
-            if keys:
-                raw.delete(*keys)
-        finally:
-            raw.close()
+        delete_keys(redis_url, f"{prefix}*")
+
+
+def delete_keys(redis_url: str, pattern: str) -> None:
+    """Delete the keys matching `pattern` (a test's own): the server is shared, never FLUSHDB/FLUSHALL it."""
+    raw = SyncRedis.from_url(redis_url)
+    try:
+        keys = list(raw.scan_iter(match=pattern, count=500))
+        if keys:
+            raw.delete(*keys)
+    finally:
+        raw.close()

@@ -222,3 +222,13 @@ async def test_hr_opening_a_case_tells_the_manager_wholly_in_the_managers_langua
     assert (await world.act("zhao", "open", None, employee="alice", ground="incompetent")).ok
     [card] = await world.sent_to("lee", "case_opened")
     assert "绩效记录" in card.data["text"] and "performance" not in card.data["text"].lower()
+
+
+async def test_typed_confirm_facts_confirms_with_the_routers_confirm_flag(world: World) -> None:
+    """The router files "confirm_facts" with confirm=yes among the facts; it is no fact itself."""
+    await to_review(world)
+    assert (await world.act("wangfang", "facts", facts=T1_FACTS)).ok
+    reply = await world.act("wangfang", "confirm_facts", facts={"confirm": "yes"})
+    assert reply.ok, reply.messages
+    case = await world.case()
+    assert case.facts_confirmed and "confirm" not in case.facts
