@@ -157,5 +157,10 @@ class Runtime:
             raise not_migrated(self.settings.DATABASE_URL)
 
     async def close(self) -> None:
+        for name in self.channels.names():
+            # Channels that keep connections (Slack's Web API pool) close them here.
+            close = getattr(self.channels.get(name), "close", None)
+            if close is not None:
+                await close()
         await self.redis.close()
         await self.engine.dispose()

@@ -1,9 +1,13 @@
 """The one entry for requests: dedup the delivery, find the asker in the directory, route to the use
-case, and commit its changes — or, when it refused, roll back and keep only the audit of the attempt."""
+case, and commit its changes — or, when it refused, roll back and keep only the audit of the attempt.
+
+A channel may pass `then`: it runs in the transaction that commits the request's outcome, so what
+the channel queues to show the reply is kept exactly when the outcome is, at no transaction's cost."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -11,11 +15,25 @@ from handlers import decisions, evidence, facts, handover, help, open_case, repo
 from handlers.context import Ctx
 from handlers.contracts import Inbound, Message, Reply
 from handlers.deps import Deps
+from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
 from workflow.i18n import normalise_locale, t
 from workflow.model import Trigger
 
 Route = Callable[[Ctx], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A request's outcome, handed to the channel's `then` before the transaction commits."""
+
+    uow: UnitOfWork
+    tenant: Tenant | None  # None: the workspace is unknown here
+    actor: Person | None  # None: the asker is not in the directory
+    reply: Reply
+
+
+Then = Callable[[Settled], Awaitable[None]]
 
 ROUTES: dict[str, Route] = {
     "open": open_case.handle,
@@ -43,7 +61,10 @@ def _note(inbound: Inbound, locale: str, key: str, **params: object) -> Reply:
     ),))
 
 
-async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: Deps) -> Reply:
+async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: Deps, *,
+                 then: Then | None = None) -> Reply:
+    """Run `inbound`. `then` is not called for a duplicate delivery, nor when the case changed under
+    the request (the conflict note returned then was never in a transaction)."""
     now = deps.clock.now()
     try:
         async with uow_factory() as uow:
@@ -53,9 +74,10 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
             tenant = await uow.tenants.by_key(tenant_key(inbound))
             actor = await uow.people.by_identity(inbound.platform, inbound.platform_tenant, inbound.user_id)
             if tenant is None or actor is None or actor.tenant_id != tenant.id or not actor.active:
-                await uow.commit()  # the delivery is handled: a retry changes nothing either
-                return _note(inbound, normalise_locale(inbound.locale), "h.unknown_user",
-                             identity=f"{inbound.platform}:{inbound.user_id}")
+                reply = _note(inbound, normalise_locale(inbound.locale), "h.unknown_user",
+                              identity=f"{inbound.platform}:{inbound.user_id}")
+                # The delivery is handled: a retry changes nothing either.
+                return await _commit(uow, Settled(uow, tenant, None, reply), then)
             ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now)
             route = ROUTES.get(inbound.name)
             if route is None:
@@ -64,8 +86,8 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
             else:
                 reply = await route(ctx)
             if reply.ok:
-                await uow.commit()
-                return Reply(ok=True, messages=tuple(ctx.replies))
+                return await _commit(uow, Settled(uow, tenant, actor, Reply(ok=True, messages=tuple(ctx.replies))),
+                                     then)
         # Refused: nothing the handler touched is kept; the delivery and the attempt are.
         async with uow_factory() as uow:
             if inbound.delivery_id:
@@ -76,7 +98,14 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
                     await uow.audit.append(case, action=action, actor_id=actor.id,
                                            actor_identity=ctx.actor_identity, from_state=case.state,
                                            to_state="", payload=payload, at=now)
-            await uow.commit()
-        return Reply(ok=False, messages=tuple(ctx.replies))
+            return await _commit(uow, Settled(uow, tenant, actor, Reply(ok=False, messages=tuple(ctx.replies))),
+                                 then)
     except StaleDataError:
         return _note(inbound, normalise_locale(inbound.locale), "h.conflict", ref=inbound.case_ref or "")
+
+
+async def _commit(uow: UnitOfWork, settled: Settled, then: Then | None) -> Reply:
+    if then is not None:
+        await then(settled)
+    await uow.commit()
+    return settled.reply

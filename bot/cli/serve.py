@@ -9,9 +9,10 @@ import signal
 from collections.abc import Iterator
 
 import uvicorn
+from fastapi import FastAPI
 
 from bot.app import create_app
-from bot.channels.slack import slack_server
+from bot.channels.slack import SlackServer, slack_server
 from bot.channels.wecom import routers as wecom_routers
 from bot.runtime import Runtime, configured_channels
 from bot.settings import Settings
@@ -43,16 +44,21 @@ class Server(uvicorn.Server):
         yield
 
 
+def web_app(runtime: Runtime, slack: SlackServer | None) -> FastAPI:
+    """The app `serve` runs: probes and worker, and the WeCom, signing and Slack routes."""
+    slack_routers = slack.routers if slack is not None else []
+    return create_app(runtime, routers=[*wecom_routers(runtime), signing_router(runtime),
+                                        *slack_routers])
+
+
 async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode: bool = False) -> int:
     runtime = Runtime(settings, channels=configured_channels(settings))
     try:
         # Checked here as well as in the app's startup so the refusal is one clear line.
         await runtime.ensure_migrated()
         slack = slack_server(runtime, socket_mode=slack_socket_mode)
-        slack_routers = slack.routers if slack is not None else []
         config = uvicorn.Config(
-            create_app(runtime, routers=[*wecom_routers(runtime), signing_router(runtime),
-                                         *slack_routers]),
+            web_app(runtime, slack),
             host=host, port=port,
             log_config=None, lifespan="on",
             server_header=False,

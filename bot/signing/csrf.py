@@ -28,7 +28,8 @@ def form_token(secret: bytes, nonce: str, link: str) -> str:
 def valid(secret: bytes, nonce: str | None, link: str, submitted: str | None) -> bool:
     if not nonce or not submitted:
         return False
-    return hmac.compare_digest(form_token(secret, nonce, link), submitted)
+    # As bytes: compare_digest refuses str with non-ASCII characters, and a forged form may send any.
+    return hmac.compare_digest(form_token(secret, nonce, link).encode(), submitted.encode())
 
 
 def cookie_header(nonce: str) -> str:

@@ -12,11 +12,12 @@ import re
 import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
+from fastapi import Path as InPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.documents.markup import MarkupError, parse
@@ -49,6 +50,39 @@ STATUS_CODES = {
     LinkState.CLOSED: 409,
 }
 _SIGN_PATH = re.compile(r"/sign/[^/\s?\"]+")
+
+# The routes read their query, cookie and form themselves: described for the OpenAPI document
+# (which the app does not serve). A token of another form is not refused by validation but
+# answered with the "unknown link" page, so its pattern is documented only.
+Token = Annotated[str, InPath(json_schema_extra={"pattern": TOKEN.pattern})]
+_TEXT = {"type": "string"}
+_LANG = {"name": "lang", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": ["zh-CN", "en"]}}
+_PAGE = {"content": {"text/html": {"schema": _TEXT}}}
+SHOW_OPENAPI = {
+    "parameters": [_LANG],
+    "responses": {str(code): {"description": "The page, or why the link cannot be used", **_PAGE}
+                  for code in sorted({200, *STATUS_CODES.values()})},
+}
+SUBMIT_OPENAPI = {
+    "parameters": [{"name": csrf.COOKIE, "in": "cookie", "required": True, "schema": _TEXT}],
+    "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+        "type": "object", "required": ["csrf", "action"],
+        "properties": {
+            "csrf": _TEXT, "lang": {"type": "string", "enum": ["zh-CN", "en"]},
+            "action": {"type": "string", "enum": ["sign", "dispute"]},
+            "read": {"type": "string", "enum": ["yes"]}, "reason": {"type": "string", "maxLength": 4000},
+        },
+    }}}},
+    "responses": {
+        "303": {"description": "Done: back to the page, which now says so"},
+        "403": {"description": "The form did not come from this link's page", **_PAGE},
+        "422": {"description": "Not taken (the box was not ticked): the form again", **_PAGE},
+        **SHOW_OPENAPI["responses"],
+    },
+}
+DOCUMENT_OPENAPI = {"responses": {"200": {"description": "The document (PDF)"},
+                                  "404": {"description": "No such document for this link", **_PAGE}}}
 # Chat apps fetch links to draw previews. Such a fetch is not the employee reading: it gets a
 # neutral page, shows nothing of the case and records nothing.
 LINK_PREVIEWS = re.compile(
@@ -137,12 +171,14 @@ def signing_router(runtime: Runtime) -> APIRouter:
     def chosen(lang: object) -> str | None:
         return normalise_locale(str(lang)) if lang else None
 
-    @router.get("/sign/static/sign.css", include_in_schema=False)
+    @router.get("/sign/static/sign.css", openapi_extra={"responses": {"200": {"description": "CSS"}}})
     async def stylesheet_route() -> Response:
+        """The signing page's stylesheet."""
         return _secure(Response(stylesheet, media_type="text/css"), html=False)
 
-    @router.get("/sign/{token}", include_in_schema=False)
-    async def show(token: str, request: Request) -> Response:
+    @router.get("/sign/{token}", openapi_extra=SHOW_OPENAPI)
+    async def show(token: Token, request: Request) -> Response:
+        """The documents to sign, and the Sign / Dispute forms."""
         lang = chosen(request.query_params.get("lang"))
         if LINK_PREVIEWS.search(request.headers.get("user-agent", "")):
             loc = normalise_locale(lang)
@@ -155,8 +191,9 @@ def signing_router(runtime: Runtime) -> APIRouter:
             return status_page(view)
         return form_page(view, token, request.cookies.get(csrf.COOKIE) or csrf.new_nonce())
 
-    @router.post("/sign/{token}", include_in_schema=False)
-    async def submit(token: str, request: Request) -> Response:
+    @router.post("/sign/{token}", openapi_extra=SUBMIT_OPENAPI)
+    async def submit(token: Token, request: Request) -> Response:
+        """Sign, or dispute, from the page's forms."""
         form = await request.form()
         lang = chosen(form.get("lang"))
         nonce = request.cookies.get(csrf.COOKIE)
@@ -181,8 +218,9 @@ def signing_router(runtime: Runtime) -> APIRouter:
             return _secure(RedirectResponse(target, status_code=303))
         return status_page(view)
 
-    @router.get("/sign/{token}/documents/{document_id}", include_in_schema=False)
-    async def download(token: str, document_id: int) -> Response:
+    @router.get("/sign/{token}/documents/{document_id}", openapi_extra=DOCUMENT_OPENAPI)
+    async def download(token: Token, document_id: int) -> Response:
+        """One of the link's documents."""
         document = None
         if TOKEN.match(token):
             document = await link_document(runtime.uow_factory, runtime.deps, token, document_id)

@@ -37,6 +37,7 @@ from workflow.i18n import t
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -171,22 +172,29 @@ async def queue(runtime: Runtime, source: Source, plan: Plan, dedup: str) -> boo
     tenant here (nothing can be queued for it)."""
     if not plan.calls:
         return True
-    now = runtime.clock.now()
     async with runtime.uow_factory() as uow:
         tenant = await uow.tenants.by_key(tenant_key(source.team_id))
         if tenant is None:
             return False
-        for n, call in enumerate(plan.calls):
-            case = await uow.cases.by_ref(tenant.id, call.case_ref) if call.case_ref else None
-            await uow.outbox.enqueue(
-                tenant_id=tenant.id, case_id=case.id if case else None, channel=PLATFORM,
-                recipient=f"slack:{call.target}", kind=CALL,
-                payload={"method": call.method, "args": call.args, "case_ref": call.case_ref},
-                dedup_key=f"{dedup}:{n}", now=now,
-            )
+        await write(uow, tenant.id, plan, dedup, runtime.clock.now())
         await uow.commit()
     await runtime.wake_workers()
     return True
+
+
+async def write(uow: UnitOfWork, tenant_id: int, plan: Plan, dedup: str, now: datetime) -> None:
+    """The plan's calls as outbox rows, in `uow`'s transaction (keyed `dedup`:n: written once)."""
+    case_ids: dict[str, int | None] = {}
+    for n, call in enumerate(plan.calls):
+        if call.case_ref and call.case_ref not in case_ids:
+            case = await uow.cases.by_ref(tenant_id, call.case_ref)
+            case_ids[call.case_ref] = case.id if case else None
+        await uow.outbox.enqueue(
+            tenant_id=tenant_id, case_id=case_ids.get(call.case_ref or ""), channel=PLATFORM,
+            recipient=f"slack:{call.target}", kind=CALL,
+            payload={"method": call.method, "args": call.args, "case_ref": call.case_ref},
+            dedup_key=f"{dedup}:{n}", now=now,
+        )
 
 
 async def answer_directly(source: Source, reply: Reply) -> None:

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.model import ActionRef
-from bot.channels.slack.answers import Plan, Source, answer_directly, plan_answer, queue, slack_date
+from bot.channels.recent import Recent
+from bot.channels.slack.answers import Plan, Source, answer_directly, plan_answer, queue, slack_date, write
 from bot.channels.slack.home import home_view, notice_home
 from bot.channels.slack.modals import Origin, form_view
 from bot.channels.slack.people import Asker, handle_for, resolve
 from bot.channels.slack.workspaces import PLATFORM, Workspaces
 from bot.router import usage
 from handlers.contracts import Inbound, Message, Reply
+from handlers.dispatch import Settled, handle
 from handlers.home import home
 from workflow.commands import BY_VERB
 from workflow.i18n import t
@@ -29,6 +32,10 @@ log = logging.getLogger(__name__)
 
 # Where listeners find the bridge: bolt's per-request context (set by a global middleware).
 CONTEXT_KEY = "offboard"
+# How long a known member's account → person (and language) is reused without asking the
+# database: a person pressing card after card is looked up once. The handlers still check every
+# request against the directory; only the answer's language can lag a directory change this long.
+ASKER_SECONDS = 60.0
 
 
 def bridge_of(context: Mapping[str, Any]) -> Bridge:
@@ -50,20 +57,59 @@ def form_failed(action: str, error: str, locale: str) -> Reply:
     return refusal(t("slack.modal_failed", locale, error=error, usage=typed), locale)
 
 
+@dataclass
+class Answering:
+    """Shows a request's reply where it happened, written in the request's own transaction (the
+    handlers' `then`): one transaction for both, and the answer is kept exactly when the change is."""
+
+    bridge: Bridge
+    source: Source
+    action: str
+    locale: str
+    dedup: str
+    queued: Reply | None = None  # the reply whose answer was written
+
+    async def __call__(self, settled: Settled) -> None:
+        if settled.tenant is None:
+            return  # nothing can be queued for a workspace we do not know (answered directly)
+        plan = plan_answer(self.source, settled.reply, action=self.action, locale=self.locale,
+                           when=self.bridge.when())
+        await write(settled.uow, settled.tenant.id, plan, self.dedup, self.bridge.runtime.clock.now())
+        self.queued = settled.reply
+
+
 class Bridge:
     def __init__(self, runtime: Runtime, workspaces: Workspaces) -> None:
         self.runtime = runtime
         self.workspaces = workspaces
+        self._askers: Recent[tuple[str, str], Asker] = Recent(ASKER_SECONDS)
 
     async def asker(self, client: AsyncWebClient, team_id: str, user_id: str) -> Asker:
-        return await resolve(self.runtime, client, team_id, user_id,
-                             default_locale=self.runtime.settings.LOCALE)
+        known = self._askers.get((team_id, user_id))
+        if known is not None:
+            return known
+        asker = await resolve(self.runtime, client, team_id, user_id,
+                              default_locale=self.runtime.settings.LOCALE)
+        if asker.member is not None:  # strangers are looked up again: they may be linked by then
+            self._askers.put((team_id, user_id), asker)
+        return asker
 
     async def handle_for(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
         return await handle_for(self.runtime, client, team_id, user_id)
 
     async def dispatch(self, inbound: Inbound) -> Reply:
         return await self.runtime.dispatch(inbound)
+
+    async def dispatch_and_answer(self, inbound: Inbound, source: Source, *, action: str, locale: str,
+                                  dedup: str) -> Reply:
+        """Run `inbound` and show its reply where `source` happened, both in one transaction;
+        the answer goes its own way when the handlers ended without one (a conflict)."""
+        answering = Answering(self, source, action, locale, dedup)
+        reply = await handle(inbound, self.runtime.uow_factory, self.runtime.deps, then=answering)
+        await self.runtime.wake_workers()
+        if answering.queued is not reply:
+            await self.answer(source, reply, action=action, locale=locale, dedup=dedup)
+        return reply
 
     def when(self) -> str:
         return slack_date(self.runtime.clock.now(), self.runtime.settings.TIMEZONE)

@@ -8,6 +8,7 @@ unknown channel or user) is permanent: the item is dead-lettered and HR is told.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels.base import DeliveryError
+from bot.channels.recent import Recent
 from bot.channels.slack.blocks import render_message
 from bot.channels.slack.workspaces import PLATFORM, Workspaces, team_of
 from bot.settings import Settings
@@ -46,6 +48,10 @@ PERMANENT = frozenset({
 # chat.update on a message that is gone or can no longer change: nothing left to update.
 GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 DEFAULT_RETRY_AFTER = 30.0
+# How long a tenant's workspace (team, HR channel) and a person's Slack account are reused without
+# asking the database: a relay sending a burst looks each up once. A directory or install change
+# reaches the relay within this long.
+LOOKUP_SECONDS = 60.0
 
 
 def failure(error: SlackApiError, what: str) -> DeliveryError:
@@ -76,6 +82,10 @@ class SlackChannel:
         self.timeout = timeout
         self._runtime: Runtime | None = None
         self._workspaces: Workspaces | None = None
+        self._tenants: Recent[int, tuple[str, str]] = Recent(LOOKUP_SECONDS)
+        self._accounts: Recent[tuple[int, str], str] = Recent(LOOKUP_SECONDS)
+        self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
 
     def bind(self, runtime: Runtime) -> None:
         self._runtime = runtime
@@ -97,7 +107,7 @@ class SlackChannel:
         token = await self.workspaces.token(team)
         if token is None:
             raise DeliveryError(f"Slack workspace {team} has not installed the app", permanent=True)
-        client = self.workspaces.client(token, timeout=self.timeout)
+        client = self.workspaces.client(token, timeout=self.timeout, session=self._http())
         what = f"{item.kind} to {item.recipient}"
         try:
             if item.kind == CALL:
@@ -108,13 +118,32 @@ class SlackChannel:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
 
+    def _http(self) -> aiohttp.ClientSession:
+        """One connection pool for every Web API call of this process: a relay sending a burst
+        does not open (and, on slack.com, handshake TLS for) a connection per message."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session_loop is not loop:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._session_loop = loop
+        return self._session
+
+    async def close(self) -> None:
+        """Close the kept connections (Runtime.close)."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
     async def _workspace(self, tenant_id: int) -> tuple[str, str]:
+        known = self._tenants.get(tenant_id)
+        if known is not None:
+            return known
         async with self.runtime.uow_factory() as uow:
             tenant = await uow.tenants.get(tenant_id)
         team = team_of(tenant.key) if tenant is not None else None
         if tenant is None or team is None:
             raise DeliveryError(f"tenant {tenant_id} is not a Slack workspace", permanent=True)
-        return team, tenant.hr_channel or self.settings.SLACK_HR_CHANNEL
+        workspace = team, tenant.hr_channel or self.settings.SLACK_HR_CHANNEL
+        self._tenants.put(tenant_id, workspace)
+        return workspace
 
     async def _post(self, client: AsyncWebClient, item: OutboxItem, team: str,
                     hr_channel: str) -> dict[str, Any]:
@@ -141,11 +170,15 @@ class SlackChannel:
         prefix, _, raw_id = recipient.partition(":")
         if prefix != "person" or not raw_id.isdigit():
             raise DeliveryError(f"not a person: {recipient!r}", permanent=True)
+        known = self._accounts.get((int(raw_id), team))
+        if known is not None:
+            return known
         uow_factory = self.runtime.uow_factory
         found = await identity.contact(uow_factory, int(raw_id), PLATFORM, team)
         if found is None:
             raise DeliveryError(f"{recipient} is not in the directory", permanent=True)
         if found.account:
+            self._accounts.put((int(raw_id), team), found.account)
             return found.account
         if not found.email:
             raise DeliveryError(f"{recipient} has no Slack account and no e-mail to find one",

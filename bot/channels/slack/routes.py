@@ -4,6 +4,9 @@ FastAPI adapter.
 
 The signature is checked before bolt parses anything: bolt reads the body first, so a malformed
 unsigned body would otherwise fail as a server error instead of being refused (401).
+
+The routes read their bodies themselves (bolt does), so what they take is described for the
+OpenAPI document by hand (`openapi_extra`); the app does not serve that document.
 """
 
 from __future__ import annotations
@@ -29,6 +32,57 @@ EVENTS_PATH = "/slack/events"
 # Counts refused (unsigned, wrongly signed or replayed) requests, for the operator.
 REJECTED_COUNTER = "offboard:slack:rejected"
 
+_TEXT = {"type": "string"}
+EVENTS_OPENAPI = {
+    "parameters": [
+        {"name": "X-Slack-Request-Timestamp", "in": "header", "required": True,
+         "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"}},
+        {"name": "X-Slack-Signature", "in": "header", "required": True,
+         "schema": {"type": "string", "pattern": "^v0=[0-9a-f]{64}$"},
+         "description": "v0=HMAC-SHA256(signing secret, 'v0:{timestamp}:{body}')"},
+        {"name": "X-Slack-Retry-Num", "in": "header", "required": False,
+         "schema": {"type": "integer", "minimum": 1, "maximum": 3}},
+        {"name": "X-Slack-Retry-Reason", "in": "header", "required": False, "schema": _TEXT},
+    ],
+    "requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": {
+            "type": "object",
+            "description": "A slash command (its fields), or an interaction (`payload`, JSON)",
+            "properties": {name: _TEXT for name in (
+                "command", "text", "team_id", "user_id", "channel_id", "trigger_id",
+                "response_url", "api_app_id", "payload")},
+        }},
+        "application/json": {"schema": {
+            "type": "object", "required": ["type"],
+            "description": "An Events API delivery, or the URL check",
+            "properties": {
+                "type": {"type": "string", "enum": ["event_callback", "url_verification"]},
+                "challenge": _TEXT, "team_id": _TEXT, "api_app_id": _TEXT, "event_id": _TEXT,
+                "event_time": {"type": "integer"}, "event": {"type": "object"},
+            },
+        }},
+    }},
+    "responses": {
+        "200": {"description": "Handled (a command's answer is in the body)"},
+        "400": {"description": "Signed, but not a payload Slack sends"},
+        "401": {"description": "Unsigned, wrongly signed, or older than five minutes"},
+        "503": {"description": "Not handled now: Slack sends an event again"},
+    },
+}
+OAUTH_OPENAPI = {
+    "parameters": [{"name": name, "in": "query", "required": False, "schema": _TEXT}
+                   for name in ("code", "state", "error")],
+    "responses": {"200": {"description": "An HTML page"}, "302": {"description": "To Slack"},
+                  "400": {"description": "The flow failed (page says why)"}},
+}
+
+
+def _signed(verifier: SignatureVerifier, body: bytes, headers: dict[str, str]) -> bool:
+    try:
+        return verifier.is_valid_request(body, headers)
+    except ValueError:  # the timestamp header is not a number: not signed by Slack either
+        return False
+
 
 def slack_router(runtime: Runtime, app: AsyncApp) -> APIRouter:
     settings = runtime.settings
@@ -38,10 +92,11 @@ def slack_router(runtime: Runtime, app: AsyncApp) -> APIRouter:
     handler = AsyncSlackRequestHandler(app)
     router = APIRouter()
 
-    @router.post(EVENTS_PATH, include_in_schema=False)
+    @router.post(EVENTS_PATH, openapi_extra=EVENTS_OPENAPI)
     async def events(request: Request) -> Response:
+        """Slash commands, interactivity and Events API deliveries from Slack, signed."""
         body = await request.body()
-        if not verifier.is_valid_request(body, dict(request.headers)):
+        if not _signed(verifier, body, dict(request.headers)):
             await runtime.redis.incr(REJECTED_COUNTER)
             log.warning("refused a Slack request with a bad or stale signature")
             return JSONResponse({"status": "unauthorized", "reason": "invalid signature"},
@@ -54,12 +109,14 @@ def slack_router(runtime: Runtime, app: AsyncApp) -> APIRouter:
 
     if settings.slack_oauth:
 
-        @router.get(INSTALL_PATH, include_in_schema=False)
+        @router.get(INSTALL_PATH, openapi_extra={"responses": OAUTH_OPENAPI["responses"]})
         async def install(request: Request) -> Response:
+            """Start installing the app in a workspace (redirects to Slack)."""
             return await handler.handle(request)
 
-        @router.get(REDIRECT_PATH, include_in_schema=False)
+        @router.get(REDIRECT_PATH, openapi_extra=OAUTH_OPENAPI)
         async def oauth_redirect(request: Request) -> Response:
+            """Where Slack sends the installer back."""
             return await handler.handle(request)
 
     return router

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import aiohttp
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -69,7 +70,10 @@ class Workspaces:
         bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team_id)
         return bot.bot_token if bot is not None else None
 
-    def client(self, token: str | None = None, *, timeout: float = 30.0) -> AsyncWebClient:
+    def client(self, token: str | None = None, *, timeout: float = 30.0,
+               session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
         """A Web API client on SLACK_API_URL; without retry handlers for rate limits, so a
-        429 comes back to the caller (the outbox reschedules it instead of sleeping)."""
-        return AsyncWebClient(token=token, base_url=self.api_url, timeout=timeout)  # type: ignore[arg-type]
+        429 comes back to the caller (the outbox reschedules it instead of sleeping). Without
+        `session`, each call opens (and closes) its own connection."""
+        return AsyncWebClient(token=token, base_url=self.api_url, timeout=timeout,  # type: ignore[arg-type]
+                              session=session)

@@ -21,6 +21,22 @@ from bot.channels.wecom.events import parse
 log = logging.getLogger(__name__)
 
 PATH = "/wecom/callback"
+# The POST body is read raw (it must be verified before it is parsed): described here for the
+# OpenAPI document, which the app does not serve.
+_XML_TEXT = {"type": "string"}
+RECEIVE_OPENAPI = {
+    "requestBody": {"required": True, "content": {"text/xml": {"schema": {
+        "type": "object", "xml": {"name": "xml"}, "required": ["Encrypt"],
+        "description": "WeCom's envelope: the message, AES-encrypted for our corp",
+        "properties": {"ToUserName": _XML_TEXT, "AgentID": _XML_TEXT, "Encrypt": _XML_TEXT},
+    }}}},
+    "responses": {
+        "200": {"description": "Received (empty body)"},
+        "400": {"description": "Not WeCom's XML envelope, or not a message it sends"},
+        "403": {"description": "Bad msg_signature, another corp, or undecryptable"},
+        "503": {"description": "Not handled now: WeCom sends it again"},
+    },
+}
 
 
 def _refused(rejected: CallbackRejected) -> JSONResponse:
@@ -47,13 +63,14 @@ def callback_router(channel: WeComChannel) -> APIRouter:
             return _refused(rejected)
         return PlainTextResponse(plain)
 
-    @router.post(PATH)
+    @router.post(PATH, openapi_extra=RECEIVE_OPENAPI)
     async def receive(
         request: Request,
         msg_signature: str = Query(max_length=128),
         timestamp: str = Query(max_length=32),
         nonce: str = Query(max_length=128),
     ) -> Response:
+        """A message or event from WeCom, encrypted."""
         body = await request.body()
         try:
             xml = channel.crypto.open(body, msg_signature, timestamp, nonce)

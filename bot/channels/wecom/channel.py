@@ -37,7 +37,8 @@ from bot.channels.wecom.crypto import CallbackCrypto
 from bot.channels.wecom.intake import PLATFORM, Intake
 from bot.channels.wecom.outbound import CHANNEL, FETCH_MEDIA, UPDATE_CARD, USER_PREFIX
 from bot.channels.wecom.robot import RobotBusy, RobotLimiter, RobotWebhook, robot_name
-from handlers.contracts import HR_GROUP, Message, from_payload
+from handlers.contracts import HR_GROUP, Inbound, Message, Reply, from_payload
+from handlers.dispatch import Then, handle
 from workflow.i18n import t
 from workflow.model import Role
 
@@ -71,8 +72,13 @@ class WeComChannel:
         """Called by the Runtime it is registered with: the database, Redis and clock to use."""
         self._runtime = runtime
         dialogs = Conversations(runtime.redis, self.config.corp_id)
+        async def dispatch(inbound: Inbound, then: Then | None) -> Reply:
+            # The handlers themselves rather than Runtime.dispatch: the intake queues its rows in
+            # the request's transaction (`then`) and wakes the relay once they are in.
+            return await handle(inbound, runtime.uow_factory, runtime.deps, then=then)
+
         self._intake = Intake(
-            self.config, dispatch=runtime.dispatch, wake=runtime.wake_workers,
+            self.config, dispatch=dispatch, wake=runtime.wake_workers,
             uow_factory=runtime.uow_factory, clock=runtime.clock, dialogs=dialogs, api=self.api,
         )
         if self.config.hr_webhook is not None:

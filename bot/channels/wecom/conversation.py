@@ -4,6 +4,8 @@ A person is in at most one dialog: answering the guided evidence prompts, or typ
 pressed button needs (a reason, a time). Separately, a choice card (several people share a name)
 remembers the open command it completes until it expires, so a retried click finds it again.
 Losing the state loses nothing recorded: the next message is then read as an ordinary command.
+While Redis is unreachable nothing can be kept: `put` says so, and `available` tells a reader
+that a missing dialog may only be out of reach.
 """
 
 from __future__ import annotations
@@ -71,8 +73,13 @@ class Conversations:
         state = await self._read(self._key("dialog", user_id))
         return state if isinstance(state, EvidenceDialog | PendingInput) else None
 
-    async def put(self, user_id: str, dialog: Dialog) -> None:
-        await self._write(self._key("dialog", user_id), dialog)
+    async def put(self, user_id: str, dialog: Dialog) -> bool:
+        """False when the dialog could not be kept (Redis unreachable)."""
+        return await self._write(self._key("dialog", user_id), dialog)
+
+    @property
+    def available(self) -> bool:
+        return self.cache.available
 
     async def clear(self, user_id: str) -> None:
         await self.cache.delete(self._key("dialog", user_id))
@@ -81,8 +88,8 @@ class Conversations:
         state = await self._read(self._key("choice", user_id))
         return state if isinstance(state, PendingChoice) else None
 
-    async def put_choice(self, user_id: str, choice: PendingChoice) -> None:
-        await self._write(self._key("choice", user_id), choice)
+    async def put_choice(self, user_id: str, choice: PendingChoice) -> bool:
+        return await self._write(self._key("choice", user_id), choice)
 
     async def _read(self, key: str) -> Dialog | PendingChoice | None:
         raw = await self.cache.get(key)
@@ -98,10 +105,10 @@ class Conversations:
             log.warning("dropping an unreadable WeCom dialog state")
             return None
 
-    async def _write(self, key: str, state: Dialog | PendingChoice) -> None:
+    async def _write(self, key: str, state: Dialog | PendingChoice) -> bool:
         kind = next(name for name, cls in _KINDS.items() if isinstance(state, cls))
         value = json.dumps({"kind": kind, **asdict(state)}, ensure_ascii=False)
-        await self.cache.set(key, value, ex=self.ttl)
+        return await self.cache.set(key, value, ex=self.ttl)
 
 
 async def next_requirement(

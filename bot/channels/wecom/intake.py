@@ -38,9 +38,10 @@ from bot.channels.wecom.outbound import (
     reply_rows,
     user_recipient,
 )
-from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
+from bot.router import Parsed, ParseError, parse, parse_action, to_inbound, usage
 from bot.router.values import fold, yes_no
 from handlers.contracts import Inbound, Message, Reply, to_payload
+from handlers.dispatch import Settled, Then
 from storage.models import Person
 from storage.uow import UnitOfWork
 from workflow.clock import Clock
@@ -50,7 +51,8 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "wecom"
 _CANCEL = frozenset({"取消", "算了", "cancel", "stop"})
-Dispatch = Callable[[Inbound], Awaitable[Reply]]
+# The handlers' entry, with a `then` that queues the replies in the request's own transaction.
+Dispatch = Callable[[Inbound, Then | None], Awaitable[Reply]]
 
 
 def _is_command(parsed: Parsed | ParseError) -> bool:
@@ -97,6 +99,12 @@ class Intake:
     async def _text(self, msg: TextIn) -> None:
         parsed = parse(msg.text)
         dialog = await self.dialogs.get(msg.user_id)
+        if dialog is None and not _is_command(parsed) and not self.dialogs.available:
+            # It may answer a question whose dialog is out of reach: say so, not "unknown command".
+            locale = self._locale(await self._person(msg.user_id))
+            await self._say(msg.user_id, msg.delivery_id, locale,
+                            t("wecom.dialog_unavailable", locale, usage=usage("evidence", locale)))
+            return
         if dialog is not None and not _is_command(parsed):
             if fold(msg.text).strip() in _CANCEL:
                 await self.dialogs.clear(msg.user_id)
@@ -104,9 +112,9 @@ class Intake:
                 return
             if await self._answer(dialog, msg):
                 return
-        if dialog is not None:
-            await self.dialogs.clear(msg.user_id)  # a command ends whatever dialog was going on
-        await self._run(self._inbound(parsed, msg.user_id, msg.delivery_id), msg.user_id)
+        # A command ends whatever dialog was going on.
+        await self._run(self._inbound(parsed, msg.user_id, msg.delivery_id), msg.user_id,
+                        ends_dialog=dialog is not None)
 
     async def _answer(self, dialog: Dialog, msg: TextIn) -> bool:
         """Handle `msg` as the next step of `dialog`; False when it is not one."""
@@ -200,28 +208,32 @@ class Intake:
         if ref.action == "open" and ref.case_ref is None:
             await self._choose(msg, ref.arg)
             return
-        person = await self._person(msg.user_id)
-        locale = self._locale(person)
-        inputs = () if ref.arg is not None else inputs_for(ref.action, locale)
+        inputs = () if ref.arg is not None else inputs_for(ref.action, self.config.locale)
         required = any(i.required for i in inputs)
         confirm_key = f"card.confirm.{ref.action}"
         if required or has(confirm_key):
+            # Only a prompt needs the presser's language (a plain press is answered by the handlers).
+            locale = self._locale(await self._person(msg.user_id))
+            inputs = () if ref.arg is not None else inputs_for(ref.action, locale)
             labels = ("、" if locale == "zh-CN" else ", ").join(i.label for i in inputs)
-            await self.dialogs.put(msg.user_id, PendingInput(
+            kept = await self.dialogs.put(msg.user_id, PendingInput(
                 ref.action, ref.case_ref, ref.case_version, ref.arg, msg.response_code, required,
             ))
             lines = [t(confirm_key, locale, ref=ref.case_ref or "—")] if has(confirm_key) else []
-            lines.append(t("wecom.prompt.input" if required else "wecom.prompt.optional", locale,
-                           label=labels or "—"))
+            if kept:
+                lines.append(t("wecom.prompt.input" if required else "wecom.prompt.optional",
+                               locale, label=labels or "—"))
+            else:  # no dialog to wait in: the reply would be read as a command
+                lines.append(t("wecom.prompt.unkept", locale, usage=usage(ref.action, locale)))
             title = t("wecom.prompt.title", locale, action=action_label(ref.action, locale),
                       ref=ref.case_ref or "—")
             await self._say(msg.user_id, msg.delivery_id, locale, "\n".join(lines), title=title,
                             case_ref=ref.case_ref, case_version=ref.case_version)
             return
-        await self.dialogs.clear(msg.user_id)  # pressing a button ends any dialog
         parsed = parse_action(ref.action, ref.case_ref, "", arg=ref.arg)
         inbound = self._inbound(parsed, msg.user_id, msg.delivery_id, ref.case_version)
-        await self._run(inbound, msg.user_id, pressed=pressed)
+        # Pressing a button ends any dialog.
+        await self._run(inbound, msg.user_id, pressed=pressed, ends_dialog=True)
 
     async def _choose(self, msg: CardClick, arg: str | None) -> None:
         """A person picked on a choice card: the open command goes ahead with them."""
@@ -230,11 +242,10 @@ class Intake:
         if choice is None or not 0 <= index < len(choice.employees):
             await self._notice(msg.user_id, msg.delivery_id, "wecom.choice_expired")
             return
-        await self.dialogs.clear(msg.user_id)
         parsed = Parsed("open", None, {"employee": choice.employees[index],
                                        "ground": choice.ground, "note": choice.note})
         await self._run(self._inbound(parsed, msg.user_id, msg.delivery_id), msg.user_id,
-                        pressed=(msg.response_code, "open"))
+                        pressed=(msg.response_code, "open"), ends_dialog=True)
 
     # -- running a request ----------------------------------------------------------------------
 
@@ -244,16 +255,36 @@ class Intake:
                           user_id=user_id, delivery_id=delivery_id, case_version=case_version)
 
     async def _run(self, inbound: Inbound, user_id: str, *,
-                   pressed: tuple[str, str] | None = None) -> Reply:
-        """Dispatch, queue the replies (and the pressed card's update), move the dialog on."""
-        reply = await self.dispatch(inbound)
+                   pressed: tuple[str, str] | None = None, ends_dialog: bool = False) -> Reply:
+        """Dispatch, queue the replies (and the pressed card's update), move the dialog on.
+
+        `ends_dialog` clears the person's dialog once the request is handled: not before (a
+        request that fails leaves it for the retry), and not for a retry of a request already
+        handled (that would end the dialog the first attempt started).
+
+        The rows are written in the request's own transaction (kept exactly when its outcome is);
+        only when the handlers ended without one (a conflict) in a transaction of their own."""
+        assert inbound.delivery_id is not None
+        delivery_id = inbound.delivery_id
+        queued: list[Reply] = []
+
+        def rows_for(reply: Reply, person: Person | None) -> list[Row]:
+            rows = reply_rows(reply, user_id, delivery_id)
+            if reply.ok and pressed is not None and pressed[0]:
+                rows.append(self._card_update(person, user_id, inbound, *pressed))
+            return rows
+
+        async def then(settled: Settled) -> None:
+            await self.outbound.write(settled.uow, rows_for(settled.reply, settled.actor), settled.tenant)
+            queued.append(settled.reply)
+
+        reply = await self.dispatch(inbound, then)
         if reply.duplicate:
             return reply
-        assert inbound.delivery_id is not None
-        rows = reply_rows(reply, user_id, inbound.delivery_id)
-        if reply.ok and pressed is not None and pressed[0]:
-            rows.append(await self._card_update(user_id, inbound, *pressed))
-        await self.outbound.queue(rows)
+        if ends_dialog:
+            await self.dialogs.clear(user_id)
+        if not queued or queued[-1] is not reply:
+            await self.outbound.queue(rows_for(reply, await self._person(user_id)))
         await self._follow(user_id, inbound, reply)
         await self.wake()
         return reply
@@ -274,10 +305,9 @@ class Intake:
         elif prompts:
             await self.dialogs.clear(user_id)  # the evidence is complete
 
-    async def _card_update(self, user_id: str, inbound: Inbound, response_code: str,
-                           action: str) -> Row:
+    def _card_update(self, person: Person | None, user_id: str, inbound: Inbound, response_code: str,
+                     action: str) -> Row:
         """Rewrite the pressed card's buttons: "已同意 · 王芳 11-21 10:02"."""
-        person = await self._person(user_id)
         locale = self._locale(person)
         when = self.clock.now().astimezone(ZoneInfo(self.config.timezone))
         key = f"wecom.done.{action}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.channels.wecom.config import WeComConfig
 from handlers.contracts import Message, Reply, to_payload
+from storage.models import Tenant
 from storage.uow import UnitOfWork
 from workflow.clock import Clock
 
@@ -61,14 +62,22 @@ class Outbound:
         if not rows:
             return
         async with self.uow_factory() as uow:
+            await self.write(uow, rows)
+            await uow.commit()
+
+    async def write(self, uow: UnitOfWork, rows: Sequence[Row], tenant: Tenant | None = None) -> None:
+        """The rows in `uow`'s transaction (one already queued under its key is skipped), for
+        `tenant` when the caller has this corp's at hand."""
+        if not rows:
+            return
+        if tenant is None or tenant.key != self.config.tenant_key:
             # Someone may write before the directory is loaded: the workspace starts here then.
             tenant = await uow.tenants.get_or_create(
                 self.config.tenant_key, timezone=self.config.timezone, city=self.config.city
             )
-            for row in rows:
-                await uow.outbox.enqueue(
-                    tenant_id=tenant.id, case_id=None, channel=CHANNEL, recipient=row.recipient,
-                    kind=row.kind, payload=row.payload, dedup_key=row.dedup_key,
-                    now=self.clock.now(),
-                )
-            await uow.commit()
+        for row in rows:
+            await uow.outbox.enqueue(
+                tenant_id=tenant.id, case_id=None, channel=CHANNEL, recipient=row.recipient,
+                kind=row.kind, payload=row.payload, dedup_key=row.dedup_key,
+                now=self.clock.now(),
+            )

@@ -1,6 +1,8 @@
 """The HR group's robot webhook (群机器人): markdown posts, at most 20 a minute per robot.
 
-The limit is shared by every replica through Redis (an in-process count while Redis is away).
+The limit is shared by every replica through Redis. Each process also keeps its own count and
+goes by the larger: while Redis is away, and after it comes back empty (restarted, flushed),
+the posts this process made meanwhile still count, so one process alone never exceeds the limit.
 Time is cut into 15-second windows; any 60-second span touches at most five of them, so each
 window carries a fifth of the allowance (4 posts): the limit then holds for every sliding
 minute, not only for calendar minutes. A post beyond its window's share learns when its turn
@@ -55,12 +57,12 @@ class RobotLimiter:
         now = self.clock.now().timestamp()
         index = math.floor(now / self.window)
         key = f"wecom:robot:{self.robot}:{index}"
-        count = await self.cache.incr(key)
-        if count is None:  # Redis unavailable: count in this process meanwhile
-            count = await self._local.incr(key)
-            await self._local.expire(key, self.window * 8)
-        else:
+        shared = await self.cache.incr(key)  # None while Redis is unavailable
+        if shared is not None:
             await self.cache.expire(key, self.window * 8)
+        local = await self._local.incr(key) or 0
+        await self._local.expire(key, self.window * 8)
+        count = max(shared or 0, local)
         if count <= self.capacity:
             return None
         ahead = (count - 1) // self.capacity

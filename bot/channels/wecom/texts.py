@@ -40,6 +40,18 @@ register({
         "zh-CN": "回复“确认”继续，或附上{label}；发送“取消”放弃。",
         "en": "Reply “yes” to go ahead, or send {label}; send “cancel” to stop.",
     },
+    "wecom.prompt.unkept": {
+        "zh-CN": "现在暂时无法在对话里等你回复（临时故障），请直接发送完整命令：{usage}",
+        "en": "I can't wait for your reply in this conversation right now (a temporary fault); "
+              "send the whole command instead: {usage}",
+    },
+    "wecom.dialog_unavailable": {
+        "zh-CN": "现在暂时接不上之前的对话（临时故障），这条消息没有处理。如果你在回答机器人的提问，"
+                 "请发送完整命令，例如 {usage}；发送“帮助”查看全部命令。",
+        "en": "I can't pick up our conversation right now (a temporary fault), so this message was "
+              "not handled. If you were answering my question, send the whole command instead, "
+              "e.g. {usage}; send “help” for all the commands.",
+    },
     "wecom.cancelled": {
         "zh-CN": "已取消“{action}”。", "en": "“{action}” cancelled.",
     },

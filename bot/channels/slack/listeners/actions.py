@@ -77,8 +77,10 @@ async def press(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                 platform_tenant=source.team_id, user_id=source.user_id, delivery_id=delivery,
                 locale=asker.locale, case_version=ref.case_version,
             )
-            reply = await bridge.dispatch(inbound)
-        await bridge.answer(source, reply, action=ref.action, locale=asker.locale, dedup=delivery)
+            reply = await bridge.dispatch_and_answer(inbound, source, action=ref.action, locale=asker.locale,
+                                                     dedup=delivery)
+        else:
+            await bridge.answer(source, reply, action=ref.action, locale=asker.locale, dedup=delivery)
         if source.home and not reply.duplicate:
             await bridge.publish_home(asker, dedup=f"{delivery}:home")
     await ack()
