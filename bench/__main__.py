@@ -1,7 +1,8 @@
 """`python -m bench [NAME …]`: run the benchmarks (all by default) and print one table.
 
 Needs the PostgreSQL server the tests use (BENCH_PG_ADMIN_URL, default
-postgresql://postgres@127.0.0.1:5432/test); every benchmark makes and drops its own database.
+postgresql://postgres@127.0.0.1:5432/test); every benchmark makes and drops its own database. The
+ack and outbox benchmarks also use the Redis server (BENCH_REDIS_URL, default redis://127.0.0.1:6379/0).
 """
 
 from __future__ import annotations
@@ -16,14 +17,11 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from bench import memory, timers
+from bench import ack, memory, outbox, timers
 from bench.common import Context, Result
 
-# In the issue's order. The ack-path (1) and outbox (3) benchmarks need the Slack/WeCom channels
-# (issues 3, 4): each will be a module here with NAME, TITLE and run(ctx).
-BENCHES: dict[str, ModuleType] = {timers.NAME: timers, memory.NAME: memory}
-WAITING = {"ack": "1. ack path: signed Slack/WeCom requests vs a bare bolt app (needs the channels)",
-           "outbox": "3. outbox: 10,000 messages to a fake Slack API (needs the Slack channel)"}
+# In the issue's order.
+BENCHES: dict[str, ModuleType] = {ack.NAME: ack, timers.NAME: timers, outbox.NAME: outbox, memory.NAME: memory}
 
 
 def machine() -> str:
@@ -63,8 +61,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for name, module in BENCHES.items():
             print(f"{name:8} {module.TITLE}")
-        for name, what in WAITING.items():
-            print(f"{name:8} (not yet) {what}")
         return 0
     unknown = [n for n in args.names if n not in BENCHES]
     if unknown:
@@ -82,8 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"command: python -m bench {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
     print(table(results))
-    for what in WAITING.values():
-        print(f"not run: {what}")
     return 0
 
 

@@ -7,9 +7,11 @@ what is measured is the poller and the relay, not how the rows got there.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -21,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 from sqlalchemy import Table, insert, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.migrate import upgrade_async
-from storage.models import Case, Person, Tenant, Timer
+from storage.models import Case, Identity, Person, Tenant, Timer
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -140,16 +143,20 @@ class Company:
     tenant_id: int
     manager_id: int
     case_ids: list[int]
+    hr_id: int = 0
+    refs: list[str] = field(default_factory=list)  # the cases' refs, in case_ids' order
 
 
-async def seed_cases(engine: AsyncEngine, count: int, *, state: str = "collecting_evidence") -> Company:
-    """One tenant (the console's), a manager, an HR member and `count` employees, each with an open
-    case in `state` (version 1, opened a week ago)."""
+async def seed_cases(engine: AsyncEngine, count: int, *, state: str = "collecting_evidence",
+                     tenant_key: str = "console:local", hr_channel: str = "",
+                     facts: Mapping[str, Any] | None = None, facts_confirmed: bool = False) -> Company:
+    """One tenant (`tenant_key`), a manager, an HR member and `count` employees, each with an open
+    case in `state` (version 1, opened a week ago) holding `facts`."""
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        tenant_id = (await conn.execute(insert(Tenant).values(key="console:local", name="bench",
-                                                              timezone="Asia/Shanghai", city="", hr_channel="",
-                                                              settings={}, case_seq=count)
+        tenant_id = (await conn.execute(insert(Tenant).values(key=tenant_key, name="bench",
+                                                              timezone="Asia/Shanghai", city="",
+                                                              hr_channel=hr_channel, settings={}, case_seq=count)
                                         .returning(Tenant.id))).scalar_one()
         staff = {}
         for no, name, roles in (("M0001", "李经理", "manager"), ("H0001", "王人事", "hr")):
@@ -165,14 +172,24 @@ async def seed_cases(engine: AsyncEngine, count: int, *, state: str = "collectin
             "SELECT id FROM people WHERE tenant_id = :t AND roles = '' ORDER BY id"), {"t": tenant_id})]
     opened = now - timedelta(days=7)
     await bulk_insert(engine, Case.__table__, [  # type: ignore[arg-type]
-        {"tenant_id": tenant_id, "ref": f"C-{n + 1:04d}", "employee_id": employee, "manager_id": staff["manager"],
-         "opened_by_id": staff["manager"], "ground": "incompetent", "note": "", "state": state, "version": 1,
-         "facts": {"hired": HIRED.isoformat()}, "facts_confirmed": False, "data": {}, "opened_at": opened,
-         "state_entered_at": opened, "updated_at": opened}
+        {"tenant_id": tenant_id, "ref": f"C-{n + 1:04d}", "employee_id": employee,
+         "manager_id": staff["manager"], "opened_by_id": staff["manager"], "ground": "incompetent", "note": "",
+         "state": state, "version": 1, "facts": {"hired": HIRED.isoformat(), **(facts or {})},
+         "facts_confirmed": facts_confirmed, "data": {}, "opened_at": opened, "state_entered_at": opened,
+         "updated_at": opened}
         for n, employee in enumerate(employees)])
     async with engine.connect() as conn:
-        cases = [row[0] for row in await conn.execute(text("SELECT id FROM cases ORDER BY id"))]
-    return Company(tenant_id, staff["manager"], cases)
+        rows = (await conn.execute(text("SELECT id, ref FROM cases WHERE tenant_id = :t ORDER BY id"),
+                                   {"t": tenant_id})).all()
+    return Company(tenant_id, staff["manager"], [row[0] for row in rows], staff["hr"], [row[1] for row in rows])
+
+
+async def link_accounts(engine: AsyncEngine, platform: str, platform_tenant: str,
+                        accounts: Mapping[int, str]) -> None:
+    """Platform accounts for directory people: {person id: platform user id}."""
+    await bulk_insert(engine, Identity.__table__, [  # type: ignore[arg-type]
+        {"person_id": person_id, "platform": platform, "platform_tenant": platform_tenant,
+         "platform_user_id": user_id} for person_id, user_id in accounts.items()])
 
 
 async def seed_timers(engine: AsyncEngine, company: Company, *, due: int, pending_per_case: int) -> None:
@@ -217,10 +234,18 @@ def bot_processes(args: Sequence[str], env: Mapping[str, str], count: int,
                   log: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
     """`count` × `python -m bot ARGS`; their stdout (the console channel's prints) is discarded,
     stderr goes to `log`. Stopped with SIGTERM (then SIGKILL) on exit."""
+    with python_processes(["-m", "bot", *args], env, count, log) as processes:
+        yield processes
+
+
+@contextlib.contextmanager
+def python_processes(args: Sequence[str], env: Mapping[str, str], count: int,
+                     log: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`count` × `python ARGS` from the checkout, as bot_processes describes."""
     processes = []
     with log.open("ab") as sink:
         for _ in range(count):
-            processes.append(subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=ROOT, env=dict(env),
+            processes.append(subprocess.Popen([sys.executable, *args], cwd=ROOT, env=dict(env),
                                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sink))
     try:
         yield processes
@@ -234,6 +259,31 @@ def bot_processes(args: Sequence[str], env: Mapping[str, str], count: int,
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 120.0) -> None:
+    """Until GET `url`/readyz answers 200; fails when `process` exits first or time runs out."""
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+        watch = Stopwatch()
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get("/readyz")).status_code == 200:
+                    return
+            if process.poll() is not None or watch.seconds > seconds:
+                raise RuntimeError(f"{url} did not become ready: {log.read_text()[-2000:]}")
+            await asyncio.sleep(0.1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:

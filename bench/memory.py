@@ -8,11 +8,10 @@ so `python -m bench memory` builds that database too.
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpx
 
-from bench.common import Context, Result, Stopwatch, bench_database, bot_env, bot_processes, rss_mib
+from bench.common import Context, Result, bench_database, bot_env, bot_processes, free_port, rss_mib, wait_ready
 
 NAME = "memory"
 TITLE = "memory: serve's resident size"
@@ -20,29 +19,16 @@ POLL_INTERVAL_S = 1.0
 CYCLES = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def serve_rss(ctx: Context, url: str, label: str) -> float:
     """Start serve, wait until ready, let the worker poll CYCLES times, read its RSS."""
-    port = _free_port()
+    port = free_port()
     env = bot_env(url, POLL_INTERVAL_SECONDS=str(POLL_INTERVAL_S))
-    with bot_processes(["serve", "--port", str(port)], env, 1, ctx.workdir / f"memory-{label}.log") as (serve,):
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            watch = Stopwatch()
-            while True:
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if serve.poll() is not None or watch.seconds > 120:
-                    raise RuntimeError(f"serve did not become ready ({label})")
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(POLL_INTERVAL_S * CYCLES + 0.5)
+    log = ctx.workdir / f"memory-{label}.log"
+    with bot_processes(["serve", "--port", str(port)], env, 1, log) as (serve,):
+        base = f"http://127.0.0.1:{port}"
+        await wait_ready(base, serve, log)
+        await asyncio.sleep(POLL_INTERVAL_S * CYCLES + 0.5)
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
             assert (await client.get("/readyz")).status_code == 200
         return rss_mib(serve.pid)
 

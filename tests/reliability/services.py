@@ -17,14 +17,18 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from tests.conftest import service_unavailable
 
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 START_SECONDS = 30
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def free_port() -> int:
@@ -209,3 +213,54 @@ async def wait_until(check: Callable[[], Awaitable[bool]], *, seconds: float, wh
         if time.monotonic() > end:
             raise AssertionError(f"no {what} within {seconds} s\n{tail}")
         await asyncio.sleep(0.05)
+
+
+# ------------------------------------------------------------------ async services for sync tests
+
+
+class InThread(Generic[T]):
+    """An async context held open on an event loop in a thread of its own, for tests that must
+    stay synchronous (hypothesis, schemathesis): `with InThread(make) as value:`, and
+    `run(coroutine)` to use what it holds on its own loop."""
+
+    def __init__(self, make: Callable[[], contextlib.AbstractAsyncContextManager[T]]) -> None:
+        self._make = make
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._hold()), name="in-thread", daemon=True)
+
+    async def _hold(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        try:
+            async with self._make() as value:
+                self._value = value
+                self._ready.set()
+                await self._stop.wait()
+        except BaseException as error:  # handed to the test's thread, which raises it
+            self._error = error
+        finally:
+            self._ready.set()
+
+    def __enter__(self) -> T:
+        self._thread.start()
+        if not self._ready.wait(START_SECONDS * 4):
+            raise RuntimeError("the services did not start")
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+    def run(self, coroutine: Coroutine[Any, Any, R]) -> R:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(START_SECONDS)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(START_SECONDS * 2)
+        if self._error is not None:
+            raise self._error

@@ -1,39 +1,40 @@
 """Database faults on a test-private PostgreSQL cluster: stop it, and nothing is half-written.
 
 RELIABILITY.md: "database unavailable → 503 to the platform (so it retries), readiness probe red,
-nothing half-written"; start it again and the service resumes, a retried request succeeding once.
-The platform endpoints (Slack, WeCom) arrive with their channels; until then a probe route that
-does what they will do (normalise, then Runtime.dispatch) stands in for them in-process, and the
-real `python -m bot serve` shows its readiness probe going red and green.
+nothing half-written"; start it again and the service resumes, a retried request acting once.
+Signed Slack requests and encrypted WeCom callbacks go through the real app (uvicorn, bolt,
+wechatpy) against the fake platforms; the real `python -m bot serve` shows its readiness probe
+going red and green; a crash just before COMMIT is staged under a WeCom callback and under the
+handlers alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from fastapi import APIRouter
-from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import create_app
-from bot.runtime import Runtime
+import bot.channels.slack.texts  # noqa: F401 - registers slack.error
 from handlers.contracts import Inbound
 from handlers.deps import build_deps
 from handlers.dispatch import handle
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
-from storage.models import Base
 from storage.uow import UnitOfWork
-from tests.bot.runtime_support import serving, settings_for
+from tests.e2e.slack_support import slack_stack
+from tests.e2e.wecom_support import wecom_stack
 from tests.reliability.authz_world import REF, Driver, drive_to, seed
+from tests.reliability.platforms import assert_no_traceback, footprint, slack_effects, slack_in_hr_review
 from tests.reliability.services import PrivatePostgres, bot_env, bot_process, free_port, private_postgres, wait_until
 from workflow.clock import ManualClock
+from workflow.i18n import LOCALES, t
 from workflow.model import State
 
 pytestmark = pytest.mark.slow
@@ -49,10 +50,10 @@ def cluster() -> Iterator[PrivatePostgres]:
         yield cluster
 
 
-async def _create_database(cluster: PrivatePostgres) -> None:
+async def _create_database(cluster: PrivatePostgres, name: str = DATABASE) -> None:
     connection = await asyncpg.connect(cluster.url().replace("+asyncpg", ""))
     try:
-        await connection.execute(f'CREATE DATABASE "{DATABASE}"')
+        await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
         await connection.close()
 
@@ -80,18 +81,6 @@ def running(cluster: PrivatePostgres) -> Iterator[PrivatePostgres]:
     yield cluster
     if not cluster.running():
         cluster.start()
-
-
-async def rows(cluster: PrivatePostgres) -> dict[str, object]:
-    """Every table's row count, and the case's state and version: what a request could change."""
-    connection = await asyncpg.connect(cluster.url(DATABASE).replace("+asyncpg", ""))
-    try:
-        counts: dict[str, object] = {table.name: await connection.fetchval(f'SELECT count(*) FROM "{table.name}"')
-                                     for table in Base.metadata.sorted_tables}
-        counts["case"] = tuple(await connection.fetchrow("SELECT state, version FROM cases WHERE ref = $1", REF))
-        return counts
-    finally:
-        await connection.close()
 
 
 async def idle(cluster: PrivatePostgres) -> bool:
@@ -128,7 +117,7 @@ async def test_serve_readiness_goes_red_while_the_database_is_down_and_green_aft
             # catch up first, so that what follows compares a database nobody is writing to.
             await wait_until(lambda: idle(running), seconds=60, what="the worker catching up", process=serve,
                              log=log)
-            before = await rows(running)
+            before = await footprint(running.url(DATABASE))
             running.stop()
             response = await client.get("/readyz")
             assert (response.status_code, response.json()) == (503, {"status": "unavailable"})
@@ -137,82 +126,137 @@ async def test_serve_readiness_goes_red_while_the_database_is_down_and_green_aft
             await wait_until(lambda: ready(200), seconds=30, what="readiness after the restart", process=serve,
                              log=log)
             assert serve.poll() is None
-    assert await rows(running) == before
+    assert await footprint(running.url(DATABASE)) == before
     assert "Traceback" not in response.text
 
 
-# ------------------------------------------------------------------ a platform request through the app
+@dataclass
+class Crash:
+    """A one-shot switch: the first COMMIT of a DiesAtCommit unit finds the cluster crashed."""
 
-
-class Press(BaseModel):
-    """What a channel endpoint hands the handlers, minus the platform's envelope."""
-
-    user: str
-    action: str
-    delivery_id: str
-    args: dict[str, Any] = {}
-
-
-def platform_probe(runtime: Runtime) -> APIRouter:
-    """Stands in for the Slack/WeCom endpoints until they land: normalise, then dispatch."""
-    router = APIRouter()
-
-    @router.post("/probe/action")
-    async def action(press: Press) -> dict[str, bool]:
-        reply = await runtime.dispatch(Inbound(platform="console", platform_tenant="local", user_id=press.user,
-                                               name=press.action, case_ref=REF, args=press.args,
-                                               delivery_id=press.delivery_id))
-        return {"ok": reply.ok, "duplicate": reply.duplicate}
-
-    return router
-
-
-@pytest.fixture
-async def app_client(running: PrivatePostgres, hr_review_at: datetime) -> AsyncIterator[httpx.AsyncClient]:
-    runtime = Runtime(settings_for(running.url(DATABASE)), clock=ManualClock(hr_review_at))
-    try:
-        app = create_app(runtime, run_worker=False, routers=[platform_probe(runtime)])
-        async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
-            yield client
-    finally:
-        await runtime.close()
-
-
-async def test_a_platform_request_gets_503_while_the_database_is_down_and_its_retry_succeeds_once(
-    running: PrivatePostgres, app_client: httpx.AsyncClient
-) -> None:
-    # HR confirms the facts again: a change that keeps the case in hr_review (the next test approves it).
-    press = {"user": "wangfang", "action": "confirm_facts", "delivery_id": "slack:retry-1", "args": {"facts": {}}}
-    before = await rows(running)
-    running.stop()
-    failed = await app_client.post("/probe/action", json=press)
-    assert (failed.status_code, failed.json()) == (503, {"status": "error"})
-    assert "Traceback" not in failed.text
-    running.start()
-    assert await rows(running) == before, "the failed request left something behind"
-    # The platform retries the same delivery: done once; a further retry changes nothing.
-    first = await app_client.post("/probe/action", json=press)
-    again = await app_client.post("/probe/action", json=press)
-    assert first.status_code == again.status_code == 200
-    assert (first.json(), again.json()) == ({"ok": True, "duplicate": False}, {"ok": True, "duplicate": True})
-    after = await rows(running)
-    assert after["audit_events"] == before["audit_events"] + 1  # type: ignore[operator]
-    assert after["inbound_deliveries"] == before["inbound_deliveries"] + 1  # type: ignore[operator]
-    state, version = before["case"]  # type: ignore[misc]
-    assert after["case"] == (state, version + 1)
-
-
-# ------------------------------------------------------------------ the handlers, no HTTP
+    cluster: PrivatePostgres
+    armed: bool = True
 
 
 class DiesAtCommit(UnitOfWork):
-    """A unit of work whose database crashes after every write was sent, just before COMMIT."""
+    """A unit of work whose database crashes after every write was sent, just before COMMIT
+    (stopped "immediate": no shutdown checkpoint), if its `crash` is still armed."""
 
-    cluster: PrivatePostgres
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], crash: Crash) -> None:
+        super().__init__(session_factory)
+        self.crash = crash
 
     async def commit(self) -> None:
-        await asyncio.to_thread(self.cluster.stop, "immediate")
+        if self.crash.armed:
+            self.crash.armed = False
+            await asyncio.to_thread(self.crash.cluster.stop, "immediate")
         await super().commit()
+
+
+# ------------------------------------------------------------------ the platform endpoints
+
+
+async def new_database(cluster: PrivatePostgres, name: str) -> str:
+    """A fresh database on the cluster, migrated to head; its URL."""
+    await _create_database(cluster, name)
+    url = cluster.url(name)
+    await asyncio.to_thread(upgrade, url)
+    return url
+
+
+async def test_slack_while_the_database_is_down_answers_without_acting_and_a_resend_acts_once(
+    running: PrivatePostgres,
+) -> None:
+    url = await new_database(running, "slack_outage")
+    async with slack_stack(url) as stack:
+        requests = await slack_in_hr_review(stack)
+        t1 = stack.workspace("T1")
+        before = await footprint(url)
+        running.stop()
+        down = {name: await t1.post(sent) for name, sent in requests.all()}
+        ready = await stack.http.get("/readyz")
+        running.start()
+        assert await footprint(url) == before, "a request during the outage left something behind"
+
+        for response in (*down.values(), ready):
+            assert_no_traceback(response)
+        assert (ready.status_code, ready.json()) == (503, {"status": "unavailable"})
+        # An Events API delivery is answered 503: Slack sends it again (x-slack-retry-num).
+        assert down["event"].status_code == 503
+        # Slack never re-sends a command or a press, whatever the status: a 503 would only show the
+        # person Slack's own failure notice. They are told, in both languages, that nothing was
+        # done (the command in its response, the press on its response_url).
+        failed = "\n".join(t("slack.error", locale) for locale in LOCALES)
+        assert (down["command"].status_code, down["command"].json()["text"]) == (200, failed)
+        assert down["press"].status_code == 200
+        assert stack.fake.responses[-1]["text"] == failed
+
+        # The same requests again, as retried (or re-sent by the person): each acts once.
+        again = {name: await t1.post(sent, retry=1) for name, sent in requests.all()}
+        assert {name: r.status_code for name, r in again.items()} == dict.fromkeys(again, 200)
+        assert "C-0002" in again["command"].text
+        for retry in (2, 3):
+            for name, sent in requests.all():
+                response = await t1.post(sent, retry=retry)
+                assert (response.status_code, response.text) == (200, ""), name
+        await stack.settle()
+        slack_effects(before, await footprint(url))
+        assert len(stack.fake.to("chat.update")) == 1  # the pressed card, updated once
+
+
+async def test_a_wecom_callback_in_an_outage_or_a_crash_at_commit_gets_503_and_its_retry_acts_once(
+    running: PrivatePostgres, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = await new_database(running, "wecom_outage")
+    async with wecom_stack(url) as stack:
+        await stack.sync_directory()
+        phone = stack.phone
+        opening = phone.xml("lee", "text", {"Content": "退工 @alice 不能胜任"})
+        before = await footprint(url)
+        running.stop()
+        down = await phone.post(opening)
+        ready = await phone.http.get(f"{phone.url}/readyz")
+        running.start()
+        assert await footprint(url) == before, "the callback during the outage left something behind"
+        assert_no_traceback(down)
+        assert (down.status_code, down.json()) == (503, {"status": "error"})  # WeCom retries it
+        assert ready.status_code == 503
+
+        # WeCom's retries carry the same MsgId: the first opens the case, the others change nothing.
+        for _ in range(3):
+            retried = await phone.post(opening)
+            assert (retried.status_code, retried.content) == (200, b"")
+        await stack.settle()
+        after = await footprint(url)
+        assert list(after["cases_by_ref"]) == ["C-0001"]
+        assert after["inbound_deliveries"] == before["inbound_deliveries"] + 1
+        assert after["audit_actions"].count("open") == 1
+        # Each reply and the HR group's notice went out once.
+        titles = [card["main_title"]["title"] for card in stack.fake.cards(to="lee")]
+        assert "已创建案件 C-0001" in titles and len(titles) == len(set(titles)), titles
+        assert ["C-0001" in post.body["markdown"]["content"] for post in stack.fake.robot_posts()] == [True]
+
+        # Lee answers the evidence prompt, and the database crashes as the handler commits it.
+        answer = phone.xml("lee", "text", {"Content": "2023H2 绩效 C"})
+        before = await footprint(url)
+        crash = Crash(running)
+        monkeypatch.setattr(stack.runtime, "uow_factory", lambda: DiesAtCommit(stack.runtime.session_factory, crash))
+        crashed = await phone.post(answer)
+        monkeypatch.undo()
+        running.start()
+        assert not crash.armed, "the request never reached a commit"
+        assert_no_traceback(crashed)
+        assert (crashed.status_code, crashed.json()) == (503, {"status": "error"})
+        assert await footprint(url) == before
+        for _ in range(3):
+            assert (await phone.post(answer)).status_code == 200
+        await stack.settle()
+        after = await footprint(url)
+        assert after["evidence"] == before["evidence"] + 1
+        assert after["audit_actions"].count("evidence") == 1
+
+
+# ------------------------------------------------------------------ the handlers, no HTTP
 
 
 async def test_a_database_crash_before_commit_leaves_nothing_half_written(
@@ -222,22 +266,23 @@ async def test_a_database_crash_before_commit_leaves_nothing_half_written(
     factory = make_session_factory(engine)
     deps = build_deps(ManualClock(hr_review_at))
     try:
-        before = await rows(running)
-        DiesAtCommit.cluster = running
+        before = await footprint(running.url(DATABASE))
+        crash = Crash(running)
         approve = Inbound(platform="console", platform_tenant="local", user_id="wangfang", name="approve",
                           case_ref=REF, delivery_id="slack:crash-1")
         # Approving writes the case, an audit event, the delivery and outbox rows: one transaction.
         with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for a lost server
-            await handle(approve, lambda: DiesAtCommit(factory), deps)
+            await handle(approve, lambda: DiesAtCommit(factory, crash), deps)
         running.start()
-        assert await rows(running) == before
+        assert not crash.armed
+        assert await footprint(running.url(DATABASE)) == before
         # The platform's retry goes through, once.
         reply = await handle(approve, lambda: UnitOfWork(factory), deps)
         assert reply.ok, [m.data for m in reply.messages]
-        after = await rows(running)
-        assert after["case"] == (State.SCHEDULING_TALK.value, before["case"][1] + 1)  # type: ignore[index]
-        assert after["audit_events"] == before["audit_events"] + 1  # type: ignore[operator]
-        assert after["outbox"] > before["outbox"]  # type: ignore[operator]
+        after = await footprint(running.url(DATABASE))
+        assert after["cases_by_ref"][REF] == (State.SCHEDULING_TALK.value, before["cases_by_ref"][REF][1] + 1)
+        assert after["audit_events"] == before["audit_events"] + 1
+        assert after["outbox"] > before["outbox"]
     finally:
         await engine.dispose()
 
@@ -249,7 +294,7 @@ async def test_dispatch_during_an_outage_raises_and_writes_nothing(
     factory = make_session_factory(engine)
     driver = Driver(lambda: UnitOfWork(factory), hr_review_at)
     try:
-        before = await rows(running)
+        before = await footprint(running.url(DATABASE))
         running.stop()
         for who, action in (("wangfang", "approve"), ("lee", "status"), ("ghost", "help")):
             with pytest.raises(Exception):  # noqa: B017 - the connection error, whichever the driver raises
@@ -257,6 +302,6 @@ async def test_dispatch_during_an_outage_raises_and_writes_nothing(
                                      case_ref=REF, delivery_id=f"slack:{who}:{action}"),
                              driver.uow_factory, driver.deps)
         running.start()
-        assert await rows(running) == before
+        assert await footprint(running.url(DATABASE)) == before
     finally:
         await engine.dispose()

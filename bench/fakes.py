@@ -1,0 +1,45 @@
+"""The chat platforms' fake APIs (tests/e2e) as benchmark fixtures, served from the bench process."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+from tests.bot.runtime_support import serving
+from tests.e2e.fake_slack import FakeSlack
+from tests.e2e.wecom_fake import FakeWeCom
+
+# The shared Redis (never flushed: the benches only publish wake-ups and keep dialogs under a
+# corp id of their own).
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The one Slack workspace the benches' serve and worker are configured for.
+TEAM, HR_CHANNEL = "T1", "CHR1"
+SLACK_SECRET, SLACK_TOKEN = "bench-signing-secret-0123456789ab", "xoxb-T1"
+
+
+class QuietSlack(FakeSlack):
+    """The fake Slack without checking each payload's Block Kit as it arrives: that check costs
+    the fake more CPU than answering, on the machine the measured processes share. A sample of the
+    recorded calls is checked afterwards instead (`check_sample`)."""
+
+    def _check(self, method: str, args: dict[str, Any]) -> None:
+        return None
+
+    def check_sample(self, size: int) -> list[str]:
+        """Block Kit problems in up to `size` recorded calls (chosen at random)."""
+        calls = random.sample(self.calls, min(size, len(self.calls)))
+        before = len(self.problems)
+        for call in calls:
+            FakeSlack._check(self, call.method, call.args)
+        return self.problems[before:]
+
+
+@contextlib.asynccontextmanager
+async def fake_wecom(corp_id: str, secret: str) -> AsyncIterator[tuple[FakeWeCom, str]]:
+    """The fake WeCom API (no robot clock: its webhook limit is not what is measured) and its URL."""
+    fake = FakeWeCom(corp_id=corp_id, secret=secret)
+    async with serving(fake.app()) as url:
+        yield fake, url
