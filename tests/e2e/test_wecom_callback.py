@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from storage.models import AuditEvent, Case, InboundDelivery, OutboxMessage
@@ -129,3 +129,23 @@ async def test_the_apps_own_worker_delivers_as_in_serve(db_url: str, engine: Any
         assert response.status_code == 200
         await stack.fake.wait_for(lambda: bool(stack.fake.cards(to="lee")))
         assert stack.fake.cards(to="lee")[0]["card_type"] == "text_notice"
+
+
+async def test_a_card_sent_but_not_recorded_before_a_crash_counts_as_delivered(db_url: str, engine: Any) -> None:
+    """WeCom refuses a task_id it has seen (42014): the re-send after a crash is a delivery, not a
+    dead letter that would alert HR about a message that arrived."""
+    async with wecom_stack(db_url) as stack:
+        await stack.sync_directory()
+        await stack.phone.text("wangfang", "帮助")
+        await stack.settle()
+        [card] = stack.fake.cards(to="wangfang")
+        async with stack.runtime.uow_factory() as uow:
+            # The crash: delivered, but the receipt never committed.
+            await uow.session.execute(update(OutboxMessage).values(sent_at=None, attempts=0, claimed_until=None))
+            await uow.commit()
+        await stack.settle()
+        refused = [c for c in stack.fake.calls_to("message/send", accepted=False) if c.errcode == 42014]
+        assert refused and stack.fake.cards(to="wangfang") == [card]  # asked again, shown once
+        async with stack.runtime.uow_factory() as uow:
+            messages = list((await uow.session.scalars(select(OutboxMessage))).all())
+        assert messages and all(m.sent_at is not None and m.dead_at is None for m in messages)

@@ -44,6 +44,7 @@ class FakeWeCom:
     _tokens: set[str] = field(default_factory=set)
     _expired: set[str] = field(default_factory=set)
     _codes: dict[str, bool] = field(default_factory=dict)  # response_code -> still usable
+    _task_ids: set[str] = field(default_factory=set)  # template cards' task_ids sent so far
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -118,19 +119,26 @@ class FakeWeCom:
             return JSONResponse({"errcode": 0, "errmsg": "ok", "access_token": token,
                                  "expires_in": 7200})
 
-        def api(path: str, answer: Callable[[Call], dict[str, Any]],
+        def api(path: str, answer: Callable[[Call], dict[str, Any] | JSONResponse],
                 method: str = "post") -> None:
             async def endpoint(request: Request) -> JSONResponse:
                 call = await record(request, path)
                 refused = self._token_error(call)
                 if refused is not None:
                     return refused
-                return JSONResponse({"errcode": 0, "errmsg": "ok", **answer(call)})
+                answered = answer(call)
+                if isinstance(answered, JSONResponse):
+                    return answered
+                return JSONResponse({"errcode": 0, "errmsg": "ok", **answered})
             app.add_api_route(f"/cgi-bin/{path}", endpoint, methods=[method.upper()])
 
-        def send(call: Call) -> dict[str, Any]:
+        def send(call: Call) -> dict[str, Any] | JSONResponse:
             result: dict[str, Any] = {"msgid": f"msg{next(self._seq)}"}
             card = (call.body or {}).get("template_card") or {}
+            if card.get("task_id") in self._task_ids:  # as WeCom: never the same task_id twice
+                return refuse(call, 42014, "taskid has existed or empty or exceed max len")
+            if card.get("task_id"):
+                self._task_ids.add(card["task_id"])
             if card.get("card_type") == "button_interaction":
                 result["response_code"] = f"send-rc{next(self._seq)}"
             return result

@@ -38,6 +38,9 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 # Worth another try later: no answer, system busy, frequency/concurrency limits, token trouble.
 TRANSIENT_ERRORS = frozenset({None, -1, 45009, 45011, 45033, *TOKEN_ERRORS})
 RATE_LIMITED = frozenset({45009, 45011, 45033})
+# "taskid has existed or empty or exceed max len": ours are never empty nor too long, and unique
+# per outbox row and attempt, so WeCom has it already from a send whose answer we never recorded.
+TASK_ID_TAKEN = 42014
 
 
 class ApiError(Exception):

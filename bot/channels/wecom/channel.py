@@ -9,6 +9,7 @@ outbox as well: rewriting a pressed card's buttons, and fetching a file sent as 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from bot.cards.build import card_for
 from bot.cards.model import Button, encode_action
 from bot.channels.base import DeliveryError
 from bot.channels.wecom import redact
-from bot.channels.wecom.api import ApiError, WeComApi
+from bot.channels.wecom.api import TASK_ID_TAKEN, ApiError, WeComApi
 from bot.channels.wecom.cards import (
     APP_MARKDOWN_BYTES,
     BUTTON_TEXT,
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
     from storage.outbox import OutboxItem
     from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 # When WeCom names no wait for a rate limit, its limits are per minute.
 RATE_LIMIT_RETRY_SECONDS = 60.0
@@ -151,8 +154,16 @@ class WeComChannel:
         task = task_id(message.case_ref or "msg", version, item.id, item.attempts)
         payload = template_card(card, task=task, source=t("wecom.source", card.locale),
                                 card_url=self.config.card_url, buttons=buttons)
-        result = await self.api.send(user_id, {"msgtype": "template_card",
-                                               "template_card": payload})
+        try:
+            result = await self.api.send(user_id, {"msgtype": "template_card",
+                                                   "template_card": payload})
+        except ApiError as error:
+            if error.errcode != TASK_ID_TAKEN:
+                raise
+            # Delivered before a crash kept us from recording it: done, not a failure to tell HR
+            # of. Its response_code is lost, so a later update of this card sends a new one.
+            log.info("WeCom had card %s already; recorded as delivered", task)
+            result = {"resent": True}
         ref.update(task_id=task, msgid=result.get("msgid", ""),
                    response_code=result.get("response_code", ""))
         return ref
