@@ -11,7 +11,6 @@ OpenAPI document by hand (`openapi_extra`); the app does not serve that document
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from bot.channels.slack.installs import INSTALL_PATH, REDIRECT_PATH
@@ -84,6 +84,17 @@ def _signed(verifier: SignatureVerifier, body: bytes, headers: dict[str, str]) -
         return False
 
 
+def _unreadable(body: bytes, content_type: str | None) -> str | None:
+    """Why bolt could not read a signed body, or None. Judged by bolt's own parser, which assumes a
+    JSON object: anything else (a bare string, nesting deep enough to exhaust the recursion limit,
+    bytes that are not UTF-8) would raise inside bolt and reach the platform as a 503, retried."""
+    try:
+        parsed = parse_body(body.decode(), content_type)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return type(error).__name__
+    return None if isinstance(parsed, dict) else "not a JSON object"
+
+
 def slack_router(runtime: Runtime, app: AsyncApp) -> APIRouter:
     settings = runtime.settings
     if settings.SLACK_SIGNING_SECRET is None:
@@ -101,11 +112,10 @@ def slack_router(runtime: Runtime, app: AsyncApp) -> APIRouter:
             log.warning("refused a Slack request with a bad or stale signature")
             return JSONResponse({"status": "unauthorized", "reason": "invalid signature"},
                                 status_code=401)
-        try:
-            return await handler.handle(request)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            return JSONResponse({"status": "bad_request", "reason": f"malformed body: {error}"},
+        if (why := _unreadable(body, request.headers.get("content-type"))) is not None:
+            return JSONResponse({"status": "bad_request", "reason": f"malformed body: {why}"},
                                 status_code=400)
+        return await handler.handle(request)
 
     if settings.slack_oauth:
 
