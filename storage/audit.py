@@ -58,7 +58,8 @@ class AuditLog:
         self._heads: dict[int, tuple[int, str] | None] = {}
 
     async def load_heads(self, case_ids: Iterable[int]) -> None:
-        """Read several cases' chain heads in one query (the caller holds the case locks)."""
+        """Read the chain heads (only their seq and hash) of the cases not yet known, in one query
+        (the caller holds the case locks)."""
         ids = set(case_ids) - set(self._heads)
         if not ids:
             return
@@ -75,12 +76,7 @@ class AuditLog:
         self._heads.clear()
 
     async def _head(self, case_id: int) -> tuple[int, str] | None:
-        if case_id not in self._heads:
-            events = AuditEvent.__table__.c  # only the link to chain to, not the whole event
-            row = (await self.session.execute(
-                select(events.seq, events.hash).where(events.case_id == case_id).order_by(events.seq.desc()).limit(1)
-            )).first()
-            self._heads[case_id] = None if row is None else (row.seq, row.hash)
+        await self.load_heads([case_id])
         return self._heads[case_id]
 
     async def append(

@@ -86,9 +86,6 @@ class Outbox:
         )
         return [OutboxItem(*row) for row in rows]
 
-    async def mark_sent(self, message_id: int, now: datetime, platform_ref: dict[str, Any]) -> None:
-        await self.session.execute(_sent(message_id, now, platform_ref))
-
     async def mark_failed(
         self,
         message_id: int,

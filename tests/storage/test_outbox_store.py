@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import OutboxMessage
-from storage.outbox import backoff
+from storage.outbox import Receipts, backoff
 from tests.storage.data import NOW
 
 LEASE = timedelta(minutes=1)
@@ -81,12 +81,12 @@ async def test_claim_hands_out_each_message_once_per_lease(uow_factory, queue, w
     assert sorted(i.id for i in relapsed) == sorted([first[0].id, second[0].id])
 
 
-async def test_a_sent_message_is_done(uow_factory, queue) -> None:
+async def test_a_sent_message_is_done(uow_factory, engine, queue) -> None:
     await queue("a")
     (item,) = await _claim(uow_factory, NOW)
-    async with uow_factory() as uow:
-        await uow.outbox.mark_sent(item.id, NOW, {"channel": "C1", "ts": "1.2"})
-        await uow.commit()
+    async with engine.connect() as connection:
+        receipts = await Receipts.on(connection)
+        await receipts.sent(item.id, NOW, {"channel": "C1", "ts": "1.2"})
     assert await _claim(uow_factory, NOW + timedelta(days=1)) == []
     (row,) = await _rows(uow_factory)
     assert (row.sent_at, row.platform_ref, row.attempts) == (NOW, {"channel": "C1", "ts": "1.2"}, 1)
