@@ -1,19 +1,24 @@
 """Ack path: HR approve presses on distinct cases — signed Slack block_actions and encrypted WeCom
 card clicks — sent at a running `serve` at fixed offered rates, next to the bare SDK floor.
 
-`serve` runs as in production (one uvicorn worker with its worker loop, PostgreSQL + Redis), its
-Web API calls going to the fake Slack and fake WeCom in this process; bench/bare.py is the floor;
+`serve` runs as in production (one uvicorn worker with its worker loops, PostgreSQL + Redis), its
+Web API calls going to the fake Slack and fake WeCom in this process; one more step at 100/s adds a
+`bot worker` process beside it, as a two-core host would run them. bench/bare.py is the floor;
 bench/load.py (another process) offers the load, open loop. Each press is the one our HR review
 card carries for its case, and each must move its case hr_review → scheduling_talk: the database
 is checked after every step.
 
-Throughput counts the presses answered 200 within the platform's deadline (Slack 3 s, WeCom 5 s),
-per second from the first send to the last such answer; latency runs from each press's scheduled
-send, one never answered counting at the deadline. The floor runs at every rate first, so nothing
-serve still works on slows it; what serve's relay has not sent by the end of a step is put off.
+serve acknowledges a press once it is kept in the inbox, and its worker then runs the approval
+(ARCHITECTURE.md, "Acknowledge first"). So two things are measured: the acknowledgement (what the
+platform sees: throughput counts the presses answered 200 within its deadline, Slack 3 s, WeCom
+5 s, per second from the first send to the last such answer; latency runs from each press's
+scheduled send, one never answered counting at the deadline), and the landing (when each case's
+approval was committed, from the audit trail: how many per second, and how long after the press).
+The floor runs at every rate first, so nothing serve still works on slows it; what serve's relay
+has not sent by the end of a step is put off.
 
 Targets (issue 6): Slack approve on PostgreSQL, p99 < 100 ms at 100/s offered, and throughput at
-least half of the bare bolt app's.
+least half of the bare bolt app's; every press must land.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ import json
 import sys
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,7 +52,6 @@ from bench.common import (
     link_accounts,
     percentile,
     python_processes,
-    scalar,
     seed_cases,
     wait_ready,
 )
@@ -72,12 +76,12 @@ NAME = "ack"
 TITLE = "ack path: approve presses at fixed rates, ours vs bare (Slack, WeCom)"
 
 RATES = (50, 100, 200, 400)
+WITH_WORKER_RATE = 100
 SECONDS = 10.0
 WARMUP, WARMUP_RATE = 100, 20.0
-# Requests the generator gave up on (past the platform's deadline) still run in serve: a step ends
-# once they all landed, or nothing moved for STILL_S, or after SETTLE_S (the next step then starts
-# behind them, and says so).
-SETTLE_S, STILL_S = 30.0, 3.0
+# A step ends once every press landed, or nothing landed for STILL_S, or after SETTLE_S (the next
+# step then starts behind them, and says so).
+SETTLE_S, STILL_S = 300.0, 10.0
 P99_TARGET_MS, P99_TARGET_RATE = 100.0, 100
 # How long each platform waits for the answer before it counts the request failed (and retries):
 # the generator gives up then too, so a timed-out request counts at about this latency.
@@ -106,11 +110,23 @@ class Platform:
 
 @dataclass(frozen=True)
 class Server:
-    """A server under load: where it listens, its process, its log."""
+    """A server under load: where it listens, its process, its log; and the pids of the `bot
+    worker` processes beside it (whose CPU time is counted with its own)."""
 
     url: str
     pid: int
     log: Path
+    workers: tuple[int, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(pid) for pid in (self.pid, *self.workers))
+
+    @contextlib.contextmanager
+    def with_worker(self) -> Iterator[Server]:
+        """This server with a `bot worker` process beside it (logging to the same file)."""
+        with python_processes(["-m", "bot", "worker"], self.env, 1, self.log) as (worker,):
+            yield replace(self, workers=(*self.workers, worker.pid))
 
     def errors_since(self, offset: int) -> str:
         """The errors it logged past byte `offset` of its log: how many, and the commonest."""
@@ -125,12 +141,29 @@ class Server:
 
 @dataclass(frozen=True)
 class Run:
-    """What the load generator saw, what it cost the server, and (ours) how many cases moved."""
+    """What the load generator saw, what it cost the server, and (ours) when each case moved:
+    `landed[i]` is the Unix time request i's approval was committed, None if it never was."""
 
+    start: float  # Unix time of the run's start; timings are in seconds from it
     timings: list[dict[str, Any]]
     cpu_s: float
-    moved: int = 0
+    landed: list[float | None] | None = None
     logged: str = "none"  # the errors the server logged meanwhile
+
+    @property
+    def moved(self) -> int:
+        return sum(1 for at in self.landed or () if at is not None)
+
+    def landing(self) -> str:
+        """How fast approvals were committed, and how long after their press was due."""
+        pairs = [(at - self.start, t["due"]) for at, t in zip(self.landed or (), self.timings, strict=True)
+                 if at is not None]
+        if not pairs:
+            return "none landed"
+        lags = [(at - due) * 1000 for at, due in pairs]
+        rate = len(pairs) / max(at for at, _ in pairs)
+        return (f"landed {rate:,.0f}/s; press to commit p50 {percentile(lags, 50):,.0f}, "
+                f"p99 {percentile(lags, 99):,.0f} ms")
 
     @property
     def ok(self) -> int:
@@ -244,37 +277,45 @@ def wecom_clicks(card: Message, fake: FakeWeCom, corp_id: str, aes_key: str) -> 
 
 
 async def offer(ctx: Context, server: Server, requests: Sequence[Request], rate: float, deadline: float,
-                label: str, landed: Callable[[], Awaitable[int]] | None = None) -> Run:
+                label: str, landed: Callable[[], Awaitable[list[float | None]]] | None = None) -> Run:
     """Send `requests` at `rate` from a bench.load process; the server's CPU time until the
-    generator is done, or until `landed` (which counts the cases moved) says all is in."""
+    generator is done, or until `landed` (when each request's case moved) says all is in."""
     tag = uuid.uuid4().hex[:6]
     source, out = ctx.workdir / f"ack-{label}-{tag}.jsonl", ctx.workdir / f"ack-{label}-{tag}.json"
     write_requests(source, list(requests))
-    before, logged = cpu_seconds(server.pid), server.log.stat().st_size
+    before, logged = server.cpu_seconds(), server.log.stat().st_size
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.load", server.url, str(source), str(out), "--rate", str(rate),
         "--timeout", str(deadline), cwd=ROOT)
     if await process.wait() != 0:
         raise RuntimeError(f"the load generator failed ({label})")
-    moved_n = await landed() if landed is not None else 0
-    run = Run(json.loads(out.read_text()), cpu_seconds(server.pid) - before, moved_n, server.errors_since(logged))
+    landings = await landed() if landed is not None else None
+    seen = json.loads(out.read_text())
+    run = Run(seen["start"], seen["timings"], server.cpu_seconds() - before, landings,
+              server.errors_since(logged))
     source.unlink()
     out.unlink()
     return run
 
 
-async def moved(engine: AsyncEngine, company: Company, refs: Sequence[str]) -> int:
-    """Cases of `refs` that HR's approve moved; waits while requests still land."""
-    count, still, watch = -1, Stopwatch(), Stopwatch()
+async def moved(engine: AsyncEngine, company: Company, refs: Sequence[str]) -> list[float | None]:
+    """When HR's approve moved each case of `refs` (Unix time, from the audit trail; None: never);
+    waits while approvals still land."""
+    landed: dict[str, float] = {}
+    still, watch = Stopwatch(), Stopwatch()
     while watch.seconds < SETTLE_S:
-        now = int(await scalar(engine, "SELECT count(*) FROM cases WHERE tenant_id = :t AND ref = ANY(:refs) "
-                                       "AND state = :s", t=company.tenant_id, refs=list(refs), s=MOVED))
-        if now == len(refs) or (now == count and still.seconds >= STILL_S):
-            return now
-        if now != count:
-            count, still = now, Stopwatch()
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text(
+                "SELECT c.ref, extract(epoch FROM a.at) FROM audit_events a JOIN cases c ON c.id = a.case_id "
+                "WHERE c.tenant_id = :t AND c.ref = ANY(:refs) AND a.action = 'approve' AND c.state = :s"),
+                {"t": company.tenant_id, "refs": list(refs), "s": MOVED})).all()
+        if len(rows) != len(landed):
+            still = Stopwatch()
+        landed = {ref: float(at) for ref, at in rows}
+        if len(landed) == len(refs) or still.seconds >= STILL_S:
+            break
         await asyncio.sleep(0.25)
-    return count
+    return [landed.get(ref) for ref in refs]
 
 
 async def shelve_outbox(engine: AsyncEngine) -> int:
@@ -287,12 +328,14 @@ async def shelve_outbox(engine: AsyncEngine) -> int:
     return int(result.rowcount or 0)
 
 
-def step_results(platform: Platform, rate: int, count: int, ours: Run, bare: Run, backlog: int) -> list[Result]:
-    setting = f"{platform.label} approve, {rate}/s offered × {SECONDS:.0f} s"
+def step_results(platform: Platform, rate: int, count: int, ours: Run, bare: Run, backlog: int,
+                 beside: str = "") -> list[Result]:
+    setting = f"{platform.label} approve, {rate}/s offered × {SECONDS:.0f} s{beside}"
     slack = platform.label == "Slack"
-    p99_target = slack and rate == P99_TARGET_RATE
+    p99_target = slack and rate == P99_TARGET_RATE and not beside
     moved_n = ours.moved
-    ours_notes = (f"{moved_n:,}/{count:,} cases moved to {MOVED}; not 200: {ours.errors()}; serve CPU "
+    ours_notes = (f"{moved_n:,}/{count:,} cases moved to {MOVED}, {ours.landing()}; not 200: {ours.errors()}; "
+                  f"serve + worker CPU "
                   f"{ours.cpu_s * 1000 / max(count, 1):.1f} ms/request; relay left {backlog:,} messages unsent "
                   f"(put off before the next step); serve logged errors: {ours.logged}; generator lag ≤ "
                   f"{ours.lag_ms:.0f} ms")
@@ -340,12 +383,23 @@ async def measure(ctx: Context, platform: Platform, engine: AsyncEngine, serve: 
     results: list[Result] = []
     for rate, first, count in steps:
         print(f"   {label} at {rate}/s: ours …", flush=True)
-        refs = company.refs[first:first + count]
-        ours = await offer(ctx, serve, platform.requests(first, count), rate, deadline, f"{label}-{rate}",
-                           lambda refs=refs: moved(engine, company, refs))
-        backlog = await shelve_outbox(engine)
-        results += step_results(platform, rate, count, ours, floor[rate], backlog)
+        results += await _ours(ctx, platform, engine, serve, rate, first, count, floor[rate])
+    rate, first = WITH_WORKER_RATE, steps[-1][1] + steps[-1][2]
+    print(f"   {label} at {rate}/s: ours, a bot worker beside serve …", flush=True)
+    with serve.with_worker() as served:
+        results += await _ours(ctx, platform, engine, served, rate, first, int(rate * SECONDS), floor[rate],
+                               " + bot worker")
     return results
+
+
+async def _ours(ctx: Context, platform: Platform, engine: AsyncEngine, serve: Server, rate: int, first: int,
+                count: int, floor: Run, beside: str = "") -> list[Result]:
+    refs = platform.company.refs[first:first + count]
+    ours = await offer(ctx, serve, platform.requests(first, count), rate, platform.deadline,
+                       f"{platform.label}-{rate}{beside.replace(' ', '-')}",
+                       lambda: moved(engine, platform.company, refs))
+    backlog = await shelve_outbox(engine)
+    return step_results(platform, rate, count, ours, floor, backlog, beside)
 
 
 # ------------------------------------------------------------------ the whole bench
@@ -370,12 +424,12 @@ async def _servers(ctx: Context, url: str, slack: QuietSlack, wecom_url: str, co
         serve_url, bare_url = f"http://127.0.0.1:{serve_port}", f"http://127.0.0.1:{bare_port}"
         await wait_ready(serve_url, serve, ctx.workdir / "ack-serve.log")
         await wait_ready(bare_url, bare, ctx.workdir / "ack-bare.log")
-        yield (Server(serve_url, serve.pid, ctx.workdir / "ack-serve.log"),
+        yield (Server(serve_url, serve.pid, ctx.workdir / "ack-serve.log", env=env),
                Server(bare_url, bare.pid, ctx.workdir / "ack-bare.log"))
 
 
 async def run(ctx: Context) -> list[Result]:
-    per_platform = WARMUP + sum(int(rate * SECONDS) for rate in RATES)
+    per_platform = WARMUP + sum(int(rate * SECONDS) for rate in (*RATES, WITH_WORKER_RATE))
     assert per_platform < 10_000, "refs of one width (C-0001 … C-9999): see for_case"
     corp_id, aes_key = f"ww{uuid.uuid4().hex[:16]}", new_aes_key()
     async with bench_database("postgresql", ctx.workdir) as url, fake_wecom(corp_id, WECOM_SECRET) as (wecom,

@@ -2,8 +2,9 @@
 
 Sends the pre-built requests of REQUESTS (JSON lines: path, headers, body) to URL at a fixed
 offered rate — request i leaves at start + i / R whether or not earlier ones were answered — and
-writes each one's timing to OUT as JSON. Latency counts from the scheduled send time, so a server
-that falls behind is charged for the queue it builds (no coordinated omission).
+writes each one's timing to OUT as JSON, with the wall-clock time of the run's start (so what the
+server did can be set against the schedule). Latency counts from the scheduled send time, so a
+server that falls behind is charged for the queue it builds (no coordinated omission).
 """
 
 from __future__ import annotations
@@ -66,12 +67,15 @@ async def _one(session: aiohttp.ClientSession, request: Prepared, due: float, st
     return Timing(due - start, sent - start, time.perf_counter() - start, status, error)
 
 
-async def generate(url: str, requests: list[Prepared], rate: float, timeout: float) -> list[Timing]:
+async def generate(url: str, requests: list[Prepared], rate: float, timeout: float
+                   ) -> tuple[float, list[Timing]]:
+    """(the start as a Unix time, each request's timing)."""
     # No connection limit: an open-loop client opens what the schedule needs, as Slack's servers do.
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     client_timeout = aiohttp.ClientTimeout(total=timeout)
     async with aiohttp.ClientSession(url, connector=connector, timeout=client_timeout) as session:
         start = time.perf_counter() + 0.05
+        wall_start = time.time() + (start - time.perf_counter())
         tasks = []
         for n, request in enumerate(requests):
             due = start + n / rate
@@ -79,7 +83,7 @@ async def generate(url: str, requests: list[Prepared], rate: float, timeout: flo
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(_one(session, request, due, start)))
-        return list(await asyncio.gather(*tasks))
+        return wall_start, list(await asyncio.gather(*tasks))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     requests = read_requests(args.requests)
     run: Any = uvloop.run if uvloop is not None else asyncio.run
-    timings = run(generate(args.url, requests, args.rate, args.timeout))
-    args.out.write_text(json.dumps([asdict(t) for t in timings]))
+    start, timings = run(generate(args.url, requests, args.rate, args.timeout))
+    args.out.write_text(json.dumps({"start": start, "timings": [asdict(t) for t in timings]}))
     return 0
 
 

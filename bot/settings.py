@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     OUTBOX_BATCH: PositiveInt = 50
     OUTBOX_MAX_ATTEMPTS: PositiveInt = 8
     TIMER_BATCH: PositiveInt = 100
+    # Acknowledged platform requests a `bot worker` handles at once (each its own transaction);
+    # the worker inside `serve` takes one at a time, so acknowledgements stay quick.
+    INBOX_CONCURRENCY: PositiveInt = 4
     CLAIM_LEASE_SECONDS: PositiveInt = 60
     REFERENCE_DATA: str = "config/reference-cn.json"
     JURISDICTION: str = "cn"

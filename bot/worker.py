@@ -1,7 +1,9 @@
-"""The worker loop: fires due timers and relays the outbox, forever, whatever goes wrong.
+"""The worker loops: one fires due timers and relays the outbox, one handles the inbox (requests
+the platforms were already answered for); forever, whatever goes wrong.
 
-Runs inside `serve` by default and alone as `python -m bot worker` for scale-out. It polls the
-database (the source of truth) and wakes early when a request queued work (Runtime.wake_workers).
+Runs inside `serve` by default and alone as `python -m bot worker` for scale-out. Both loops poll
+the database (the source of truth) and wake early when a request queued work
+(Runtime.wake_workers, Runtime.accept).
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from bot.inbox import drain_once
 from bot.relay import relay_once
-from bot.runtime import WAKE_CHANNEL, Runtime
+from bot.runtime import INBOX_CHANNEL, WAKE_CHANNEL, Runtime
 from handlers.timers import fire_due
 
 log = logging.getLogger(__name__)
@@ -22,8 +26,11 @@ MAX_BACKOFF_SECONDS = 60.0
 
 
 class Worker:
-    def __init__(self, runtime: Runtime) -> None:
+    """`inbox_concurrency`: requests taken at once (default INBOX_CONCURRENCY)."""
+
+    def __init__(self, runtime: Runtime, *, inbox_concurrency: int | None = None) -> None:
         self.runtime = runtime
+        self.inbox_concurrency = inbox_concurrency or runtime.settings.INBOX_CONCURRENCY
 
     async def run_once(self) -> tuple[int, int]:
         """One tick: (timers fired, messages sent)."""
@@ -35,39 +42,68 @@ class Worker:
         sent = await relay_once(runtime, runtime.clock.now())
         return fired, sent
 
+    async def drain_inbox(self) -> int:
+        """One round of the inbox: how many requests were taken."""
+        return await drain_once(self.runtime, self.inbox_concurrency)
+
     async def run_forever(self, stop: asyncio.Event) -> None:
-        """Tick until `stop` is set; a failed tick is logged and retried after a growing pause."""
+        """Run both loops until `stop` is set."""
+        local = asyncio.Event()
+        self.runtime.inbox_loops.add(local)
+        try:
+            await asyncio.gather(self._loop(stop, "tick", self._tick, WAKE_CHANNEL),
+                                 self._loop(stop, "inbox", self._inbox, INBOX_CHANNEL, local))
+        finally:
+            self.runtime.inbox_loops.discard(local)
+
+    async def _tick(self) -> bool:
+        """Timers and outbox; True when a full batch says more is waiting."""
+        settings = self.runtime.settings
+        fired, sent = await self.run_once()
+        return fired >= settings.TIMER_BATCH or sent >= settings.OUTBOX_BATCH
+
+    async def _inbox(self) -> bool:
+        return await self.drain_inbox() > 0
+
+    async def _loop(self, stop: asyncio.Event, name: str, step: Callable[[], Awaitable[bool]],
+                    channel: str, local: asyncio.Event | None = None) -> None:
+        """Run `step` until `stop` is set: again at once while it finds work, else after the poll
+        interval or a wake-up; a failed step is logged and retried after a growing pause."""
         settings = self.runtime.settings
         failures = 0
         while not stop.is_set():
+            if local is not None:
+                local.clear()  # a request kept from here on wakes the next wait
             try:
-                fired, sent = await self.run_once()
+                busy = await step()
             except Exception:
                 failures += 1
                 # Exponent capped: a day-long outage must not overflow the float.
                 backoff = settings.POLL_INTERVAL_SECONDS * 2 ** min(failures, 16)
                 delay = min(backoff, MAX_BACKOFF_SECONDS)
-                log.exception("worker tick failed (%d in a row); next try in %.0f s",
-                              failures, delay)
+                log.exception("worker %s failed (%d in a row); next try in %.0f s",
+                              name, failures, delay)
             else:
                 if failures:
-                    log.info("worker recovered after %d failed tick(s)", failures)
+                    log.info("worker %s recovered after %d failure(s)", name, failures)
                 failures = 0
-                # A full batch means more is waiting: go again at once.
-                busy = fired >= settings.TIMER_BATCH or sent >= settings.OUTBOX_BATCH
                 delay = 0.0 if busy else settings.POLL_INTERVAL_SECONDS
-            await self._pause(stop, delay)
+            await self._pause(stop, delay, channel, local)
 
-    async def _pause(self, stop: asyncio.Event, delay: float) -> None:
+    async def _pause(self, stop: asyncio.Event, delay: float, channel: str,
+                     local: asyncio.Event | None) -> None:
         """Wait up to `delay` seconds; return early when stopped or woken."""
-        if delay <= 0 or stop.is_set():
+        if delay <= 0 or stop.is_set() or (local is not None and local.is_set()):
             return
         stopped = asyncio.ensure_future(stop.wait())
-        woken = asyncio.ensure_future(self.runtime.redis.wait(WAKE_CHANNEL, delay))
+        woken = asyncio.ensure_future(self.runtime.redis.wait(channel, delay))
+        waits = {stopped, woken}
+        if local is not None:
+            waits.add(asyncio.ensure_future(local.wait()))
         try:
-            await asyncio.wait({stopped, woken}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (stopped, woken):
+            for task in waits:
                 task.cancel()
         if woken.done() and not woken.cancelled() and woken.exception() is not None:
             # The cache never raises by contract; if it does, do not spin without a pause.

@@ -269,6 +269,34 @@ class InboundDelivery(Base):
     received_at: Mapped[datetime]
 
 
+class InboxEntry(Base):
+    """A platform request acknowledged but not yet handled: the worker takes it, in order per lane
+    (one person's requests), and deletes it once handled."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        # The claim's one question: is an earlier request of this lane still waiting?
+        Index(
+            "ix_inbox_live_lane",
+            "lane",
+            "id",
+            postgresql_where=text("dead_at IS NULL"),
+            sqlite_where=text("dead_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(300), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))  # slack | wecom
+    lane: Mapped[str] = mapped_column(String(300))
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    dead_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
 class Document(Base):
     """One rendered document (PDF) of a case, per version, kind and language; never overwritten.
 

@@ -9,18 +9,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import Base
 
 
-def dialect(session: AsyncSession) -> str:
+def dialect(session: AsyncSession | AsyncConnection) -> str:
+    if isinstance(session, AsyncConnection):
+        return session.dialect.name
     return session.get_bind().dialect.name
 
 
 async def insert_if_absent(
-    session: AsyncSession, model: type[Base], values: dict[str, Any], unique: Sequence[str]
+    session: AsyncSession | AsyncConnection, model: type[Base], values: dict[str, Any],
+    unique: Sequence[str],
 ) -> bool:
     """INSERT … ON CONFLICT (unique) DO NOTHING; True when the row is new.
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.audit import AuditLog
 from storage.documents import Documents, Signatures, SigningTokens
 from storage.inbound import Inbound
+from storage.inbox import Inbox
 from storage.outbox import Outbox
 from storage.repositories import Cases, Evidence, Handover, People, Tenants
 from storage.timers import Timers
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.timers = Timers(session)
         self.outbox = Outbox(session)
         self.inbound = Inbound(session)
+        self.inbox = Inbox(session)
         self.documents = Documents(session)
         self.signing_tokens = SigningTokens(session)
         self.signatures = Signatures(session)

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from bot.app import create_app
 from bot.channels.slack import SlackServer, slack_server
 from bot.channels.wecom import routers as wecom_routers
-from bot.runtime import Runtime, configured_channels
+from bot.runtime import Runtime, configured_channels, settle_heap
 from bot.settings import Settings
 from bot.signing.routes import signing_router
 
@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="run the HTTP server (and the worker loops)")
     parser.add_argument("--host", help="address to listen on (default: HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (default: PORT)")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="run no worker loops here (`bot worker` processes do that work)")
     parser.add_argument("--slack-socket-mode", action="store_true",
                         help="also take Slack requests over Socket Mode (needs SLACK_APP_TOKEN)")
     parser.set_defaults(func=run)
@@ -32,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
     host = args.host or settings.HOST
     port = settings.PORT if args.port is None else args.port
-    return asyncio.run(_serve(settings, host, port, slack_socket_mode=args.slack_socket_mode))
+    return asyncio.run(_serve(settings, host, port, slack_socket_mode=args.slack_socket_mode,
+                              run_worker=not args.no_worker))
 
 
 class Server(uvicorn.Server):
@@ -44,21 +47,22 @@ class Server(uvicorn.Server):
         yield
 
 
-def web_app(runtime: Runtime, slack: SlackServer | None) -> FastAPI:
+def web_app(runtime: Runtime, slack: SlackServer | None, *, run_worker: bool = True) -> FastAPI:
     """The app `serve` runs: probes and worker, and the WeCom, signing and Slack routes."""
     slack_routers = slack.routers if slack is not None else []
-    return create_app(runtime, routers=[*wecom_routers(runtime), signing_router(runtime),
-                                        *slack_routers])
+    return create_app(runtime, run_worker=run_worker,
+                      routers=[*wecom_routers(runtime), signing_router(runtime), *slack_routers])
 
 
-async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode: bool = False) -> int:
+async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode: bool = False,
+                 run_worker: bool = True) -> int:
     runtime = Runtime(settings, channels=configured_channels(settings))
     try:
         # Checked here as well as in the app's startup so the refusal is one clear line.
         await runtime.ensure_migrated()
         slack = slack_server(runtime, socket_mode=slack_socket_mode)
         config = uvicorn.Config(
-            web_app(runtime, slack),
+            web_app(runtime, slack, run_worker=run_worker),
             host=host, port=port,
             log_config=None, lifespan="on",
             server_header=False,
@@ -70,6 +74,7 @@ async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode:
             loop.add_signal_handler(signum, server.handle_exit, signum, None)
         if slack is not None:
             await slack.start()
+        settle_heap()
         try:
             await server.serve()
         finally:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 
 import bot.cli
 from bot.cli.serve import Server
+from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.worker import Worker
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
@@ -50,6 +54,21 @@ async def serving(app: FastAPI, *, lifespan: str = "on") -> AsyncIterator[str]:
         server.should_exit = True
         await task
         listener.close()
+
+
+def inbox_taker(runtime: Runtime) -> Callable[[httpx.Response], Awaitable[None]]:
+    """An httpx response hook standing in for the worker `serve` runs beside its routes: once a
+    platform request is answered, the requests it left in the inbox are handled (the test's
+    worker, as `settle` runs the relay), so a test reads their effects right after."""
+
+    async def take(_response: httpx.Response) -> None:
+        try:
+            while await Worker(runtime).drain_inbox():
+                pass
+        except Exception:  # as the worker's loop: logged, and tried again on a later round
+            logging.getLogger(__name__).exception("taking the inbox failed")
+
+    return take
 
 
 Cli = Callable[..., Awaitable[int]]

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import bot.inbox
 import bot.worker
 from bot.channels.base import DeliveryError
 from bot.relay import relay_once
@@ -36,18 +37,28 @@ class FakeChannel:
     def __init__(self) -> None:
         self.script: dict[str, list[Any]] = {}
         self.delivered: list[str] = []
+        self.taken: list[str] = []
         self.arrived = asyncio.Event()
 
-    async def deliver(self, item: OutboxItem) -> dict[str, Any]:
-        steps = self.script.get(item.recipient) or ["ok"]
+    def _play(self, who: str) -> None:
+        steps = self.script.get(who) or ["ok"]
         step = steps.pop(0) if len(steps) > 1 else steps[0]
         if isinstance(step, Exception):
             raise step
         if callable(step):
             step()
+
+    async def deliver(self, item: OutboxItem) -> dict[str, Any]:
+        self._play(item.recipient)
         self.delivered.append(item.recipient)
         self.arrived.set()
         return {"ts": f"{len(self.delivered)}.000"}
+
+    async def take(self, body: dict[str, Any]) -> None:
+        """A request kept in the inbox, scripted like a delivery (by body["who"])."""
+        self._play(body["who"])
+        self.taken.append(body["who"])
+        self.arrived.set()
 
 
 @pytest.fixture
@@ -211,3 +222,51 @@ async def test_the_loop_survives_a_failing_tick(
     stop.set()
     await asyncio.wait_for(loop, SAFETY)
     assert failures == [1] and channel.delivered == ["after-outage"]
+
+
+async def keep(runtime: Runtime, who: str, lane: str = "lane") -> bool:
+    return await runtime.accept("fake", f"fake:{who}", lane, {"who": who})
+
+
+async def test_a_kept_request_wakes_the_inbox_loop_of_its_process(
+    make_runtime: Callable[..., Runtime], channel: FakeChannel
+) -> None:
+    # An hour between polls, and no Redis: only the direct wake-up explains a prompt take.
+    runtime = make_runtime(POLL_INTERVAL_SECONDS=3600)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(Worker(runtime).run_forever(stop))
+    while not runtime.inbox_loops:
+        await asyncio.sleep(0)
+    assert await keep(runtime, "pressed") is True
+    await asyncio.wait_for(channel.arrived.wait(), SAFETY)
+    stop.set()
+    await asyncio.wait_for(loop, SAFETY)
+    assert channel.taken == ["pressed"] and runtime.inbox_loops == set()
+    async with runtime.uow_factory() as uow:
+        assert await uow.inbox.waiting() == 0  # handled, so forgotten
+
+
+async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
+    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runtime = make_runtime()
+    channel.script["poison"] = [RuntimeError("cannot handle this")]
+    channel.script["flaky"] = [ConnectionRefusedError("database down"), "ok"]
+    await keep(runtime, "flaky", "a")
+    await keep(runtime, "after-flaky", "a")
+    await keep(runtime, "poison", "b")
+    await keep(runtime, "after-poison", "b")
+    worker = Worker(runtime)
+    assert await worker.drain_inbox() == 2  # flaky and poison fail
+    assert await worker.drain_inbox() == 0  # both lanes wait out the backoff
+    clock.advance(timedelta(hours=1))
+    assert await worker.drain_inbox() == 2
+    assert channel.taken == ["flaky"]
+    for _ in range(bot.inbox.INBOX_MAX_ATTEMPTS):
+        clock.advance(timedelta(hours=1))
+        await worker.drain_inbox()
+    assert channel.taken == ["flaky", "after-flaky", "after-poison"]
+    assert "given up after" in caplog.text
+    async with runtime.uow_factory() as uow:
+        assert await uow.inbox.waiting() == 0

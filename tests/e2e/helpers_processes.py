@@ -29,7 +29,7 @@ from handlers.deps import Deps, build_deps
 from handlers.dispatch import handle
 from storage.audit import verify
 from storage.db import make_session_factory
-from storage.models import AuditEvent, Base, Case, Identity, OutboxMessage, Person, Timer
+from storage.models import AuditEvent, Base, Case, Identity, InboxEntry, OutboxMessage, Person, Timer
 from storage.uow import UnitOfWork
 from workflow.clock import ManualClock
 
@@ -202,14 +202,22 @@ async def next_timer(engine: AsyncEngine) -> tuple[str, datetime | None]:
     return (row.kind, row.claimed_until) if row else ("", None)
 
 
-async def pending_work(engine: AsyncEngine) -> tuple[int, int]:
-    """(due timers not fired, outbox rows neither sent nor dead-lettered)."""
+async def pending_work(engine: AsyncEngine) -> tuple[int, int, int]:
+    """(due timers not fired, platform requests not handled, outbox rows neither sent nor
+    dead-lettered)."""
     now = datetime.now(UTC)
     async with engine.connect() as conn:
         timers = await conn.scalar(select(func.count()).where(Timer.fired_at.is_(None), Timer.due_at <= now))
+        waiting = await conn.scalar(select(func.count()).where(InboxEntry.dead_at.is_(None)))
         unsent = await conn.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None),
                                                               OutboxMessage.dead_at.is_(None)))
-    return int(timers or 0), int(unsent or 0)
+    return int(timers or 0), int(waiting or 0), int(unsent or 0)
+
+
+async def handled(engine: AsyncEngine) -> bool:
+    """Every platform request kept in the inbox has been handled (as a person waits for the answer
+    before the next step)."""
+    return (await pending_work(engine))[1] == 0
 
 
 @dataclass(frozen=True)

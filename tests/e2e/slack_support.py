@@ -32,7 +32,7 @@ from bot.runtime import Runtime
 from bot.worker import Worker
 from handlers import identity
 from handlers.contracts import Inbound
-from tests.bot.runtime_support import serving, settings_for
+from tests.bot.runtime_support import inbox_taker, serving, settings_for
 from tests.e2e.fake_slack import APP_ID, Call, FakeSlack, Message
 from workflow.clock import ManualClock
 
@@ -282,6 +282,8 @@ class Stack:
         """Run the worker until nothing is due: (timers fired, messages sent)."""
         fired = sent = idle = 0
         for _ in range(30):
+            while await Worker(self.runtime).drain_inbox():
+                pass
             f, s = await Worker(self.runtime).run_once()
             fired, sent = fired + f, sent + s
             # Twice idle: a failed delivery may have queued something (a dead-letter alert).
@@ -297,8 +299,11 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def slack_stack(db_url: str, *, oauth: bool = False, socket_mode: bool = False,
-                      delivery_timeout: float = 5.0, **overrides: Any) -> AsyncIterator[Stack]:
-    """The fake Slack and the app serving /slack/events, one workspace (T1) unless `oauth`."""
+                      delivery_timeout: float = 5.0, take_inbox: bool = True,
+                      **overrides: Any) -> AsyncIterator[Stack]:
+    """The fake Slack and the app serving /slack/events, one workspace (T1) unless `oauth`.
+    With `take_inbox` (the default) what a request leaves in the inbox is handled before its
+    answer reaches the test (runtime_support.inbox_taker)."""
     fake = FakeSlack()
     await fake.start()
     settings_values: dict[str, Any] = {
@@ -319,7 +324,10 @@ async def slack_stack(db_url: str, *, oauth: bool = False, socket_mode: bool = F
     assert server is not None
     app = create_app(runtime, run_worker=False, routers=server.routers)
     try:
-        async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        async with (serving(app) as url,
+                    httpx.AsyncClient(base_url=url, timeout=30,
+                                      event_hooks={"response": [inbox_taker(runtime)] if take_inbox else []})
+                    as http):
             await server.start()
             try:
                 yield Stack(runtime, fake, clock, http)

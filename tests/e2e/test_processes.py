@@ -96,7 +96,7 @@ def report(name: str, **numbers: object) -> None:
 
 
 async def all_done(engine: AsyncEngine) -> bool:
-    return await pending_work(engine) == (0, 0)
+    return await pending_work(engine) == (0, 0, 0)
 
 
 async def no_live_leases(engine: AsyncEngine) -> bool:
@@ -133,7 +133,7 @@ async def test_a_worker_killed_mid_run_loses_nothing_and_repeats_no_effect(
         kills.append({"at": point, "firing": (await next_timer(engine))[0] or "-", "fired": await fired_count(engine),
                       "leased": await in_flight(engine, claimed_by_this_run)})
         await wait_for(leases_over, seconds=10, what="the killed worker's leases to run out")
-    assert await pending_work(engine) != (0, 0), "the last kill came too late to interrupt anything"
+    assert await pending_work(engine) != (0, 0, 0), "the last kill came too late to interrupt anything"
 
     outs.append(tmp_path / "last.out")
     with started(WORKER, env, outs[-1]) as last:

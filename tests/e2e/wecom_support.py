@@ -29,7 +29,7 @@ from bot.channels.wecom import WeComChannel, routers
 from bot.channels.wecom.directory import sync_directory
 from bot.runtime import Runtime, configured_channels
 from bot.worker import Worker
-from tests.bot.runtime_support import serving, settings_for
+from tests.bot.runtime_support import inbox_taker, serving, settings_for
 from tests.e2e.wecom_fake import FakeWeCom
 from workflow.clock import ManualClock
 
@@ -169,6 +169,8 @@ class Stack:
         worker = Worker(self.runtime)
         fired_total = sent_total = 0
         for _ in range(50):
+            while await worker.drain_inbox():
+                pass
             fired, sent = await worker.run_once()
             fired_total, sent_total = fired_total + fired, sent_total + sent
             if not fired and not sent:
@@ -198,7 +200,7 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def wecom_stack(database_url: str, *, redis_url: str | None = None,
-                      hr_webhook: bool = True, run_worker: bool = False,
+                      hr_webhook: bool = True, run_worker: bool = False, take_inbox: bool = True,
                       **settings: Any) -> AsyncIterator[Stack]:
     """The fake WeCom API and the app, both on 127.0.0.1; a fresh corp id per stack (so tests
     sharing a Redis server never meet). Without `run_worker` the test drives the worker
@@ -223,7 +225,9 @@ async def wecom_stack(database_url: str, *, redis_url: str | None = None,
         assert isinstance(channel, WeComChannel)
         app = create_app(runtime, run_worker=run_worker, routers=routers(runtime))
         try:
-            async with serving(app) as app_url, httpx.AsyncClient(timeout=10) as http:
+            # Without the app's worker, the test's takes what a callback left in the inbox.
+            hooks = {"response": [inbox_taker(runtime)]} if take_inbox and not run_worker else {}
+            async with serving(app) as app_url, httpx.AsyncClient(timeout=10, event_hooks=hooks) as http:
                 phone = Phone(app_url, corp_id, token, aes_key, http, clock)
                 yield Stack(fake, runtime, channel, phone, clock)
         finally:

@@ -4,21 +4,23 @@ RELIABILITY.md: "database unavailable → 503 to the platform (so it retries), r
 nothing half-written"; start it again and the service resumes, a retried request acting once.
 Signed Slack requests and encrypted WeCom callbacks go through the real app (uvicorn, bolt,
 wechatpy) against the fake platforms; the real `python -m bot serve` shows its readiness probe
-going red and green; a crash just before COMMIT is staged under a WeCom callback and under the
+going red and green; a crash just before COMMIT is staged under the worker handling a WeCom
+callback, and under the
 handlers alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.channels.slack.texts  # noqa: F401 - registers slack.error
@@ -27,6 +29,7 @@ from handlers.deps import build_deps
 from handlers.dispatch import handle
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
+from storage.models import EvidenceItem
 from storage.uow import UnitOfWork
 from tests.e2e.slack_support import slack_stack
 from tests.e2e.wecom_support import wecom_stack
@@ -132,10 +135,12 @@ async def test_serve_readiness_goes_red_while_the_database_is_down_and_green_aft
 
 @dataclass
 class Crash:
-    """A one-shot switch: the first COMMIT of a DiesAtCommit unit finds the cluster crashed."""
+    """A one-shot switch: the first COMMIT of a DiesAtCommit unit (for which `when` holds) finds
+    the cluster crashed."""
 
     cluster: PrivatePostgres
     armed: bool = True
+    when: Callable[[UnitOfWork], Awaitable[bool]] | None = None
 
 
 class DiesAtCommit(UnitOfWork):
@@ -147,7 +152,7 @@ class DiesAtCommit(UnitOfWork):
         self.crash = crash
 
     async def commit(self) -> None:
-        if self.crash.armed:
+        if self.crash.armed and (self.crash.when is None or await self.crash.when(self)):
             self.crash.armed = False
             await asyncio.to_thread(self.crash.cluster.stop, "immediate")
         await super().commit()
@@ -236,20 +241,26 @@ async def test_a_wecom_callback_in_an_outage_or_a_crash_at_commit_gets_503_and_i
         assert "已创建案件 C-0001" in titles and len(titles) == len(set(titles)), titles
         assert ["C-0001" in post.body["markdown"]["content"] for post in stack.fake.robot_posts()] == [True]
 
-        # Lee answers the evidence prompt, and the database crashes as the handler commits it.
+        # Lee answers the evidence prompt: it is kept and answered, and the database crashes as the
+        # worker commits the evidence it files.
         answer = phone.xml("lee", "text", {"Content": "2023H2 绩效 C"})
         before = await footprint(url)
-        crash = Crash(running)
+        async def files_evidence(uow: UnitOfWork) -> bool:
+            return bool(await uow.session.scalar(select(func.count()).select_from(EvidenceItem)))
+
+        crash = Crash(running, when=files_evidence)
         monkeypatch.setattr(stack.runtime, "uow_factory", lambda: DiesAtCommit(stack.runtime.session_factory, crash))
-        crashed = await phone.post(answer)
+        kept = await phone.post(answer)
         monkeypatch.undo()
         running.start()
-        assert not crash.armed, "the request never reached a commit"
-        assert_no_traceback(crashed)
-        assert (crashed.status_code, crashed.json()) == (503, {"status": "error"})
-        assert await footprint(url) == before
-        for _ in range(3):
+        assert not crash.armed, "the worker never reached the commit"
+        assert (kept.status_code, kept.content) == (200, b"")  # WeCom is done with it
+        # Nothing the worker did is left; the answer waits in the inbox.
+        assert await footprint(url) == {**before, "inbox": before["inbox"] + 1}
+        for _ in range(3):  # WeCom's retries (a 200 may be lost too): still kept once
             assert (await phone.post(answer)).status_code == 200
+        # The crashed worker's claim runs out; the next one handles the answer.
+        stack.clock.advance(timedelta(seconds=stack.runtime.settings.CLAIM_LEASE_SECONDS + 1))
         await stack.settle()
         after = await footprint(url)
         assert after["evidence"] == before["evidence"] + 1

@@ -22,7 +22,7 @@ from bot.clock import SystemClock
 from handlers.deps import build_deps
 from storage.uow import UnitOfWork
 from tests.conftest import delete_keys
-from tests.e2e.helpers_processes import Tally, fired_count, in_flight, pending_work, tally
+from tests.e2e.helpers_processes import Tally, fired_count, handled, in_flight, pending_work, tally
 from tests.reliability.replicas_support import (
     STAFF,
     Card,
@@ -87,7 +87,7 @@ def report(name: str, **numbers: object) -> None:
 
 async def settled(engine: AsyncEngine) -> bool:
     """No due timer unfired, no message neither sent nor dead-lettered."""
-    return await pending_work(engine) == (0, 0)
+    return await pending_work(engine) == (0, 0, 0)
 
 
 async def all_in(engine: AsyncEngine, state: str) -> bool:
@@ -115,11 +115,13 @@ async def drive_to_awaiting_employee(driver: Driver, engine: AsyncEngine) -> Non
     """Managers open the cases, then each step for every case at once, round robin over the replicas."""
     await each([driver.type(platform, "lee", f"open {employee(n)[1]} mutual 双方协商一致解除")
                 for platform, n in CASES])
+    await wait_until(partial(handled, engine), seconds=60, what="the cases opened")
     refs = await case_refs(engine)
     talk = talk_time()
     for who, text in STEPS:
         await each([driver.type(platform, who, text.format(ref=refs[platform, employee(n)[1]], talk=talk))
                     for platform, n in CASES])
+        await wait_until(partial(handled, engine), seconds=60, what=f"every {text.split()[0]} handled")
 
 
 async def tick_every_item(driver: Driver, fakes: Platforms) -> None:
@@ -205,7 +207,7 @@ async def test_three_replicas_one_killed_mid_burst_every_effect_once_nothing_los
             victim = fakes.last_slack_deliverer()
             at_kill = {"fired": await fired_count(engine), "pending": await pending_work(engine),
                        "leased": await in_flight(engine, datetime.now(UTC))}
-            assert at_kill["pending"] != (0, 0), "the kill came after the burst: it interrupted nothing"
+            assert at_kill["pending"] != (0, 0, 0), "the kill came after the burst: it interrupted nothing"
             replicas.kill(victim)
             await signing
             await sign(second)

@@ -26,6 +26,7 @@ from handlers import identity
 from handlers.contracts import HR_GROUP, from_payload
 
 if TYPE_CHECKING:
+    from bot.channels.slack.bridge import Bridge
     from bot.runtime import Runtime
     from storage.outbox import OutboxItem
 
@@ -86,6 +87,7 @@ class SlackChannel:
         self._accounts: Recent[tuple[int, str], str] = Recent(LOOKUP_SECONDS)
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._bridge: Bridge | None = None
 
     def bind(self, runtime: Runtime) -> None:
         self._runtime = runtime
@@ -117,6 +119,25 @@ class SlackChannel:
             raise failure(error, what) from None
         except (aiohttp.ClientError, TimeoutError) as error:
             raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
+
+    async def take(self, kept: dict[str, Any]) -> None:
+        """Handle a request the listeners kept in the inbox (Runtime.accept): a button press."""
+        # Imported here: the answering side imports this module for its outbox kinds.
+        from bot.channels.slack import pressed
+        from bot.channels.slack.bridge import Bridge
+
+        if kept.get("kind") != pressed.KIND:
+            log.warning("inbox: a Slack request of unknown kind %r; dropped", kept.get("kind"))
+            return
+        team = str(kept["team"])
+        token = await self.workspaces.token(team)
+        if token is None:
+            log.warning("inbox: a press from workspace %s, which has not installed the app; dropped", team)
+            return
+        if self._bridge is None:
+            self._bridge = Bridge(self.runtime, self.workspaces)
+        client = self.workspaces.client(token, timeout=self.timeout, session=self._http())
+        await pressed.run(self._bridge, client, kept)
 
     def _http(self) -> aiohttp.ClientSession:
         """One connection pool for every Web API call of this process: a relay sending a burst

@@ -1,10 +1,10 @@
 """`/wecom/callback`: URL verification (GET) and encrypted messages and events (POST).
 
 A POST is verified and decrypted first; anything not from WeCom for our corp is refused (403, or
-400 for a body that is not WeCom's XML) before anything is read or recorded. Then the request
-runs (a short local transaction; WeCom calls wait in the outbox) and WeCom gets 200 with an empty
-body, well inside its 5 seconds. A failure past that point leaves as 503, so WeCom retries and
-the delivery id keeps the retry from acting twice.
+400 for a body that is not WeCom's XML) before anything is read or recorded. Then the message is
+kept in the inbox (one INSERT) and WeCom gets 200 with an empty body, well inside its 5 seconds;
+the worker handles it (WeComChannel.take), in order per member. When it cannot be kept the answer
+is 503, so WeCom retries; the delivery id keeps a retry from being kept or acting twice.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.channels.wecom.channel import WeComChannel
 from bot.channels.wecom.crypto import CallbackRejected
-from bot.channels.wecom.events import parse
+from bot.channels.wecom.events import Ignored, parse
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,8 @@ def callback_router(channel: WeComChannel) -> APIRouter:
             incoming = parse(xml, channel.config.corp_id)
         except CallbackRejected as rejected:
             return _refused(rejected)
-        await channel.intake.handle(incoming)
+        if not isinstance(incoming, Ignored):
+            await channel.keep(incoming, xml)
         return Response(status_code=200)
 
     return router

@@ -35,6 +35,7 @@ from bot.channels.wecom.cards import (
 from bot.channels.wecom.config import WeComConfig
 from bot.channels.wecom.conversation import Conversations
 from bot.channels.wecom.crypto import CallbackCrypto
+from bot.channels.wecom.events import Received, parse
 from bot.channels.wecom.intake import PLATFORM, Intake
 from bot.channels.wecom.outbound import CHANNEL, FETCH_MEDIA, UPDATE_CARD, USER_PREFIX
 from bot.channels.wecom.robot import RobotBusy, RobotLimiter, RobotWebhook, robot_name
@@ -100,6 +101,16 @@ class WeComChannel:
         if self._runtime is None:
             raise RuntimeError("the WeCom channel is not bound to a Runtime")
         return self._runtime
+
+    async def keep(self, incoming: Received, xml: str) -> None:
+        """Keep a verified callback in the inbox for the worker (`take`); one lane per member, so
+        a typed answer is handled after the press that asked for it."""
+        await self.runtime.accept(CHANNEL, incoming.delivery_id,
+                                  f"{PLATFORM}:{self.config.corp_id}:{incoming.user_id}", {"xml": xml})
+
+    async def take(self, kept: dict[str, Any]) -> None:
+        """Handle a callback `keep` kept: read again, as when it came."""
+        await self.intake.handle(parse(str(kept["xml"]), self.config.corp_id))
 
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         try:

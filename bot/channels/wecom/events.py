@@ -83,7 +83,8 @@ class Ignored:
     """An event that needs no answer (entering the app, subscribing …)."""
 
 
-Incoming = TextIn | MediaIn | CardClick | Unsupported | Ignored
+Received = TextIn | MediaIn | CardClick | Unsupported  # each from a member, with a delivery id
+Incoming = Received | Ignored
 
 
 def _text(value: object) -> str:

@@ -1,0 +1,87 @@
+"""The inbox: a delivery kept once, claims of the oldest request per lane only, backoff that holds
+the lane, dead requests that free it, and concurrent claimers that never share a request."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from storage import inbox
+from storage.inbox import InboxItem
+from tests.storage.data import NOW
+
+LEASE = timedelta(minutes=1)
+BOTH = ("slack", "wecom")
+
+
+async def _keep(engine, delivery_id: str, lane: str, *, channel: str = "slack") -> bool:
+    return await inbox.accept(engine, delivery_id=delivery_id, channel=channel, lane=lane,
+                              body={"n": delivery_id}, now=NOW)
+
+
+async def _claim(uow_factory, now=NOW, limit: int = 10, channels=BOTH) -> list[InboxItem]:
+    async with uow_factory() as uow:
+        items = await uow.inbox.claim(now, limit, LEASE, channels)
+        await uow.commit()
+    return items
+
+
+async def _fail(uow_factory, item_id: int, now, *, max_attempts: int = 8) -> bool:
+    async with uow_factory() as uow:
+        dead = await uow.inbox.failed(item_id, now, "boom", max_attempts=max_attempts)
+        await uow.commit()
+    return dead
+
+
+async def test_a_delivery_is_kept_once(engine, uow_factory) -> None:
+    assert await _keep(engine, "d1", "a") is True
+    assert await _keep(engine, "d1", "a") is False  # the platform's retry
+    [item] = await _claim(uow_factory)
+    assert (item.delivery_id, item.lane, item.body, item.attempts) == ("d1", "a", {"n": "d1"}, 0)
+
+
+async def test_each_lane_gives_its_oldest_request_and_waits_for_it(engine, uow_factory) -> None:
+    for delivery, lane in (("a1", "a"), ("b1", "b"), ("a2", "a"), ("c1", "c")):
+        await _keep(engine, delivery, lane)
+    first = await _claim(uow_factory)
+    assert [i.delivery_id for i in first] == ["a1", "b1", "c1"]
+    assert await _claim(uow_factory) == []  # a2 waits for a1, even once a1's claim is not new
+    await inbox.done(engine, first[0].id)
+    assert [i.delivery_id for i in await _claim(uow_factory)] == ["a2"]
+    # Expired claims are handed out again (their worker died), oldest first.
+    later = NOW + LEASE + timedelta(seconds=1)
+    assert [i.delivery_id for i in await _claim(uow_factory, later)] == ["b1", "a2", "c1"]
+
+
+async def test_only_channels_this_process_can_take_are_claimed(engine, uow_factory) -> None:
+    await _keep(engine, "w1", "w", channel="wecom")
+    await _keep(engine, "s1", "s", channel="slack")
+    assert [i.delivery_id for i in await _claim(uow_factory, channels=("slack",))] == ["s1"]
+
+
+async def test_a_failure_is_retried_after_a_backoff_and_holds_its_lane(engine, uow_factory) -> None:
+    await _keep(engine, "a1", "a")
+    await _keep(engine, "a2", "a")
+    [item] = await _claim(uow_factory)
+    assert await _fail(uow_factory, item.id, NOW) is False
+    assert await _claim(uow_factory, NOW + timedelta(seconds=5)) == []  # backing off; a2 waits
+    [again] = await _claim(uow_factory, NOW + timedelta(seconds=11))
+    assert (again.delivery_id, again.attempts) == ("a1", 1)
+
+
+async def test_a_request_that_keeps_failing_is_kept_dead_and_frees_its_lane(engine, uow_factory) -> None:
+    await _keep(engine, "a1", "a")
+    await _keep(engine, "a2", "a")
+    [item] = await _claim(uow_factory)
+    assert await _fail(uow_factory, item.id, NOW, max_attempts=1) is True
+    assert [i.delivery_id for i in await _claim(uow_factory)] == ["a2"]
+    async with uow_factory() as uow:
+        assert await uow.inbox.waiting() == 1  # a2; the dead a1 is not waiting
+
+
+async def test_concurrent_claimers_never_share_a_request(engine, uow_factory) -> None:
+    for n in range(40):
+        await _keep(engine, f"d{n}", f"lane{n}")
+    claims = await asyncio.gather(*(_claim(uow_factory, limit=7) for _ in range(8)))
+    ids = [item.id for items in claims for item in items]
+    assert len(ids) == len(set(ids)) == 40
