@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.admission import AdmissionGate
 from bot.runtime import Runtime
 from bot.worker import Worker
 
@@ -25,9 +26,10 @@ log = logging.getLogger(__name__)
 
 # How long shutdown waits for the worker's current tick before cancelling it.
 WORKER_STOP_SECONDS = 10.0
-# The worker inside the web process takes one inbox request at a time: it shares the event loop
-# with the acknowledgements, which must come first (measured at 100 presses/s: acks p99 31 ms
-# taking one at a time, 150 ms taking four). More throughput comes from `bot worker` processes.
+# The worker inside the web process takes one inbox request at a time, and each step waits while
+# platform requests are in flight: it shares the event loop with the acknowledgements, which must
+# come first (measured at 100 presses/s: acks p99 31 ms taking one at a time, 150 ms taking four).
+# More throughput comes from `bot worker` processes.
 SERVE_INBOX_CONCURRENCY = 1
 
 
@@ -40,7 +42,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await runtime.ensure_migrated()
         stop = asyncio.Event()
-        worker = Worker(runtime, inbox_concurrency=SERVE_INBOX_CONCURRENCY)
+        worker = Worker(runtime, inbox_concurrency=SERVE_INBOX_CONCURRENCY, yield_to=runtime.admission)
         task = asyncio.create_task(worker.run_forever(stop)) if run_worker else None
         try:
             yield
@@ -59,6 +61,8 @@ def create_app(
     )
     app.state.runtime = runtime
     app.add_middleware(ErrorGuard)
+    # Outermost: a refusal under overload costs as little as possible.
+    app.add_middleware(AdmissionGate, admission=runtime.admission)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(HTTPException, _http_error)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot.admission import Admission
 from bot.channels.base import Channel, ChannelRegistry
 from bot.channels.console import ConsoleChannel
 from bot.clock import SystemClock
@@ -131,6 +132,7 @@ class Runtime:
         )
         # The inbox loops running in this process (bot.worker), woken directly by `accept`.
         self.inbox_loops: set[asyncio.Event] = set()
+        self.admission = Admission(settings.MAX_IN_FLIGHT)
         self.channels = ChannelRegistry()
         for channel in channels:
             self.channels.register(channel)

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     PORT: int = Field(8000, ge=1, le=65535)
     LOG_LEVEL: str = "INFO"
     MAX_BODY_BYTES: PositiveInt = 1024 * 1024
+    # Platform requests one process answers at once; past it, 503 at once (bot/admission.py).
+    MAX_IN_FLIGHT: PositiveInt = 64
     POLL_INTERVAL_SECONDS: float = Field(2.0, gt=0)
     OUTBOX_BATCH: PositiveInt = 50
     OUTBOX_MAX_ATTEMPTS: PositiveInt = 8

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from bot.admission import Admission
 from bot.inbox import drain_once
 from bot.relay import relay_once
 from bot.runtime import INBOX_CHANNEL, WAKE_CHANNEL, Runtime
@@ -26,11 +27,14 @@ MAX_BACKOFF_SECONDS = 60.0
 
 
 class Worker:
-    """`inbox_concurrency`: requests taken at once (default INBOX_CONCURRENCY)."""
+    """`inbox_concurrency`: requests taken at once (default INBOX_CONCURRENCY); `yield_to`: the
+    admission of the web app this worker shares a process with, whose requests go first."""
 
-    def __init__(self, runtime: Runtime, *, inbox_concurrency: int | None = None) -> None:
+    def __init__(self, runtime: Runtime, *, inbox_concurrency: int | None = None,
+                 yield_to: Admission | None = None) -> None:
         self.runtime = runtime
         self.inbox_concurrency = inbox_concurrency or runtime.settings.INBOX_CONCURRENCY
+        self.yield_to = yield_to
 
     async def run_once(self) -> tuple[int, int]:
         """One tick: (timers fired, messages sent)."""
@@ -74,6 +78,8 @@ class Worker:
         while not stop.is_set():
             if local is not None:
                 local.clear()  # a request kept from here on wakes the next wait
+            if self.yield_to is not None:
+                await self.yield_to.quiet()
             try:
                 busy = await step()
             except Exception:
