@@ -1,6 +1,7 @@
 """The inbox worker: hands each acknowledged platform request to its channel (`take`), in order
 per lane, and forgets it once handled. A request that fails (the database went away) is tried
-again with backoff; after INBOX_MAX_ATTEMPTS it is kept as dead, and the error is logged."""
+again with backoff; after INBOX_MAX_ATTEMPTS it is kept as dead, the error is logged, and the
+channel tells the person that nothing was done (`gave_up`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ class Taker(Protocol):
     name: str
 
     async def take(self, body: dict[str, Any]) -> None: ...
+
+    async def gave_up(self, body: dict[str, Any]) -> None:
+        """Tell the person a request of theirs was never handled."""
+        ...
 
 
 def takers(runtime: Runtime) -> dict[str, Taker]:
@@ -58,7 +63,11 @@ async def _take(runtime: Runtime, channel: Taker, item: InboxItem) -> None:
         await channel.take(item.body)
     except Exception as error:  # any failure is retried later; the loop goes on
         log.exception("inbox %s (%s): handling failed", item.id, item.delivery_id)
-        await _failed(runtime, item, f"{type(error).__name__}: {error}")
+        if await _failed(runtime, item, f"{type(error).__name__}: {error}"):
+            try:
+                await channel.gave_up(item.body)
+            except Exception:
+                log.exception("inbox %s: could not tell the person it was given up", item.id)
         return
     try:
         await inbox.done(runtime.engine, item.id)
@@ -68,7 +77,8 @@ async def _take(runtime: Runtime, channel: Taker, item: InboxItem) -> None:
         log.exception("inbox %s: handled but could not be removed", item.id)
 
 
-async def _failed(runtime: Runtime, item: InboxItem, error: str) -> None:
+async def _failed(runtime: Runtime, item: InboxItem, error: str) -> bool:
+    """Record a failed try; True when the request is now given up (dead)."""
     try:
         async with runtime.uow_factory() as uow:
             dead = await uow.inbox.failed(item.id, runtime.clock.now(), error,
@@ -76,7 +86,8 @@ async def _failed(runtime: Runtime, item: InboxItem, error: str) -> None:
             await uow.commit()
     except Exception:
         log.exception("inbox %s: could not record the failure %r", item.id, error)
-        return
+        return False
     if dead:
         log.error("inbox %s (%s) given up after %d attempts: %s", item.id, item.delivery_id,
                   INBOX_MAX_ATTEMPTS, error)
+    return dead

@@ -38,6 +38,7 @@ class FakeChannel:
         self.script: dict[str, list[Any]] = {}
         self.delivered: list[str] = []
         self.taken: list[str] = []
+        self.given_up: list[str] = []
         self.arrived = asyncio.Event()
 
     def _play(self, who: str) -> None:
@@ -59,6 +60,9 @@ class FakeChannel:
         self._play(body["who"])
         self.taken.append(body["who"])
         self.arrived.set()
+
+    async def gave_up(self, body: dict[str, Any]) -> None:
+        self.given_up.append(body["who"])
 
 
 @pytest.fixture
@@ -267,6 +271,7 @@ async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
         clock.advance(timedelta(hours=1))
         await worker.drain_inbox()
     assert channel.taken == ["flaky", "after-flaky", "after-poison"]
+    assert channel.given_up == ["poison"]  # its sender is told; the flaky one's never needed to be
     assert "given up after" in caplog.text
     async with runtime.uow_factory() as uow:
         assert await uow.inbox.waiting() == 0

@@ -1,27 +1,34 @@
 """Acknowledge first, through real HTTP: a Slack button press and a WeCom callback are kept in the
 inbox and answered at once, with nothing else done; the worker (here: of another process, as after
 a crash of the one that answered) then handles them, a retry of a kept request is kept once, and
-one member's requests are handled in the order they came."""
+one member's requests are handled in the order they came. A request the worker gives up on is
+answered too: the person hears that nothing was done."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import bot.inbox
 from bot.channels.slack import SlackChannel
 from bot.runtime import Runtime
 from bot.worker import Worker
 from storage.models import AuditEvent, InboxEntry
-from tests.e2e.slack_support import add_people, case_state, drive, slack_stack
+from tests.e2e.fake_slack import Message
+from tests.e2e.slack_support import Sent, Workspace, add_people, case_state, drive, slack_stack
+from tests.e2e.slack_support import Stack as SlackStack
 from tests.e2e.wecom_support import Stack as WeComStack
 from tests.e2e.wecom_support import wecom_stack
 
 
 async def _waiting(runtime: Runtime) -> list[str]:
     async with runtime.uow_factory() as uow:
-        return list((await uow.session.scalars(select(InboxEntry.lane).order_by(InboxEntry.id))).all())
+        query = select(InboxEntry.lane).where(InboxEntry.dead_at.is_(None)).order_by(InboxEntry.id)
+        return list((await uow.session.scalars(query)).all())
 
 
 async def _drain(runtime: Runtime) -> int:
@@ -37,15 +44,20 @@ async def _count_actions(runtime: Runtime, action: str) -> int:
         return int(await uow.session.scalar(query) or 0)
 
 
+async def _approve_press(stack: SlackStack) -> tuple[Workspace, Message, Sent]:
+    """A case in HR review, its card in HR's DM, and HR's press of Approve on it (not sent)."""
+    add_people(stack.fake, "T1", "example.com")
+    await stack.import_directory("T1")
+    await drive(stack, "hr_review")
+    t1 = stack.workspace("T1")
+    card = t1.latest_with("wangfang", "approve")
+    return t1, card, t1.press_request("wangfang", card.blocks, "approve", channel=card.channel, ts=card.ts)
+
+
 async def test_a_slack_press_is_answered_at_once_and_handled_by_any_worker(db_url: str,
                                                                          engine: AsyncEngine) -> None:
     async with slack_stack(db_url, take_inbox=False) as stack:
-        add_people(stack.fake, "T1", "example.com")
-        await stack.import_directory("T1")
-        await drive(stack, "hr_review")
-        t1 = stack.workspace("T1")
-        card = t1.latest_with("wangfang", "approve")
-        press = t1.press_request("wangfang", card.blocks, "approve", channel=card.channel, ts=card.ts)
+        t1, card, press = await _approve_press(stack)
         calls_before = len(stack.fake.calls)
         for retry in (None, 1, 2):
             response = await t1.post(press, retry=retry)
@@ -104,3 +116,43 @@ async def test_one_members_callbacks_are_handled_in_the_order_they_came(db_url: 
         async with stack.runtime.uow_factory() as uow:
             reason = await uow.session.scalar(select(AuditEvent.payload).where(AuditEvent.action == "withdraw"))
         assert reason is not None and reason["text"] == "已与员工协商，暂缓"
+
+
+async def _give_up(runtime: Runtime, clock: Any, monkeypatch: pytest.MonkeyPatch, channel: Any) -> None:
+    """Every try of the waiting request fails (its handling cannot reach the database, say) until
+    the worker gives up on it."""
+
+    async def unreachable(_kept: dict[str, Any]) -> None:
+        raise ConnectionRefusedError("database unreachable")
+
+    monkeypatch.setattr(channel, "take", unreachable)
+    for _ in range(bot.inbox.INBOX_MAX_ATTEMPTS):
+        assert await Worker(runtime).drain_inbox() == 1
+        clock.advance(timedelta(hours=1))
+    monkeypatch.undo()
+    assert await _waiting(runtime) == []  # dead: not waiting, its lane free
+
+
+async def test_a_press_the_worker_gives_up_on_tells_the_presser(db_url: str, engine: AsyncEngine,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    async with slack_stack(db_url, take_inbox=False) as stack:
+        t1, _, press = await _approve_press(stack)
+        await t1.post(press)
+        await _give_up(stack.runtime, stack.clock, monkeypatch, stack.runtime.channels.get("slack"))
+        await stack.settle()
+        assert (await case_state(stack))[0] == "hr_review"
+        told = [c for c in stack.fake.calls if "nothing was done" in str(c.args) or "没有完成" in str(c.args)]
+        assert len(told) == 1, [c.method for c in stack.fake.calls]
+
+
+async def test_a_message_the_worker_gives_up_on_tells_its_sender(db_url: str, engine: AsyncEngine,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    async with wecom_stack(db_url, take_inbox=False) as stack:
+        await stack.sync_directory()
+        await stack.phone.text("lee", "退工 @alice 不能胜任")
+        await _give_up(stack.runtime, stack.clock, monkeypatch, stack.channel)
+        await stack.settle()
+        assert "这条消息没有处理" in str(stack.fake.cards(to="lee"))
+        async with stack.runtime.uow_factory() as uow:
+            tenant = await uow.tenants.by_key(f"wecom:{stack.phone.corp_id}")
+            assert tenant is not None and await uow.cases.by_ref(tenant.id, "C-0001") is None

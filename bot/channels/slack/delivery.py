@@ -122,6 +122,13 @@ class SlackChannel:
 
     async def take(self, kept: dict[str, Any]) -> None:
         """Handle a request the listeners kept in the inbox (Runtime.accept): a button press."""
+        await self._press(kept, give_up=False)
+
+    async def gave_up(self, kept: dict[str, Any]) -> None:
+        """The worker stopped trying a kept press: the presser is told nothing was done."""
+        await self._press(kept, give_up=True)
+
+    async def _press(self, kept: dict[str, Any], *, give_up: bool) -> None:
         # Imported here: the answering side imports this module for its outbox kinds.
         from bot.channels.slack import pressed
         from bot.channels.slack.bridge import Bridge
@@ -137,7 +144,7 @@ class SlackChannel:
         if self._bridge is None:
             self._bridge = Bridge(self.runtime, self.workspaces)
         client = self.workspaces.client(token, timeout=self.timeout, session=self._http())
-        await pressed.run(self._bridge, client, kept)
+        await (pressed.gave_up if give_up else pressed.run)(self._bridge, client, kept)
 
     def _http(self) -> aiohttp.ClientSession:
         """One connection pool for every Web API call of this process: a relay sending a burst

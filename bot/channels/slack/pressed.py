@@ -94,3 +94,15 @@ async def run(bridge: Bridge, client: AsyncWebClient, kept: dict[str, Any]) -> N
         await bridge.answer(source, reply, action=ref.action, locale=asker.locale, dedup=delivery)
     if source.home and not reply.duplicate:
         await bridge.publish_home(asker, dedup=f"{delivery}:home")
+
+
+async def gave_up(bridge: Bridge, client: AsyncWebClient, kept: dict[str, Any]) -> None:
+    """Tell the presser that a kept press was never run (the worker gave up on it)."""
+    team, user = str(kept["team"]), str(kept["user"])
+    found = await pressed(bridge, client, team, user, kept["body"], kept["action"])
+    if found is None:
+        return
+    ref, asker, source, _ = found
+    reply = refusal(t("slack.error", asker.locale), asker.locale)
+    await bridge.answer(source, reply, action=ref.action, locale=asker.locale,
+                        dedup=f"{delivery_of(team, kept['action'])}:gave-up")

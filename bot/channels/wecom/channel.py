@@ -112,6 +112,10 @@ class WeComChannel:
         """Handle a callback `keep` kept: read again, as when it came."""
         await self.intake.handle(parse(str(kept["xml"]), self.config.corp_id))
 
+    async def gave_up(self, kept: dict[str, Any]) -> None:
+        """The worker stopped trying a kept callback: its sender is told to send it again."""
+        await self.intake.gave_up(parse(str(kept["xml"]), self.config.corp_id))
+
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         try:
             if item.kind == FETCH_MEDIA:

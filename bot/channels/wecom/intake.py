@@ -28,7 +28,7 @@ from bot.channels.wecom.conversation import (
     filed_as,
     next_requirement,
 )
-from bot.channels.wecom.events import CardClick, Incoming, MediaIn, TextIn, Unsupported
+from bot.channels.wecom.events import CardClick, Ignored, Incoming, MediaIn, TextIn, Unsupported
 from bot.channels.wecom.outbound import (
     FETCH_MEDIA,
     UPDATE_CARD,
@@ -93,6 +93,11 @@ class Intake:
                 await self._notice(incoming.user_id, incoming.delivery_id, "wecom.unsupported")
             case _:
                 return
+
+    async def gave_up(self, incoming: Incoming) -> None:
+        """Tell the member that what they sent was never handled (the worker gave up on it)."""
+        if not isinstance(incoming, Ignored):
+            await self._notice(incoming.user_id, f"{incoming.delivery_id}:gave-up", "wecom.gave_up")
 
     # -- typed text ---------------------------------------------------------------------------
 

@@ -66,6 +66,10 @@ register({
         "en": "Got a file, but not which case it belongs to. Send it after the bot asks "
               "“Please send item N”, or type: /offboard evidence <case> <kind> <link or text>.",
     },
+    "wecom.gave_up": {
+        "zh-CN": "出错了，这条消息没有处理，请稍后再发一次。",
+        "en": "Something went wrong and your message was not handled; please send it again in a moment.",
+    },
     "wecom.unsupported": {
         "zh-CN": "暂不支持这种消息。发送“帮助”查看可用命令。",
         "en": "This kind of message is not supported. Send “help” for the commands.",
