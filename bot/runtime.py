@@ -25,7 +25,7 @@ from bot.settings import Settings, SettingsError
 from bot.signing.keys import KeyFileSigner
 from handlers.contracts import Inbound, Reply
 from handlers.deps import build_deps
-from handlers.dispatch import handle
+from handlers.dispatch import Then, handle
 from storage import inbox
 from storage.cache import make_redis
 from storage.db import make_engine, make_session_factory
@@ -144,9 +144,10 @@ class Runtime:
     def uow_factory(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
-    async def dispatch(self, inbound: Inbound) -> Reply:
-        """Run one request through the handlers, then nudge the relay to send what it queued."""
-        reply = await handle(inbound, self.uow_factory, self.deps)
+    async def dispatch(self, inbound: Inbound, *, then: Then | None = None) -> Reply:
+        """Run one request through the handlers (with the channel's `then`, see handlers.dispatch),
+        then nudge the relay to send what it queued."""
+        reply = await handle(inbound, self.uow_factory, self.deps, then=then)
         await self.wake_workers()
         return reply
 

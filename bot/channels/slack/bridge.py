@@ -20,7 +20,7 @@ from bot.channels.slack.people import Asker, handle_for, resolve
 from bot.channels.slack.workspaces import PLATFORM, Workspaces
 from bot.router import usage
 from handlers.contracts import Inbound, Message, Reply
-from handlers.dispatch import Settled, handle
+from handlers.dispatch import Settled
 from handlers.home import home
 from workflow.commands import BY_VERB
 from workflow.i18n import t
@@ -105,8 +105,7 @@ class Bridge:
         """Run `inbound` and show its reply where `source` happened, both in one transaction;
         the answer goes its own way when the handlers ended without one (a conflict)."""
         answering = Answering(self, source, action, locale, dedup)
-        reply = await handle(inbound, self.runtime.uow_factory, self.runtime.deps, then=answering)
-        await self.runtime.wake_workers()
+        reply = await self.runtime.dispatch(inbound, then=answering)
         if answering.queued is not reply:
             await self.answer(source, reply, action=action, locale=locale, dedup=dedup)
         return reply

@@ -73,15 +73,20 @@ async def pressed(bridge: Bridge, client: AsyncWebClient, team: str, user: str, 
     return ref, asker, source, None
 
 
+async def _kept(bridge: Bridge, client: AsyncWebClient, kept: dict[str, Any]
+                ) -> tuple[ActionRef, Asker, Source, Reply | None] | None:
+    """`pressed` for a press kept in the inbox (`inbox_body`)."""
+    return await pressed(bridge, client, str(kept["team"]), str(kept["user"]), kept["body"], kept["action"])
+
+
 async def run(bridge: Bridge, client: AsyncWebClient, kept: dict[str, Any]) -> None:
-    """Run a kept press (`inbox_body`): the action, then its answer where it was pressed."""
-    team, user = str(kept["team"]), str(kept["user"])
-    body, action = kept["body"], kept["action"]
-    found = await pressed(bridge, client, team, user, body, action)
+    """Run a kept press: the action, then its answer where it was pressed."""
+    found = await _kept(bridge, client, kept)
     if found is None:
         return
     ref, asker, source, reply = found
-    delivery = delivery_of(team, action)
+    team, user = source.team_id, source.user_id
+    delivery = delivery_of(team, kept["action"])
     if reply is None:
         inbound = to_inbound(
             parse_action(ref.action, ref.case_ref, arg=ref.arg), platform=PLATFORM,
@@ -98,11 +103,10 @@ async def run(bridge: Bridge, client: AsyncWebClient, kept: dict[str, Any]) -> N
 
 async def gave_up(bridge: Bridge, client: AsyncWebClient, kept: dict[str, Any]) -> None:
     """Tell the presser that a kept press was never run (the worker gave up on it)."""
-    team, user = str(kept["team"]), str(kept["user"])
-    found = await pressed(bridge, client, team, user, kept["body"], kept["action"])
+    found = await _kept(bridge, client, kept)
     if found is None:
         return
     ref, asker, source, _ = found
     reply = refusal(t("slack.error", asker.locale), asker.locale)
     await bridge.answer(source, reply, action=ref.action, locale=asker.locale,
-                        dedup=f"{delivery_of(team, kept['action'])}:gave-up")
+                        dedup=f"{delivery_of(source.team_id, kept['action'])}:gave-up")
