@@ -15,13 +15,18 @@ CATALOGUE_DIR = Path(__file__).with_name("locales")
 
 
 def load_catalogues(folder: Path = CATALOGUE_DIR) -> dict[str, dict[str, str]]:
-    """Every locale's catalogue, keyed by locale; a file that is missing or not a flat map of texts fails."""
+    """Every locale's catalogue, keyed by locale. Fails (at start-up) when a file is missing, is not
+    a flat map of texts, or lacks a key another locale has."""
     catalogues: dict[str, dict[str, str]] = {}
     for locale in LOCALES:
         texts = json.loads((folder / f"{locale}.json").read_text("utf-8"))
         if not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
             raise ValueError(f"{folder / locale}.json must map each key to a text")
         catalogues[locale] = texts
+    every_key = set().union(*catalogues.values())
+    for locale, texts in catalogues.items():
+        if lacking := sorted(every_key - set(texts)):
+            raise ValueError(f"{folder / locale}.json lacks {lacking}")
     return catalogues
 
 

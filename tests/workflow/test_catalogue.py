@@ -270,6 +270,13 @@ def test_a_computed_key_without_a_family_is_found() -> None:
     assert found - unenumerated_patterns(KEYS, CODE) == {"home.{}.title"}
 
 
+def test_a_catalogue_lacking_a_key_fails_to_load(tmp_path: Path) -> None:
+    (tmp_path / "zh-CN.json").write_text('{"a.b": "甲", "a.c": "乙"}', "utf-8")
+    (tmp_path / "en.json").write_text('{"a.b": "A"}', "utf-8")
+    with pytest.raises(ValueError, match=r"en\.json lacks \[.a\.c.\]"):
+        load_catalogues(tmp_path)
+
+
 def test_a_placeholder_missing_in_one_language_is_seen() -> None:
     assert placeholders("案件 {ref}") != placeholders("Case {ref} at {when:%H:%M}")
 

@@ -1,7 +1,7 @@
 """What the rules say about a case: findings, notice, documents and deadlines, each with its article.
 
 Articles are written in one canonical form ("LCL Art. 42(4)", "Regs Art. 20; LCL Art. 40");
-`cite()` renders them for a reader, using the law names each jurisdiction registers.
+`cite()` renders them for a reader, using the law names in the catalogue (compliance.law.*).
 """
 
 from __future__ import annotations
