@@ -136,6 +136,7 @@ def scan(root: Path = ROOT) -> CodeTexts:
                 continue
             tree = ast.parse(path.read_text("utf-8"))
             fragments = set()
+            docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
             for node in ast.walk(tree):
                 if isinstance(node, ast.JoinedStr):
                     fragments.update(id(v) for v in node.values)
@@ -144,7 +145,7 @@ def scan(root: Path = ROOT) -> CodeTexts:
                       and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                     called.add(node.args[0].value)
             for node in ast.walk(tree):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
                     words.update(re.findall(r"[A-Za-z0-9_\-]+", node.value))
                     if id(node) not in fragments and KEY.match(node.value):
                         literals.add(node.value)
