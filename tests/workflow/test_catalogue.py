@@ -115,7 +115,7 @@ class CodeTexts:
     literals: frozenset[str]  # dotted string literals that look like keys
     called: frozenset[str]  # literal first arguments of t(...)
     patterns: frozenset[str]  # computed keys, e.g. "state.{}" for f"state.{case.state}"
-    words: frozenset[str]  # every word inside any string literal
+    words: frozenset[str]  # every word inside any string literal but a docstring
 
     def __repr__(self) -> str:
         return f"CodeTexts({len(self.literals)} literal keys, {len(self.patterns)} computed)"
@@ -168,19 +168,17 @@ def missing_keys(keys: frozenset[str], code: CodeTexts) -> set[str]:
     return used - keys - NOT_KEYS
 
 
+def _reached(key: str, code: CodeTexts) -> bool:
+    for family in FAMILIES:
+        match = family.regex().fullmatch(key)
+        if match and (match[1] in family.closed or (family.open and match[1] in code.words)):
+            return True
+    return False
+
+
 def unused_keys(keys: frozenset[str], code: CodeTexts) -> set[str]:
     """Catalogue keys nothing in the code can reach."""
-    unused = set()
-    for key in keys - code.literals:
-        reached = False
-        for family in FAMILIES:
-            match = family.regex().fullmatch(key)
-            if match and (match[1] in family.closed or (family.open and match[1] in code.words)):
-                reached = True
-                break
-        if not reached:
-            unused.add(key)
-    return unused
+    return {key for key in keys - code.literals if not _reached(key, code)}
 
 
 def unenumerated_patterns(keys: frozenset[str], code: CodeTexts) -> set[str]:
