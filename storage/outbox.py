@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-import workflow.notices  # noqa: F401 - registers the alert texts
 from storage.models import OutboxMessage
 from storage.sql import claim, insert_if_absent
 from workflow.i18n import DEFAULT_LOCALE, t
