@@ -444,7 +444,11 @@ class MemoryUnitOfWork:
         self._database = database
 
     async def __aenter__(self) -> MemoryUnitOfWork:
-        await asyncio.wait_for(self._database.writer.acquire(), BUSY_TIMEOUT_SECONDS)
+        try:
+            await asyncio.wait_for(self._database.writer.acquire(), BUSY_TIMEOUT_SECONDS)
+        except TimeoutError:
+            raise TimeoutError("database is locked: another unit of work is open (one opened inside "
+                               "another never gets its turn)") from None
         self._tx = tx = _Transaction(self._database)
         self.tenants = MemoryTenants(tx)
         self.people = MemoryPeople(tx)
