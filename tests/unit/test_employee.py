@@ -175,3 +175,17 @@ async def test_a_stale_card_is_refused_with_the_current_one(world: World) -> Non
     assert not reply.ok and reply.messages[0].kind == "refusal" and chinese(refusal(reply))
     assert any(m.kind == "case" and m.case_version == version + 1 for m in reply.messages)
     assert (await world.case()).state == "awaiting_employee"
+
+
+async def test_reminders_resend_the_unopened_card_then_warn_hr(world: World) -> None:
+    await with_employee(world)
+    entered = (await world.case()).state_entered_at
+    await world.advance_to(entered + timedelta(hours=24) - timedelta(minutes=1))
+    assert len(await world.sent_to("alice", "employee_decision")) == 1
+    await world.advance_to(entered + timedelta(hours=24))
+    assert len(await world.sent_to("alice", "employee_decision")) == 2
+    assert "reminder:resend_employee_card" in await audit_actions(world)
+    assert not await world.sent_to("wangfang", "reminder")
+    await world.advance_to(entered + timedelta(days=3))  # Tue 11:00 + 3 working days = Fri 11:00
+    assert [m.kind for m in await world.sent_to("wangfang", "reminder")] == ["reminder"]
+    assert (await world.case()).state == "awaiting_employee"

@@ -121,3 +121,11 @@ async def test_the_report_is_for_hr_and_counts_open_cases_and_overdue_items(worl
     overdue = fields[t("h.report.overdue", "en")].splitlines()
     assert len(overdue) == len(await items_by_owner(world)) and all(o.startswith("C-0001") for o in overdue)
     assert t("state.hr_review", "en") in fields[t("h.report.durations", "en")]
+
+
+async def test_help_answers_in_the_askers_language_with_what_they_may_do(world: World) -> None:
+    english, chinese_help = await ok(world, "bob", "help", None), await ok(world, "lee", "help", None)
+    assert "/offboard" in english.messages[0].data["text"] and not chinese(english.messages[0].data["text"])
+    assert chinese(chinese_help.messages[0].data["text"])
+    assert "report" in (await ok(world, "zhao", "help", None)).messages[0].data["text"]
+    assert "report" not in english.messages[0].data["text"]
