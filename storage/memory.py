@@ -71,11 +71,6 @@ class MemoryDatabase:
 
 
 @cache
-def _json_columns(model: type[Base]) -> frozenset[str]:
-    return frozenset(c.key for c in model.__table__.c if isinstance(c.type, JSON))
-
-
-@cache
 def _unique_keys(model: type[Base]) -> tuple[tuple[str, ...], ...]:
     table = model.__table__
     keys = [tuple(c.key for c in con.columns) for con in table.constraints if isinstance(con, UniqueConstraint)]
@@ -106,9 +101,8 @@ def _row(instance: Base) -> Row:
 
 
 def _instance(model: type[M], row: Row) -> M:
-    json_columns = _json_columns(model)
-    return model(**{key: json.loads(json.dumps(value)) if key in json_columns and value is not None else value
-                    for key, value in row.items()})
+    """A fresh instance of a stored row, sharing no mutable value with it."""
+    return model(**{column.key: _stored(column, row[column.key]) for column in model.__table__.c})
 
 
 class _Transaction:
@@ -166,10 +160,11 @@ class _Transaction:
         return any(all(getattr(row, name) == value for name, value in key.items()) for row in self.all(model))
 
     def commit(self) -> None:
-        for model, instances in self.held.items():
-            table = self.database.tables.setdefault(model, {})
-            for id_, instance in instances.items():
-                table[id_] = _row(instance)
+        # Every row is checked before any is written: a bad one leaves the database as it was.
+        rows = {model: {id_: _row(instance) for id_, instance in instances.items()}
+                for model, instances in self.held.items()}
+        for model, changed in rows.items():
+            self.database.tables.setdefault(model, {}).update(changed)
 
     def rollback(self) -> None:
         self.held.clear()
