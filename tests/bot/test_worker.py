@@ -12,10 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import bot.inbox
-import bot.worker
 from bot.channels.base import DeliveryError
-from bot.relay import relay_once
 from bot.runtime import Runtime
 from bot.worker import Worker
 from storage.models import OutboxMessage
@@ -63,6 +60,9 @@ class FakeChannel:
 
     async def gave_up(self, body: dict[str, Any]) -> None:
         self.given_up.append(body["who"])
+
+    def origin(self, body: dict[str, Any]) -> tuple[str, str]:
+        return "console", body.get("tenant", "local")
 
 
 @pytest.fixture
@@ -152,22 +152,24 @@ async def test_run_once_delivers_and_records_each_outcome(
 
     # Next pass: only the HR alert about "gone" is due (its WeCom twin has nowhere to go);
     # once the waits have passed, the two retries go through.
-    assert await relay_once(runtime, clock.now()) == 1
+    relay = Worker(runtime).relay
+    assert await relay.run_once() == 1
     assert channel.delivered == ["fine", "hr_group"]
     clock.advance(timedelta(minutes=5))
-    assert await relay_once(runtime, clock.now()) == 2
+    assert await relay.run_once() == 2
     assert channel.delivered == ["fine", "hr_group", "buggy", "limited"]  # by due time
 
 
 async def test_a_message_is_dead_lettered_after_the_last_attempt(
     make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock
 ) -> None:
-    runtime = make_runtime(OUTBOX_MAX_ATTEMPTS=2)
+    runtime = make_runtime(QUEUE_MAX_ATTEMPTS=2)
     channel.script = {"flaky": [DeliveryError("timeout")]}
     await enqueue(runtime, "flaky")
-    assert await relay_once(runtime, clock.now()) == 0
+    relay = Worker(runtime).relay
+    assert await relay.run_once() == 0
     clock.advance(timedelta(hours=2))
-    assert await relay_once(runtime, clock.now()) == 0
+    assert await relay.run_once() == 0
     flaky = (await rows(runtime))["flaky"]
     assert flaky.attempts == 2 and flaky.dead_at == clock.now()
 
@@ -179,9 +181,10 @@ async def test_a_pass_stops_when_its_lease_runs_out(
     channel.script = {"slow": [lambda: clock.advance(timedelta(seconds=61))]}
     await enqueue(runtime, "slow", "next")
     # "next" was claimed too, but another replica may hold it by now: left for a later pass.
-    assert await relay_once(runtime, NOW) == 1
+    relay = Worker(runtime).relay
+    assert await relay.run_once() == 1
     assert channel.delivered == ["slow"]
-    assert await relay_once(runtime, clock.now()) == 1
+    assert await relay.run_once() == 1
     assert channel.delivered == ["slow", "next"]
 
 
@@ -205,23 +208,24 @@ async def test_the_loop_wakes_on_request_and_stops_on_request(
     await asyncio.wait_for(loop, SAFETY)  # returns instead of sleeping out the hour
 
 
-async def test_the_loop_survives_a_failing_tick(
+async def test_the_loop_survives_a_failing_round(
     make_runtime: Callable[..., Runtime], channel: FakeChannel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime = make_runtime(POLL_INTERVAL_SECONDS=0.01)
-    real_fire_due = bot.worker.fire_due
+    worker = Worker(runtime)
+    real_claim = worker.relay.claim
     failures = []
 
-    async def database_down_once(*args: Any, **kwargs: Any) -> int:
+    async def database_down_once(now: datetime) -> list[OutboxItem]:
         if not failures:
             failures.append(1)
             raise ConnectionRefusedError("database down")
-        return await real_fire_due(*args, **kwargs)
+        return await real_claim(now)
 
-    monkeypatch.setattr(bot.worker, "fire_due", database_down_once)
+    monkeypatch.setattr(worker.relay, "claim", database_down_once)
     await enqueue(runtime, "after-outage")
     stop = asyncio.Event()
-    loop = asyncio.create_task(Worker(runtime).run_forever(stop))
+    loop = asyncio.create_task(worker.run_forever(stop))
     await asyncio.wait_for(channel.arrived.wait(), SAFETY)
     stop.set()
     await asyncio.wait_for(loop, SAFETY)
@@ -267,7 +271,7 @@ async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
     clock.advance(timedelta(hours=1))
     assert await worker.drain_inbox() == 2
     assert channel.taken == ["flaky"]
-    for _ in range(bot.inbox.INBOX_MAX_ATTEMPTS):
+    for _ in range(runtime.settings.QUEUE_MAX_ATTEMPTS):
         clock.advance(timedelta(hours=1))
         await worker.drain_inbox()
     assert channel.taken == ["flaky", "after-flaky", "after-poison"]
@@ -275,3 +279,35 @@ async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
     assert "given up after" in caplog.text
     async with runtime.uow_factory() as uow:
         assert await uow.inbox.waiting() == 0
+
+
+async def test_a_poison_request_goes_dead_and_its_tenants_hr_is_alerted_once(
+    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock,
+) -> None:
+    runtime = make_runtime(QUEUE_MAX_ATTEMPTS=3)
+    async with runtime.uow_factory() as uow:
+        tenant = await uow.tenants.get_or_create("console:local")
+        await uow.commit()
+    channel.script["poison"] = [RuntimeError("cannot handle this")]
+    await keep(runtime, "poison")
+    worker = Worker(runtime)
+    for attempt in range(1, 4):
+        assert await worker.drain_inbox() == 1
+        assert await worker.relay.run_once() == (1 if attempt == 3 else 0)  # HR hears once, at the end
+        clock.advance(timedelta(hours=1))
+    assert await worker.drain_inbox() == 0 and await worker.relay.run_once() == 0  # dead: never again
+    assert channel.given_up == ["poison"] and channel.delivered == ["hr_group"]
+    [alert] = [row for key, row in (await rows(runtime)).items() if key.startswith("hr_group:")]
+    assert (alert.tenant_id, alert.channel, alert.sent_at is not None) == (tenant.id, "fake", True)
+    assert "RuntimeError: cannot handle this" in alert.payload["data"]["text"]
+
+
+async def test_a_dead_request_of_no_known_tenant_is_logged(
+    make_runtime: Callable[..., Runtime], channel: FakeChannel, caplog: pytest.LogCaptureFixture,
+) -> None:
+    runtime = make_runtime(QUEUE_MAX_ATTEMPTS=1)
+    channel.script["stranger"] = [RuntimeError("cannot handle this")]
+    await runtime.accept("fake", "fake:stranger", "lane", {"who": "stranger", "tenant": "nowhere"})
+    assert await Worker(runtime).drain_inbox() == 1
+    assert channel.given_up == ["stranger"] and await rows(runtime) == {}
+    assert "no tenant's HR can be told (tenant 'console:nowhere')" in caplog.text
