@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.channels.base import DeliveryError
 from bot.runtime import Runtime
 from bot.worker import Worker
-from storage.models import OutboxMessage
+from storage.models import Case, OutboxMessage, Timer
 from storage.outbox import OutboxItem
 from tests.bot.runtime_support import settings_for
+from tests.storage.data import Spec as TimerSpec
 from workflow.clock import ManualClock
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -311,3 +312,31 @@ async def test_a_dead_request_of_no_known_tenant_is_logged(
     assert await Worker(runtime).drain_inbox() == 1
     assert channel.given_up == ["stranger"] and await rows(runtime) == {}
     assert "no tenant's HR can be told (tenant 'console:nowhere')" in caplog.text
+
+
+async def test_a_timer_that_keeps_failing_goes_dead_and_hr_is_alerted_once(
+    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock,
+) -> None:
+    runtime = make_runtime(QUEUE_MAX_ATTEMPTS=2)
+    async with runtime.uow_factory() as uow:
+        tenant = await uow.tenants.get_or_create("fake:T1")
+        manager = await uow.people.upsert(tenant.id, "E1", name="Ming", email="m@acme.cn", roles="manager")
+        employee = await uow.people.upsert(tenant.id, "E2", name="Wei", email="w@acme.cn", manager_id=manager.id)
+        case = await uow.cases.add(Case(tenant_id=tenant.id, employee_id=employee.id, manager_id=manager.id,
+                                        opened_by_id=manager.id, ground="incompetence", state="evidence",
+                                        opened_at=NOW, state_entered_at=NOW, updated_at=NOW))
+        # A row no release of ours can act on (say, written by a newer version during a rollout).
+        await uow.timers.arm(case.id, case.version, [TimerSpec("remind", NOW, {"action": "no_such_action"})])
+        await uow.commit()
+    worker = Worker(runtime)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="no_such_action"):
+            await worker.timers.run_once()
+        clock.advance(timedelta(hours=1))
+    assert await worker.timers.run_once() == 0  # dead: not claimed again
+    assert await worker.relay.run_once() == 1 and channel.delivered == ["hr_group"]
+    [alert] = [row for key, row in (await rows(runtime)).items() if key.startswith("hr_group:")]
+    assert (alert.tenant_id, alert.case_id, alert.channel) == (tenant.id, case.id, "fake")
+    async with runtime.uow_factory() as uow:
+        timer = await uow.session.scalar(select(Timer).where(Timer.case_id == case.id))
+    assert timer is not None and timer.attempts == 2 and timer.dead_at is not None and timer.fired_at is None
