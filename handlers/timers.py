@@ -45,24 +45,23 @@ async def fire_due(uow_factory: Callable[[], UnitOfWork], deps: Deps, limit: int
     async with uow_factory() as uow:
         claimed = await uow.timers.claim_due(now, limit, lease)
         await uow.commit()
-    return await fire_claimed(uow_factory, deps, claimed, now, max_attempts=max_attempts)
+        writers = uow.timers.concurrent_writers
+    return await fire_claimed(uow_factory, deps, claimed, now, max_attempts=max_attempts, writers=writers)
 
 
 async def fire_claimed(uow_factory: Callable[[], UnitOfWork], deps: Deps, claimed: list[ClaimedTimer],
-                       now: datetime, *, max_attempts: int) -> int:
-    """Fire timers claimed at `now`; returns how many acted.
+                       now: datetime, *, max_attempts: int, writers: int) -> int:
+    """Fire timers claimed at `now`, up to `writers` transactions at once (Timers.concurrent_writers);
+    returns how many acted.
 
     Each timer fires at most once in effect: it is marked fired in the transaction that acts on
     it. A timer that fails on its own is tried again after a backoff, and after `max_attempts` it
     is dead and HR is told (storage.queue); the first failure is raised once every group had its
     turn.
     """
-    if not claimed:
-        return 0
-    async with uow_factory() as uow:
-        # Where the database takes concurrent writers, a few groups run at once so that their
-        # round trips and commit flushes overlap. One case's timers fire in due order, together.
-        gate = asyncio.Semaphore(uow.timers.concurrent_writers)
+    # Where the database takes concurrent writers, a few groups run at once so that their
+    # round trips and commit flushes overlap. One case's timers fire in due order, together.
+    gate = asyncio.Semaphore(writers)
     by_case: dict[int, list[ClaimedTimer]] = {}
     for timer in claimed:
         by_case.setdefault(timer.case_id, []).append(timer)

@@ -28,6 +28,7 @@ class TimerPoller(QueueWorker[ClaimedTimer]):
                          yield_to=yield_to)
         self.deps = deps
         self.fired = fired
+        self.writers = 1  # transactions fired at once; the database's own, learnt at each claim
 
     @property
     def batch_size(self) -> int:
@@ -37,10 +38,11 @@ class TimerPoller(QueueWorker[ClaimedTimer]):
         async with self.uow_factory() as uow:
             claimed = await uow.timers.claim_due(now, self.batch_size, self.lease)
             await uow.commit()
+            self.writers = uow.timers.concurrent_writers
         return claimed
 
     async def consume(self, batch: list[ClaimedTimer], now: datetime) -> int:
-        acted = await fire_claimed(self.uow_factory, self.deps, batch, now,
+        acted = await fire_claimed(self.uow_factory, self.deps, batch, now, writers=self.writers,
                                    max_attempts=self.settings.QUEUE_MAX_ATTEMPTS)
         if acted and self.fired is not None:
             self.fired()
