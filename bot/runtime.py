@@ -23,8 +23,6 @@ from bot.documents.render import PdfRenderer
 from bot.errors import not_migrated, unreachable
 from bot.settings import Settings, SettingsError
 from bot.signing.keys import KeyFileSigner
-from bot.workers.inbox import INBOX_CHANNEL
-from bot.workers.relay import WAKE_CHANNEL
 from handlers.contracts import Inbound, Reply
 from handlers.deps import build_deps
 from handlers.dispatch import Then, handle
@@ -38,6 +36,10 @@ from workflow.clock import Clock
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Runtime.wake_workers nudges the worker loops (bot.worker) through this cache channel.
+WAKE_CHANNEL = "offboard:wake"
+# Runtime.accept nudges the inbox loops of other processes through this one.
+INBOX_CHANNEL = "offboard:inbox"
 # A readiness probe must answer quickly even when the database host does not.
 READY_TIMEOUT_SECONDS = 5.0
 

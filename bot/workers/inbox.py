@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.admission import Admission
 from bot.channels.base import ChannelRegistry
+from bot.runtime import INBOX_CHANNEL
 from bot.settings import Settings
 from bot.workers.base import QueueWorker
 from handlers.identity import tenant_key
@@ -26,9 +27,6 @@ from storage.uow import UnitOfWork
 from workflow.clock import Clock
 
 log = logging.getLogger(__name__)
-
-# Runtime.accept nudges the inbox loops of other processes through this cache channel.
-INBOX_CHANNEL = "offboard:inbox"
 
 
 class Taker(Protocol):

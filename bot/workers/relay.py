@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.admission import Admission
 from bot.channels.base import ChannelRegistry, DeliveryError
+from bot.runtime import WAKE_CHANNEL
 from bot.settings import Settings
 from bot.workers.base import QueueWorker
 from storage.cache import Cache
@@ -24,10 +25,6 @@ from storage.uow import UnitOfWork
 from workflow.clock import Clock
 
 log = logging.getLogger(__name__)
-
-# Whatever queued messages (a handled request, fired timers) nudges the relays through this
-# cache channel (Runtime.wake_workers).
-WAKE_CHANNEL = "offboard:wake"
 
 
 class OutboxRelay(QueueWorker[OutboxItem]):
