@@ -21,7 +21,7 @@ from handlers.notify import announce, hr_people, talk_window
 from handlers.signature import SigningEvidence, record_signature
 from handlers.transition import audit, fire, refused, touch
 from storage.models import Case, EvidenceItem
-from workflow.i18n import normalise_locale, register, t
+from workflow.i18n import normalise_locale, t
 from workflow.machine import Decision, refusal_text
 from workflow.model import Party, Refusal, Trigger
 
@@ -210,7 +210,3 @@ async def ask_meeting(ctx: Ctx) -> Reply:
         ), case=case)
     ctx.reply("meeting_request", t("h.done", ctx.locale), t("h.meeting_sent", ctx.locale), case=case)
     return Reply(ok=True)
-
-
-register({"evidence.kind.notice_service": {"zh-CN": "解除通知送达凭证",
-                                           "en": "proof of service of the notice"}})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from handlers import decisions, evidence, facts, handover, help, open_case, report, status, texts  # noqa: F401
+from handlers import decisions, evidence, facts, handover, help, open_case, report, status
 from handlers.context import Ctx
 from handlers.contracts import Inbound, Message, Reply
 from handlers.deps import Deps

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-import workflow.notices  # noqa: F401 - registers the alert texts
 from storage.models import OutboxMessage
 from storage.queue import LeasedQueue
 from storage.sql import insert_if_absent

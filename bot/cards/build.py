@@ -15,7 +15,7 @@ from typing import Any
 from bot.cards.model import Button, Card, Input, Style
 from handlers.contracts import Message
 from workflow.commands import BY_VERB, Rest
-from workflow.i18n import has, normalise_locale, register, t
+from workflow.i18n import has, normalise_locale, t
 from workflow.model import Ground, Trigger
 
 # Cannot be undone: red, and the platform asks first.
@@ -24,52 +24,6 @@ DANGER = frozenset({Trigger.REJECT, Trigger.WITHDRAW, Trigger.DISPUTE, Trigger.P
 PRIMARY = frozenset({
     Trigger.SUBMIT, Trigger.APPROVE, Trigger.SCHEDULE, Trigger.CONFIRM_ATTENDANCE,
     Trigger.RECORD_TALK, Trigger.SIGN, Trigger.COMPLETE_ITEM,
-})
-
-register({
-    "card.confirm.reject": {
-        "zh-CN": "确定驳回案件 {ref} 吗？案件将结案。",
-        "en": "Reject case {ref}? The case will be closed.",
-    },
-    "card.confirm.withdraw": {
-        "zh-CN": "确定撤回案件 {ref} 吗？案件将结案。",
-        "en": "Withdraw case {ref}? The case will be closed.",
-    },
-    "card.confirm.dispute": {
-        "zh-CN": "确定对案件 {ref} 提出异议吗？HR 和经理会看到你的理由。",
-        "en": "Dispute case {ref}? HR and the manager will see your reason.",
-    },
-    "card.confirm.proceed_unilateral": {
-        "zh-CN": "确定对案件 {ref} 单方解除劳动合同吗？此操作不可撤销。",
-        "en": "Terminate unilaterally in case {ref}? This cannot be undone.",
-    },
-    "card.input.reason": {"zh-CN": "原因", "en": "Reason"},
-    "card.input.comment": {"zh-CN": "修改意见", "en": "What needs to change"},
-    "card.input.proof": {"zh-CN": "送达凭证（如挂号信单号）", "en": "Proof (e.g. tracking number)"},
-    "card.input.note": {"zh-CN": "说明", "en": "Note"},
-    "card.input.text": {"zh-CN": "说明", "en": "Message"},
-    "card.input.talk_at": {"zh-CN": "面谈时间（当地）", "en": "Talk time (local)"},
-    "card.input.item": {"zh-CN": "交接事项编号", "en": "Handover item number"},
-    "card.input.facts": {
-        "zh-CN": "事实（key=value，如 hired=2020-01-01 avg_wage=12000 confirm=yes）",
-        "en": "Facts (key=value, e.g. hired=2020-01-01 avg_wage=12000 confirm=yes)",
-    },
-    "card.input.employee": {"zh-CN": "员工", "en": "Employee"},
-    "card.input.ground": {"zh-CN": "理由", "en": "Ground"},
-    "card.input.kind": {"zh-CN": "证据类型", "en": "Kind of evidence"},
-    "card.input.content": {"zh-CN": "链接或文字", "en": "Link or text"},
-    **{
-        f"card.ground.{g.value}": texts
-        for g, texts in {
-            Ground.INCOMPETENT: {"zh-CN": "不能胜任", "en": "Incompetent"},
-            Ground.MISCONDUCT: {"zh-CN": "严重违纪", "en": "Serious misconduct"},
-            Ground.PROBATION: {"zh-CN": "试用期不符合录用条件", "en": "Failed probation"},
-            Ground.ILLNESS: {"zh-CN": "医疗期满", "en": "Illness (medical period over)"},
-            Ground.CIRCUMSTANCES: {"zh-CN": "客观情况重大变化", "en": "Changed circumstances"},
-            Ground.MUTUAL: {"zh-CN": "协商一致", "en": "Mutual agreement"},
-            Ground.LAYOFF: {"zh-CN": "经济性裁员", "en": "Layoff"},
-        }.items()
-    },
 })
 
 
