@@ -168,8 +168,8 @@ async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
             loc = normalise_locale(person.locale)
             title, text = await _texts(ctx, case, action, notice, loc)
             fields = await signing_fields(ctx, case, loc) if notice.fields == "signing_status" else []
-            await ctx.send(message_for(case, person, notice.kind, title, text, fields, notice.buttons),
-                           case=case)
+            buttons = () if notice.no_buttons_for_manager and person.id == case.manager_id else notice.buttons
+            await ctx.send(message_for(case, person, notice.kind, title, text, fields, buttons), case=case)
 
 
 async def _schedule_prompt(ctx: Ctx, case: Case) -> None:

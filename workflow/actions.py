@@ -145,6 +145,7 @@ class Notice:
     extra: str = ""
     fields: str = ""
     buttons: tuple[str, ...] = ()
+    no_buttons_for_manager: bool = False  # HR's buttons are not the case manager's, even if they are HR
     card: str = ""
     only_from: tuple[State, ...] = ()  # only when the action left one of these states
     not_the_asker: bool = False  # the asker has the inline answer instead
@@ -160,7 +161,12 @@ Style = Literal["primary", "danger"] | None
 
 @dataclass(frozen=True)
 class Action:
-    """Everything one action means. `trigger` is None for actions the machine does not decide."""
+    """Everything one action means. `trigger` is None for actions the machine does not decide.
+
+    Timers: an action that changes the case re-arms the timers its new state wants
+    (policy.timers_for, at the new case version; older ones go stale). `fired_by` names the timer
+    that runs a SYSTEM action.
+    """
 
     name: str
     steps: tuple[Step, ...]  # where it may happen and by whom (all states for `anywhere`)
@@ -200,7 +206,7 @@ _NOTICE_EFFECTS = (E.RECORD_NOTICE_EVIDENCE, E.ISSUE_CERTIFICATE, E.CREATE_ITEMS
 _EMPLOYEE_DECISION = Notice(To.EMPLOYEE, card="employee_decision")
 _DISPUTE = Notice(To.HR_EACH, kind="dispute", title="h.disputed.title", text="h.disputed.text",
                   params=(Param.NAME, Param.REASON, Param.EVIDENCE),
-                  buttons=("revise", "withdraw", "proceed_unilateral"))
+                  buttons=("revise", "withdraw", "proceed_unilateral"), no_buttons_for_manager=True)
 _CLOSED = Notice(To.MANAGER, kind="closed", title="h.closed.title", text="h.closed.text",
                  params=(Param.OUTCOME, Param.UNTIL))
 _EDITABLE_FACTS = (S.COLLECTING_EVIDENCE, S.HR_REVIEW, S.DISPUTED, S.ESCALATED)
