@@ -391,10 +391,6 @@ BY_TRIGGER: dict[Trigger, Action] = {a.trigger: a for a in ACTIONS if a.trigger 
 assert set(BY_TRIGGER) == set(Trigger), "every machine trigger needs its spec"
 
 
-def spec(name: str) -> Action | None:
-    return BY_NAME.get(name)
-
-
 register({
     "card.input.document_hash": {"zh-CN": "所阅文件的指纹", "en": "Fingerprint of the document read"},
     "card.input.file": {"zh-CN": "附件", "en": "Attachment"},
