@@ -81,7 +81,7 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
                 # The delivery is handled: a retry changes nothing either.
                 return await _commit(uow, Settled(uow, tenant, None, reply), then)
             ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now)
-            audits: list[tuple[int, str, dict[str, Any]]] = []
+            attempt: tuple[int, str, dict[str, Any]] | None = None  # a refused attempt to audit
             try:
                 route = ROUTES.get(inbound.name)
                 if route is None:
@@ -89,7 +89,7 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
                 reply = await route(ctx)
             except Refused as refused:
                 ctx.replies.extend(_refused(refused, inbound, actor))
-                audits += [refused.audit] if refused.audit else []
+                attempt = refused.audit
                 reply = Reply(ok=False)
             if reply.ok:
                 return await _commit(uow, Settled(uow, tenant, actor, Reply(ok=True, messages=tuple(ctx.replies))),
@@ -98,7 +98,8 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
         async with uow_factory() as uow:
             if inbound.delivery_id:
                 await uow.inbound.record(inbound.delivery_id, now)
-            for case_id, action, payload in audits:
+            if attempt is not None:
+                case_id, action, payload = attempt
                 case = await uow.cases.get(case_id, for_update=True)
                 if case is not None:
                     await uow.audit.append(case, action=action, actor_id=actor.id,
