@@ -13,8 +13,9 @@ from datetime import datetime
 
 from handlers.context import Ctx
 from handlers.contracts import Inbound
-from handlers.decisions import run, signature_effect
 from handlers.deps import Deps
+from handlers.service import run_page_answer as run
+from handlers.service import signature_effect
 from handlers.signature import SigningEvidence, intention_for
 from handlers.signing_links import AWAITING, token_hash
 from storage.models import Case, Document, Person, SigningToken

@@ -13,16 +13,18 @@ from datetime import datetime, timedelta
 from handlers.context import Ctx, hr_group_message
 from handlers.contracts import Inbound
 from handlers.deps import Deps
-from handlers.notify import announce, hr_people
-from handlers.transition import audit, fire
+from handlers.notify import hr_people
+from handlers.service import run_or_answer
+from handlers.transition import audit
 from handlers.views import employee_card, local_time, message_for
 from storage.models import Case, Person
 from storage.queue import MAX_ATTEMPTS
 from storage.timers import ClaimedTimer
 from storage.uow import UnitOfWork
+from workflow.actions import ACTIONS
 from workflow.evidence import missing, requirement_label
 from workflow.i18n import normalise_locale, t
-from workflow.model import Ground, Role, Trigger
+from workflow.model import Ground, Role
 from workflow.policy import TimerAction, message_key
 
 CLAIM_LEASE = timedelta(seconds=60)
@@ -30,6 +32,8 @@ CLAIM_LEASE = timedelta(seconds=60)
 # group instead of per timer (bench/timers.py). A group that fails is retried case by case.
 CASES_PER_TRANSACTION = 10
 _GROUP_ACTIONS = {TimerAction.TELL_HR_STALLING, TimerAction.REMIND_HR_REVIEW}
+# Timers that fire a workflow action (the spec's `fired_by`); every other timer only reminds.
+FIRES = {a.fired_by: a for a in ACTIONS if a.fired_by is not None}
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +153,10 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
     ctx = Ctx(uow=uow, deps=deps, inbound=Inbound(platform="system", platform_tenant="", user_id="timer",
                                                   name=kind), actor=None, tenant=tenant, now=now)
     action = TimerAction(payload["action"])
-    if action == TimerAction.ESCALATE:
-        decision = await fire(ctx, case, Trigger.ESCALATE, payload={"timer": kind})
-        if decision is not None:
-            await announce(ctx, case, decision)
+    if action in FIRES:
+        # A timer that moves the case is a workflow action by the system, run as any other; if the
+        # workflow refuses it now, nothing happens (and nobody is there to answer).
+        await run_or_answer(ctx, case, FIRES[action], payload={"timer": kind})
         return
     recipients = await _recipients(ctx, case, action, payload)
     if recipients is None:
