@@ -49,5 +49,12 @@ async def load_case(ctx: Ctx, *, for_update: bool = True) -> Case:
         raise Refused("h.need_case")
     case = await ctx.uow.cases.by_ref(ctx.tenant.id, normalise_ref(ref), for_update=for_update)
     if case is None:
-        raise Refused("h.unknown_case", ref=ref)
+        raise Refused("h.unknown_case", ref=normalise_ref(ref))
     return case
+
+
+def not_on_case(case: Case, action: str) -> Refused:
+    """The answer to someone with no relation to `case`: word for word the answer for a case that
+    does not exist (load_case's), so nobody learns which references exist. The attempt is kept in
+    the case's audit log, which only HR reads."""
+    return Refused("h.unknown_case", about=case, audit=action, payload={"code": "not_on_case"}, ref=case.ref)

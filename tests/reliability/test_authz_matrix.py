@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from handlers.casefile import normalise_ref
 from handlers.contracts import Inbound, Reply
 from handlers.deps import Deps
 from handlers.dispatch import handle
@@ -300,3 +301,47 @@ async def test_refusals_on_postgresql(state: State, uow_factory: Callable[[], Un
                 failures.append(f"{action}/{role} (expected {cells[role]!r}): " + "; ".join(found))
     assert not failures, f"in {state.value}:\n  " + "\n  ".join(failures)
 
+
+
+# ------------------------------------------------------------------ no existence oracle
+
+# Who has no relation to C-0001 in a state, with every case-naming action they might try.
+_UNRELATED = ("other_manager", "other_employee", "stranger", "other_tenant")
+
+
+@pytest.mark.parametrize("state", (State.HR_REVIEW, State.HANDOVER), ids=lambda s: s.value)
+async def test_an_unrelated_person_cannot_tell_an_existing_case_from_a_missing_one(
+        state: State, snapshots: dict[State, Snapshot], tmp_path: Path) -> None:
+    """Every case-naming action, typed with the ref as people type it: the same answer for C-0001
+    and for a case that does not exist, and nothing the asker could see changes."""
+    snapshot = snapshots[state]
+    copy = StateCopy(snapshot, tmp_path / "case.db")
+    await copy.fresh()
+    deps = deps_at(snapshot.now)
+    item_id = snapshots[State.HANDOVER].item_id or 0
+
+    async def ask(actor: Actor, action: str, ref: str) -> tuple[str, Footprint]:
+        before, _ = await observe(copy.uow_factory)
+        reply = await handle(Inbound(platform="console", platform_tenant=actor.platform_tenant,
+                                     user_id=actor.user_id, name=action, case_ref=ref,
+                                     args=request_args(action, item_id)), copy.uow_factory, deps)
+        after, _ = await observe(copy.uow_factory)
+        assert not reply.ok, (action, ref)
+        assert after == before
+        text = " ".join(str(m.data) for m in reply.messages)
+        return text.replace(normalise_ref(ref), "<ref>").replace(ref, "<ref>"), after
+
+    try:
+        differ = []
+        for role in _UNRELATED:
+            for action in ACTIONS:
+                if action in CASELESS:
+                    continue
+                for typed_ref, missing in (("c-1", "c-999"), (REF, "C-0999"), ("1", "999")):
+                    existing, _ = await ask(ROLES[role], action, typed_ref)
+                    absent, _ = await ask(ROLES[role], action, missing)
+                    if existing != absent:
+                        differ.append(f"{role} {action} {typed_ref}: {existing[:160]} != {absent[:160]}")
+        assert not differ, "\n".join(differ)
+    finally:
+        await copy.close()
