@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from storage.models import Case, Person
@@ -28,12 +30,30 @@ def parties_of(case: Case, person: Person | None, *, item_owner_id: int | None =
         # the bot: until a talk is scheduled they are not a party to it at all.
         if case.data.get("talk_at"):
             parties.add(Party.EMPLOYEE)
-    # HR may not act as HR on a case about themselves.
-    elif is_hr(person):
+    # HR may not act as HR on a case about themselves, nor on one about their own manager.
+    elif is_hr(person) and not (person.manager_id is not None and person.manager_id == case.employee_id):
         parties.add(Party.HR)
     if item_owner_id is not None and person.id == item_owner_id:
         parties.add(Party.ASSIGNEE)
     return frozenset(parties)
+
+
+def opened_or_manages(case: Case, person: Person) -> bool:
+    """Whether `person` opened `case` or is its manager: then their approval alone is not enough."""
+    return person.id in (case.opened_by_id, case.manager_id)
+
+
+def approvals(case: Case) -> list[dict[str, Any]]:
+    """The HR approvals recorded on `case` since it was last sent back for changes."""
+    return list(case.data.get("approvals") or [])
+
+
+def approval_standing(case: Case, person: Person | None) -> dict[str, bool]:
+    """The approve Attempt's fields about the asker (workflow/guards.py decides what they mean)."""
+    if person is None:
+        return {}
+    return {"opened_or_manages": opened_or_manages(case, person),
+            "approved_before": any(a.get("by") == person.id for a in approvals(case))}
 
 
 def normalise_ref(ref: str) -> str:

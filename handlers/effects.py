@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from handlers.casefile import opened_or_manages
 from handlers.context import Ctx
 from handlers.document import issue_certificate, issue_document
 from handlers.handover import create_items
@@ -58,6 +59,11 @@ def _value(change: Change, field: str, value: Value) -> Any:
             return {"reason": ctx.text, "at": _now(ctx)}
         case Value.KEPT_OR_NOW:
             return change.case.data.get(field) or _now(ctx)
+        case Value.APPROVAL:
+            assert ctx.actor is not None
+            approval = {"by": ctx.actor.id, "opened_or_manages": opened_or_manages(change.case, ctx.actor),
+                        "at": _now(ctx)}
+            return [*(change.case.data.get(field) or []), approval]
 
 
 def recorded(change: Change) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from handlers import effects, notify
-from handlers.casefile import load_case, not_on_case, parties_of
+from handlers.casefile import approval_standing, load_case, not_on_case, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Reply
 from handlers.effects import CHAT, Change
@@ -48,7 +48,8 @@ async def run(ctx: Ctx, action: Action, *, case: Case | None = None, item: Hando
     fields = attempt_fields(ctx, case, action)
     await refuse_if_stale(ctx, case)
     decision = decide(await snapshot(ctx, case), Attempt(trigger=action.trigger, parties=parties, now=ctx.now,
-                                                         item_owned=item is not None, **fields))
+                                                         item_owned=item is not None,
+                                                         **approval_standing(case, ctx.actor), **fields))
     if not decision.allowed:
         assert decision.refusal is not None
         raise Refused.by_workflow(decision.refusal, case=case, audit=action.name,
