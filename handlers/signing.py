@@ -209,16 +209,19 @@ async def answer(uow_factory: UowFactory, deps: Deps, raw: str, visitor: Visitor
 
 
 async def link_document(uow_factory: UowFactory, deps: Deps, raw: str,
-                        document_id: int) -> Document | None:
-    """One file of the link's document version, while the link is usable or was used."""
+                        document_id: int) -> Document | LinkView | None:
+    """One file of the link's document version while the link can still be answered. Once it was
+    signed, disputed, superseded, expired or the case moved on, the link's view instead (it serves
+    documents no more); None when there is no such link, or no such file for it."""
     now = deps.clock.now()
     async with uow_factory() as uow:
         link = await _load(uow, raw, now, lock=False)
-        if link is None or link.state not in (LinkState.VALID, LinkState.SIGNED,
-                                              LinkState.DISPUTED):
+        if link is None or link.state == LinkState.FOREIGN:
             return None
         document = await uow.documents.get(document_id)
         if (document is None or document.case_id != link.case.id
                 or document.version != link.token.document_version):
             return None
+        if link.state != LinkState.VALID:
+            return await _view(uow, link)
         return document

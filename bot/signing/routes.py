@@ -79,7 +79,8 @@ SUBMIT_OPENAPI = {
     },
 }
 DOCUMENT_OPENAPI = {"responses": {"200": {"description": "The document (PDF)"},
-                                  "404": {"description": "No such document for this link", **_PAGE}}}
+                                  "404": {"description": "No such document for this link", **_PAGE},
+                                  "410": {"description": "The link serves documents no more", **_PAGE}}}
 # Chat apps fetch links to draw previews. Such a fetch is not the employee reading: it gets a
 # neutral page, shows nothing of the case and records nothing.
 LINK_PREVIEWS = re.compile(
@@ -135,15 +136,18 @@ def signing_router(runtime: Runtime) -> APIRouter:
         body = env.get_template(f"signing/{name}").render(t=say, **context)
         return _secure(HTMLResponse(body, status_code=status))
 
-    def status_page(view: LinkView) -> Response:
+    def status_page(view: LinkView, status: int | None = None, problem: str = "") -> Response:
         state = view.state.value
         loc = view.locale
+        # The signer who comes back sees the receipt of what they signed (never the documents).
+        receipt = t("page.version", loc, version=view.version, sha=view.sha256) \
+            if view.state == LinkState.SIGNED and view.sha256 else ""
         return html(
-            "status.html", loc, STATUS_CODES[view.state], state=state,
+            "status.html", loc, status or STATUS_CODES[view.state], state=state,
             title=t(f"page.{state}.title", loc),
             text=t(f"page.{state}.text", loc, ref=view.case_ref, version=view.version,
                    when=when(view.at)),
-            problem=view.problem,
+            problem=problem or view.problem, receipt=receipt,
         )
 
     def form_page(view: LinkView, token: str, nonce: str, status: int = 200) -> Response:
@@ -223,6 +227,8 @@ def signing_router(runtime: Runtime) -> APIRouter:
             document = await link_document(runtime.uow_factory, runtime.deps, token, document_id)
         if document is None:
             return status_page(LinkView(LinkState.UNKNOWN, "zh-CN"))
+        if isinstance(document, LinkView):  # signed, superseded, expired …: gone, say what to do
+            return status_page(document, 410, t("page.documents_gone", document.locale))
         response = Response(document.content, media_type=document.media_type)
         filename = Path(document.filename).name
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
