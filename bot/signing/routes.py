@@ -25,7 +25,7 @@ from bot.documents.render import TEMPLATES, template_environment
 from bot.runtime import Runtime
 from bot.signing import csrf
 from bot.signing.keys import KeyFileSigner
-from handlers.signing import Answer, LinkView, Visitor, answer, link_document, open_link
+from handlers.signing import Answer, LinkView, Visitor, answer, link_document, open_link, withdrawn
 from workflow.i18n import normalise_locale, t
 from workflow.signing import LinkState
 
@@ -226,9 +226,11 @@ def signing_router(runtime: Runtime) -> APIRouter:
         if TOKEN.match(token):
             document = await link_document(runtime.uow_factory, runtime.deps, token, document_id)
         if document is None:
+            gone = await withdrawn(runtime.uow_factory, runtime.deps, token, document_id) \
+                if TOKEN.match(token) else None
+            if gone is not None:  # signed, superseded, expired …: say what to do instead
+                return status_page(gone, 410, t("page.documents_gone", gone.locale))
             return status_page(LinkView(LinkState.UNKNOWN, "zh-CN"))
-        if isinstance(document, LinkView):  # signed, superseded, expired …: gone, say what to do
-            return status_page(document, 410, t("page.documents_gone", document.locale))
         response = Response(document.content, media_type=document.media_type)
         filename = Path(document.filename).name
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
