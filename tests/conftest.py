@@ -8,6 +8,7 @@ REQUIRE_SERVICES=1 (CI) they fail instead.
   `engine` / `session_factory` / `uow_factory`, it is a database already migrated to head and
   holding no rows (see _Migrated); do not change its schema.
 - `engine`, `session_factory`, `uow_factory`: built on `db_url`; `uow_factory()` -> UnitOfWork.
+- `_data_dir` (automatic): DATA_DIR is a temporary directory for the whole run.
 - `redis_client`: parametrised [memory, redis]; the real one uses a key prefix unique to the
   test (`redis_client.prefix`) and deletes its keys afterwards.
 """
@@ -185,6 +186,16 @@ class _Migrated:
     def drop(self) -> None:
         if self._postgresql:
             _pg_admin(f'DROP DATABASE IF EXISTS "{self._postgresql}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The server's files (signing key, archive) in a temporary DATA_DIR, never in the checkout
+    or the user's home: every Settings (and every `python -m bot` the tests start) reads it."""
+    with pytest.MonkeyPatch.context() as patch:
+        data_dir = tmp_path_factory.mktemp("data")
+        patch.setenv("DATA_DIR", str(data_dir))
+        yield data_dir
 
 
 @pytest.fixture(scope="session")
