@@ -19,8 +19,8 @@ MASK = "***"
 # Slack tokens (bot, user, app-level, refresh, …), the signing page's bearer links, secrets in
 # query strings (WeCom's corpsecret and access_token, the group robot's key, OAuth's code and
 # state) and in JSON bodies, and Authorization headers.
-_SECRET_FIELDS = "access_token|refresh_token|bot_token|client_secret|corpsecret|token"
-_SECRET_PARAMS = _SECRET_FIELDS + "|key|code|state"
+_SECRET_FIELDS = "access_token|refresh_token|bot_token|client_secret|corpsecret|token|code"
+_SECRET_PARAMS = _SECRET_FIELDS + "|key|state"
 _TOKEN_SHAPES = (
     (re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+"), MASK),
     (re.compile(r"(/sign/)[^/\s?\"'#<>]+"), rf"\1{MASK}"),
