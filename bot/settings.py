@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import OperatorError
+from bot.token_cipher import parse_keys
 from storage.db import sqlite_path
 from workflow.i18n import LOCALES
 
@@ -134,6 +135,10 @@ class Settings(BaseSettings):
     # The public key (PEM file) `archive verify` trusts when not given --key; default: the public
     # half of SIGNING_KEY_PATH, when that file exists on the machine verifying.
     ARCHIVE_PUBLIC_KEY: str = ""
+    # Multi-workspace Slack: Fernet keys encrypting the OAuth-installed tokens in the database,
+    # comma-separated; the first encrypts, every one decrypts. Rotate: put a new key first,
+    # restart (serve re-encrypts every stored token), then drop the old one. Required with OAuth.
+    SLACK_TOKEN_KEYS: SecretStr | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -159,11 +164,18 @@ class Settings(BaseSettings):
 
     @field_validator(
         "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID",
-        "SLACK_CLIENT_SECRET", mode="before",
+        "SLACK_CLIENT_SECRET", "SLACK_TOKEN_KEYS", mode="before",
     )
     @classmethod
     def _blank_slack_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("SLACK_TOKEN_KEYS")
+    @classmethod
+    def _token_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_keys(value.get_secret_value())
+        return value
 
     @field_validator("SLACK_API_URL")
     @classmethod
@@ -185,6 +197,9 @@ class Settings(BaseSettings):
         if has_transport and not has_token:
             raise ValueError("Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
                              "SLACK_CLIENT_SECRET (OAuth) besides its signing secret / app token")
+        if self.slack_oauth and self.SLACK_TOKEN_KEYS is None:
+            raise ValueError("multi-workspace Slack (SLACK_CLIENT_ID) needs SLACK_TOKEN_KEYS, the key "
+                             "that encrypts installed tokens in the database")
         return self
 
     @field_validator(
@@ -285,8 +300,8 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every configured secret's value, for the log filter (bot/logs.py) to mask: the
         SecretStr settings, the robot webhook's key and the database and Redis passwords."""
-        values = [value.get_secret_value() for value in self.__dict__.values()
-                  if isinstance(value, SecretStr)]
+        values = [part.strip() for value in self.__dict__.values() if isinstance(value, SecretStr)
+                  for part in (value.get_secret_value(), *value.get_secret_value().split(","))]
         if self.WECOM_HR_WEBHOOK is not None:
             values.append(parse_qs(urlsplit(self.WECOM_HR_WEBHOOK.get_secret_value()).query)
                           .get("key", [""])[0])

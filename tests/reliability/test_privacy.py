@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -57,6 +58,8 @@ def _secret_value(name: str) -> str:
         return f"xoxb-1234567890-{unique}"
     if name == "SLACK_APP_TOKEN":
         return f"xapp-1-A0123-{unique}"
+    if name == "SLACK_TOKEN_KEYS":
+        return ",".join(Fernet.generate_key().decode() for _ in range(2))
     return f"{name.lower()}-{unique}"
 
 
