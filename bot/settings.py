@@ -30,6 +30,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.errors import OperatorError
 from bot.token_cipher import parse_keys
 from storage.db import sqlite_path
+from storage.queue import MAX_ATTEMPTS
 from workflow.i18n import LOCALES
 
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -74,7 +75,8 @@ class Settings(BaseSettings):
     MAX_IN_FLIGHT: PositiveInt = 64
     POLL_INTERVAL_SECONDS: float = Field(2.0, gt=0)
     OUTBOX_BATCH: PositiveInt = 50
-    OUTBOX_MAX_ATTEMPTS: PositiveInt = 8
+    # Tries before an inbox request, an outbox message or a timer is dead (and HR is told).
+    QUEUE_MAX_ATTEMPTS: PositiveInt = MAX_ATTEMPTS
     TIMER_BATCH: PositiveInt = 100
     # Acknowledged platform requests a `bot worker` handles at once (each its own transaction);
     # the worker inside `serve` takes one at a time, so acknowledgements stay quick.

@@ -227,7 +227,11 @@ class Timer(Base):
     case_version: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     fired_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A failed firing holds the timer off by its lease until the backoff ends (storage.queue).
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    dead_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class OutboxMessage(Base):

@@ -23,10 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.documents.markup import MarkupError, parse
 from bot.documents.render import TEMPLATES, template_environment
 from bot.runtime import Runtime
-from bot.signing import (
-    csrf,
-    texts,  # noqa: F401  (registers the page's wording)
-)
+from bot.signing import csrf
 from bot.signing.keys import KeyFileSigner
 from handlers.signing import Answer, LinkView, Visitor, answer, link_document, open_link
 from workflow.i18n import normalise_locale, t

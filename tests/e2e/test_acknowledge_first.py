@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import bot.inbox
 from bot.channels.slack import SlackChannel
 from bot.runtime import Runtime
 from bot.worker import Worker
@@ -126,7 +125,7 @@ async def _give_up(runtime: Runtime, clock: Any, monkeypatch: pytest.MonkeyPatch
         raise ConnectionRefusedError("database unreachable")
 
     monkeypatch.setattr(channel, "take", unreachable)
-    for _ in range(bot.inbox.INBOX_MAX_ATTEMPTS):
+    for _ in range(runtime.settings.QUEUE_MAX_ATTEMPTS):
         assert await Worker(runtime).drain_inbox() == 1
         clock.advance(timedelta(hours=1))
     monkeypatch.undo()

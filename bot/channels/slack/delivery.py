@@ -128,6 +128,10 @@ class SlackChannel:
         """The worker stopped trying a kept press: the presser is told nothing was done."""
         await self._press(kept, give_up=True)
 
+    def origin(self, kept: dict[str, Any]) -> tuple[str, str]:
+        """The workspace a kept press came from (its HR hears when the worker gives up on it)."""
+        return PLATFORM, str(kept["team"])
+
     async def _press(self, kept: dict[str, Any], *, give_up: bool) -> None:
         # Imported here: the answering side imports this module for its outbox kinds.
         from bot.channels.slack import pressed

@@ -1,8 +1,9 @@
 """Workspaces: which bot token and HR channel serve a Slack team, in one- or many-workspace mode.
 
 One workspace: SLACK_BOT_TOKEN. Many: each team's own bot token, saved by the OAuth flow through
-slack-sdk's AsyncSQLAlchemyInstallationStore on our database (tables from migration 0003). The
-async store is used deliberately: the sync one would block the event loop on every lookup.
+slack-sdk's AsyncSQLAlchemyInstallationStore on our database (tables from migration 0003), with
+its tokens encrypted (encrypted_installs.py). The async store is used deliberately: the sync one
+would block the event loop on every lookup.
 """
 
 from __future__ import annotations

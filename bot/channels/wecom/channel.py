@@ -114,6 +114,10 @@ class WeComChannel:
         """The worker stopped trying a kept callback: its sender is told to send it again."""
         await self.intake.gave_up(parse(str(kept["xml"]), self.config.corp_id))
 
+    def origin(self, kept: dict[str, Any]) -> tuple[str, str]:
+        """The corp a kept callback came from: this channel serves one."""
+        return PLATFORM, self.config.corp_id
+
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         try:
             if item.kind == FETCH_MEDIA:
