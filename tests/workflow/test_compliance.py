@@ -103,8 +103,10 @@ def test_t9_allowed_probation_grounds_need_written_reasons(ground):
 
 @pytest.mark.parametrize("protection", list(Protection))
 def test_every_protection_blocks_articles_40_and_41_with_its_item(protection):
+    # Art. 42(5) needs 15 years' service, which the hire date alone can rule out.
+    hired = {"hired": date(2008, 1, 1)} if protection == Protection.NEAR_RETIREMENT else {}
     for ground in (G.ILLNESS, G.INCOMPETENT, G.CIRCUMSTANCES):
-        a = CN.assess(facts(ground, protections=frozenset({protection})))
+        a = CN.assess(facts(ground, protections=frozenset({protection}), **hired))
         assert blocking(a) == [(f"protected.{protection}", ARTICLE_42_ITEM[protection])]
     for ground in (G.MUTUAL, G.MISCONDUCT):
         assert not CN.assess(facts(ground, protections=frozenset({protection}))).blocked
