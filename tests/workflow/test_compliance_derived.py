@@ -212,7 +212,9 @@ def test_a_derived_flag_never_disagrees_with_the_dates(f: CaseFacts):
         due = retirement(f.birth_date, f.retirement_category).on
         assert (Protection.NEAR_RETIREMENT in d.facts.protections) is near_retirement(
             f.hired, f.last_day, due)
-    if f.probation_end is not None:
+    if f.probation_end is not None and d.probation_ends is None:
+        assert not d.facts.in_probation  # the term allows no probation at all
+    elif f.probation_end is not None:
         assert d.facts.in_probation is (f.last_day <= d.probation_ends)
         assert d.probation_ends <= f.probation_end
     if f.sick_since is not None:

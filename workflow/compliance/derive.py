@@ -136,7 +136,11 @@ def _probation(facts: CaseFacts, found: list[Finding]) -> tuple[date | None, boo
             found.append(Finding(Level.WARNING, "probation_past_limit", "LCL Art. 19, 83",
                                  {"agreed": facts.probation_end, "allowed": ceiling,
                                   "months": limit}))
-    by_dates = facts.last_day <= lawful_end and lawful_end >= start
+    if lawful_end < start:  # the contract allows no probation at all (term under 3 months)
+        _flag(found, facts.in_probation, False, ("in_probation_overruled", "in_probation_derived"),
+              "LCL Art. 19, 21", end=lawful_end)
+        return None, False
+    by_dates = facts.last_day <= lawful_end
     _flag(found, facts.in_probation, by_dates, ("in_probation_overruled", "in_probation_derived"),
           "LCL Art. 19, 21",
           end=lawful_end)
