@@ -234,3 +234,14 @@ def test_open_ended_right():
     first = assess(G.EXPIRY, "2022-07-01", "2025-06-30", contract_end=date(2025, 6, 30),
                    fixed_terms=1, employee_wants_renewal=True)
     assert not first.blocked
+
+
+def test_every_ground_can_be_named_in_chat_in_both_languages():
+    from workflow.commands import GROUND_ALIASES
+
+    named = set(GROUND_ALIASES.values())
+    assert named == set(Ground)
+    assert GROUND_ALIASES["合同期满"] is G.EXPIRY and GROUND_ALIASES["retirement"] is G.RETIREMENT
+    for ground in Ground:
+        aliases = [a for a, g in GROUND_ALIASES.items() if g is ground]
+        assert any(a.isascii() for a in aliases) and any(not a.isascii() for a in aliases)
