@@ -304,8 +304,9 @@ def as_json(assessment: Assessment, jurisdiction: Jurisdiction, last_day: date,
 def as_text(assessment: Assessment, jurisdiction: Jurisdiction, last_day: date,
             locale: str) -> list[str]:
     ground = t(f"compliance.ground.{assessment.ground.value}", locale)
-    out = [t("cli.settlement.ground", locale, ground=ground,
-             article=cite(assessment.article, locale))]
+    ends = jurisdiction.documents(assessment.ground)[-1].wording == "end"
+    out = [t("cli.settlement.ground_end" if ends else "cli.settlement.ground", locale,
+             ground=ground, article=cite(assessment.article, locale))]
     out.append(t("cli.settlement.heading.arithmetic", locale))
     out += [f"  {line}" for line in assessment.settlement.lines_text(locale)]
     out.append(t("cli.settlement.heading.findings", locale))

@@ -276,3 +276,10 @@ def test_python_m_bot_settlement_subprocess(tmp_path):
                           "2024-06-30", "--avg-wage", "1", "--lang", "en"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60, check=False)
     assert bad.returncode == 2 and "--hired" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_expiry_text_says_the_contract_ends_not_rescinded(capsys):
+    status, out, _ = invoke(capsys, *VECTORS["T12"][0])
+    assert status == 0
+    assert out.startswith("终止依据：劳动合同期满（《劳动合同法》第44条第1项）")
+    assert "终止劳动合同证明书" in out and "解除劳动合同证明书" not in out

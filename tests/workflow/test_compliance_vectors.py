@@ -193,6 +193,10 @@ def test_expiry_documents_say_end_not_rescind():
         assert [d.kind for d in docs] == ["termination_notice", "settlement_statement",
                                           "termination_certificate"]
         assert docs[0].wording == docs[2].wording == "end"
+        a = assess(ground, "1990-01-01", "2026-07-10", birth_date=date(1966, 3, 10),
+                   retirement_category="male", contract_end=date(2026, 7, 10))
+        finding = next(f for f in a.findings if f.code == "certificate_required_end")
+        assert "终止" in finding.message("zh-CN") and "解除" not in finding.message("zh-CN")
     assert CN.documents(G.INCOMPETENT)[0].wording == "rescind"
 
 

@@ -290,7 +290,9 @@ def _procedure(derived: Derived) -> list[Finding]:
             and facts.last_day >= derived.retires_on:
         found.append(Finding(Level.INFO, "retirement_reached", "LCL Art. 44(2); Regs Art. 21",
                              {"date": derived.retires_on}))
-    found.append(Finding(Level.INFO, "certificate_required", "LCL Art. 50; Regs Art. 24"))
+    # An Art. 44 ending gets a certificate of the contract's end (终止), not of its rescission.
+    certificate = "certificate_required_end" if ground in ENDINGS else "certificate_required"
+    found.append(Finding(Level.INFO, certificate, "LCL Art. 50; Regs Art. 24"))
     return found
 
 
