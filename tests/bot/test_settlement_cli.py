@@ -282,4 +282,4 @@ def test_expiry_text_says_the_contract_ends_not_rescinded(capsys):
     status, out, _ = invoke(capsys, *VECTORS["T12"][0])
     assert status == 0
     assert out.startswith("终止依据：劳动合同期满（《劳动合同法》第44条第1项）")
-    assert "终止劳动合同证明书" in out and "解除劳动合同证明书" not in out
+    assert "终止劳动合同证明书" in out and "解除劳动合同证明书" not in out  # deadlines say both
