@@ -87,3 +87,10 @@ def test_python_m_bot_calendar_import(tmp_path: Path):
     assert good.returncode == 0, good.stderr
     assert json.loads(data.read_text(encoding="utf-8"))["years"]["2027"]["holidays"] == [
         "2027-02-05"]
+
+
+def test_the_documented_sample_imports(tmp_path: Path):
+    sample = Path(__file__).resolve().parents[2] / "examples" / "holiday-arrangement.sample.csv"
+    data = tmp_path / "calendar.json"
+    assert invoke("import", str(sample), "--data", str(data)) == 0
+    assert load_arrangements(str(data))[2027].workdays == {date(2027, 2, 20)}

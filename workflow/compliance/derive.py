@@ -21,6 +21,7 @@ NOTICE_DAYS = 30  # LCL Art. 40
 PROTECTED_SERVICE_YEARS = 15  # Art. 42(5)
 ART42_5 = "LCL Art. 42(5)"
 MEDICAL_ARTICLE = "MP Art. 3"  # the 1994 medical-period rules (劳部发〔1994〕479号)
+NOTICE_GROUNDS = frozenset({G.PROBATION, G.ILLNESS, G.INCOMPETENT, G.CIRCUMSTANCES})
 # Grounds an Art. 42 situation bars (Art. 40, 41) or extends (Art. 45 for an expiry).
 PROTECTION_MATTERS = frozenset({G.ILLNESS, G.INCOMPETENT, G.CIRCUMSTANCES, G.LAYOFF, G.EXPIRY})
 
@@ -114,7 +115,7 @@ def _retirement(facts: CaseFacts, protections: set[Protection],
             found.append(Finding(Level.WARNING, "near_retirement_short_service", ART42_5,
                                  {"hired": facts.hired}))
         return None
-    if not typed and facts.ground in PROTECTION_MATTERS | {G.RETIREMENT}:
+    if not typed and facts.ground in PROTECTION_MATTERS:
         found.append(Finding(Level.WARNING, "near_retirement_unknown", ART42_5))
     return None
 
@@ -183,13 +184,14 @@ def _notice(facts: CaseFacts, found: list[Finding]) -> bool:
     if facts.notice_date is None:
         return facts.notice_served
     if facts.notice_date > facts.last_day:
-        found.append(Finding(Level.BLOCKING, "notice_after_last_day", "LCL Art. 40",
+        # Decisive where the notice is the procedure (Art. 39(1), Art. 40); a slip elsewhere.
+        level = Level.BLOCKING if facts.ground in NOTICE_GROUNDS else Level.WARNING
+        found.append(Finding(level, "notice_after_last_day", "LCL Art. 40",
                              {"notice": facts.notice_date, "last_day": facts.last_day}))
         return False
     earliest = facts.notice_date + timedelta(days=NOTICE_DAYS)
     by_dates = facts.last_day >= earliest
-    if facts.ground in (G.ILLNESS, G.INCOMPETENT, G.CIRCUMSTANCES) and not facts.pay_in_lieu \
-            and not by_dates:
+    if facts.ground in NOTICE_GROUNDS - {G.PROBATION} and not facts.pay_in_lieu and not by_dates:
         found.append(Finding(Level.BLOCKING, "notice_too_short", "LCL Art. 40",
                              {"notice": facts.notice_date, "earliest": earliest}))
     elif facts.notice_served and not by_dates:
