@@ -5,8 +5,8 @@ late in the year before; until it is loaded (or the `holidays` package carries i
 that year are provisional. FILE is JSON or CSV:
 
   JSON: {"holidays": ["2027-01-01", ...], "workdays": ["2027-02-06", ...], "source": "…"}
-  CSV:  one day a line, `date,kind` with kind holiday|workday (or 休|班); a header row and
-        lines starting with # are skipped.
+  CSV:  one day a line, `date,kind` with kind holiday|workday (or 休|班); a `date,kind`
+        header and lines starting with # are skipped (examples/holiday-arrangement.sample.csv).
 
 The arrangement is stored in the calendar data file (setting CALENDAR_DATA, default
 config/calendar-cn.json), which every process reads at start-up.
@@ -101,7 +101,7 @@ def _from_csv(text: str) -> Arrangement:
     days: dict[str, list[str]] = {"holidays": [], "workdays": []}
     for number, row in enumerate(csv.reader(text.splitlines()), start=1):
         cells = [cell.strip() for cell in row]
-        if not any(cells) or cells[0].startswith("#") or (number == 1 and cells[0] == "date"):
+        if not any(cells) or cells[0].startswith("#") or cells[:2] == ["date", "kind"]:
             continue
         if len(cells) < 2 or cells[1].lower() not in KINDS:
             raise BadArrangement(f"line {number}: expected `date,kind` with kind holiday or "
