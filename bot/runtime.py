@@ -31,6 +31,7 @@ from storage.cache import make_redis
 from storage.db import make_engine, make_session_factory
 from storage.migrate import is_current
 from storage.uow import UnitOfWork
+from workflow.calendar import Arrangement, BadArrangement, arrangements_from_mapping
 from workflow.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,25 @@ WAKE_CHANNEL = "offboard:wake"
 INBOX_CHANNEL = "offboard:inbox"
 # A readiness probe must answer quickly even when the database host does not.
 READY_TIMEOUT_SECONDS = 5.0
+
+
+def data_path(path: str) -> Path:
+    """A relative path is looked up in the working directory, then in the project checkout."""
+    candidate = Path(path)
+    if not candidate.is_absolute() and not candidate.exists():
+        return PROJECT_ROOT / candidate
+    return candidate
+
+
+def load_arrangements(path: str) -> dict[int, Arrangement]:
+    """The official holiday arrangements loaded with `python -m bot calendar import`."""
+    candidate = data_path(path)
+    if not candidate.is_file():
+        return {}
+    try:
+        return arrangements_from_mapping(json.loads(candidate.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, BadArrangement) as error:
+        raise SettingsError(f"invalid setting CALENDAR_DATA: cannot read {path}: {error}") from None
 
 
 def load_reference(path: str) -> Mapping[str, Any] | None:
@@ -123,6 +143,7 @@ class Runtime:
             reference=load_reference(settings.REFERENCE_DATA),
             jurisdiction=settings.JURISDICTION,
             on_unknown_year=_warn_unknown_year,
+            arrangements=load_arrangements(settings.CALENDAR_DATA),
             # Documents and signing: PDFs, the key-file signer, links and retention.
             renderer=PdfRenderer(settings.DOCUMENT_FONT),
             signer=KeyFileSigner(settings.SIGNING_KEY_PATH),

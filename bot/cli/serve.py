@@ -13,9 +13,11 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.channels.slack import SlackServer, slack_server
+from bot.channels.slack.workspaces import Workspaces
 from bot.channels.wecom import routers as wecom_routers
 from bot.runtime import Runtime, configured_channels, settle_heap
 from bot.settings import Settings
+from bot.signing.keys import check_sealing_key
 from bot.signing.routes import signing_router
 
 
@@ -60,6 +62,11 @@ async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode:
     try:
         # Checked here as well as in the app's startup so the refusal is one clear line.
         await runtime.ensure_migrated()
+        await check_sealing_key(runtime.deps.signer, runtime.session_factory,
+                                rotated=settings.SIGNING_KEY_ROTATED)
+        installations = Workspaces(settings, runtime.engine).installations
+        if installations is not None:  # OAuth tokens: under SLACK_TOKEN_KEYS' first key from now on
+            await installations.rotate()
         slack = slack_server(runtime, socket_mode=slack_socket_mode)
         config = uvicorn.Config(
             web_app(runtime, slack, run_worker=run_worker),

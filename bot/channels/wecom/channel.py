@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from bot.cards.build import card_for
 from bot.cards.model import Button, encode_action
 from bot.channels.base import DeliveryError
-from bot.channels.wecom import redact
 from bot.channels.wecom.api import TASK_ID_TAKEN, ApiError, WeComApi
 from bot.channels.wecom.cards import (
     APP_MARKDOWN_BYTES,
@@ -64,7 +63,6 @@ class WeComChannel:
     name = CHANNEL
 
     def __init__(self, config: WeComConfig, *, api: WeComApi | None = None) -> None:
-        redact.install()
         self.config = config
         self.api = api or WeComApi.from_config(config)
         self.crypto = CallbackCrypto(config)
