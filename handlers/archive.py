@@ -122,7 +122,7 @@ async def collect(uow: UnitOfWork, case: Case, signer: SignatureProvider,
         "case": {
             "id": case.id, "ref": case.ref, "tenant": tenant.key if tenant else "",
             "ground": case.ground, "state": case.state, "outcome": case.outcome,
-            "note": case.note, "facts": case.facts, "opened_at": _iso(case.opened_at),
+            "note": case.note, "facts": case.facts.entries(), "opened_at": _iso(case.opened_at),
             "closed_at": _iso(case.closed_at),
             "retain_until": case.retain_until.isoformat() if case.retain_until else None,
             "employee": _person(await uow.people.get(case.employee_id)),

@@ -64,7 +64,7 @@ async def handle(ctx: Ctx) -> Reply:
         blob=body if file else None, size=len(body), sha256=digest,
         added_by_id=ctx.actor.id, added_at=ctx.now,
     ))
-    touch(case, ctx.now, last_activity_at=ctx.now.isoformat())
+    touch(case, ctx.now, case.record.touched(ctx.now))
     await audit(ctx, case, "evidence", payload={"kind": kind, "sha256": digest, "size": len(body)})
     await rearm_timers(ctx, case)
     ctx.reply("evidence_added", t("h.done", ctx.locale),

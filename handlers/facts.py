@@ -38,7 +38,7 @@ async def handle(ctx: Ctx) -> Reply:
             updates[key] = parse_fact(key, str(value))
         except FactError as err:
             raise Refused("h.facts_bad", case=case, key=err.key, value=err.value, why=err.why) from err
-    case.facts = {**case.facts, **updates}
+    case.facts = case.facts.updated(updates)
     try:  # facts that parse one by one may still not describe a real case together
         case_facts(case, ctx.deps, ctx.tenant.city)
     except InvalidFacts as error:

@@ -60,7 +60,7 @@ def attempt_fields(ctx: Ctx, case: Case, action: Action) -> dict[str, Any]:
                                   value=ctx.inbound.args.get("talk_at") or ctx.inbound.args.get("when") or "")
                 fields.update({field.attempt: talk_at, "talk_window": talk_window(ctx)})
             case "hash":
-                current = (case.data.get("document") or {}).get("sha256")
+                current = case.record.document.sha256 if case.record.document else None
                 fields[field.attempt] = ctx.inbound.args.get(field.name) or current
             case "file":
                 file = upload(ctx)

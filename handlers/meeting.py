@@ -25,7 +25,7 @@ async def handle(ctx: Ctx) -> Reply:
     if parties.isdisjoint(allowed):
         raise Refused.by_workflow(party_refusal(ASK_MEETING.name, allowed), case=case, audit=ASK_MEETING.name,
                                   payload={})
-    touch(case, ctx.now, **effects.recorded(effects.Change(ctx, case, ASK_MEETING)))
+    touch(case, ctx.now, effects.recorded(effects.Change(ctx, case, ASK_MEETING)))
     await audit(ctx, case, ASK_MEETING.name, payload={"text": ctx.text})
     await notify.tell(ctx, case, ASK_MEETING, state)
     await notify.answer(ctx, case, ASK_MEETING)

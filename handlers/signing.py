@@ -94,7 +94,7 @@ async def _load(uow: UnitOfWork, raw: str, now: datetime, *, lock: bool) -> _Lin
         now=now, expires_at=token.expires_at, used_for=token.used_for or None,
         bound_to=token.person_id, employee=case.employee_id,
         link_version=token.document_version,
-        current_version=int((case.data.get("document") or {}).get("version", 0)),
+        current_version=case.record.document.version if case.record.document else 0,
         version_signed=any(s.document_version == token.document_version for s in signatures),
         awaiting_answer=case.state in AWAITING,
     )
@@ -146,8 +146,7 @@ async def open_link(uow_factory: UowFactory, deps: Deps, raw: str, visitor: Visi
         if link.state == LinkState.VALID and link.token.opened_at is None:
             link.token.opened_at = now
             # "read" without a new case version: the employee's chat card stays current.
-            if not link.case.data.get("read_at"):
-                link.case.data = {**link.case.data, "read_at": now.isoformat()}
+            link.case.record = link.case.record.marked_read(now)
             await uow.audit.append(
                 link.case, action="document_opened", actor_id=link.employee.id,
                 actor_identity=link.token.identity, at=now,

@@ -28,6 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.case_json import CaseRecordJSON, FactsJSON
+from workflow.case import CaseRecord, Facts
+
 # SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for big tables.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -141,11 +144,11 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     outcome: Mapped[str | None] = mapped_column(String(32), default=None)
     # HR-confirmed facts the law needs (hire date, wages, protected statuses …), see handlers.
-    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    facts: Mapped[Facts] = mapped_column(FactsJSON, default=Facts)
     facts_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Everything else the workflow records along the way: talk time, attendance, document
-    # hash and version, who proposed, notice proof, read receipts …
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # hash and version, notice proof, read receipts … (the column is named "data").
+    record: Mapped[CaseRecord] = mapped_column("data", CaseRecordJSON, default=CaseRecord)
     opened_at: Mapped[datetime]
     state_entered_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -24,12 +24,12 @@ async def test_facts_are_recorded_then_confirmed(world: World) -> None:
     reply = await ok(world, "wangfang", "facts", facts={"avg_wage": "12000"})
     assert [m.kind for m in reply.messages][-1] == "facts_saved"
     case = await world.case()
-    assert case.facts["avg_wage"] and not case.facts_confirmed
+    assert case.facts.avg_wage and not case.facts_confirmed
     assert (await last_event(world))[0] == "facts"
     await ok(world, "wangfang", "facts", facts=FACTS)
     await ok(world, "wangfang", "confirm_facts", facts={"confirm": "yes"})
     case = await world.case()
-    assert case.facts_confirmed and "confirm" not in case.facts
+    assert case.facts_confirmed and "confirm" not in case.facts.entries()
     assert (await last_event(world))[3]["confirmed"] is True
     assert await timers(world) == {"review_remind", "review_escalate"}
 
