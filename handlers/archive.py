@@ -16,8 +16,9 @@ from typing import Any
 from handlers.seal import SignatureProvider, key_id
 from storage.audit import canonical_json
 from storage.documents import past_retention, purge_case
-from storage.models import AuditEvent, Case, Document, EvidenceItem, Person, Signature
+from storage.models import AuditEvent, Document, EvidenceItem, Person, Signature
 from storage.uow import UnitOfWork
+from workflow.case import Case
 
 FORMAT = "offboard-bot/archive/1"
 MANIFEST = "manifest.json"

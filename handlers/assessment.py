@@ -8,8 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from handlers.deps import Deps
-from storage.models import Case
-from workflow.case import BOOL_FACTS, DATE_FACTS, MONEY_FACTS
+from workflow.case import BOOL_FACTS, DATE_FACTS, MONEY_FACTS, Case
 from workflow.compliance import Assessment, CaseFacts, InvalidFacts, Protection
 from workflow.model import Ground
 

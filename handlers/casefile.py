@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from handlers.context import Ctx
 from handlers.refusal import Refused
-from storage.models import Case, Person
+from storage.models import Person
+from workflow.case import Case
 from workflow.model import Party, Role
 
 HR_ROLES = frozenset({Role.HR.value, Role.HR_LEAD.value})

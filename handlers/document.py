@@ -17,8 +17,8 @@ from handlers.context import Ctx
 from handlers.rendering import DocumentSpec
 from handlers.transition import audit
 from storage.audit import canonical_json
-from storage.models import Case, Document
-from workflow.case import Certificate, DocumentVersion, IssuedFile
+from storage.models import Document
+from workflow.case import Case, Certificate, DocumentVersion, IssuedFile
 from workflow.compliance import Assessment, DocumentRule, Line, cite
 from workflow.compliance.settlement import fmt_money, fmt_years
 from workflow.documents import (

@@ -15,9 +15,9 @@ from handlers.handover import create_items
 from handlers.inputs import upload
 from handlers.signature import SigningEvidence, record_signature
 from handlers.transition import audit
-from storage.models import Case, EvidenceItem, HandoverItem
+from storage.models import EvidenceItem, HandoverItem
 from workflow.actions import Action, Effect, Value
-from workflow.case import CaseRecord, Dispute, NoticeServed, SignatureNote
+from workflow.case import Case, CaseRecord, Dispute, NoticeServed, SignatureNote
 
 # The evidence kind of a notice served by other means (registered mail …), recorded by HR.
 NOTICE_SERVICE = "notice_service"

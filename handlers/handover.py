@@ -7,7 +7,8 @@ from datetime import date
 
 from handlers.context import Ctx
 from handlers.views import local_time, message_for
-from storage.models import Case, HandoverItem, Person
+from storage.models import HandoverItem, Person
+from workflow.case import Case
 from workflow.handover import due_at
 from workflow.i18n import t
 from workflow.model import Role

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Ctx
 from handlers.refusal import Refused
-from storage.models import Case
 from workflow.actions import Action
+from workflow.case import Case
 from workflow.guards import Attempt
 
 

@@ -18,8 +18,9 @@ from handlers.views import (
     message_for,
     signing_fields,
 )
-from storage.models import Case, HandoverItem, Person
+from storage.models import HandoverItem, Person
 from workflow.actions import TOLD_TITLE, Action, Notice, Param, To
+from workflow.case import Case
 from workflow.i18n import normalise_locale, t
 from workflow.model import Role, State
 

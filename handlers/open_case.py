@@ -10,8 +10,8 @@ from handlers.evidence import next_prompt
 from handlers.refusal import Refused
 from handlers.transition import audit, rearm_timers
 from handlers.views import ground_text, message_for
-from storage.models import Case, Person
-from workflow.case import CaseRecord, Facts
+from storage.models import Person
+from workflow.case import Case, CaseRecord, Facts
 from workflow.evidence import requirement_label, requirements
 from workflow.i18n import normalise_locale, t
 from workflow.model import Ground, State

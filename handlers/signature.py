@@ -11,7 +11,8 @@ from typing import Any
 from handlers.context import Ctx
 from handlers.transition import audit
 from storage.audit import canonical_json
-from storage.models import Case, Signature
+from storage.models import Signature
+from workflow.case import Case
 from workflow.i18n import normalise_locale
 from workflow.signing import intention
 

@@ -18,8 +18,9 @@ from handlers.service import run_page_answer as run
 from handlers.service import signature_effect
 from handlers.signature import SigningEvidence, intention_for
 from handlers.signing_links import AWAITING, token_hash
-from storage.models import Case, Document, Person, SigningToken
+from storage.models import Document, Person, SigningToken
 from storage.uow import UnitOfWork
+from workflow.case import Case
 from workflow.i18n import normalise_locale, t
 from workflow.model import Trigger
 from workflow.signing import LinkState, link_state
@@ -146,7 +147,7 @@ async def open_link(uow_factory: UowFactory, deps: Deps, raw: str, visitor: Visi
         if link.state == LinkState.VALID and link.token.opened_at is None:
             link.token.opened_at = now
             # "read" without a new case version: the employee's chat card stays current.
-            link.case.record = link.case.record.marked_read(now)
+            link.case.mark_read(now)
             await uow.audit.append(
                 link.case, action="document_opened", actor_id=link.employee.id,
                 actor_identity=link.token.identity, at=now,

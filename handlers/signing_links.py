@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.context import Ctx, channel_of
-from storage.models import Case, Person, SigningToken
+from storage.models import Person, SigningToken
+from workflow.case import Case
 from workflow.model import State
 from workflow.signing import link_expiry
 

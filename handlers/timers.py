@@ -17,11 +17,12 @@ from handlers.notify import hr_people
 from handlers.service import run_or_answer
 from handlers.transition import audit
 from handlers.views import employee_card, local_time, message_for
-from storage.models import Case, Person
+from storage.models import Person
 from storage.queue import MAX_ATTEMPTS
 from storage.timers import ClaimedTimer
 from storage.uow import UnitOfWork
 from workflow.actions import ACTIONS
+from workflow.case import Case
 from workflow.evidence import missing, requirement_label
 from workflow.i18n import normalise_locale, t
 from workflow.model import Ground, Role

@@ -11,8 +11,7 @@ from handlers.assessment import assess
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from handlers.views import case_card, local_time
-from storage.models import Case
-from workflow.case import CaseRecord
+from workflow.case import Case
 from workflow.compliance.service import add_years
 from workflow.evidence import missing as missing_evidence
 from workflow.i18n import t
@@ -90,15 +89,6 @@ async def rearm_timers(ctx: Ctx, case: Case) -> None:
     ])
 
 
-def touch(case: Case, now: datetime, record: CaseRecord | None = None) -> None:
-    """Record a change that keeps the state (and its new `record`, if any): bump the version so
-    older cards go stale."""
-    if record is not None:
-        case.record = record
-    case.version += 1
-    case.updated_at = now
-
-
 async def audit(ctx: Ctx, case: Case, action: str, *, from_state: str = "", to_state: str = "",
                 payload: dict[str, Any] | None = None) -> None:
     await ctx.uow.audit.append(
@@ -125,4 +115,4 @@ def move(ctx: Ctx, case: Case, decision: Decision) -> None:
         # The jurisdiction's minimum, or longer where the company keeps records longer.
         case.retain_until = max(ctx.deps.jurisdiction.retention_until(end),
                                 add_years(end, ctx.deps.retention_years))
-    touch(case, ctx.now, case.record.touched(ctx.now))
+    case.touch(ctx.now, case.record.touched(ctx.now))

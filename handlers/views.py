@@ -14,9 +14,9 @@ from handlers.casefile import is_hr, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Message
 from handlers.signing_links import issue_link, signing_state
-from storage.models import Case, Person
+from storage.models import Person
 from workflow.actions import BY_TRIGGER
-from workflow.case import DocumentVersion
+from workflow.case import Case, DocumentVersion
 from workflow.documents import for_employee
 from workflow.evidence import kind_label
 from workflow.i18n import normalise_locale, t

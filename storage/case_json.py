@@ -4,6 +4,7 @@ this code does not know (or cannot read) is kept as it was and written back unch
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -135,8 +136,10 @@ class CaseRecordJSON(TypeDecorator[CaseRecord]):
     impl = JSON
     cache_ok = True
 
-    def process_bind_param(self, value: CaseRecord | None, dialect: Dialect) -> dict[str, Any] | None:
-        return None if value is None else record_to_json(value)
+    def process_bind_param(self, value: CaseRecord | Mapping[str, Any] | None,
+                           dialect: Dialect) -> dict[str, Any] | None:
+        # A mapping is the stored form already (bulk loaders such as bench/ write rows as such).
+        return None if value is None else dict(value) if isinstance(value, Mapping) else record_to_json(value)
 
     def process_result_value(self, value: dict[str, Any] | None, dialect: Dialect) -> CaseRecord | None:
         return None if value is None else record_from_json(value)
@@ -148,8 +151,8 @@ class FactsJSON(TypeDecorator[Facts]):
     impl = JSON
     cache_ok = True
 
-    def process_bind_param(self, value: Facts | None, dialect: Dialect) -> dict[str, Any] | None:
-        return None if value is None else value.entries()
+    def process_bind_param(self, value: Facts | Mapping[str, Any] | None, dialect: Dialect) -> dict[str, Any] | None:
+        return None if value is None else dict(value) if isinstance(value, Mapping) else value.entries()
 
     def process_result_value(self, value: dict[str, Any] | None, dialect: Dialect) -> Facts | None:
         return None if value is None else Facts.of(value)

@@ -227,3 +227,43 @@ class CaseRecord:
 
 
 FIELD_NAMES = frozenset(f.name for f in fields(CaseRecord)) - {"extra"}
+
+
+@dataclass(eq=False, kw_only=True)
+class Case:
+    """One separation case, the aggregate every action loads, changes and saves. `version` is the
+    optimistic lock and the card/timer freshness stamp. storage/models.py maps it to the cases table
+    (its `record` is the row's "data" column); compared by identity, as one row is one case."""
+
+    tenant_id: int
+    employee_id: int
+    manager_id: int
+    opened_by_id: int
+    ground: str
+    state: str
+    opened_at: datetime
+    state_entered_at: datetime
+    updated_at: datetime
+    id: int = None  # type: ignore[assignment]  # given when stored
+    ref: str = ""  # the tenant's human number shown in chat, e.g. "C-0007", given when stored
+    note: str = ""
+    version: int = 1
+    outcome: str | None = None
+    facts: Facts = field(default_factory=Facts)
+    facts_confirmed: bool = False
+    record: CaseRecord = field(default_factory=CaseRecord)
+    closed_at: datetime | None = None
+    retain_until: date | None = None
+
+    def touch(self, now: datetime, record: CaseRecord | None = None) -> None:
+        """A change that keeps the state (and its new `record`, if any): the version goes up, so
+        older cards and timers go stale."""
+        if record is not None:
+            self.record = record
+        self.version += 1
+        self.updated_at = now
+
+    def mark_read(self, at: datetime) -> None:
+        """The employee opened the decision outside the chat: read, without a new version (their
+        chat card stays current)."""
+        self.record = self.record.marked_read(at)

@@ -12,6 +12,7 @@ import pytest
 from workflow.actions import ACTIONS
 from workflow.case import (
     FIELD_NAMES,
+    Case,
     CaseRecord,
     Certificate,
     DocumentVersion,
@@ -84,3 +85,28 @@ def test_facts_read_their_entered_form_and_keep_unknown_keys() -> None:
     assert facts.missing(("hired", "last_day", "avg_wage")) == ["last_day"]  # unreadable: asked again
     assert Facts.of({"avg_wage": "0"}).missing(("avg_wage",)) == []
     assert facts.updated({"last_day": "2026-04-30"}).last_day == date(2026, 4, 30)
+
+
+def _case() -> Case:
+    return Case(tenant_id=1, employee_id=2, manager_id=3, opened_by_id=3, ground="incompetent",
+                state="collecting_evidence", opened_at=NOW, state_entered_at=NOW, updated_at=NOW)
+
+
+def test_a_new_case_starts_at_version_one_with_nothing_recorded() -> None:
+    case = _case()
+    assert (case.version, case.record, case.facts, case.ref, case.id) == (1, CaseRecord(), Facts(), "", None)
+
+
+def test_touching_the_case_bumps_its_version_and_keeps_the_new_record() -> None:
+    case, later = _case(), NOW + timedelta(minutes=5)
+    case.touch(later, case.record.touched(later))
+    assert (case.version, case.updated_at, case.record.last_activity_at) == (2, later, later)
+    case.touch(later)
+    assert case.version == 3 and case.record.last_activity_at == later
+
+
+def test_reading_outside_the_chat_keeps_the_version() -> None:
+    case = _case()
+    case.mark_read(NOW)
+    case.mark_read(NOW + timedelta(days=1))
+    assert (case.version, case.record.read_at) == (1, NOW)
