@@ -1,6 +1,7 @@
 """The relational schema (SQLAlchemy 2 declarative); one code path for PostgreSQL and SQLite.
 
-Times are stored as timezone-aware UTC; JSON columns hold plain dicts of primitives.
+Times are stored as timezone-aware UTC; JSON columns hold plain dicts of primitives (the case's
+facts and record are typed values on the aggregate, mapped by storage/case_json.py).
 """
 
 from __future__ import annotations
