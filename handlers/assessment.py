@@ -8,13 +8,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from handlers.deps import Deps
-from workflow.case import BOOL_FACTS, DATE_FACTS, MONEY_FACTS, Case
+from workflow.case import BOOL_FACTS, CHOICE_FACT_KEYS, DATE_FACTS, LIST_FACT_KEYS, MONEY_FACTS, Case
 from workflow.compliance import Assessment, CaseFacts, InvalidFacts, Protection
 from workflow.model import Ground
 
 # Facts HR confirms, with how each is read from text ("key=value" in a command or a form field).
 CHOICE_FACTS = {"proposed_by": ("employer", "employee")}
 LIST_FACTS = {"protections": tuple(p.value for p in Protection)}
+assert (tuple(CHOICE_FACTS), tuple(LIST_FACTS)) == (CHOICE_FACT_KEYS, LIST_FACT_KEYS), "Facts reads each one"
 REQUIRED_FACTS = ("hired", "last_day", "avg_wage")
 _TRUE = {"yes", "y", "true", "1", "是", "对"}
 _FALSE = {"no", "n", "false", "0", "否", "不"}

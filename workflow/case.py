@@ -17,8 +17,8 @@ from typing import Any
 DATE_FACTS = ("hired", "last_day")
 MONEY_FACTS = ("avg_wage", "prev_wage", "local_avg", "min_wage")
 BOOL_FACTS = ("pay_in_lieu", "in_probation", "union_notified", "written_reasons", "notice_served")
-TEXT_FACTS = ("proposed_by",)
-LIST_FACTS = ("protections",)
+CHOICE_FACT_KEYS = ("proposed_by",)  # their allowed values: handlers/assessment.py
+LIST_FACT_KEYS = ("protections",)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -97,9 +97,9 @@ def _fact(key: str, raw: Any) -> Any:
         return Decimal(str(raw))
     if key in BOOL_FACTS and isinstance(raw, bool):
         return raw
-    if key in TEXT_FACTS and isinstance(raw, str):
+    if key in CHOICE_FACT_KEYS and isinstance(raw, str):
         return raw
-    if key in LIST_FACTS and isinstance(raw, list | tuple) and all(isinstance(v, str) for v in raw):
+    if key in LIST_FACT_KEYS and isinstance(raw, list | tuple) and all(isinstance(v, str) for v in raw):
         return tuple(raw)
     return _UNKNOWN
 

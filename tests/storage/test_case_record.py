@@ -43,7 +43,7 @@ FULL_FACTS = Facts(
     hired=date(2019, 3, 15), last_day=date(2026, 4, 30), avg_wage=Decimal("12000.50"), prev_wage=Decimal("11000"),
     local_avg=Decimal("10000"), min_wage=Decimal("2690"), pay_in_lieu=True, in_probation=False,
     union_notified=True, written_reasons=True, notice_served=False, proposed_by="employer",
-    protections=("pregnancy",),
+    protections=("pregnant",),
 )
 # As today's code wrote it, plus what older code may have left: a cleared time, a key this code
 # does not know, a time it cannot read, and a fact it does not know.
@@ -52,7 +52,7 @@ OLD_DATA = {"talk_at": "2026-03-04T10:00:00+08:00", "scheduled_by": 1, "read_at"
                          "agreement": False, "files": [{"id": 9, "kind": "termination_notice", "locale": "en",
                                                         "title": "Notice", "sha256": "f" * 64}]},
             "legacy_flag": {"kept": [1, 2]}, "attendance_confirmed_at": "yesterday"}
-OLD_FACTS = {"hired": "2019-03-15", "avg_wage": "12000", "protections": ["pregnancy"], "shoe_size": "42"}
+OLD_FACTS = {"hired": "2019-03-15", "avg_wage": "12000", "protections": ["pregnant"], "shoe_size": "42"}
 
 
 async def _raw(uow: UnitOfWork, case_id: int) -> tuple[Any, Any]:
@@ -75,7 +75,7 @@ async def test_every_field_survives_save_and_load(uow_factory, open_case: OpenCa
     # The columns keep today's JSON shapes: ISO times, version/sha256 dicts, facts as entered.
     assert data["talk_at"] == FULL.talk_at.isoformat() and data["document"]["files"][0]["title"] == "解除通知"
     assert data["dispute"] == {"reason": "补偿计算有误", "at": FULL.dispute.at.isoformat()}
-    assert facts["avg_wage"] == "12000.50" and facts["hired"] == "2019-03-15" and facts["protections"] == ["pregnancy"]
+    assert facts["avg_wage"] == "12000.50" and facts["hired"] == "2019-03-15" and facts["protections"] == ["pregnant"]
 
 
 async def test_a_row_written_by_older_code_loads_and_keeps_what_it_does_not_know(uow_factory,

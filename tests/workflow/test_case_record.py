@@ -76,10 +76,10 @@ def test_every_field_the_action_table_records_is_on_the_record() -> None:
 
 def test_facts_read_their_entered_form_and_keep_unknown_keys() -> None:
     entered = {"hired": "2019-03-15", "avg_wage": "12000.50", "pay_in_lieu": False,
-               "protections": ["pregnancy"], "shoe_size": "42", "last_day": "not a date"}
+               "protections": ["pregnant"], "shoe_size": "42", "last_day": "not a date"}
     facts = Facts.of(entered)
     assert (facts.hired, facts.avg_wage, facts.pay_in_lieu) == (date(2019, 3, 15), Decimal("12000.50"), False)
-    assert facts.protections == ("pregnancy",) and facts.last_day is None
+    assert facts.protections == ("pregnant",) and facts.last_day is None
     assert facts.extra == {"shoe_size": "42", "last_day": "not a date"}
     assert facts.entries() == entered
     assert facts.missing(("hired", "last_day", "avg_wage")) == ["last_day"]  # unreadable: asked again
