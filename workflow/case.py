@@ -1,8 +1,9 @@
-"""The case's typed record: the facts HR confirms and what the workflow notes along the way (the
-talk, documents and their versions, signature, dispute, notice, reads), with the rules for changing them.
+"""The Case aggregate: one separation case with its typed facts and record (the talk, documents and
+their versions, signature, dispute, notice, reads …), and the rules for changing them.
 
-Values only and immutable: a change returns a new value, which the caller sets on the case, so
-storage sees every change. storage/ maps these to the case row's JSON columns (storage/case_json.py).
+A plain dataclass; storage/models.py maps it to the cases table and storage/case_json.py its facts
+and record to the row's JSON columns. Facts and record are immutable values: a change returns a new
+value that is set on the case, so storage sees every change.
 """
 
 from __future__ import annotations
