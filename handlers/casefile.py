@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from handlers.context import Ctx
 from handlers.refusal import Refused
-from storage.models import Case, Person
+from storage.models import Person
+from workflow.case import Approval, Case
 from workflow.model import Party, Role
 
 HR_ROLES = frozenset({Role.HR.value, Role.HR_LEAD.value})
@@ -28,7 +27,7 @@ def parties_of(case: Case, person: Person | None, *, item_owner_id: int | None =
     if person.id == case.employee_id:
         # The employee hears of the case from HR and the manager at the talk, never first from
         # the bot: until a talk is scheduled they are not a party to it at all.
-        if case.data.get("talk_at"):
+        if case.record.talk_at is not None:
             parties.add(Party.EMPLOYEE)
     # HR may not act as HR on a case about themselves, nor on one about their own manager.
     elif is_hr(person) and not (person.manager_id is not None and person.manager_id == case.employee_id):
@@ -43,9 +42,9 @@ def opened_or_manages(case: Case, person: Person) -> bool:
     return person.id in (case.opened_by_id, case.manager_id)
 
 
-def approvals(case: Case) -> list[dict[str, Any]]:
+def approvals(case: Case) -> tuple[Approval, ...]:
     """The HR approvals recorded on `case` since it was last sent back for changes."""
-    return list(case.data.get("approvals") or [])
+    return case.record.approvals or ()
 
 
 def approval_standing(case: Case, person: Person | None) -> dict[str, bool]:
@@ -53,7 +52,7 @@ def approval_standing(case: Case, person: Person | None) -> dict[str, bool]:
     if person is None:
         return {}
     return {"opened_or_manages": opened_or_manages(case, person),
-            "approved_before": any(a.get("by") == person.id for a in approvals(case))}
+            "approved_before": any(a.by == person.id for a in approvals(case))}
 
 
 def normalise_ref(ref: str) -> str:

@@ -181,7 +181,7 @@ async def test_a_chat_app_previewing_the_link_sees_nothing_and_records_nothing(
     assert "C-0001" not in preview.text and "78,500" not in preview.text
     assert "set-cookie" not in preview.headers
     assert await footprint(site.world) == before
-    assert (await site.world.case()).data.get("read_at") is None
+    assert (await site.world.case()).record.read_at is None
 
 
 async def test_malformed_posts_get_an_answer_not_a_crash(site: Site,
@@ -201,7 +201,7 @@ async def test_malformed_posts_get_an_answer_not_a_crash(site: Site,
 async def _download_paths(site: Site, token: str) -> list[str]:
     case = await site.world.case()
     async with site.world.uow_factory() as uow:
-        documents = await uow.documents.for_case(case.id, case.data["document"]["version"])
+        documents = await uow.documents.for_case(case.id, case.record.document.version)
     return [f"/sign/{token}/documents/{d.id}" for d in documents]
 
 
@@ -220,7 +220,7 @@ async def test_a_signed_link_serves_no_documents_but_shows_the_signer_the_receip
         assert_secure(gone)
     receipt = await client.get(f"/sign/{token}")
     assert receipt.status_code == 200 and "已签署" in receipt.text
-    assert case.data["document"]["sha256"] in receipt.text  # what was signed
+    assert case.record.document.sha256 in receipt.text  # what was signed
     assert "/documents/" not in receipt.text
     english = await client.get(paths[0] + "?lang=en")
     assert english.status_code == 410
