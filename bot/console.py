@@ -17,7 +17,7 @@ from bot.cards.build import card_for
 from bot.cards.model import decode_action, encode_action
 from bot.channels.console import ConsoleChannel
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
-from bot.router.values import fold, local_time
+from bot.router.readers import fold, local_time
 from bot.runtime import Runtime
 from bot.worker import Worker
 from handlers.context import person_recipient

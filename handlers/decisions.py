@@ -18,7 +18,7 @@ from handlers.contracts import Reply
 from handlers.document import issue_certificate, issue_document
 from handlers.handover import create_items
 from handlers.notify import announce, hr_people, talk_window
-from handlers.signature import SigningEvidence, record_signature
+from handlers.signing.record import SigningEvidence, record_signature
 from handlers.transition import audit, fire, refused, touch
 from storage.models import Case, EvidenceItem
 from workflow.i18n import normalise_locale, register, t

@@ -15,7 +15,7 @@ from handlers.assessment import CaseAssessment, assess
 from handlers.casefile import is_hr, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Message
-from handlers.signing_links import issue_link, signing_state
+from handlers.signing.links import issue_link, signing_state
 from storage.models import Case, Person
 from workflow.documents import for_employee
 from workflow.evidence import kind_label

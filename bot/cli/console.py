@@ -15,7 +15,7 @@ from bot.cli import CommandError
 from bot.clock import SystemClock
 from bot.console import ConsoleSession
 from bot.directory import import_entries, parse, workspace
-from bot.router.values import local_time
+from bot.router.readers import local_time
 from bot.runtime import Runtime
 from bot.settings import Settings
 from workflow.clock import ManualClock

@@ -28,9 +28,9 @@ from bot.signing import (
     texts,  # noqa: F401  (registers the page's wording)
 )
 from bot.signing.keys import KeyFileSigner
-from handlers.signing import Answer, LinkView, Visitor, answer, link_document, open_link
+from handlers.signing.page import Answer, LinkView, Visitor, answer, link_document, open_link
 from workflow.i18n import normalise_locale, t
-from workflow.signing import LinkState
+from workflow.signing_rules import LinkState
 
 log = logging.getLogger(__name__)
 

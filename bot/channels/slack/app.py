@@ -19,9 +19,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
 from bot.channels.slack import listeners
-from bot.channels.slack.bridge import CONTEXT_KEY, Bridge
 from bot.channels.slack.installs import oauth_settings
 from bot.channels.slack.modals import notice_view
+from bot.channels.slack.steps import CONTEXT_KEY, RequestSteps
 from bot.channels.slack.workspaces import Workspaces
 from workflow.i18n import LOCALES, t
 
@@ -60,9 +60,9 @@ async def on_error(error: Exception, body: dict[str, Any],
     return BoltResponse(status=503, body="")
 
 
-def _inject(bridge: Bridge) -> Callable[..., Awaitable[None]]:
+def _inject(steps: RequestSteps) -> Callable[..., Awaitable[None]]:
     async def inject(context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]) -> None:
-        context[CONTEXT_KEY] = bridge
+        context[CONTEXT_KEY] = steps
         await next_()
 
     return inject
@@ -85,7 +85,7 @@ def build_app(runtime: Runtime, workspaces: Workspaces | None = None) -> AsyncAp
     else:
         token = settings.SLACK_BOT_TOKEN.get_secret_value() if settings.SLACK_BOT_TOKEN else None
         app = AsyncApp(client=workspaces.client(token), **common)
-    app.use(_inject(Bridge(runtime, workspaces)))
+    app.use(_inject(RequestSteps(runtime, workspaces)))
     app.error(on_error)
     listeners.register(app)
     return app

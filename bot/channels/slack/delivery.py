@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels.base import DeliveryError
-from bot.channels.recent import Recent
+from bot.channels.memo import ExpiringMemo
 from bot.channels.slack.blocks import render_message
 from bot.channels.slack.workspaces import PLATFORM, Workspaces, team_of
 from bot.settings import Settings
@@ -26,7 +26,7 @@ from handlers import identity
 from handlers.contracts import HR_GROUP, from_payload
 
 if TYPE_CHECKING:
-    from bot.channels.slack.bridge import Bridge
+    from bot.channels.slack.steps import RequestSteps
     from bot.runtime import Runtime
     from storage.outbox import OutboxItem
 
@@ -83,11 +83,11 @@ class SlackChannel:
         self.timeout = timeout
         self._runtime: Runtime | None = None
         self._workspaces: Workspaces | None = None
-        self._tenants: Recent[int, tuple[str, str]] = Recent(LOOKUP_SECONDS)
-        self._accounts: Recent[tuple[int, str], str] = Recent(LOOKUP_SECONDS)
+        self._tenants: ExpiringMemo[int, tuple[str, str]] = ExpiringMemo(LOOKUP_SECONDS)
+        self._accounts: ExpiringMemo[tuple[int, str], str] = ExpiringMemo(LOOKUP_SECONDS)
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
-        self._bridge: Bridge | None = None
+        self._steps: RequestSteps | None = None
 
     def bind(self, runtime: Runtime) -> None:
         self._runtime = runtime
@@ -131,7 +131,7 @@ class SlackChannel:
     async def _press(self, kept: dict[str, Any], *, give_up: bool) -> None:
         # Imported here: the answering side imports this module for its outbox kinds.
         from bot.channels.slack import pressed
-        from bot.channels.slack.bridge import Bridge
+        from bot.channels.slack.steps import RequestSteps
 
         if kept.get("kind") != pressed.KIND:
             log.warning("inbox: a Slack request of unknown kind %r; dropped", kept.get("kind"))
@@ -141,10 +141,10 @@ class SlackChannel:
         if token is None:
             log.warning("inbox: a press from workspace %s, which has not installed the app; dropped", team)
             return
-        if self._bridge is None:
-            self._bridge = Bridge(self.runtime, self.workspaces)
+        if self._steps is None:
+            self._steps = RequestSteps(self.runtime, self.workspaces)
         client = self.workspaces.client(token, timeout=self.timeout, session=self._http())
-        await (pressed.gave_up if give_up else pressed.run)(self._bridge, client, kept)
+        await (pressed.gave_up if give_up else pressed.run)(self._steps, client, kept)
 
     def _http(self) -> aiohttp.ClientSession:
         """One connection pool for every Web API call of this process: a relay sending a burst

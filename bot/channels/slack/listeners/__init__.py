@@ -1,5 +1,5 @@
 """The bolt listeners, one module per kind of request, each with `register(app)` (the layout of
-Slack's bolt starter template). They find the shared Bridge in the request context."""
+Slack's bolt starter template). They find the shared RequestSteps in the request context."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack.answers import Source
-from bot.channels.slack.bridge import Bridge, bridge_of, refusal
 from bot.channels.slack.files import fetch
 from bot.channels.slack.people import Asker
+from bot.channels.slack.steps import RequestSteps, refusal, steps_of
 from bot.channels.slack.workspaces import PLATFORM
 from bot.router import Parsed, ParseError, parse, to_inbound
 from handlers.contracts import Reply
@@ -26,9 +26,9 @@ async def home_opened(body: dict[str, Any], event: dict[str, Any], client: Async
                       context: AsyncBoltContext) -> None:
     if event.get("tab") != "home":
         return
-    bridge = bridge_of(context)
-    asker = await bridge.asker(client, str(context.team_id), str(event.get("user")))
-    await bridge.publish_home(asker, dedup=f"slack:{asker.team_id}:evt:{body.get('event_id')}")
+    steps = steps_of(context)
+    asker = await steps.asker(client, str(context.team_id), str(event.get("user")))
+    await steps.publish_home(asker, dedup=f"slack:{asker.team_id}:evt:{body.get('event_id')}")
 
 
 def _evidence_words(text: str, filename: str) -> Parsed | ParseError:
@@ -39,7 +39,7 @@ def _evidence_words(text: str, filename: str) -> Parsed | ParseError:
     return parse(f"evidence {text} {filename}")
 
 
-async def _file_reply(bridge: Bridge, context: AsyncBoltContext, asker: Asker,
+async def _file_reply(steps: RequestSteps, context: AsyncBoltContext, asker: Asker,
                       files: list[dict[str, Any]], text: str, delivery: str) -> Reply:
     locale = asker.locale
     if len(files) != 1:
@@ -49,14 +49,14 @@ async def _file_reply(bridge: Bridge, context: AsyncBoltContext, asker: Asker,
     parsed = _evidence_words(text, name)
     if isinstance(parsed, ParseError):
         return refusal(t("slack.file.need_case", locale, name=name), locale)
-    token = context.bot_token or await bridge.workspaces.token(asker.team_id) or ""
-    fetched = await fetch(bridge.workspaces, token, shared, bridge.runtime.deps.max_evidence_bytes)
+    token = context.bot_token or await steps.workspaces.token(asker.team_id) or ""
+    fetched = await fetch(steps.workspaces, token, shared, steps.runtime.deps.max_evidence_bytes)
     if fetched.file is None:
         return refusal(t("slack.file.failed", locale, name=name, error=fetched.error), locale)
     inbound = to_inbound(parsed, platform=PLATFORM, platform_tenant=asker.team_id,
                          user_id=asker.user_id, delivery_id=delivery, locale=locale)
     inbound = replace(inbound, args={**inbound.args, "file": fetched.file})
-    return await bridge.dispatch(inbound)
+    return await steps.dispatch(inbound)
 
 
 async def direct_message(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
@@ -65,21 +65,21 @@ async def direct_message(body: dict[str, Any], event: dict[str, Any], client: As
         return
     if event.get("subtype") not in PERSON_WRITES:
         return
-    bridge = bridge_of(context)
-    asker = await bridge.asker(client, str(context.team_id), str(event["user"]))
+    steps = steps_of(context)
+    asker = await steps.asker(client, str(context.team_id), str(event["user"]))
     delivery = f"slack:{asker.team_id}:evt:{body.get('event_id')}"
     text = str(event.get("text") or "")
     files = [f for f in event.get("files") or [] if isinstance(f, dict)]
     if files:
-        reply = await _file_reply(bridge, context, asker, files, text, delivery)
+        reply = await _file_reply(steps, context, asker, files, text, delivery)
         action = "evidence"
     else:
         inbound = to_inbound(parse(text), platform=PLATFORM, platform_tenant=asker.team_id,
                              user_id=asker.user_id, delivery_id=delivery, locale=asker.locale)
-        reply = await bridge.dispatch(inbound)
+        reply = await steps.dispatch(inbound)
         action = inbound.name
     source = Source(asker.team_id, asker.user_id, channel=str(event.get("channel") or ""))
-    await bridge.answer(source, reply, action=action, locale=asker.locale, dedup=delivery)
+    await steps.answer(source, reply, action=action, locale=asker.locale, dedup=delivery)
 
 
 def register(app: AsyncApp) -> None:

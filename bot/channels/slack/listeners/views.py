@@ -12,8 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.cards.model import decode_action
 from bot.channels.slack.answers import Source
 from bot.channels.slack.blocks import clamp
-from bot.channels.slack.bridge import bridge_of
 from bot.channels.slack.modals import CALLBACK, first_input, missing, read_metadata, read_values, submitted
+from bot.channels.slack.steps import steps_of
 from bot.channels.slack.workspaces import PLATFORM
 from handlers.contracts import Inbound
 from workflow.commands import BY_VERB
@@ -24,14 +24,14 @@ ERROR_TEXT = 1000
 
 async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                  client: AsyncWebClient, context: AsyncBoltContext) -> None:
-    bridge = bridge_of(context)
+    steps = steps_of(context)
     origin = read_metadata(view.get("private_metadata"))
     ref = decode_action(origin.value) if origin is not None else None
     if origin is None or ref is None:
         await ack()  # not a form of ours: close it
         return
     team, user = str(context.team_id), str(context.user_id)
-    asker = await bridge.asker(client, team, user)
+    asker = await steps.asker(client, team, user)
     values = read_values(view.get("state"))
     errors = missing(ref, values, asker.locale)
     if errors:
@@ -39,7 +39,7 @@ async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
         return
     action, args = submitted(ref, values)
     if action == "open" and args.get("employee"):
-        args["employee"] = await bridge.handle_for(client, team, str(args["employee"]))
+        args["employee"] = await steps.handle_for(client, team, str(args["employee"]))
     command = BY_VERB.get(action)
     submission = body.get("trigger_id") or f"{view.get('id')}:{view.get('hash')}"
     inbound = Inbound(
@@ -48,7 +48,7 @@ async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
         case_version=ref.case_version, args=args, locale=asker.locale,
         delivery_id=f"slack:{team}:view:{submission}",
     )
-    reply = await bridge.dispatch(inbound)
+    reply = await steps.dispatch(inbound)
     where = first_input(view)
     current_card = any(m.kind == "case" and m.actions for m in reply.messages)
     if not reply.ok and not reply.duplicate and not current_card and where:
@@ -60,7 +60,7 @@ async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
     source = Source(team, user, channel=origin.channel, ts=origin.ts,
                     ephemeral=bool(origin.response_url), response_url=origin.response_url,
                     title=origin.title or "")
-    await bridge.answer(source, reply, action=ref.action, locale=asker.locale,
+    await steps.answer(source, reply, action=ref.action, locale=asker.locale,
                         dedup=str(inbound.delivery_id))
     await ack()
 

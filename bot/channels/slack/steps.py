@@ -1,5 +1,5 @@
-"""What every Slack listener shares: the runtime, the workspaces, and the steps of a request —
-who asks, the handlers, and showing the answer where the person is."""
+"""The steps of a Slack request that every listener shares: the runtime, the workspaces, who asks,
+the handlers, and showing the answer where the person is."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.model import ActionRef
-from bot.channels.recent import Recent
+from bot.channels.memo import ExpiringMemo
 from bot.channels.slack.answers import Plan, Source, answer_directly, plan_answer, queue, slack_date, write
 from bot.channels.slack.home import home_view, notice_home
 from bot.channels.slack.modals import Origin, form_view
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Where listeners find the bridge: bolt's per-request context (set by a global middleware).
+# Where listeners find the steps: bolt's per-request context (set by a global middleware).
 CONTEXT_KEY = "offboard"
 # How long a known member's account → person (and language) is reused without asking the
 # database: a person pressing card after card is looked up once. The handlers still check every
@@ -38,7 +38,7 @@ CONTEXT_KEY = "offboard"
 ASKER_SECONDS = 60.0
 
 
-def bridge_of(context: Mapping[str, Any]) -> Bridge:
+def steps_of(context: Mapping[str, Any]) -> RequestSteps:
     return context[CONTEXT_KEY]
 
 
@@ -62,7 +62,7 @@ class Answering:
     """Shows a request's reply where it happened, written in the request's own transaction (the
     handlers' `then`): one transaction for both, and the answer is kept exactly when the change is."""
 
-    bridge: Bridge
+    steps: RequestSteps
     source: Source
     action: str
     locale: str
@@ -73,16 +73,16 @@ class Answering:
         if settled.tenant is None:
             return  # nothing can be queued for a workspace we do not know (answered directly)
         plan = plan_answer(self.source, settled.reply, action=self.action, locale=self.locale,
-                           when=self.bridge.when())
-        await write(settled.uow, settled.tenant.id, plan, self.dedup, self.bridge.runtime.clock.now())
+                           when=self.steps.when())
+        await write(settled.uow, settled.tenant.id, plan, self.dedup, self.steps.runtime.clock.now())
         self.queued = settled.reply
 
 
-class Bridge:
+class RequestSteps:
     def __init__(self, runtime: Runtime, workspaces: Workspaces) -> None:
         self.runtime = runtime
         self.workspaces = workspaces
-        self._askers: Recent[tuple[str, str], Asker] = Recent(ASKER_SECONDS)
+        self._askers: ExpiringMemo[tuple[str, str], Asker] = ExpiringMemo(ASKER_SECONDS)
 
     async def asker(self, client: AsyncWebClient, team_id: str, user_id: str) -> Asker:
         known = self._askers.get((team_id, user_id))

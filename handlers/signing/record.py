@@ -13,7 +13,7 @@ from handlers.transition import audit
 from storage.audit import canonical_json
 from storage.models import Case, Signature
 from workflow.i18n import normalise_locale, register
-from workflow.signing import intention
+from workflow.signing_rules import intention
 
 RECORD_TYPE = "offboard-bot/signature-record/1"
 

@@ -15,13 +15,13 @@ from handlers.context import Ctx
 from handlers.contracts import Inbound
 from handlers.decisions import run, signature_effect
 from handlers.deps import Deps
-from handlers.signature import SigningEvidence, intention_for
-from handlers.signing_links import AWAITING, token_hash
+from handlers.signing.links import AWAITING, token_hash
+from handlers.signing.record import SigningEvidence, intention_for
 from storage.models import Case, Document, Person, SigningToken
 from storage.uow import UnitOfWork
 from workflow.i18n import normalise_locale, register, t
 from workflow.model import Trigger
-from workflow.signing import LinkState, link_state
+from workflow.signing_rules import LinkState, link_state
 
 UowFactory = Callable[[], UnitOfWork]
 ANSWERS = {"sign": Trigger.SIGN, "dispute": Trigger.DISPUTE}
