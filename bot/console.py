@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.bootstrap import Services
 from bot.cards.build import card_for
 from bot.cards.model import decode_action, encode_action
 from bot.channels.console import ConsoleChannel
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
 from bot.router.readers import fold, local_time
-from bot.runtime import Runtime
 from bot.worker import Worker
 from handlers.context import person_recipient
 from handlers.contracts import HR_GROUP, Inbound
@@ -173,11 +173,11 @@ def parse_clock(text: str) -> ClockMove | None:
 
 
 class ConsoleSession:
-    """One console conversation over a Runtime whose clock is `clock`; output goes to `out`."""
+    """One console conversation over a Services whose clock is `clock`; output goes to `out`."""
 
     def __init__(
         self,
-        runtime: Runtime,
+        services: Services,
         clock: ManualClock,
         out: Callable[[str], None] = print,
         *,
@@ -186,15 +186,15 @@ class ConsoleSession:
         worker: Ticker | None = None,
         directory: ConsoleDirectory | None = None,
     ) -> None:
-        self.runtime = runtime
+        self.services = services
         self.clock = clock
         self.out = out
         self.locale = normalise_locale(locale)
         self.echo = echo  # scripts: show each line before what it caused
         self.channel = ConsoleChannel(out)
-        runtime.channels.register(self.channel)
-        self.worker = worker or Worker(runtime)
-        self.directory = directory or StorageDirectory(runtime.uow_factory)
+        services.channels.register(self.channel)
+        self.worker = worker or Worker(services)
+        self.directory = directory or StorageDirectory(services.uow_factory)
         self.met: dict[str, ConsoleUser] = {}
         self.done = False
 
@@ -240,7 +240,7 @@ class ConsoleSession:
                    if press else self._inbound(name, parse(text)))
         if inbound is None:
             return
-        reply = await self.runtime.dispatch(inbound)
+        reply = await self.services.gateway.dispatch(inbound)
         for message in reply.messages:
             # Replies to someone not in the directory carry no recipient.
             self.channel.show(t("console.reply", self.locale, name=name), card_for(message),
@@ -281,7 +281,7 @@ class ConsoleSession:
                 return
 
     async def move_clock(self, text: str) -> None:
-        calendar = self.runtime.deps.calendar
+        calendar = self.services.deps.calendar
         move = parse_clock(text)
         if move is None:
             self.say("console.bad_clock")
@@ -297,10 +297,10 @@ class ConsoleSession:
 
     def show_clock(self) -> None:
         self.say("console.clock", now=self._local(self.clock.now()),
-                 zone=self.runtime.deps.calendar.tz.key)
+                 zone=self.services.deps.calendar.tz.key)
 
     def _local(self, instant: datetime) -> str:
-        local = instant.astimezone(self.runtime.deps.calendar.tz)
+        local = instant.astimezone(self.services.deps.calendar.tz)
         weekday = t("console.weekdays", self.locale).split(",")[local.weekday()]
         return f"{local:%Y-%m-%d %H:%M} {weekday}"
 

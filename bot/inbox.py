@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from storage import inbox
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.bootstrap import Services
     from storage.inbox import InboxItem
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ INBOX_MAX_ATTEMPTS = 8
 
 
 class Taker(Protocol):
-    """A channel that handles the requests it acknowledged (`Runtime.accept`)."""
+    """A channel that handles the requests it acknowledged (`Gateway.accept`)."""
 
     name: str
 
@@ -33,7 +33,7 @@ class Taker(Protocol):
         ...
 
 
-def takers(runtime: Runtime) -> dict[str, Taker]:
+def takers(runtime: Services) -> dict[str, Taker]:
     found = {}
     for name in runtime.channels.names():
         channel = runtime.channels.get(name)
@@ -42,7 +42,7 @@ def takers(runtime: Runtime) -> dict[str, Taker]:
     return found  # type: ignore[return-value] - checked above
 
 
-async def drain_once(runtime: Runtime, concurrency: int) -> int:
+async def drain_once(runtime: Services, concurrency: int) -> int:
     """Claim up to `concurrency` waiting requests and handle them side by side (they are of
     different lanes); returns how many were claimed."""
     channels = takers(runtime)
@@ -58,7 +58,7 @@ async def drain_once(runtime: Runtime, concurrency: int) -> int:
     return len(items)
 
 
-async def _take(runtime: Runtime, channel: Taker, item: InboxItem) -> None:
+async def _take(runtime: Services, channel: Taker, item: InboxItem) -> None:
     try:
         await channel.take(item.body)
     except Exception as error:  # any failure is retried later; the loop goes on
@@ -77,7 +77,7 @@ async def _take(runtime: Runtime, channel: Taker, item: InboxItem) -> None:
         log.exception("inbox %s: handled but could not be removed", item.id)
 
 
-async def _failed(runtime: Runtime, item: InboxItem, error: str) -> bool:
+async def _failed(runtime: Services, item: InboxItem, error: str) -> bool:
     """Record a failed try; True when the request is now given up (dead)."""
     try:
         async with runtime.uow_factory() as uow:

@@ -14,13 +14,13 @@ from bot.channels.base import DeliveryError
 from storage.outbox import Receipts
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.bootstrap import Services
     from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
 
-async def relay_once(runtime: Runtime, now: datetime) -> int:
+async def relay_once(runtime: Services, now: datetime) -> int:
     """Deliver one batch of due outbox messages; returns how many were sent."""
     settings = runtime.settings
     lease = timedelta(seconds=settings.CLAIM_LEASE_SECONDS)
@@ -43,7 +43,7 @@ async def relay_once(runtime: Runtime, now: datetime) -> int:
     return sent
 
 
-async def _deliver(runtime: Runtime, item: OutboxItem, receipts: Receipts) -> bool:
+async def _deliver(runtime: Services, item: OutboxItem, receipts: Receipts) -> bool:
     channel = runtime.channels.get(item.channel)
     if channel is None:
         await _mark_failed(
@@ -71,7 +71,7 @@ async def _deliver(runtime: Runtime, item: OutboxItem, receipts: Receipts) -> bo
 
 
 async def _mark_failed(
-    runtime: Runtime,
+    runtime: Services,
     item: OutboxItem,
     error: str,
     retry_after: timedelta | None,

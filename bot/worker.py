@@ -3,7 +3,7 @@ the platforms were already answered for); forever, whatever goes wrong.
 
 Runs inside `serve` by default and alone as `python -m bot worker` for scale-out. Both loops poll
 the database (the source of truth) and wake early when a request queued work
-(Runtime.wake_workers, Runtime.accept).
+(Gateway.wake_workers, Gateway.accept).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.admission import Admission
+from bot.bootstrap import Services
+from bot.gateway import INBOX_CHANNEL, WAKE_CHANNEL
 from bot.inbox import drain_once
 from bot.relay import relay_once
-from bot.runtime import INBOX_CHANNEL, WAKE_CHANNEL, Runtime
 from handlers.timers import fire_due
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class Worker:
     """`inbox_concurrency`: requests taken at once (default INBOX_CONCURRENCY); `yield_to`: the
     admission of the web app this worker shares a process with, whose requests go first."""
 
-    def __init__(self, runtime: Runtime, *, inbox_concurrency: int | None = None,
+    def __init__(self, runtime: Services, *, inbox_concurrency: int | None = None,
                  yield_to: Admission | None = None) -> None:
         self.runtime = runtime
         self.inbox_concurrency = inbox_concurrency or runtime.settings.INBOX_CONCURRENCY
@@ -53,12 +54,12 @@ class Worker:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run both loops until `stop` is set."""
         local = asyncio.Event()
-        self.runtime.inbox_loops.add(local)
+        self.runtime.gateway.inbox_loops.add(local)
         try:
             await asyncio.gather(self._loop(stop, "tick", self._tick, WAKE_CHANNEL),
                                  self._loop(stop, "inbox", self._inbox, INBOX_CHANNEL, local))
         finally:
-            self.runtime.inbox_loops.discard(local)
+            self.runtime.gateway.inbox_loops.discard(local)
 
     async def _tick(self) -> bool:
         """Timers and outbox; True when a full batch says more is waiting."""

@@ -51,12 +51,16 @@ class FakeDirectory:
 
 @dataclass
 class FakeRuntime:
-    """What the console uses of bot.runtime.Runtime: channels, deps and dispatch."""
+    """What the console uses of bot.bootstrap.Services: channels, deps and dispatch."""
 
     replies: list[Reply] = field(default_factory=list)
     received: list[Inbound] = field(default_factory=list)
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     deps: FakeDeps = field(default_factory=FakeDeps)
+
+    @property
+    def gateway(self) -> FakeRuntime:
+        return self
 
     def uow_factory(self) -> None:
         raise AssertionError("the fake directory answers lookups")
@@ -314,7 +318,7 @@ async def live(request: pytest.FixtureRequest, db_url: str, uow_factory: Callabl
                ) -> AsyncIterator[tuple[ConsoleSession, list[str]]]:
     """A console over the real runtime, on each database and with each kind of Redis (the
     runtime wakes its workers through Redis after every request)."""
-    from bot.runtime import Runtime
+    from bot.bootstrap import bootstrap
     from bot.settings import load_settings
 
     redis_url = ""
@@ -323,7 +327,7 @@ async def live(request: pytest.FixtureRequest, db_url: str, uow_factory: Callabl
         redis_url = REDIS_URL
     await seed_console_directory(uow_factory)
     clock = ManualClock(START)
-    runtime = Runtime(load_settings(DATABASE_URL=db_url, REDIS_URL=redis_url), clock=clock)
+    runtime = bootstrap(load_settings(DATABASE_URL=db_url, REDIS_URL=redis_url), clock=clock)
     out: list[str] = []
     try:
         yield ConsoleSession(runtime, clock, out.append, locale="en", echo=False), out

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import bot.inbox
 import bot.worker
+from bot.bootstrap import Services, bootstrap
 from bot.channels.base import DeliveryError
 from bot.relay import relay_once
-from bot.runtime import Runtime
 from bot.worker import Worker
 from storage.models import OutboxMessage
 from storage.outbox import OutboxItem
@@ -78,12 +78,12 @@ def channel() -> FakeChannel:
 @pytest.fixture
 async def make_runtime(
     db_url: str, engine: AsyncEngine, clock: ManualClock, channel: FakeChannel
-) -> AsyncIterator[Callable[..., Runtime]]:
+) -> AsyncIterator[Callable[..., Services]]:
     # `engine` makes conftest hand over a migrated database.
-    made: list[Runtime] = []
+    made: list[Services] = []
 
-    def make(**settings: Any) -> Runtime:
-        runtime = Runtime(settings_for(db_url, **settings), clock=clock, channels=[channel])
+    def make(**settings: Any) -> Services:
+        runtime = bootstrap(settings_for(db_url, **settings), clock=clock, channels=[lambda _core: channel])
         made.append(runtime)
         return runtime
 
@@ -92,7 +92,7 @@ async def make_runtime(
         await runtime.close()
 
 
-async def enqueue(runtime: Runtime, *recipients: str, channel: str = "fake") -> dict[str, int]:
+async def enqueue(runtime: Services, *recipients: str, channel: str = "fake") -> dict[str, int]:
     async with runtime.uow_factory() as uow:
         tenant = await uow.tenants.get_or_create("console:local")
         for recipient in recipients:
@@ -105,7 +105,7 @@ async def enqueue(runtime: Runtime, *recipients: str, channel: str = "fake") -> 
     return await rows(runtime)
 
 
-async def rows(runtime: Runtime) -> dict[str, OutboxMessage]:
+async def rows(runtime: Services) -> dict[str, OutboxMessage]:
     """Every outbox row by recipient (dead-letter alerts under "hr_group:<failed recipient>")."""
     async with runtime.uow_factory() as uow:
         query = select(OutboxMessage).order_by(OutboxMessage.id)
@@ -120,7 +120,7 @@ async def rows(runtime: Runtime) -> dict[str, OutboxMessage]:
 
 
 async def test_run_once_delivers_and_records_each_outcome(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock
 ) -> None:
     runtime = make_runtime()
     channel.script = {
@@ -160,7 +160,7 @@ async def test_run_once_delivers_and_records_each_outcome(
 
 
 async def test_a_message_is_dead_lettered_after_the_last_attempt(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock
 ) -> None:
     runtime = make_runtime(OUTBOX_MAX_ATTEMPTS=2)
     channel.script = {"flaky": [DeliveryError("timeout")]}
@@ -173,7 +173,7 @@ async def test_a_message_is_dead_lettered_after_the_last_attempt(
 
 
 async def test_a_pass_stops_when_its_lease_runs_out(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock
 ) -> None:
     runtime = make_runtime(CLAIM_LEASE_SECONDS=60)
     channel.script = {"slow": [lambda: clock.advance(timedelta(seconds=61))]}
@@ -186,7 +186,7 @@ async def test_a_pass_stops_when_its_lease_runs_out(
 
 
 async def test_the_loop_wakes_on_request_and_stops_on_request(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel
+    make_runtime: Callable[..., Services], channel: FakeChannel
 ) -> None:
     # An hour between polls: only a wake-up can explain a prompt second delivery.
     runtime = make_runtime(POLL_INTERVAL_SECONDS=3600)
@@ -197,7 +197,7 @@ async def test_the_loop_wakes_on_request_and_stops_on_request(
     channel.arrived.clear()
 
     await enqueue(runtime, "second")
-    await runtime.wake_workers()
+    await runtime.gateway.wake_workers()
     await asyncio.wait_for(channel.arrived.wait(), SAFETY)
     assert channel.delivered == ["first", "second"]
 
@@ -206,7 +206,7 @@ async def test_the_loop_wakes_on_request_and_stops_on_request(
 
 
 async def test_the_loop_survives_a_failing_tick(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, monkeypatch: pytest.MonkeyPatch
+    make_runtime: Callable[..., Services], channel: FakeChannel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime = make_runtime(POLL_INTERVAL_SECONDS=0.01)
     real_fire_due = bot.worker.fire_due
@@ -228,30 +228,30 @@ async def test_the_loop_survives_a_failing_tick(
     assert failures == [1] and channel.delivered == ["after-outage"]
 
 
-async def keep(runtime: Runtime, who: str, lane: str = "lane") -> bool:
-    return await runtime.accept("fake", f"fake:{who}", lane, {"who": who})
+async def keep(runtime: Services, who: str, lane: str = "lane") -> bool:
+    return await runtime.gateway.accept("fake", f"fake:{who}", lane, {"who": who})
 
 
 async def test_a_kept_request_wakes_the_inbox_loop_of_its_process(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel
+    make_runtime: Callable[..., Services], channel: FakeChannel
 ) -> None:
     # An hour between polls, and no Redis: only the direct wake-up explains a prompt take.
     runtime = make_runtime(POLL_INTERVAL_SECONDS=3600)
     stop = asyncio.Event()
     loop = asyncio.create_task(Worker(runtime).run_forever(stop))
-    while not runtime.inbox_loops:
+    while not runtime.gateway.inbox_loops:
         await asyncio.sleep(0)
     assert await keep(runtime, "pressed") is True
     await asyncio.wait_for(channel.arrived.wait(), SAFETY)
     stop.set()
     await asyncio.wait_for(loop, SAFETY)
-    assert channel.taken == ["pressed"] and runtime.inbox_loops == set()
+    assert channel.taken == ["pressed"] and runtime.gateway.inbox_loops == set()
     async with runtime.uow_factory() as uow:
         assert await uow.inbox.waiting() == 0  # handled, so forgotten
 
 
 async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock,
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     runtime = make_runtime()

@@ -169,7 +169,7 @@ async def test_a_failing_listener_tells_the_person(stack: Stack, monkeypatch: py
     async def broken(inbound: object) -> object:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(stack.runtime, "dispatch", broken)
+    monkeypatch.setattr(stack.runtime.gateway, "dispatch", broken)
     t1 = stack.workspace("T1")
     response = await t1.command("lee", "status")
     assert response.status_code == 200

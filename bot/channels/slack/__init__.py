@@ -20,7 +20,7 @@ from bot.channels.slack.socket import socket_handler
 from bot.errors import OperatorError
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.bootstrap import Core
 
 __all__ = ["SlackChannel", "SlackServer", "slack_server"]
 
@@ -42,19 +42,19 @@ class SlackServer:
             await self.socket.close_async()
 
 
-def slack_server(runtime: Runtime, *, socket_mode: bool = False) -> SlackServer | None:
+def slack_server(core: Core, *, socket_mode: bool = False) -> SlackServer | None:
     """None when Slack is not configured. HTTP routes whenever there is a signing secret (OAuth
     install pages need them even in Socket Mode); the socket when asked for."""
-    settings = runtime.settings
+    settings = core.settings
     if "slack" not in settings.chat_platforms():
         if socket_mode:
             raise OperatorError("--slack-socket-mode needs the Slack settings: SLACK_APP_TOKEN, "
                                 "and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)")
         return None
-    app = build_app(runtime)
+    app = build_app(core)
     server = SlackServer(app)
     if settings.SLACK_SIGNING_SECRET is not None:
-        server.routers.append(slack_router(runtime, app))
+        server.routers.append(slack_router(core, app))
     if socket_mode:
         server.socket = socket_handler(settings, app)
     return server

@@ -21,13 +21,12 @@ from bot.channels.base import DeliveryError
 from bot.channels.memo import ExpiringMemo
 from bot.channels.slack.blocks import render_message
 from bot.channels.slack.workspaces import PLATFORM, Workspaces, team_of
-from bot.settings import Settings
 from handlers import identity
 from handlers.contracts import HR_GROUP, from_payload
 
 if TYPE_CHECKING:
+    from bot.bootstrap import Core
     from bot.channels.slack.steps import RequestSteps
-    from bot.runtime import Runtime
     from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -74,35 +73,20 @@ def failure(error: SlackApiError, what: str) -> DeliveryError:
 
 
 class SlackChannel:
-    """Delivers outbox items to Slack; bound to the process's runtime for the directory and tokens."""
+    """Delivers outbox items to Slack, with the process's core for the directory and tokens."""
 
     name = PLATFORM
 
-    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
-        self.settings = settings
+    def __init__(self, core: Core, *, timeout: float = 10.0) -> None:
+        self.core = core
+        self.settings = core.settings
         self.timeout = timeout
-        self._runtime: Runtime | None = None
-        self._workspaces: Workspaces | None = None
+        self.workspaces = Workspaces(core.settings, core.engine)
         self._tenants: ExpiringMemo[int, tuple[str, str]] = ExpiringMemo(LOOKUP_SECONDS)
         self._accounts: ExpiringMemo[tuple[int, str], str] = ExpiringMemo(LOOKUP_SECONDS)
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._steps: RequestSteps | None = None
-
-    def bind(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        self._workspaces = Workspaces(self.settings, runtime.engine)
-
-    @property
-    def runtime(self) -> Runtime:
-        if self._runtime is None:
-            raise RuntimeError("SlackChannel used before Runtime bound it")
-        return self._runtime
-
-    @property
-    def workspaces(self) -> Workspaces:
-        assert self._workspaces is not None, "SlackChannel used before Runtime bound it"
-        return self._workspaces
 
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         team, hr_channel = await self._workspace(item.tenant_id)
@@ -121,7 +105,7 @@ class SlackChannel:
             raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
 
     async def take(self, kept: dict[str, Any]) -> None:
-        """Handle a request the listeners kept in the inbox (Runtime.accept): a button press."""
+        """Handle a request the listeners kept in the inbox (Gateway.accept): a button press."""
         await self._press(kept, give_up=False)
 
     async def gave_up(self, kept: dict[str, Any]) -> None:
@@ -142,7 +126,7 @@ class SlackChannel:
             log.warning("inbox: a press from workspace %s, which has not installed the app; dropped", team)
             return
         if self._steps is None:
-            self._steps = RequestSteps(self.runtime, self.workspaces)
+            self._steps = RequestSteps(self.core, self.workspaces)
         client = self.workspaces.client(token, timeout=self.timeout, session=self._http())
         await (pressed.gave_up if give_up else pressed.run)(self._steps, client, kept)
 
@@ -156,7 +140,7 @@ class SlackChannel:
         return self._session
 
     async def close(self) -> None:
-        """Close the kept connections (Runtime.close)."""
+        """Close the kept connections (Services.close)."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
@@ -164,7 +148,7 @@ class SlackChannel:
         known = self._tenants.get(tenant_id)
         if known is not None:
             return known
-        async with self.runtime.uow_factory() as uow:
+        async with self.core.uow_factory() as uow:
             tenant = await uow.tenants.get(tenant_id)
         team = team_of(tenant.key) if tenant is not None else None
         if tenant is None or team is None:
@@ -201,7 +185,7 @@ class SlackChannel:
         known = self._accounts.get((int(raw_id), team))
         if known is not None:
             return known
-        uow_factory = self.runtime.uow_factory
+        uow_factory = self.core.uow_factory
         found = await identity.contact(uow_factory, int(raw_id), PLATFORM, team)
         if found is None:
             raise DeliveryError(f"{recipient} is not in the directory", permanent=True)

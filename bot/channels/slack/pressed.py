@@ -19,7 +19,7 @@ from bot.router import parse_action, to_inbound
 from handlers.contracts import Reply
 from workflow.i18n import t
 
-# The inbox body of a press (Runtime.accept): who pressed, where, and the press itself.
+# The inbox body of a press (Gateway.accept): who pressed, where, and the press itself.
 KIND = "press"
 
 

@@ -1,4 +1,4 @@
-"""The steps of a Slack request that every listener shares: the runtime, the workspaces, who asks,
+"""The steps of a Slack request that every listener shares: the core, the workspaces, who asks,
 the handlers, and showing the answer where the person is."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from workflow.commands import BY_VERB
 from workflow.i18n import t
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.bootstrap import Core
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +74,13 @@ class Answering:
             return  # nothing can be queued for a workspace we do not know (answered directly)
         plan = plan_answer(self.source, settled.reply, action=self.action, locale=self.locale,
                            when=self.steps.when())
-        await write(settled.uow, settled.tenant.id, plan, self.dedup, self.steps.runtime.clock.now())
+        await write(settled.uow, settled.tenant.id, plan, self.dedup, self.steps.core.clock.now())
         self.queued = settled.reply
 
 
 class RequestSteps:
-    def __init__(self, runtime: Runtime, workspaces: Workspaces) -> None:
-        self.runtime = runtime
+    def __init__(self, core: Core, workspaces: Workspaces) -> None:
+        self.core = core
         self.workspaces = workspaces
         self._askers: ExpiringMemo[tuple[str, str], Asker] = ExpiringMemo(ASKER_SECONDS)
 
@@ -88,36 +88,36 @@ class RequestSteps:
         known = self._askers.get((team_id, user_id))
         if known is not None:
             return known
-        asker = await resolve(self.runtime, client, team_id, user_id,
-                              default_locale=self.runtime.settings.LOCALE)
+        asker = await resolve(self.core, client, team_id, user_id,
+                              default_locale=self.core.settings.LOCALE)
         if asker.member is not None:  # strangers are looked up again: they may be linked by then
             self._askers.put((team_id, user_id), asker)
         return asker
 
     async def handle_for(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
-        return await handle_for(self.runtime, client, team_id, user_id)
+        return await handle_for(self.core, client, team_id, user_id)
 
     async def dispatch(self, inbound: Inbound) -> Reply:
-        return await self.runtime.dispatch(inbound)
+        return await self.core.gateway.dispatch(inbound)
 
     async def dispatch_and_answer(self, inbound: Inbound, source: Source, *, action: str, locale: str,
                                   dedup: str) -> Reply:
         """Run `inbound` and show its reply where `source` happened, both in one transaction;
         the answer goes its own way when the handlers ended without one (a conflict)."""
         answering = Answering(self, source, action, locale, dedup)
-        reply = await self.runtime.dispatch(inbound, then=answering)
+        reply = await self.core.gateway.dispatch(inbound, then=answering)
         if answering.queued is not reply:
             await self.answer(source, reply, action=action, locale=locale, dedup=dedup)
         return reply
 
     def when(self) -> str:
-        return slack_date(self.runtime.clock.now(), self.runtime.settings.TIMEZONE)
+        return slack_date(self.core.clock.now(), self.core.settings.TIMEZONE)
 
     async def answer(self, source: Source, reply: Reply, *, action: str, locale: str,
                      dedup: str) -> None:
         """Show `reply` where `source` happened (through the outbox)."""
         plan = plan_answer(source, reply, action=action, locale=locale, when=self.when())
-        if not await queue(self.runtime, source, plan, dedup):
+        if not await queue(self.core, source, plan, dedup):
             url = source.response_url
             if url and self.workspaces.trusted_host(url):
                 await answer_directly(source, reply)
@@ -137,7 +137,7 @@ class RequestSteps:
     async def publish_home(self, asker: Asker, dedup: str) -> None:
         """Queue a fresh Home tab for the asker."""
         team, user = asker.team_id, asker.user_id
-        entries = await home(self.runtime.uow_factory, self.runtime.deps, PLATFORM, team, user)
+        entries = await home(self.core.uow_factory, self.core.deps, PLATFORM, team, user)
         if entries is None:
             view = notice_home(t("h.refused", asker.locale),
                                t("h.unknown_user", asker.locale, identity=f"{PLATFORM}:{user}"))
@@ -145,4 +145,4 @@ class RequestSteps:
             view = home_view(entries, team, asker.locale)
         plan = Plan()
         plan.add("views.publish", {"user_id": user, "view": view}, user, None)
-        await queue(self.runtime, Source(team, user), plan, dedup)
+        await queue(self.core, Source(team, user), plan, dedup)

@@ -23,7 +23,7 @@ async def press(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
     ref = decode_action(action.get("value"))
     if ref is not None:  # else not one of our buttons
         team, user = str(context.team_id), str(context.user_id)
-        await steps_of(context).runtime.accept(PLATFORM, delivery_of(team, action), lane_of(team, user, ref),
+        await steps_of(context).core.gateway.accept(PLATFORM, delivery_of(team, action), lane_of(team, user, ref),
                                                 inbox_body(team, user, body, action))
     await ack()
 

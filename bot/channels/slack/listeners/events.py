@@ -50,7 +50,7 @@ async def _file_reply(steps: RequestSteps, context: AsyncBoltContext, asker: Ask
     if isinstance(parsed, ParseError):
         return refusal(t("slack.file.need_case", locale, name=name), locale)
     token = context.bot_token or await steps.workspaces.token(asker.team_id) or ""
-    fetched = await fetch(steps.workspaces, token, shared, steps.runtime.deps.max_evidence_bytes)
+    fetched = await fetch(steps.workspaces, token, shared, steps.core.deps.max_evidence_bytes)
     if fetched.file is None:
         return refusal(t("slack.file.failed", locale, name=name, error=fetched.error), locale)
     inbound = to_inbound(parsed, platform=PLATFORM, platform_tenant=asker.team_id,
