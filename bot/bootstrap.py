@@ -10,25 +10,25 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.admission import Admission
-from bot.channels.base import Channel, ChannelRegistry
+from bot.channels.base import ChannelRegistry
 from bot.channels.console import ConsoleChannel
 from bot.clock import SystemClock
+from bot.core import ChannelMaker, Core
 from bot.documents.render import PdfRenderer
 from bot.errors import not_migrated, unreachable
 from bot.gateway import Gateway
 from bot.settings import Settings, SettingsError
 from bot.signing.keys import KeyFileSigner
 from handlers.deps import Deps, build_deps
-from storage.cache import Cache, make_redis
+from storage.cache import make_redis
 from storage.db import make_engine, make_session_factory
 from storage.migrate import is_current
 from storage.uow import UnitOfWork
@@ -39,26 +39,6 @@ log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # A readiness probe must answer quickly even when the database host does not.
 READY_TIMEOUT_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class Core:
-    """What channels and worker loops are given: the wired parts, no channels yet."""
-
-    settings: Settings
-    clock: Clock
-    engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
-    redis: Cache
-    deps: Deps
-    gateway: Gateway
-
-    def uow_factory(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
-
-
-# A channel is made from the core it delivers for (its database, Redis, clock, gateway).
-ChannelMaker = Callable[[Core], Channel]
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def web_app(services: Services, slack: SlackServer | None, *, run_worker: bool =
     """The app `serve` runs: probes and worker, and the WeCom, signing and Slack routes."""
     slack_routers = slack.routers if slack is not None else []
     return create_app(services, run_worker=run_worker,
-                      routers=[*wecom_routers(services), signing_router(services), *slack_routers])
+                      routers=[*wecom_routers(services.channels), signing_router(services), *slack_routers])
 
 
 async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode: bool = False,

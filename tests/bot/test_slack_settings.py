@@ -13,10 +13,10 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import MetaData
 
-from bot.channels.slack.delivery import failure
-from bot.channels.slack.installs import REDIRECT_PATH, SCOPES
-from bot.channels.slack.listeners.commands import COMMAND
-from bot.channels.slack.routes import EVENTS_PATH
+from bot.channels.slack.inbound.installs import REDIRECT_PATH, SCOPES
+from bot.channels.slack.inbound.listeners.commands import COMMAND
+from bot.channels.slack.inbound.routes import EVENTS_PATH
+from bot.channels.slack.sender import failure
 from bot.settings import SettingsError, load_settings
 from storage.models import Base
 

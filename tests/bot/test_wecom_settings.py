@@ -59,10 +59,10 @@ async def test_the_channel_and_route_come_with_the_settings(tmp_path: Any) -> No
     runtime = bootstrap(settings, channels=configured_channels(settings))
     try:
         assert isinstance(runtime.channels.get("wecom"), WeComChannel)
-        [router] = routers(runtime)
+        [router] = routers(runtime.channels)
         assert {route.path for route in router.routes} == {"/wecom/callback"}
         without = bootstrap(settings_for(f"sqlite+aiosqlite:///{tmp_path}/y.db"))
-        assert routers(without) == []
+        assert routers(without.channels) == []
         await without.close()
     finally:
         await runtime.close()

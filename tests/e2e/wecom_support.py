@@ -223,7 +223,7 @@ async def wecom_stack(database_url: str, *, redis_url: str | None = None,
         runtime = bootstrap(config, clock=clock, channels=configured_channels(config))
         channel = runtime.channels.get("wecom")
         assert isinstance(channel, WeComChannel)
-        app = create_app(runtime, run_worker=run_worker, routers=routers(runtime))
+        app = create_app(runtime, run_worker=run_worker, routers=routers(runtime.channels))
         try:
             # Without the app's worker, the test's takes what a callback left in the inbox.
             hooks = {"response": [inbox_taker(runtime)]} if take_inbox and not run_worker else {}

@@ -1,7 +1,10 @@
 """The Slack channel: commands, cards, modals, App Home and the HR channel, over HTTP or Socket
 Mode, for one workspace or many (OAuth). Built on slack-bolt's AsyncApp.
 
-`SlackChannel` delivers the outbox; `slack_server` gives `serve` its routes and socket.
+Three parts that do not import each other's insides: `inbound/` (the bolt app, its listeners and
+routes, the answers they queue), `sender.py` (the outbox's delivery) and the leaf `calls.py` (the
+outbox kinds both use). `SlackChannel` (channel.py) puts sender and kept presses together for the
+worker loops; `slack_server` gives `serve` its routes and socket.
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ from fastapi import APIRouter
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.channels.slack.app import build_app
-from bot.channels.slack.delivery import SlackChannel
-from bot.channels.slack.routes import slack_router
-from bot.channels.slack.socket import socket_handler
+from bot.channels.slack.channel import SlackChannel
+from bot.channels.slack.inbound.app import build_app
+from bot.channels.slack.inbound.routes import slack_router
+from bot.channels.slack.inbound.socket import socket_handler
 from bot.errors import OperatorError
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Core
+    from bot.core import Core
 
 __all__ = ["SlackChannel", "SlackServer", "slack_server"]
 

@@ -45,7 +45,7 @@ from workflow.i18n import t
 from workflow.model import Role
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Core
+    from bot.core import Core
     from storage.outbox import OutboxItem
     from storage.uow import UnitOfWork
 

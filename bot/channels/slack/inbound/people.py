@@ -17,7 +17,7 @@ from handlers.identity import Member
 from workflow.i18n import normalise_locale
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Core
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 

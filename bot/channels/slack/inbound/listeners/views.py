@@ -10,10 +10,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.model import decode_action
-from bot.channels.slack.answers import Source
 from bot.channels.slack.blocks import clamp
-from bot.channels.slack.modals import CALLBACK, first_input, missing, read_metadata, read_values, submitted
-from bot.channels.slack.steps import steps_of
+from bot.channels.slack.inbound.answers import Source
+from bot.channels.slack.inbound.modals import CALLBACK, first_input, missing, read_metadata, read_values, submitted
+from bot.channels.slack.inbound.steps import steps_of
 from bot.channels.slack.workspaces import PLATFORM
 from handlers.contracts import Inbound
 from workflow.commands import BY_VERB

@@ -12,9 +12,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.model import decode_action
 from bot.channels.slack.blocks import ACT, FORM
-from bot.channels.slack.modals import Origin
-from bot.channels.slack.pressed import delivery_of, inbox_body, lane_of, pressed
-from bot.channels.slack.steps import form_failed, steps_of
+from bot.channels.slack.inbound.modals import Origin
+from bot.channels.slack.inbound.pressed import delivery_of, inbox_body, lane_of, pressed
+from bot.channels.slack.inbound.steps import form_failed, steps_of
 from bot.channels.slack.workspaces import PLATFORM
 
 

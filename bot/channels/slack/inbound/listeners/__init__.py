@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.channels.slack.listeners import actions, commands, events, views
+from bot.channels.slack.inbound.listeners import actions, commands, events, views
 
 
 def register(app: AsyncApp) -> None:

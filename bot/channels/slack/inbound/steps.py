@@ -13,10 +13,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.model import ActionRef
 from bot.channels.memo import ExpiringMemo
-from bot.channels.slack.answers import Plan, Source, answer_directly, plan_answer, queue, slack_date, write
-from bot.channels.slack.home import home_view, notice_home
-from bot.channels.slack.modals import Origin, form_view
-from bot.channels.slack.people import Asker, handle_for, resolve
+from bot.channels.slack.inbound.answers import Plan, Source, answer_directly, plan_answer, queue, slack_date, write
+from bot.channels.slack.inbound.home import home_view, notice_home
+from bot.channels.slack.inbound.modals import Origin, form_view
+from bot.channels.slack.inbound.people import Asker, handle_for, resolve
 from bot.channels.slack.workspaces import PLATFORM, Workspaces
 from bot.router import usage
 from handlers.contracts import Inbound, Message, Reply
@@ -26,7 +26,7 @@ from workflow.commands import BY_VERB
 from workflow.i18n import t
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Core
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 

@@ -18,15 +18,15 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
-from bot.channels.slack import listeners
-from bot.channels.slack.installs import oauth_settings
-from bot.channels.slack.modals import notice_view
-from bot.channels.slack.steps import CONTEXT_KEY, RequestSteps
+from bot.channels.slack.inbound import listeners
+from bot.channels.slack.inbound.installs import oauth_settings
+from bot.channels.slack.inbound.modals import notice_view
+from bot.channels.slack.inbound.steps import CONTEXT_KEY, RequestSteps
 from bot.channels.slack.workspaces import Workspaces
 from workflow.i18n import LOCALES, t
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Core
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 

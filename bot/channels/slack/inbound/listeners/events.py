@@ -9,10 +9,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack.answers import Source
-from bot.channels.slack.files import fetch
-from bot.channels.slack.people import Asker
-from bot.channels.slack.steps import RequestSteps, refusal, steps_of
+from bot.channels.slack.inbound.answers import Source
+from bot.channels.slack.inbound.files import fetch
+from bot.channels.slack.inbound.people import Asker
+from bot.channels.slack.inbound.steps import RequestSteps, refusal, steps_of
 from bot.channels.slack.workspaces import PLATFORM
 from bot.router import Parsed, ParseError, parse, to_inbound
 from handlers.contracts import Reply

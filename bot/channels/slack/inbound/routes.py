@@ -21,10 +21,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
-from bot.channels.slack.installs import INSTALL_PATH, REDIRECT_PATH
+from bot.channels.slack.inbound.installs import INSTALL_PATH, REDIRECT_PATH
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Core
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.channels.slack.workspaces import Workspaces, tenant_key
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Core
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 

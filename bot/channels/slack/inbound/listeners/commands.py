@@ -11,8 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.cards.build import inputs_for
 from bot.cards.model import ActionRef
 from bot.channels.slack.blocks import render_messages
-from bot.channels.slack.modals import Origin, value_of
-from bot.channels.slack.steps import RequestSteps, form_failed, steps_of
+from bot.channels.slack.inbound.modals import Origin, value_of
+from bot.channels.slack.inbound.steps import RequestSteps, form_failed, steps_of
 from bot.channels.slack.workspaces import PLATFORM
 from bot.router import Parsed, ParseError, normalise_case_ref, parse, to_inbound
 from handlers.contracts import Reply

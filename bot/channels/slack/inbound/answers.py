@@ -30,13 +30,13 @@ from bot.channels.slack.blocks import (
     to_dicts,
     without_buttons,
 )
-from bot.channels.slack.delivery import CALL, RESPONSE_URL
+from bot.channels.slack.calls import CALL, RESPONSE_URL
 from bot.channels.slack.workspaces import PLATFORM, tenant_key
 from handlers.contracts import Message, Reply
 from workflow.i18n import t
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Core
+    from bot.core import Core
     from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

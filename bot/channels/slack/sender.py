@@ -1,5 +1,6 @@
-"""The Slack channel for the outbox relay: messages to the HR channel and to people's DMs, and the
+"""The Slack sender, the outbox relay's side: messages to the HR channel and to people's DMs, and the
 prepared Web API calls of the Slack adapter itself (card updates, ephemeral answers, Home views).
+It knows nothing of the inbound side (bot.channels.slack.inbound); the two share only calls.py.
 
 Slack's errors map onto the relay's rules: `ratelimited` waits as long as Retry-After says, a 5xx
 or a timeout is retried with backoff, and an error retrying cannot fix (a revoked token, an
@@ -20,23 +21,17 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.channels.base import DeliveryError
 from bot.channels.memo import ExpiringMemo
 from bot.channels.slack.blocks import render_message
+from bot.channels.slack.calls import CALL, CALLS, RESPONSE_URL
 from bot.channels.slack.workspaces import PLATFORM, Workspaces, team_of
 from handlers import identity
 from handlers.contracts import HR_GROUP, from_payload
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Core
-    from bot.channels.slack.steps import RequestSteps
+    from bot.core import Core
     from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
-# Outbox kind of an item that is one prepared Web API call (payload: method, args).
-CALL = "slack_call"
-# POST to an interaction's response_url (payload args: url, body): answers on ephemeral messages.
-RESPONSE_URL = "response_url"
-CALLS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish",
-                   RESPONSE_URL})
 # Errors retrying cannot fix: dead-letter at once (and HR is told).
 PERMANENT = frozenset({
     "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
@@ -72,28 +67,25 @@ def failure(error: SlackApiError, what: str) -> DeliveryError:
     return DeliveryError(f"{what}: {code or f'HTTP {status}'}", permanent=code in PERMANENT)
 
 
-class SlackChannel:
+class SlackSender:
     """Delivers outbox items to Slack, with the process's core for the directory and tokens."""
 
-    name = PLATFORM
-
-    def __init__(self, core: Core, *, timeout: float = 10.0) -> None:
+    def __init__(self, core: Core, workspaces: Workspaces, *, timeout: float = 10.0) -> None:
         self.core = core
         self.settings = core.settings
         self.timeout = timeout
-        self.workspaces = Workspaces(core.settings, core.engine)
+        self.workspaces = workspaces
         self._tenants: ExpiringMemo[int, tuple[str, str]] = ExpiringMemo(LOOKUP_SECONDS)
         self._accounts: ExpiringMemo[tuple[int, str], str] = ExpiringMemo(LOOKUP_SECONDS)
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
-        self._steps: RequestSteps | None = None
 
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         team, hr_channel = await self._workspace(item.tenant_id)
         token = await self.workspaces.token(team)
         if token is None:
             raise DeliveryError(f"Slack workspace {team} has not installed the app", permanent=True)
-        client = self.workspaces.client(token, timeout=self.timeout, session=self._http())
+        client = self.client(token)
         what = f"{item.kind} to {item.recipient}"
         try:
             if item.kind == CALL:
@@ -104,31 +96,9 @@ class SlackChannel:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
 
-    async def take(self, kept: dict[str, Any]) -> None:
-        """Handle a request the listeners kept in the inbox (Gateway.accept): a button press."""
-        await self._press(kept, give_up=False)
-
-    async def gave_up(self, kept: dict[str, Any]) -> None:
-        """The worker stopped trying a kept press: the presser is told nothing was done."""
-        await self._press(kept, give_up=True)
-
-    async def _press(self, kept: dict[str, Any], *, give_up: bool) -> None:
-        # Imported here: the answering side imports this module for its outbox kinds.
-        from bot.channels.slack import pressed
-        from bot.channels.slack.steps import RequestSteps
-
-        if kept.get("kind") != pressed.KIND:
-            log.warning("inbox: a Slack request of unknown kind %r; dropped", kept.get("kind"))
-            return
-        team = str(kept["team"])
-        token = await self.workspaces.token(team)
-        if token is None:
-            log.warning("inbox: a press from workspace %s, which has not installed the app; dropped", team)
-            return
-        if self._steps is None:
-            self._steps = RequestSteps(self.core, self.workspaces)
-        client = self.workspaces.client(token, timeout=self.timeout, session=self._http())
-        await (pressed.gave_up if give_up else pressed.run)(self._steps, client, kept)
+    def client(self, token: str) -> AsyncWebClient:
+        """A Web API client for `token` on this process's connection pool."""
+        return self.workspaces.client(token, timeout=self.timeout, session=self._http())
 
     def _http(self) -> aiohttp.ClientSession:
         """One connection pool for every Web API call of this process: a relay sending a burst

@@ -1,0 +1,40 @@
+"""The Slack channel as the worker loops see it: the sender delivers the outbox, and the inbound
+side takes the presses its listeners kept in the inbox."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.channels.slack.inbound.pressed import KeptPresses
+from bot.channels.slack.inbound.steps import RequestSteps
+from bot.channels.slack.sender import SlackSender
+from bot.channels.slack.workspaces import PLATFORM, Workspaces
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from storage.outbox import OutboxItem
+
+
+class SlackChannel:
+    name = PLATFORM
+
+    def __init__(self, core: Core, *, timeout: float = 10.0) -> None:
+        self.workspaces = Workspaces(core.settings, core.engine)
+        self.sender = SlackSender(core, self.workspaces, timeout=timeout)
+        self.presses = KeptPresses(RequestSteps(core, self.workspaces), self.workspaces,
+                                   self.sender.client)
+
+    async def deliver(self, item: OutboxItem) -> dict[str, Any]:
+        return await self.sender.deliver(item)
+
+    async def take(self, kept: dict[str, Any]) -> None:
+        """Handle a request the listeners kept in the inbox (Gateway.accept): a button press."""
+        await self.presses.take(kept)
+
+    async def gave_up(self, kept: dict[str, Any]) -> None:
+        """The worker stopped trying a kept press: the presser is told nothing was done."""
+        await self.presses.take(kept, give_up=True)
+
+    async def close(self) -> None:
+        """Close the kept connections (Services.close)."""
+        await self.sender.close()
