@@ -1,11 +1,11 @@
 """The Slack channel as the worker loops see it: the sender delivers the outbox, and the inbound
-side takes the presses its listeners kept in the inbox."""
+side takes the requests its listeners kept in the inbox (presses, DM messages)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.channels.slack.inbound.pressed import KeptPresses
+from bot.channels.slack.inbound.kept import KeptRequests
 from bot.channels.slack.inbound.steps import RequestSteps
 from bot.channels.slack.sender import SlackSender
 from bot.channels.slack.workspaces import PLATFORM, Workspaces
@@ -21,19 +21,19 @@ class SlackChannel:
     def __init__(self, core: Core, *, timeout: float = 10.0) -> None:
         self.workspaces = Workspaces(core.settings, core.engine)
         self.sender = SlackSender(core, self.workspaces, timeout=timeout)
-        self.presses = KeptPresses(RequestSteps(core, self.workspaces), self.workspaces,
-                                   self.sender.client)
+        self.kept = KeptRequests(RequestSteps(core, self.workspaces), self.workspaces,
+                                 self.sender.client)
 
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         return await self.sender.deliver(item)
 
     async def take(self, kept: dict[str, Any]) -> None:
-        """Handle a request the listeners kept in the inbox (Gateway.accept): a button press."""
-        await self.presses.take(kept)
+        """Handle a request the listeners kept in the inbox (Gateway.accept)."""
+        await self.kept.take(kept)
 
     async def gave_up(self, kept: dict[str, Any]) -> None:
-        """The worker stopped trying a kept press: the presser is told nothing was done."""
-        await self.presses.take(kept, give_up=True)
+        """The worker stopped trying a kept request: its sender is told nothing was done."""
+        await self.kept.take(kept, give_up=True)
 
     async def close(self) -> None:
         """Close the kept connections (Services.close)."""

@@ -1,12 +1,10 @@
 """What a button press does, once Slack has had its answer: the press listener keeps the press in
-the inbox and acks at once (listeners/actions.py); the worker hands it back here (`KeptPresses`,
-through SlackChannel.take) to run the action and update the pressed message. A press on a card
+the inbox and acks at once (listeners/actions.py); the worker hands it back here (through
+SlackChannel.take) to run the action and update the pressed message. A press on a card
 drawn for another workspace is refused outright."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,12 +14,10 @@ from bot.channels.slack.blocks import team_of_block
 from bot.channels.slack.inbound.answers import Source
 from bot.channels.slack.inbound.people import Asker
 from bot.channels.slack.inbound.steps import RequestSteps, refusal
-from bot.channels.slack.workspaces import PLATFORM, Workspaces
+from bot.channels.slack.workspaces import PLATFORM
 from bot.router import parse_action, to_inbound
 from handlers.contracts import Reply
 from workflow.i18n import t
-
-log = logging.getLogger(__name__)
 
 # The inbox body of a press (Gateway.accept): who pressed, where, and the press itself.
 KIND = "press"
@@ -115,24 +111,3 @@ async def gave_up(steps: RequestSteps, client: AsyncWebClient, kept: dict[str, A
     await steps.answer(source, reply, action=ref.action, locale=asker.locale,
                         dedup=f"{delivery_of(source.team_id, kept['action'])}:gave-up")
 
-
-class KeptPresses:
-    """Takes the presses the listeners kept in the inbox, when the worker hands them back."""
-
-    def __init__(self, steps: RequestSteps, workspaces: Workspaces,
-                 client: Callable[[str], AsyncWebClient]) -> None:
-        self.steps = steps
-        self.workspaces = workspaces
-        self.client = client  # a Web API client for a workspace's token
-
-    async def take(self, kept: dict[str, Any], *, give_up: bool = False) -> None:
-        """Run a kept press, or (`give_up`) tell its presser it was never run."""
-        if kept.get("kind") != KIND:
-            log.warning("inbox: a Slack request of unknown kind %r; dropped", kept.get("kind"))
-            return
-        team = str(kept["team"])
-        token = await self.workspaces.token(team)
-        if token is None:
-            log.warning("inbox: a press from workspace %s, which has not installed the app; dropped", team)
-            return
-        await (gave_up if give_up else run)(self.steps, self.client(token), kept)

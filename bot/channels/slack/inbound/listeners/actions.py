@@ -1,5 +1,5 @@
 """Button presses. A button that needs nothing typed is kept in the inbox and acknowledged at once;
-the worker runs its action and updates the pressed message in place (bot/channels/slack/pressed.py).
+the worker runs its action and updates the pressed message in place (inbound/pressed.py).
 One whose action needs inputs opens a modal for them now, while the trigger_id lives."""
 
 from __future__ import annotations
