@@ -3,20 +3,26 @@
 `as lee: 退工 @alice 不能胜任` speaks as a directory person (their console id), `as alice: press 2`
 taps a button of the last card alice got, `clock +3wd` moves time and lets timers fire. After every
 line the worker runs until idle, so what the handlers queued shows up at once.
+
+A line goes the way a Slack or WeCom request goes: kept in the inbox (Gateway.accept), handed by
+the worker to the console channel (`ConsoleDesk.take`), run through dispatch; its reply is shown
+then, before what the outbox delivers.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.bootstrap import Services
 from bot.cards.build import card_for
 from bot.cards.model import decode_action, encode_action
 from bot.channels.console import ConsoleChannel
+from bot.gateway import Gateway
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
 from bot.router.readers import fold, local_time
 from bot.worker import Worker
@@ -65,6 +71,8 @@ register({
         "en": "Cannot read “{line}”. Type help for the console commands.",
     },
     "console.reply": {"zh-CN": "↩ 回复 {name}", "en": "↩ reply to {name}"},
+    "console.gave_up": {"zh-CN": "（{name} 的这一行没能处理，什么也没有改变；请再输入一次。）",
+                        "en": "({name}'s line could not be handled; nothing changed. Type it again.)"},
     "console.no_card": {
         "zh-CN": "{name} 还没有收到带按钮的卡片。",
         "en": "{name} has not received a card with buttons yet.",
@@ -138,9 +146,33 @@ class StorageDirectory:
 
 
 class Ticker(Protocol):
-    """The worker as the console drives it (bot.worker.Worker): one tick -> (fired, sent)."""
+    """The worker as the console drives it (bot.worker.Worker): the inbox, then one tick of
+    timers and outbox -> (fired, sent)."""
+
+    async def drain_inbox(self) -> int: ...
 
     async def run_once(self) -> tuple[int, int]: ...
+
+
+class ConsoleDesk(ConsoleChannel):
+    """The console channel of a session: delivers like any console channel, and takes the lines
+    the session kept in the inbox, showing each reply to the one who typed the line."""
+
+    def __init__(self, sink: Callable[[str], None], gateway: Gateway, locale: str) -> None:
+        super().__init__(sink)
+        self.gateway = gateway
+        self.locale = locale  # the session's language
+
+    async def take(self, kept: dict[str, Any]) -> None:
+        name = str(kept["name"])
+        reply = await self.gateway.dispatch(Inbound(**kept["inbound"]))
+        for message in reply.messages:
+            # Replies to someone not in the directory carry no recipient.
+            self.show(t("console.reply", self.locale, name=name), card_for(message),
+                      recipient=message.recipient or f"{PLATFORM}:{name}")
+
+    async def gave_up(self, kept: dict[str, Any]) -> None:
+        self.sink(t("console.gave_up", self.locale, name=str(kept["name"])))
 
 
 @dataclass(frozen=True)
@@ -191,7 +223,7 @@ class ConsoleSession:
         self.out = out
         self.locale = normalise_locale(locale)
         self.echo = echo  # scripts: show each line before what it caused
-        self.channel = ConsoleChannel(out)
+        self.channel = ConsoleDesk(out, services.gateway, self.locale)
         services.channels.register(self.channel)
         self.worker = worker or Worker(services)
         self.directory = directory or StorageDirectory(services.uow_factory)
@@ -240,11 +272,9 @@ class ConsoleSession:
                    if press else self._inbound(name, parse(text)))
         if inbound is None:
             return
-        reply = await self.services.gateway.dispatch(inbound)
-        for message in reply.messages:
-            # Replies to someone not in the directory carry no recipient.
-            self.channel.show(t("console.reply", self.locale, name=name), card_for(message),
-                              recipient=message.recipient or f"{PLATFORM}:{name}")
+        await self.services.gateway.accept(
+            PLATFORM, f"{PLATFORM}:{uuid.uuid4().hex}", f"{PLATFORM}:{PLATFORM_TENANT}:{name}",
+            {"name": name, "inbound": asdict(inbound)})
         await self.settle()
 
     def _inbound(
@@ -274,10 +304,11 @@ class ConsoleSession:
         return self._inbound(name, parsed, ref.case_version)
 
     async def settle(self) -> None:
-        """Run the worker (due timers, then the outbox) until it has nothing left to do."""
+        """Run the worker (kept lines, due timers, the outbox) until it has nothing left to do."""
         for _ in range(MAX_WORKER_ROUNDS):
+            taken = await self.worker.drain_inbox()
             fired, sent = await self.worker.run_once()
-            if not fired and not sent:
+            if not taken and not fired and not sent:
                 return
 
     async def move_clock(self, text: str) -> None:

@@ -6,6 +6,7 @@ real handlers, database and worker.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -51,10 +53,12 @@ class FakeDirectory:
 
 @dataclass
 class FakeRuntime:
-    """What the console uses of bot.bootstrap.Services: channels, deps and dispatch."""
+    """What the console uses of bot.bootstrap.Services: channels, deps, and the gateway's accept
+    (the inbox) and dispatch."""
 
     replies: list[Reply] = field(default_factory=list)
     received: list[Inbound] = field(default_factory=list)
+    kept: list[dict[str, Any]] = field(default_factory=list)
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     deps: FakeDeps = field(default_factory=FakeDeps)
 
@@ -64,6 +68,11 @@ class FakeRuntime:
 
     def uow_factory(self) -> None:
         raise AssertionError("the fake directory answers lookups")
+
+    async def accept(self, channel: str, delivery_id: str, lane: str, body: dict[str, Any]) -> bool:
+        assert channel == "console" and delivery_id.startswith("console:")
+        self.kept.append(json.loads(json.dumps(body)))  # kept as JSON, like the inbox
+        return True
 
     async def dispatch(self, inbound: Inbound) -> Reply:
         self.received.append(inbound)
@@ -77,6 +86,14 @@ class FakeWorker:
     runtime: FakeRuntime
     queued: list[Message] = field(default_factory=list)
     ticks: int = 0
+
+    async def drain_inbox(self) -> int:
+        channel = self.runtime.channels.get("console")
+        taken = 0
+        while self.runtime.kept:
+            await channel.take(self.runtime.kept.pop(0))  # type: ignore[union-attr]
+            taken += 1
+        return taken
 
     async def run_once(self) -> tuple[int, int]:
         self.ticks += 1
