@@ -1,4 +1,5 @@
-"""The Slack requests kept in the inbox (button presses, DM messages), handed back by the worker:
+"""The Slack requests kept in the inbox (presses, DM messages, commands and forms), handed back by
+the worker:
 each kind to the module that runs it, or tells its sender it was never run."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack.inbound import messages, pressed
+from bot.channels.slack.inbound import messages, pressed, typed
 from bot.channels.slack.inbound.steps import RequestSteps
 from bot.channels.slack.workspaces import Workspaces
 
@@ -20,6 +21,7 @@ Step = Callable[[RequestSteps, AsyncWebClient, dict[str, Any]], Awaitable[None]]
 KINDS: dict[str, tuple[Step, Step]] = {
     pressed.KIND: (pressed.run, pressed.gave_up),
     messages.KIND: (messages.run, messages.gave_up),
+    typed.KIND: (typed.run, typed.gave_up),
 }
 
 

@@ -1,8 +1,10 @@
-"""/offboard: a typed command, answered in the command's own response (seen only by the asker).
-With nothing typed, or a form command missing what its form asks, the modal opens at once."""
+"""/offboard: a typed command, kept in the inbox and run at once (Gateway.handle_now), answered in
+the command's own response (seen only by the asker). With nothing typed, or a form command missing
+what its form asks, the modal opens at once (views.open, within the trigger's 3 s; no action runs)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -11,6 +13,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.cards.build import inputs_for
 from bot.cards.model import ActionRef
 from bot.channels.slack.blocks import render_messages
+from bot.channels.slack.inbound import typed
+from bot.channels.slack.inbound.answers import Source
 from bot.channels.slack.inbound.modals import Origin, value_of
 from bot.channels.slack.inbound.steps import RequestSteps, form_failed, steps_of
 from bot.channels.slack.workspaces import PLATFORM
@@ -77,7 +81,12 @@ async def offboard(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     inbound = to_inbound(parsed, platform=PLATFORM, platform_tenant=team, user_id=user,
                          delivery_id=f"slack:{team}:cmd:{trigger}" if trigger else None,
                          locale=asker.locale)
-    await _answer(ack, await steps.dispatch(inbound), team)
+    key = inbound.delivery_id or f"slack:{team}:cmd:{uuid.uuid4().hex}"
+    source = Source(team, user, ephemeral=True, response_url=body.get("response_url"))
+    kept = typed.inbox_body(inbound, source, action=inbound.name, dedup=key)
+    reply = await steps.core.gateway.handle_now(PLATFORM, key, typed.lane_of(inbound), kept,
+                                                lambda: steps.dispatch(inbound))
+    await _answer(ack, reply, team)
 
 
 def register(app: AsyncApp) -> None:

@@ -1,6 +1,7 @@
-"""Submitted modals: the form's values become the request its button (or command) stands for.
-A refusal the person can act on is shown in the modal itself; anything else closes it and is
-shown like the answer to a press."""
+"""Submitted modals: the form's values become the request its button (or command) stands for,
+kept in the inbox and run at once (Gateway.handle_now): a refusal the person can act on is shown
+in the modal itself, in the submission's response; anything else closes it and is shown like the
+answer to a press."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.model import decode_action
 from bot.channels.slack.blocks import clamp
+from bot.channels.slack.inbound import typed
 from bot.channels.slack.inbound.answers import Source
 from bot.channels.slack.inbound.modals import CALLBACK, first_input, missing, read_metadata, read_values, submitted
 from bot.channels.slack.inbound.steps import steps_of
@@ -48,7 +50,13 @@ async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
         case_version=ref.case_version, args=args, locale=asker.locale,
         delivery_id=f"slack:{team}:view:{submission}",
     )
-    reply = await steps.dispatch(inbound)
+    source = Source(team, user, channel=origin.channel, ts=origin.ts,
+                    ephemeral=bool(origin.response_url), response_url=origin.response_url,
+                    title=origin.title or "")
+    dedup = str(inbound.delivery_id)
+    kept = typed.inbox_body(inbound, source, action=ref.action, dedup=dedup)
+    reply = await steps.core.gateway.handle_now(PLATFORM, dedup, typed.lane_of(inbound), kept,
+                                                lambda: steps.dispatch(inbound))
     where = first_input(view)
     current_card = any(m.kind == "case" and m.actions for m in reply.messages)
     if not reply.ok and not reply.duplicate and not current_card and where:
@@ -57,11 +65,7 @@ async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                          for m in reply.messages)
         await ack(response_action="errors", errors={where: clamp(text, ERROR_TEXT)})
         return
-    source = Source(team, user, channel=origin.channel, ts=origin.ts,
-                    ephemeral=bool(origin.response_url), response_url=origin.response_url,
-                    title=origin.title or "")
-    await steps.answer(source, reply, action=ref.action, locale=asker.locale,
-                        dedup=str(inbound.delivery_id))
+    await steps.answer(source, reply, action=ref.action, locale=asker.locale, dedup=dedup)
     await ack()
 
 
