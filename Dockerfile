@@ -25,9 +25,11 @@ RUN useradd --create-home --uid 10001 offboard \
 
 USER offboard
 # The embedded default keeps its SQLite file in a writable directory (mount a volume there);
-# docker-compose.yml points DATABASE_URL at PostgreSQL instead.
+# docker-compose.yml points DATABASE_URL at PostgreSQL instead. The signing key and archive
+# live in DATA_DIR whichever database is used.
 ENV PATH="/app/.venv/bin:$PATH" \
     DATABASE_URL="sqlite+aiosqlite:////app/var/offboard.db" \
+    DATA_DIR=/app/var \
     HOST=0.0.0.0 \
     PORT=8000
 

@@ -32,7 +32,7 @@ from storage.uow import UnitOfWork
 from workflow.calendar import WorkCalendar
 from workflow.clock import ManualClock
 from workflow.commands import HR_ROLES
-from workflow.i18n import normalise_locale, register, t
+from workflow.i18n import normalise_locale, t
 
 PLATFORM = "console"
 PLATFORM_TENANT = "local"
@@ -43,71 +43,6 @@ _AS = re.compile(r"as\s+([^\s:：]+)\s*[:：]\s*(.*)", re.DOTALL)
 _PRESS = re.compile(r"(?:press|按)\s*(\d{1,3})(?:\s+(.*))?", re.DOTALL | re.ASCII)
 _MOVE = re.compile(r"\+\s*(\d{1,5})\s*(wd|d|h|m)", re.ASCII)
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
-
-register({
-    "console.help": {
-        "zh-CN": "控制台命令：\n"
-                 "  as <名字>: <文字>        以该同事身份发送消息（如 as lee: 退工 @alice 不能胜任）\n"
-                 "  as <名字>: press <n> [文字]  按下此人最近一张卡片的第 n 个按钮（可附原因/意见）\n"
-                 "  clock +3wd | +24h | +7d | +90m | YYYY-MM-DD HH:MM   拨动时钟（工作日按中国日历）\n"
-                 "  tick                      运行一次定时器与消息发送\n"
-                 "  who                       列出本次会话中出现过的同事\n"
-                 "  # …                       注释（脚本中原样显示）\n"
-                 "  help · quit",
-        "en": "Console commands:\n"
-              "  as <name>: <text>          speak as that person (e.g. as lee: /offboard @alice "
-              "incompetent)\n"
-              "  as <name>: press <n> [text]  press button n of that person's latest card "
-              "(with a reason or comment)\n"
-              "  clock +3wd | +24h | +7d | +90m | YYYY-MM-DD HH:MM   move the clock (working "
-              "days per the China calendar)\n"
-              "  tick                       run the timers and the outbox once\n"
-              "  who                        the people met in this session\n"
-              "  # …                        a comment (shown in scripts)\n"
-              "  help · quit",
-    },
-    "console.unknown": {
-        "zh-CN": "看不懂“{line}”。输入 help 查看控制台命令。",
-        "en": "Cannot read “{line}”. Type help for the console commands.",
-    },
-    "console.reply": {"zh-CN": "↩ 回复 {name}", "en": "↩ reply to {name}"},
-    "console.gave_up": {"zh-CN": "（{name} 的这一行没能处理，什么也没有改变；请再输入一次。）",
-                        "en": "({name}'s line could not be handled; nothing changed. Type it again.)"},
-    "console.no_card": {
-        "zh-CN": "{name} 还没有收到带按钮的卡片。",
-        "en": "{name} has not received a card with buttons yet.",
-    },
-    "console.no_button": {
-        "zh-CN": "{name} 最近的卡片只有按钮 1–{count}。",
-        "en": "{name}'s latest card only has buttons 1–{count}.",
-    },
-    "console.pressed": {"zh-CN": "（按下“{label}”）{confirm}", "en": "(pressed “{label}”) {confirm}"},
-    "console.clock": {"zh-CN": "🕒 现在是 {now}（{zone}）", "en": "🕒 It is now {now} ({zone})"},
-    "console.bad_clock": {
-        "zh-CN": "时钟写法：clock +3wd | +24h | +7d | +90m | YYYY-MM-DD HH:MM",
-        "en": "Write the clock as: clock +3wd | +24h | +7d | +90m | YYYY-MM-DD HH:MM",
-    },
-    "console.clock_backwards": {
-        "zh-CN": "时钟只能向前拨（现在是 {now}）。",
-        "en": "The clock only moves forward (it is {now}).",
-    },
-    "console.weekdays": {"zh-CN": "周一,周二,周三,周四,周五,周六,周日",
-                         "en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun"},
-    "console.tick": {
-        "zh-CN": "定时器触发 {fired} 个，发送消息 {sent} 条。",
-        "en": "{fired} timer(s) fired, {sent} message(s) sent.",
-    },
-    "console.who": {"zh-CN": "{name}：{display}（{roles}；{locale}）",
-                    "en": "{name}: {display} ({roles}; {locale})"},
-    "console.who_empty": {
-        "zh-CN": "还没有人说过话。用 as <名字>: … 以通讯录中某人的控制台 ID 发言。",
-        "en": "No one has spoken yet. Use as <name>: … with a console id from the directory.",
-    },
-    "console.unknown_user": {
-        "zh-CN": "通讯录里没有控制台用户“{name}”。",
-        "en": "There is no console user “{name}” in the directory.",
-    },
-})
 
 
 @dataclass(frozen=True)
@@ -173,6 +108,10 @@ class ConsoleDesk(ConsoleChannel):
 
     async def gave_up(self, kept: dict[str, Any]) -> None:
         self.sink(t("console.gave_up", self.locale, name=str(kept["name"])))
+
+    def origin(self, kept: dict[str, Any]) -> tuple[str, str]:
+        """Every console line comes from the local workspace."""
+        return PLATFORM, PLATFORM_TENANT
 
 
 @dataclass(frozen=True)

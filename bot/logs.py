@@ -1,15 +1,89 @@
-"""Process-wide logging: one plain-text format on stderr for the bot, uvicorn and SQLAlchemy."""
+"""Process-wide logging: one plain-text format on stderr, and one filter that keeps secrets out.
+
+Every logger (ours, slack_sdk, httpx, urllib3, SQLAlchemy, aiosqlite, uvicorn …) propagates to the
+root handler, so the redaction filter sits there, once: it masks the configured secrets (see
+`Settings.secret_values`) and anything shaped like a token, in the message, its arguments and the
+exception text, before any handler formats the record.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+MASK = "***"
+
+# Shapes of secrets whatever their value, each masked after the part that says what it was:
+# Slack tokens (bot, user, app-level, refresh, …), the signing page's bearer links, secrets in
+# query strings (WeCom's corpsecret and access_token, the group robot's key, OAuth's code and
+# state) and in JSON bodies, and Authorization headers.
+_SECRET_FIELDS = "access_token|refresh_token|bot_token|client_secret|corpsecret|token|code"
+_SECRET_PARAMS = _SECRET_FIELDS + "|key|state"
+_TOKEN_SHAPES = (
+    (re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+"), MASK),
+    (re.compile(r"(/sign/)[^/\s?\"'#<>]+"), rf"\1{MASK}"),
+    (re.compile(rf"([?&](?:{_SECRET_PARAMS})=)[^&\s\"']+"), rf"\1{MASK}"),
+    (re.compile(rf"([\"'](?:{_SECRET_FIELDS})[\"']\s*:\s*[\"'])[^\"']+"), rf"\1{MASK}"),
+    (re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer\s+|basic\s+)?)[^\"'\s,}]+"),
+     rf"\1{MASK}"),
+)
+# Secrets shorter than this are not masked by value: they would mask ordinary words.
+_MIN_SECRET = 6
+
+
+class RedactSecrets(logging.Filter):
+    """Masks secrets in a record in place, so every handler after this one sees it masked too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._values: re.Pattern[str] | None = None
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Mask these values from now on (longest first, so no secret is half-masked)."""
+        self._secrets.update(s for s in secrets if s and len(s) >= _MIN_SECRET)
+        ordered = sorted(self._secrets, key=len, reverse=True)
+        self._values = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def redact(self, text: str) -> str:
+        if self._values is not None:
+            text = self._values.sub(MASK, text)
+        for shape, replacement in _TOKEN_SHAPES:
+            text = shape.sub(replacement, text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # args that do not fit the format: the handler would print both raw
+            message = f"{record.msg} {record.args!r}"
+        record.msg, record.args = self.redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+# The one filter of the process: configure_logging puts it on the root handler.
+REDACTOR = RedactSecrets()
+
+
+def mask_secrets(secrets: Iterable[str]) -> None:
+    """Add the configured secrets' values to what the filter masks."""
+    REDACTOR.add(secrets)
 
 
 def configure_logging(level: str) -> None:
-    """Send every logger (uvicorn's too: we start it with log_config=None) to stderr."""
+    """Send every logger (uvicorn's too: we start it with log_config=None) to stderr, redacted."""
     logging.basicConfig(level=level, format=FORMAT, force=True)
+    for handler in logging.getLogger().handlers:
+        if REDACTOR not in handler.filters:
+            handler.addFilter(REDACTOR)
     # SQLAlchemy logs every statement with its bound values (names, wages) when its logger is
     # enabled for INFO; those belong in no log.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

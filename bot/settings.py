@@ -9,8 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import os
 from datetime import time
+from pathlib import Path
 from typing import Annotated
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -22,8 +25,12 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.exc import ArgumentError
 
 from bot.errors import OperatorError
+from bot.token_cipher import parse_keys
+from storage.db import sqlite_path
+from storage.queue import MAX_ATTEMPTS
 from workflow.i18n import LOCALES
 
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -68,7 +75,8 @@ class Settings(BaseSettings):
     MAX_IN_FLIGHT: PositiveInt = 64
     POLL_INTERVAL_SECONDS: float = Field(2.0, gt=0)
     OUTBOX_BATCH: PositiveInt = 50
-    OUTBOX_MAX_ATTEMPTS: PositiveInt = 8
+    # Tries before an inbox request, an outbox message or a timer is dead (and HR is told).
+    QUEUE_MAX_ATTEMPTS: PositiveInt = MAX_ATTEMPTS
     TIMER_BATCH: PositiveInt = 100
     # Acknowledged platform requests a `bot worker` handles at once (each its own transaction);
     # the worker inside `serve` takes one at a time, so acknowledgements stay quick.
@@ -110,14 +118,46 @@ class Settings(BaseSettings):
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
     # Hours a signing link stays usable (it is also single use).
     SIGNING_TOKEN_HOURS: int = Field(72, ge=1, le=24 * 30)
-    # The server's Ed25519 key that seals signature records: created on first start (mode 0600)
-    # and never logged. Keep it with the database backups; losing it only stops new seals matching.
-    SIGNING_KEY_PATH: str = "var/signing-key.pem"
     # A TrueType font with Chinese glyphs, embedded (subset) in every PDF. Missing: reportlab's
     # built-in STSong-Light, which PDF viewers supply themselves (nothing embedded).
     DOCUMENT_FONT: str = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+    # Files and secrets at rest (bot/signing/keys.py, bot/archive, storage/db.py). DATA_DIR holds
+    # the server's files, created owner-only (0700); default: var/ beside the SQLite database
+    # (with PostgreSQL, $XDG_DATA_HOME/offboard-bot). Relative paths below are inside DATA_DIR,
+    # never the working directory.
+    DATA_DIR: str = ""
+    # The server's Ed25519 key that seals signature records and archives: created on first start
+    # (mode 0600) and never logged. Keep it with the database backups.
+    SIGNING_KEY_PATH: str = "signing-key.pem"
+    # `serve` refuses to start when the database holds seals made with another key than this one
+    # (a moved or lost key file); set to true to seal from now on with the new key (a rotation).
+    SIGNING_KEY_ROTATED: bool = False
     # Where `archive export` writes <case>.zip bundles and `archive purge` looks for old ones.
-    ARCHIVE_DIR: str = "var/archive"
+    ARCHIVE_DIR: str = "archive"
+    # The public key (PEM file) `archive verify` trusts when not given --key; default: the public
+    # half of SIGNING_KEY_PATH, when that file exists on the machine verifying.
+    ARCHIVE_PUBLIC_KEY: str = ""
+    # Multi-workspace Slack: Fernet keys encrypting the OAuth-installed tokens in the database,
+    # comma-separated; the first encrypts, every one decrypts. Rotate: put a new key first,
+    # restart (serve re-encrypts every stored token), then drop the old one. Required with OAuth.
+    SLACK_TOKEN_KEYS: SecretStr | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _files_in_data_dir(cls, data: object) -> object:
+        """Resolve DATA_DIR and the files inside it to absolute paths, once, at start."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        fields = cls.model_fields
+        data_dir = Path(str(data.get("DATA_DIR") or _default_data_dir(
+            str(data.get("DATABASE_URL") or fields["DATABASE_URL"].default)))).expanduser()
+        data["DATA_DIR"] = str(data_dir.absolute())
+        for name in ("SIGNING_KEY_PATH", "ARCHIVE_DIR", "ARCHIVE_PUBLIC_KEY"):
+            value = str(data.get(name) or fields[name].default)
+            if value:
+                data[name] = str((data_dir / Path(value).expanduser()).absolute())
+        return data
 
     @field_validator("REDIS_URL", mode="before")
     @classmethod
@@ -126,11 +166,18 @@ class Settings(BaseSettings):
 
     @field_validator(
         "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID",
-        "SLACK_CLIENT_SECRET", mode="before",
+        "SLACK_CLIENT_SECRET", "SLACK_TOKEN_KEYS", mode="before",
     )
     @classmethod
     def _blank_slack_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("SLACK_TOKEN_KEYS")
+    @classmethod
+    def _token_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_keys(value.get_secret_value())
+        return value
 
     @field_validator("SLACK_API_URL")
     @classmethod
@@ -152,6 +199,9 @@ class Settings(BaseSettings):
         if has_transport and not has_token:
             raise ValueError("Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
                              "SLACK_CLIENT_SECRET (OAuth) besides its signing secret / app token")
+        if self.slack_oauth and self.SLACK_TOKEN_KEYS is None:
+            raise ValueError("multi-workspace Slack (SLACK_CLIENT_ID) needs SLACK_TOKEN_KEYS, the key "
+                             "that encrypts installed tokens in the database")
         return self
 
     @field_validator(
@@ -249,6 +299,20 @@ class Settings(BaseSettings):
         """Multi-workspace Slack: workspaces install the app through OAuth."""
         return bool(self.SLACK_CLIENT_ID and self.SLACK_CLIENT_SECRET)
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret's value, for the log filter (bot/logs.py) to mask: the
+        SecretStr settings, the robot webhook's key and the database and Redis passwords."""
+        values = [part.strip() for value in self.__dict__.values() if isinstance(value, SecretStr)
+                  for part in (value.get_secret_value(), *value.get_secret_value().split(","))]
+        if self.WECOM_HR_WEBHOOK is not None:
+            values.append(parse_qs(urlsplit(self.WECOM_HR_WEBHOOK.get_secret_value()).query)
+                          .get("key", [""])[0])
+        for url in (self.DATABASE_URL, self.REDIS_URL):
+            password = urlsplit(url).password if url else None
+            if password:
+                values += [password, unquote(password)]
+        return [value for value in values if value]
+
     def chat_platforms(self) -> tuple[str, ...]:
         """The chat platforms whose credentials are configured; Slack and WeCom add theirs."""
         platforms: list[str] = []
@@ -257,6 +321,17 @@ class Settings(BaseSettings):
         if self.WECOM_CORP_ID:  # _wecom_complete checked the rest
             platforms.append("wecom")
         return tuple(platforms)
+
+
+def _default_data_dir(database_url: str) -> Path:
+    """var/ beside the SQLite database file; otherwise the user's data directory."""
+    try:
+        database = sqlite_path(database_url)
+    except ArgumentError:
+        database = None  # reported by the DATABASE_URL validator
+    if database is not None:
+        return database.absolute().parent / "var"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "offboard-bot"
 
 
 def _is_aes_key(text: str) -> bool:

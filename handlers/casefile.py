@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Ctx
+from handlers.refusal import Refused
 from storage.models import Case, Person
 from workflow.model import Party, Role
 
@@ -41,13 +42,12 @@ def normalise_ref(ref: str) -> str:
     return f"C-{int(digits):04d}" if digits.isdigit() else ref.strip().upper()
 
 
-async def load_case(ctx: Ctx, *, for_update: bool = True) -> Case | None:
-    """The case the request names, within the asker's tenant; a refusal reply when absent."""
+async def load_case(ctx: Ctx, *, for_update: bool = True) -> Case:
+    """The case the request names, within the asker's tenant (locked for the request's changes)."""
     ref = ctx.inbound.case_ref
     if not ref:
-        ctx.refuse("h.need_case")
-        return None
+        raise Refused("h.need_case")
     case = await ctx.uow.cases.by_ref(ctx.tenant.id, normalise_ref(ref), for_update=for_update)
     if case is None:
-        ctx.refuse("h.unknown_case", ref=ref)
+        raise Refused("h.unknown_case", ref=ref)
     return case

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from handlers.contracts import HR_GROUP, Inbound, Message, to_payload
 from handlers.deps import Deps
@@ -31,8 +30,6 @@ class Ctx:
     tenant: Tenant
     now: datetime
     replies: list[Message] = field(default_factory=list)
-    # (case id, action, payload) of refused attempts: audited even though the request changes nothing
-    refusals: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def locale(self) -> str:
@@ -68,11 +65,6 @@ class Ctx:
                   **({"state": t(f"state.{case.state}", self.locale)} if case else {})},
             actions=actions,
         ))
-
-    def refuse(self, message_key: str, /, *, case: Case | None = None, **params: Any) -> None:
-        # Positional-only, so a message parameter may itself be called "key" (e.g. a fact's name).
-        self.reply("refusal", t("h.refused", self.locale), t(message_key, self.locale, **params),
-                   case=case)
 
     async def send(self, message: Message, *, case: Case | None, dedup_key: str | None = None) -> bool:
         """Queue a message in the outbox, in this request's transaction."""

@@ -1,5 +1,6 @@
 """The one entry for requests: dedup the delivery, find the asker in the directory, route to the use
 case, and commit its changes — or, when it refused, roll back and keep only the audit of the attempt.
+Every refusal (raised as `Refused` wherever it is decided) is answered to the asker here.
 
 A channel may pass `then`: it runs in the transaction that commits the request's outcome, so what
 the channel queues to show the reply is kept exactly when the outcome is, at no transaction's cost."""
@@ -8,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from handlers import decisions, evidence, facts, handover, help, open_case, report, status, texts  # noqa: F401
-from handlers.context import Ctx
+from handlers import evidence, facts, help, items, meeting, open_case, report, service, status
+from handlers.context import Ctx, person_recipient
 from handlers.contracts import Inbound, Message, Reply
 from handlers.deps import Deps
+from handlers.refusal import Refused, answer
 from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
-from workflow.i18n import normalise_locale, t
+from workflow.i18n import normalise_locale
 from workflow.model import Trigger
 
 Route = Callable[[Ctx], Awaitable[Reply]]
@@ -40,13 +43,13 @@ ROUTES: dict[str, Route] = {
     "evidence": evidence.handle,
     "facts": facts.handle,
     "confirm_facts": facts.handle,
-    "complete_item": handover.complete,
-    "ask_meeting": decisions.ask_meeting,
+    "complete_item": items.complete,
+    "ask_meeting": meeting.handle,
     "status": status.handle,
     "report": report.handle,
     "help": help.handle,
     "parse_error": help.parse_error,
-    **{tr.value: decisions.handle for tr in Trigger if tr != Trigger.COMPLETE_ITEM},
+    **{tr.value: service.handle for tr in Trigger if tr != Trigger.COMPLETE_ITEM},
 }
 
 
@@ -54,11 +57,10 @@ def tenant_key(inbound: Inbound) -> str:
     return f"{inbound.platform}:{inbound.platform_tenant}"
 
 
-def _note(inbound: Inbound, locale: str, key: str, **params: object) -> Reply:
-    return Reply(ok=False, messages=(Message(
-        kind="refusal", recipient="", locale=locale,
-        data={"title": t("h.refused", locale), "text": t(key, locale, **params), "fields": []},
-    ),))
+def _refused(refused: Refused, inbound: Inbound, actor: Person | None) -> tuple[Message, ...]:
+    """The asker's answer to a refusal: in their language (the platform's guess for a stranger)."""
+    locale = normalise_locale(actor.locale if actor is not None else inbound.locale)
+    return answer(refused, recipient=person_recipient(actor) if actor is not None else "", locale=locale)
 
 
 async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: Deps, *,
@@ -74,17 +76,21 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
             tenant = await uow.tenants.by_key(tenant_key(inbound))
             actor = await uow.people.by_identity(inbound.platform, inbound.platform_tenant, inbound.user_id)
             if tenant is None or actor is None or actor.tenant_id != tenant.id or not actor.active:
-                reply = _note(inbound, normalise_locale(inbound.locale), "h.unknown_user",
-                              identity=f"{inbound.platform}:{inbound.user_id}")
+                unknown = Refused("h.unknown_user", identity=f"{inbound.platform}:{inbound.user_id}")
+                reply = Reply(ok=False, messages=_refused(unknown, inbound, None))
                 # The delivery is handled: a retry changes nothing either.
                 return await _commit(uow, Settled(uow, tenant, None, reply), then)
             ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now)
-            route = ROUTES.get(inbound.name)
-            if route is None:
-                ctx.refuse("h.unknown_action", action=inbound.name)
-                reply = Reply(ok=False)
-            else:
+            attempt: tuple[int, str, dict[str, Any]] | None = None  # a refused attempt to audit
+            try:
+                route = ROUTES.get(inbound.name)
+                if route is None:
+                    raise Refused("h.unknown_action", action=inbound.name)
                 reply = await route(ctx)
+            except Refused as refused:
+                ctx.replies.extend(_refused(refused, inbound, actor))
+                attempt = refused.audit
+                reply = Reply(ok=False)
             if reply.ok:
                 return await _commit(uow, Settled(uow, tenant, actor, Reply(ok=True, messages=tuple(ctx.replies))),
                                      then)
@@ -92,7 +98,8 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
         async with uow_factory() as uow:
             if inbound.delivery_id:
                 await uow.inbound.record(inbound.delivery_id, now)
-            for case_id, action, payload in ctx.refusals:
+            if attempt is not None:
+                case_id, action, payload = attempt
                 case = await uow.cases.get(case_id, for_update=True)
                 if case is not None:
                     await uow.audit.append(case, action=action, actor_id=actor.id,
@@ -101,7 +108,8 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
             return await _commit(uow, Settled(uow, tenant, actor, Reply(ok=False, messages=tuple(ctx.replies))),
                                  then)
     except StaleDataError:
-        return _note(inbound, normalise_locale(inbound.locale), "h.conflict", ref=inbound.case_ref or "")
+        conflict = Refused("h.conflict", ref=inbound.case_ref or "")
+        return Reply(ok=False, messages=_refused(conflict, inbound, None))
 
 
 async def _commit(uow: UnitOfWork, settled: Settled, then: Then | None) -> Reply:

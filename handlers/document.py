@@ -28,7 +28,7 @@ from workflow.documents import (
     service_length,
     termination_documents,
 )
-from workflow.i18n import LOCALES, register, t
+from workflow.i18n import LOCALES, t
 from workflow.model import Ground
 
 
@@ -157,6 +157,3 @@ async def issue_certificate(ctx: Ctx, case: Case) -> None:
         "version": version,
         "files": [{k: f[k] for k in ("id", "kind", "locale", "sha256")} for f in files],
     })
-
-
-register({"action.documents_issued": {"zh-CN": "生成文件", "en": "documents issued"}})

@@ -8,15 +8,16 @@ from typing import Any
 from handlers.casefile import load_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
-from handlers.transition import audit, rearm_timers, refused, touch
+from handlers.inputs import mebibytes
+from handlers.refusal import Refused
+from handlers.transition import audit, rearm_timers, touch
 from storage.models import Case, EvidenceItem
+from workflow.actions import BY_NAME
 from workflow.evidence import all_kinds, kind_label, missing, parse_kind, requirement_label, requirements
 from workflow.i18n import t
-from workflow.model import Ground, Party, State
+from workflow.model import Ground, State
 
-
-def _human_size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MiB"
+EVIDENCE = BY_NAME["evidence"]
 
 
 async def next_prompt(ctx: Ctx, case: Case) -> None:
@@ -36,32 +37,24 @@ async def next_prompt(ctx: Ctx, case: Case) -> None:
 
 async def handle(ctx: Ctx) -> Reply:
     case = await load_case(ctx)
-    if case is None:
-        return Reply(ok=False)
-    if Party.MANAGER not in parties_of(case, ctx.actor):
-        ctx.refuse("h.only_manager_evidence", case=case)
-        refused(ctx, case, "evidence", reason="not_manager")
-        return Reply(ok=False)
-    if case.state != State.COLLECTING_EVIDENCE:
-        ctx.refuse("h.evidence_closed", case=case, ref=case.ref,
-                   state=t(f"state.{case.state}", ctx.locale))
-        return Reply(ok=False)
+    # Who and where come from the spec; its own refusal texts say what this handler is for.
+    if not parties_of(case, ctx.actor) & set(EVIDENCE.parties_in(State.COLLECTING_EVIDENCE)):
+        raise Refused(EVIDENCE.refuse_party, case=case, audit=EVIDENCE.name, payload={"reason": "not_manager"})
+    if EVIDENCE.step(State(case.state)) is None:
+        raise Refused(EVIDENCE.refuse_state, case=case, ref=case.ref, state=t(f"state.{case.state}", ctx.locale))
     args = ctx.inbound.args
     kind = parse_kind(str(args.get("kind", "")))
     if kind is None:
-        ctx.refuse("h.evidence_kind", case=case, kind=args.get("kind", ""),
-                   kinds=", ".join(kind_label(k, ctx.locale) for k in all_kinds()))
-        return Reply(ok=False)
+        raise Refused("h.evidence_kind", case=case, kind=args.get("kind", ""),
+                      kinds=", ".join(kind_label(k, ctx.locale) for k in all_kinds()))
     file: dict[str, Any] | None = args.get("file")
     content = str(args.get("content", "")).strip()
     body = file["data"] if file else content.encode()
     if not body:
-        ctx.refuse("h.evidence_empty", case=case)
-        return Reply(ok=False)
+        raise Refused("h.evidence_empty", case=case)
     if len(body) > ctx.deps.max_evidence_bytes:
-        ctx.refuse("h.evidence_too_large", case=case, size=_human_size(len(body)),
-                   limit=_human_size(ctx.deps.max_evidence_bytes))
-        return Reply(ok=False)
+        raise Refused("h.evidence_too_large", case=case, size=mebibytes(len(body)),
+                      limit=mebibytes(ctx.deps.max_evidence_bytes))
     assert ctx.actor is not None
     digest = hashlib.sha256(body).hexdigest()
     await ctx.uow.evidence.add(EvidenceItem(

@@ -6,29 +6,26 @@ from handlers.assessment import FactError, case_facts, known_fact_keys, missing_
 from handlers.casefile import is_hr, load_case
 from handlers.context import Ctx
 from handlers.contracts import Reply
-from handlers.transition import audit, is_stale, rearm_timers, refused, touch
+from handlers.refusal import Refused
+from handlers.transition import audit, rearm_timers, refuse_if_stale, touch
 from handlers.views import hr_review_card
+from workflow.actions import BY_NAME
 from workflow.compliance import InvalidFacts
 from workflow.i18n import t
 from workflow.model import State
 
-# After approval the facts are part of what the employee is shown; they change only by revision.
-_EDITABLE = {State.COLLECTING_EVIDENCE, State.HR_REVIEW, State.DISPUTED, State.ESCALATED}
+# Where facts may change is the spec's (after approval they are part of what the employee is
+# shown; they change only by revision); "facts" and "confirm_facts" share it.
+FACTS = BY_NAME["facts"]
 
 
 async def handle(ctx: Ctx) -> Reply:
     case = await load_case(ctx)
-    if case is None:
-        return Reply(ok=False)
     if not is_hr(ctx.actor) or (ctx.actor is not None and ctx.actor.id == case.employee_id):
-        ctx.refuse("h.facts_only_hr", case=case)
-        refused(ctx, case, "facts")
-        return Reply(ok=False)
-    if await is_stale(ctx, case):
-        return Reply(ok=False)
-    if State(case.state) not in _EDITABLE:
-        ctx.refuse("h.facts_locked", case=case, ref=case.ref)
-        return Reply(ok=False)
+        raise Refused(FACTS.refuse_party, case=case, audit=FACTS.name)
+    await refuse_if_stale(ctx, case)
+    if FACTS.step(State(case.state)) is None:
+        raise Refused(FACTS.refuse_state, case=case, ref=case.ref)
     raw: dict[str, str] = dict(ctx.inbound.args.get("facts") or {})
     # Popped whatever the command: typed "confirm_facts" carries confirm=yes among the facts.
     flagged = str(raw.pop("confirm", "")).lower() in {"yes", "true", "1", "是"}
@@ -36,25 +33,20 @@ async def handle(ctx: Ctx) -> Reply:
     updates = {}
     for key, value in raw.items():
         if key not in known_fact_keys():
-            ctx.refuse("h.facts_bad", case=case, key=key, value=value,
-                       why=", ".join(known_fact_keys()))
-            return Reply(ok=False)
+            raise Refused("h.facts_bad", case=case, key=key, value=value, why=", ".join(known_fact_keys()))
         try:
             updates[key] = parse_fact(key, str(value))
         except FactError as err:
-            ctx.refuse("h.facts_bad", case=case, key=err.key, value=err.value, why=err.why)
-            return Reply(ok=False)
+            raise Refused("h.facts_bad", case=case, key=err.key, value=err.value, why=err.why) from err
     case.facts = {**case.facts, **updates}
     try:  # facts that parse one by one may still not describe a real case together
         case_facts(case, ctx.deps, ctx.tenant.city)
     except InvalidFacts as error:
-        ctx.reply("refusal", t("h.refused", ctx.locale), error.message(ctx.locale), case=case)
-        return Reply(ok=False)
+        raise Refused(f"compliance.invalid.{error.code}", case=case, **error.params) from error
     if confirm:
         gaps = missing_facts(case)
         if gaps:
-            ctx.refuse("h.facts_missing", case=case, missing=", ".join(gaps), ref=case.ref)
-            return Reply(ok=False)
+            raise Refused("h.facts_missing", case=case, missing=", ".join(gaps), ref=case.ref)
     # Any change un-confirms: HR confirms the facts as they finally stand.
     case.facts_confirmed = confirm or (case.facts_confirmed and not updates)
     touch(case, ctx.now)

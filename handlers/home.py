@@ -12,22 +12,8 @@ from handlers.deps import Deps
 from handlers.views import buttons_for, ground_text, local_time
 from storage.models import Case, HandoverItem
 from storage.uow import UnitOfWork
-from workflow.i18n import register, t
+from workflow.i18n import t
 from workflow.model import Role
-
-register({
-    "home.title": {"zh-CN": "offboard-bot · {name}", "en": "offboard-bot · {name}"},
-    "home.mine": {"zh-CN": "我负责的案件", "en": "My cases"},
-    "home.items": {"zh-CN": "我的待办", "en": "My items"},
-    "home.queue": {"zh-CN": "待处理队列", "en": "The queue"},
-    "home.empty": {"zh-CN": "暂无。", "en": "Nothing here."},
-    "home.case": {"zh-CN": "{ref} · {name}", "en": "{ref} · {name}"},
-    "home.case_text": {"zh-CN": "{ground} · {state}", "en": "{ground} · {state}"},
-    "home.overdue": {"zh-CN": "⚠ 已逾期", "en": "⚠ overdue"},
-    "home.item": {"zh-CN": "{item} · {ref}", "en": "{item} · {ref}"},
-    "home.item_text": {"zh-CN": "员工：{name} · 截止 {due}", "en": "Employee: {name} · due {due}"},
-    "home.own_case": {"zh-CN": "关于我的案件 {ref}", "en": "Case {ref} about me"},
-})
 
 SECTION = "home_section"
 CASE = "home_case"

@@ -10,17 +10,7 @@ from datetime import datetime
 from handlers.contracts import HR_GROUP, Message, to_payload
 from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
-from workflow.i18n import normalise_locale, register, t
-
-register({
-    "identity.unknown.title": {"zh-CN": "通讯录外的用户", "en": "Someone not in the directory"},
-    "identity.unknown.text": {
-        "zh-CN": "{name}（{account}，邮箱 {email}）在使用 offboard-bot，但通讯录里没有此人。"
-                 "如需使用，请把他/她加入通讯录（python -m bot directory import）。",
-        "en": "{name} ({account}, e-mail {email}) is using offboard-bot but is not in the directory. "
-              "Add them to the directory (python -m bot directory import) if they should be.",
-    },
-})
+from workflow.i18n import normalise_locale, t
 
 UowFactory = Callable[[], UnitOfWork]
 

@@ -1,12 +1,16 @@
-"""Who is told what after a transition: one function, driven by the trigger that happened."""
+"""Who is told what after an action: the spec's notices (actions.py `Notice`) sent to each reader in
+their language, then the asker's inline answer and prompts. Every text parameter is computed here once."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from handlers.assessment import assess
 from handlers.context import Ctx, hr_group_message
 from handlers.evidence import next_prompt
+from handlers.inputs import talk_window
 from handlers.views import (
     employee_card,
     evidence_text,
@@ -15,10 +19,10 @@ from handlers.views import (
     message_for,
     signing_fields,
 )
-from storage.models import Case, Person
+from storage.models import Case, HandoverItem, Person
+from workflow.actions import TOLD_TITLE, Action, Notice, Param, To
 from workflow.i18n import normalise_locale, t
-from workflow.machine import Decision
-from workflow.model import Role, Trigger
+from workflow.model import Role, State
 
 
 async def hr_people(ctx: Ctx, case: Case) -> list[Person]:
@@ -31,128 +35,141 @@ async def _person(ctx: Ctx, person_id: int | None) -> Person | None:
     return await ctx.uow.people.get(person_id) if person_id else None
 
 
-def did(ctx: Ctx, case: Case, trigger: Trigger, loc: str) -> tuple[str, str]:
+def did(ctx: Ctx, case: Case, action: str, loc: str) -> tuple[str, str]:
     """Title and text of "who did what, when, and where the case is now", in `loc`."""
-    action = t(f"action.{trigger.value}", loc)
+    label = t(f"action.{action}", loc)
     who = ctx.actor.name if ctx.actor else t("h.system", loc)
-    return (t("h.transition.title", loc, ref=case.ref, action=action),
-            t("h.transition.text", loc, who=who, when=local_time(ctx, ctx.now), action=action,
+    return (t(TOLD_TITLE, loc, ref=case.ref, action=label),
+            t("h.transition.text", loc, who=who, when=local_time(ctx, ctx.now), action=label,
               state=t(f"state.{case.state}", loc)))
 
 
-async def tell(ctx: Ctx, case: Case, person: Person | None, trigger: Trigger,
-               extra: str = "", actions: tuple[str, ...] = ()) -> None:
-    """A short 'X did Y' card to one person (never the asker, who gets the inline reply)."""
-    if person is None or (ctx.actor is not None and person.id == ctx.actor.id):
-        return
-    title, text = did(ctx, case, trigger, normalise_locale(person.locale))
-    await ctx.send(message_for(case, person, "case_update", title, f"{text}\n{extra}".strip(), [], actions),
-                   case=case)
+async def _recipients(ctx: Ctx, case: Case, to: To) -> list[Person]:
+    match to:
+        case To.MANAGER:
+            people = [await _person(ctx, case.manager_id)]
+        case To.EMPLOYEE:
+            people = [await _person(ctx, case.employee_id)]
+        case To.SCHEDULER:
+            people = [await _person(ctx, case.data.get("scheduled_by"))]
+        case _:
+            people = list(await hr_people(ctx, case))
+    return [p for p in people if p is not None]
 
 
-async def tell_group(ctx: Ctx, case: Case, trigger: Trigger, text: str = "") -> None:
-    loc = normalise_locale(ctx.tenant.settings.get("locale"))
-    title, body = did(ctx, case, trigger, loc)
-    await ctx.send(hr_group_message("case_update", case, loc, title, f"{body}\n{text}".strip()), case=case)
+async def _name(ctx: Ctx, person_id: int | None) -> str:
+    person = await _person(ctx, person_id)
+    return person.name if person else "—"
 
 
-async def announce(ctx: Ctx, case: Case, decision: Decision) -> None:
-    """Send the cards a transition calls for, and answer the asker inline."""
-    trigger = decision.trigger
-    manager = await _person(ctx, case.manager_id)
-    employee = await _person(ctx, case.employee_id)
-    reason = ctx.text
-    if trigger == Trigger.SUBMIT:
-        hr = await hr_people(ctx, case)
-        for person in hr:
-            await ctx.send(await hr_review_card(ctx, case, person), case=case)
-        loc = normalise_locale(ctx.tenant.settings.get("locale"))
-        verdict_counts = await _finding_counts(ctx, case)
-        await ctx.send(hr_group_message(
-            "hr_review", case, loc, t("h.review.title", loc, ref=case.ref),
-            t("h.review_group.text", loc, manager=manager.name if manager else "—",
-              name=employee.name if employee else "—",
-              count=len(await ctx.uow.evidence.for_case(case.id)), **verdict_counts),
-        ), case=case)
-    elif trigger == Trigger.REQUEST_CHANGES:
-        await tell(ctx, case, manager, trigger, reason)
-        if ctx.actor is not None and manager is not None and ctx.actor.id == manager.id:
-            await next_prompt(ctx, case)
-    elif trigger in (Trigger.REJECT, Trigger.WITHDRAW):
-        await tell(ctx, case, manager, trigger, reason)
-        if decision.from_state.value in ("disputed",):
-            await tell(ctx, case, employee, trigger, reason)
-        await tell_group(ctx, case, trigger)
-    elif trigger == Trigger.APPROVE:
-        await tell(ctx, case, manager, trigger)
-        await tell_group(ctx, case, trigger)
-        await _schedule_prompt(ctx, case)
-    elif trigger == Trigger.SCHEDULE:
-        when = local_time(ctx, datetime.fromisoformat(case.data["talk_at"]))
-        if manager is not None:
-            loc = normalise_locale(manager.locale)
-            await ctx.send(message_for(
-                case, manager, "talk_confirm", t("h.talk_confirm.title", loc, ref=case.ref),
-                t("h.talk_confirm.text", loc, when=when), [], ("confirm_attendance",),
-            ), case=case)
-        if employee is not None:
-            loc = normalise_locale(employee.locale)
-            await ctx.send(message_for(
-                case, employee, "talk_invite", t("h.talk_invite.title", loc),
-                t("h.talk_invite.text", loc, when=when, manager=manager.name if manager else "—"), [],
-            ), case=case)
-    elif trigger == Trigger.CONFIRM_ATTENDANCE:
-        await tell(ctx, case, await _person(ctx, case.data.get("scheduled_by")), trigger)
-    elif trigger in (Trigger.RECORD_TALK, Trigger.REVISE):
-        if employee is not None:
-            await ctx.send(await employee_card(ctx, case, employee), case=case)
-        await tell(ctx, case, manager, trigger)
-    elif trigger == Trigger.SIGN:
-        for person in await hr_people(ctx, case):
-            status = await signing_fields(ctx, case, normalise_locale(person.locale))
-            await tell(ctx, case, person, trigger, "\n".join(value for _label, value in status))
-        await tell(ctx, case, manager, trigger)
-    elif trigger == Trigger.DISPUTE:
-        for person in [*await hr_people(ctx, case), manager]:
-            if person is None:
-                continue
-            loc = normalise_locale(person.locale)
-            actions = ("revise", "withdraw", "proceed_unilateral") if person.id != case.manager_id else ()
-            await ctx.send(message_for(
-                case, person, "dispute", t("h.disputed.title", loc, ref=case.ref),
-                t("h.disputed.text", loc, name=employee.name if employee else "—", reason=reason,
-                  evidence=await evidence_text(ctx, case, loc)), [], actions,
-            ), case=case)
-    elif trigger == Trigger.ESCALATE:
-        for person in await hr_people(ctx, case):
-            loc = normalise_locale(person.locale)
-            await ctx.send(message_for(
-                case, person, "escalated", t("h.escalated.title", loc, ref=case.ref),
-                t("h.escalated.text", loc, name=employee.name if employee else "—", ref=case.ref),
-                await signing_fields(ctx, case, loc), ("record_notice_served",),
-            ), case=case)
-        await tell_group(ctx, case, trigger)
-    elif trigger in (Trigger.PROCEED_UNILATERAL, Trigger.RECORD_NOTICE_SERVED):
-        await tell(ctx, case, employee, trigger)
-        await tell(ctx, case, manager, trigger)
-    elif trigger == Trigger.FINISH:
-        for person in (manager, employee):
-            if person is not None:
-                loc = normalise_locale(person.locale)
-                await ctx.send(message_for(
-                    case, person, "closed", t("h.closed.title", loc, ref=case.ref),
-                    t("h.closed.text", loc, outcome=t(f"outcome.{case.outcome}", loc),
-                      until=str(case.retain_until)), [],
-                ), case=case)
-        await tell_group(ctx, case, trigger)
-    ctx.reply("case_update", *did(ctx, case, trigger, ctx.locale), case=case)
-
-
-async def _finding_counts(ctx: Ctx, case: Case) -> dict[str, int]:
+async def _counts(ctx: Ctx, case: Case, level: str) -> int:
     verdict = assess(case, ctx.deps, ctx.tenant.city)
     findings = verdict.assessment.findings if verdict.assessment else ()
-    return {"blocking": sum(f.level == "blocking" for f in findings),
-            "warnings": sum(f.level == "warning" for f in findings)}
+    return sum(f.level == level for f in findings)
+
+
+async def _evidence_count(ctx: Ctx, case: Case, _loc: str) -> int:
+    return len(await ctx.uow.evidence.for_case(case.id))
+
+
+def _talk(ctx: Ctx, case: Case) -> str:
+    return local_time(ctx, datetime.fromisoformat(case.data["talk_at"]))
+
+
+Provider = Callable[[Ctx, Case, str], Awaitable[Any]]
+
+
+async def _ref(ctx: Ctx, case: Case, loc: str) -> Any:
+    return case.ref
+
+
+async def _when(ctx: Ctx, case: Case, loc: str) -> Any:
+    return _talk(ctx, case)
+
+
+async def _manager(ctx: Ctx, case: Case, loc: str) -> Any:
+    return await _name(ctx, case.manager_id)
+
+
+async def _employee(ctx: Ctx, case: Case, loc: str) -> Any:
+    return await _name(ctx, case.employee_id)
+
+
+async def _text(ctx: Ctx, case: Case, loc: str) -> Any:
+    return ctx.text
+
+
+async def _evidence(ctx: Ctx, case: Case, loc: str) -> Any:
+    return await evidence_text(ctx, case, loc)
+
+
+async def _blocking(ctx: Ctx, case: Case, loc: str) -> Any:
+    return await _counts(ctx, case, "blocking")
+
+
+async def _warnings(ctx: Ctx, case: Case, loc: str) -> Any:
+    return await _counts(ctx, case, "warning")
+
+
+async def _outcome(ctx: Ctx, case: Case, loc: str) -> Any:
+    return t(f"outcome.{case.outcome}", loc)
+
+
+async def _until(ctx: Ctx, case: Case, loc: str) -> Any:
+    return str(case.retain_until)
+
+
+PARAMS: dict[Param, Provider] = {
+    Param.REF: _ref, Param.WHEN: _when, Param.MANAGER: _manager, Param.NAME: _employee,
+    Param.REASON: _text, Param.TEXT: _text, Param.EVIDENCE: _evidence, Param.COUNT: _evidence_count,
+    Param.BLOCKING: _blocking, Param.WARNINGS: _warnings, Param.OUTCOME: _outcome, Param.UNTIL: _until,
+}
+assert set(PARAMS) == set(Param), "every notice parameter needs its provider"
+
+
+async def _signing_status(ctx: Ctx, case: Case, loc: str) -> str:
+    return "\n".join(value for _label, value in await signing_fields(ctx, case, loc))
+
+
+EXTRAS: dict[str, Provider] = {"reason": _text, "signing_status": _signing_status}
+
+
+async def _texts(ctx: Ctx, case: Case, action: Action, notice: Notice, loc: str) -> tuple[str, str]:
+    if notice.title == TOLD_TITLE:
+        title, text = did(ctx, case, action.name, loc)
+        extra = await EXTRAS[notice.extra](ctx, case, loc) if notice.extra else ""
+        return title, f"{text}\n{extra}".strip()
+    params = {p.value: await PARAMS[p](ctx, case, loc) for p in (Param.REF, *notice.params)}
+    return t(notice.title, loc, **params), t(notice.text, loc, **params)
+
+
+async def _card(ctx: Ctx, case: Case, notice: Notice, person: Person) -> Any:
+    if notice.card == "hr_review":
+        return await hr_review_card(ctx, case, person)
+    return await employee_card(ctx, case, person)
+
+
+async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
+    """Send every notice of `action`'s spec, to each of its readers, in the request's transaction."""
+    for notice in action.notices:
+        if notice.only_from and from_state not in notice.only_from:
+            continue
+        if notice.to is To.HR_GROUP:
+            loc = normalise_locale(ctx.tenant.settings.get("locale"))
+            title, text = await _texts(ctx, case, action, notice, loc)
+            await ctx.send(hr_group_message(notice.kind, case, loc, title, text), case=case)
+            continue
+        for person in await _recipients(ctx, case, notice.to):
+            if notice.not_the_asker and ctx.actor is not None and person.id == ctx.actor.id:
+                continue
+            if notice.card:
+                await ctx.send(await _card(ctx, case, notice, person), case=case)
+                continue
+            loc = normalise_locale(person.locale)
+            title, text = await _texts(ctx, case, action, notice, loc)
+            fields = await signing_fields(ctx, case, loc) if notice.fields == "signing_status" else []
+            buttons = () if notice.no_buttons_for_manager and person.id == case.manager_id else notice.buttons
+            await ctx.send(message_for(case, person, notice.kind, title, text, fields, buttons), case=case)
 
 
 async def _schedule_prompt(ctx: Ctx, case: Case) -> None:
@@ -163,7 +180,27 @@ async def _schedule_prompt(ctx: Ctx, case: Case) -> None:
               case=case, actions=("schedule",))
 
 
-def talk_window(ctx: Ctx) -> tuple[datetime, datetime]:
-    """When the talk may be held: from now to the policy's working days ahead (default 2)."""
-    cal = ctx.deps.calendar
-    return ctx.now, cal.add_working_days(ctx.now, ctx.deps.talk_max_working_days)
+async def _evidence_prompt_for_the_manager(ctx: Ctx, case: Case) -> None:
+    if ctx.actor is not None and ctx.actor.id == case.manager_id:
+        await next_prompt(ctx, case)
+
+
+PROMPTS: dict[str, Callable[[Ctx, Case], Awaitable[None]]] = {
+    "schedule": _schedule_prompt,
+    "evidence_if_manager": _evidence_prompt_for_the_manager,
+}
+
+
+async def answer(ctx: Ctx, case: Case, action: Action, item: HandoverItem | None = None) -> None:
+    """The asker's inline answer: the spec's prompts, then what was done."""
+    for prompt in action.prompts:
+        await PROMPTS[prompt](ctx, case)
+    match action.answer:
+        case "told":
+            ctx.reply("case_update", *did(ctx, case, action.name, ctx.locale), case=case)
+        case "item_done":
+            assert item is not None
+            ctx.reply("item_done", t("h.done", ctx.locale),
+                      t("h.item_done", ctx.locale, item=t(f"handover.{item.kind}", ctx.locale)), case=case)
+        case "meeting_request":
+            ctx.reply("meeting_request", t("h.done", ctx.locale), t("h.meeting_sent", ctx.locale), case=case)

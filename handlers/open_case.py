@@ -7,6 +7,7 @@ from handlers.casefile import is_hr
 from handlers.context import Ctx, hr_group_message
 from handlers.contracts import Reply
 from handlers.evidence import next_prompt
+from handlers.refusal import Refused
 from handlers.transition import audit, rearm_timers
 from handlers.views import ground_text, message_for
 from storage.models import Case, Person
@@ -15,21 +16,17 @@ from workflow.i18n import normalise_locale, t
 from workflow.model import Ground, State
 
 
-async def resolve_person(ctx: Ctx, who: str) -> Person | None:
-    """A directory match for '@alice', '张三', an e-mail or an employee number; replies when not one."""
+async def resolve_person(ctx: Ctx, who: str) -> Person:
+    """A directory match for '@alice', '张三', an e-mail or an employee number; refused when not one."""
     handle = who.strip().lstrip("@＠")
     matches = await ctx.uow.people.search(ctx.tenant.id, handle) if handle else []
     if not matches:
-        ctx.refuse("h.unknown_person", who=who)
-        return None
+        raise Refused("h.unknown_person", who=who)
     if len(matches) > 1:
         names = "、".join(f"{p.name}（{p.employee_no}）" for p in matches[:10])
-        ctx.refuse("h.ambiguous_person", who=who, names=names)
         # Channels with buttons offer a choice card: [employee number, label] per candidate.
-        ctx.replies[-1].data["choices"] = [
-            [p.employee_no, f"{p.name}（{p.employee_no}）"] for p in matches[:6]
-        ]
-        return None
+        choices = [[p.employee_no, f"{p.name}（{p.employee_no}）"] for p in matches[:6]]
+        raise Refused("h.ambiguous_person", data={"choices": choices}, who=who, names=names)
     return matches[0]
 
 
@@ -37,22 +34,17 @@ async def handle(ctx: Ctx) -> Reply:
     args = ctx.inbound.args
     ground = Ground(args["ground"])
     if ground == Ground.LAYOFF:
-        ctx.refuse("h.layoff")
-        return Reply(ok=False)
+        raise Refused("h.layoff")
     employee = await resolve_person(ctx, str(args.get("employee", "")))
-    if employee is None or ctx.actor is None:
-        return Reply(ok=False)
+    assert ctx.actor is not None
     if employee.id == ctx.actor.id:
-        ctx.refuse("h.self_case")
-        return Reply(ok=False)
+        raise Refused("h.self_case")
     if employee.manager_id != ctx.actor.id and not is_hr(ctx.actor):
-        ctx.refuse("h.not_a_manager", name=employee.name)
-        return Reply(ok=False)
+        raise Refused("h.not_a_manager", name=employee.name)
     existing = [c for c in await ctx.uow.cases.for_person(employee.id)
                 if c.employee_id == employee.id and c.state != State.CLOSED]
     if existing:
-        ctx.refuse("h.case_exists", name=employee.name, ref=existing[0].ref)
-        return Reply(ok=False)
+        raise Refused("h.case_exists", name=employee.name, ref=existing[0].ref)
     manager_id = employee.manager_id or ctx.actor.id
     case = await ctx.uow.cases.add(Case(
         tenant_id=ctx.tenant.id, employee_id=employee.id, manager_id=manager_id,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from storage.audit import canonical_json
-from workflow.i18n import register, t
+from workflow.i18n import t
 
 
 @dataclass(frozen=True)
@@ -48,15 +48,3 @@ class JsonRenderer:
             extension="json",
             content=canonical_json(body).encode(),
         )
-
-
-register({
-    "document.title.termination_notice": {"zh-CN": "解除劳动合同通知书",
-                                          "en": "Notice of Termination of Employment Contract"},
-    "document.title.mutual_agreement": {"zh-CN": "协商解除劳动合同协议书",
-                                        "en": "Agreement on Mutual Termination of Employment"},
-    "document.title.settlement_statement": {"zh-CN": "经济补偿计算说明",
-                                            "en": "Settlement Statement"},
-    "document.title.termination_certificate": {"zh-CN": "解除劳动合同证明书",
-                                               "en": "Certificate of Termination of Employment"},
-})

@@ -8,14 +8,14 @@ from itertools import pairwise
 from handlers.casefile import is_hr
 from handlers.context import Ctx
 from handlers.contracts import Reply
+from handlers.refusal import Refused
 from handlers.views import local_time
 from workflow.i18n import t
 
 
 async def handle(ctx: Ctx) -> Reply:
     if not is_hr(ctx.actor):
-        ctx.refuse("h.report.only_hr")
-        return Reply(ok=False)
+        raise Refused("h.report.only_hr")
     cases = await ctx.uow.cases.open_cases(ctx.tenant.id)
     by_state = Counter(c.state for c in cases)
     overdue: list[str] = []

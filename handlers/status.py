@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.casefile import is_hr, load_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
-from handlers.transition import refused
+from handlers.refusal import Refused
 from handlers.views import case_card, ground_text, local_time
 from workflow.i18n import has, t
 
@@ -37,13 +37,9 @@ def _action(action: str, locale: str) -> str:
 
 async def _one(ctx: Ctx) -> Reply:
     case = await load_case(ctx, for_update=False)
-    if case is None:
-        return Reply(ok=False)
     if not parties_of(case, ctx.actor):
         # Not theirs to see: answer as if it did not exist (no leaking of who is being let go).
-        ctx.refuse("h.unknown_case", ref=ctx.inbound.case_ref)
-        refused(ctx, case, "status")
-        return Reply(ok=False)
+        raise Refused("h.unknown_case", about=case, audit="status", ref=ctx.inbound.case_ref)
     events = await ctx.uow.audit.for_case(case.id)
     lines = []
     for event in events:

@@ -13,15 +13,18 @@ from datetime import datetime, timedelta
 from handlers.context import Ctx, hr_group_message
 from handlers.contracts import Inbound
 from handlers.deps import Deps
-from handlers.notify import announce, hr_people
-from handlers.transition import audit, fire
+from handlers.notify import hr_people
+from handlers.service import run_or_answer
+from handlers.transition import audit
 from handlers.views import employee_card, local_time, message_for
 from storage.models import Case, Person
+from storage.queue import MAX_ATTEMPTS
 from storage.timers import ClaimedTimer
 from storage.uow import UnitOfWork
+from workflow.actions import ACTIONS
 from workflow.evidence import missing, requirement_label
 from workflow.i18n import normalise_locale, t
-from workflow.model import Ground, Role, Trigger
+from workflow.model import Ground, Role
 from workflow.policy import TimerAction, message_key
 
 CLAIM_LEASE = timedelta(seconds=60)
@@ -29,25 +32,40 @@ CLAIM_LEASE = timedelta(seconds=60)
 # group instead of per timer (bench/timers.py). A group that fails is retried case by case.
 CASES_PER_TRANSACTION = 10
 _GROUP_ACTIONS = {TimerAction.TELL_HR_STALLING, TimerAction.REMIND_HR_REVIEW}
+# Timers that fire a workflow action (the spec's `fired_by`); every other timer only reminds.
+FIRES = {a.fired_by: a for a in ACTIONS if a.fired_by is not None}
 
 log = logging.getLogger(__name__)
 
 
 async def fire_due(uow_factory: Callable[[], UnitOfWork], deps: Deps, limit: int = 100,
-                   lease: timedelta = CLAIM_LEASE) -> int:
-    """Claim up to `limit` due timers and fire them; returns how many acted.
+                   lease: timedelta = CLAIM_LEASE, max_attempts: int = MAX_ATTEMPTS) -> int:
+    """Claim up to `limit` due timers and fire them (`fire_claimed`); returns how many acted.
 
-    Each timer fires at most once in effect: it is marked fired in the transaction that acts on
-    it. A claim is reserved for `lease`; a worker that dies holding it delays those timers by that
+    A claim is reserved for `lease`; a worker that dies holding it delays those timers by that
     much.
     """
     now = deps.clock.now()
     async with uow_factory() as uow:
         claimed = await uow.timers.claim_due(now, limit, lease)
         await uow.commit()
-        # Where the database takes concurrent writers, a few groups run at once so that their
-        # round trips and commit flushes overlap. One case's timers fire in due order, together.
-        gate = asyncio.Semaphore(uow.timers.concurrent_writers)
+        writers = uow.timers.concurrent_writers
+    return await fire_claimed(uow_factory, deps, claimed, now, max_attempts=max_attempts, writers=writers)
+
+
+async def fire_claimed(uow_factory: Callable[[], UnitOfWork], deps: Deps, claimed: list[ClaimedTimer],
+                       now: datetime, *, max_attempts: int, writers: int) -> int:
+    """Fire timers claimed at `now`, up to `writers` transactions at once (Timers.concurrent_writers);
+    returns how many acted.
+
+    Each timer fires at most once in effect: it is marked fired in the transaction that acts on
+    it. A timer that fails on its own is tried again after a backoff, and after `max_attempts` it
+    is dead and HR is told (storage.queue); the first failure is raised once every group had its
+    turn.
+    """
+    # Where the database takes concurrent writers, a few groups run at once so that their
+    # round trips and commit flushes overlap. One case's timers fire in due order, together.
+    gate = asyncio.Semaphore(writers)
     by_case: dict[int, list[ClaimedTimer]] = {}
     for timer in claimed:
         by_case.setdefault(timer.case_id, []).append(timer)
@@ -61,12 +79,19 @@ async def fire_due(uow_factory: Callable[[], UnitOfWork], deps: Deps, limit: int
             await uow.commit()
             return acted
 
+    async def fire_one(timer: ClaimedTimer) -> int:
+        try:
+            return await fire_all([timer])
+        except Exception as error:
+            await _failed(uow_factory, timer, now, f"{type(error).__name__}: {error}", max_attempts)
+            raise
+
     async def fire_group(group: list[list[ClaimedTimer]]) -> int:
+        if len(group) == 1 and len(group[0]) == 1:
+            return await fire_one(group[0][0])
         try:
             return await fire_all([timer for timers in group for timer in timers])
         except Exception:
-            if len(group) == 1 and len(group[0]) == 1:
-                raise
             log.warning("a group of %d case(s)' timers failed; firing them one by one", len(group),
                         exc_info=True)
         # Alone, every other timer still fires and the failure is pinned to its own timer.
@@ -74,10 +99,25 @@ async def fire_due(uow_factory: Callable[[], UnitOfWork], deps: Deps, limit: int
         return _total(outcomes)
 
     async def fire_case(timers: list[ClaimedTimer]) -> int:
-        return sum([await fire_all([timer]) for timer in timers])
+        return sum([await fire_one(timer) for timer in timers])
 
     # Every group gets its turn even if another fails; then the first failure is raised.
     return _total(await asyncio.gather(*(fire_group(group) for group in groups), return_exceptions=True))
+
+
+async def _failed(uow_factory: Callable[[], UnitOfWork], timer: ClaimedTimer, now: datetime, error: str,
+                  max_attempts: int) -> None:
+    """Record a timer's failed firing (backoff, or dead with HR told)."""
+    try:
+        async with uow_factory() as uow:
+            dead = await uow.timers.fail(timer.id, now, error, max_attempts=max_attempts)
+            await uow.commit()
+    except Exception:
+        log.exception("timer %s: could not record the failure %r", timer.id, error)
+        return
+    if dead:
+        log.error("timer %s (%s of case %s) given up after %d attempts: %s", timer.id, timer.kind,
+                  timer.case_id, max_attempts, error)
 
 
 def _total(outcomes: list[int | BaseException]) -> int:
@@ -113,10 +153,10 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
     ctx = Ctx(uow=uow, deps=deps, inbound=Inbound(platform="system", platform_tenant="", user_id="timer",
                                                   name=kind), actor=None, tenant=tenant, now=now)
     action = TimerAction(payload["action"])
-    if action == TimerAction.ESCALATE:
-        decision = await fire(ctx, case, Trigger.ESCALATE, payload={"timer": kind})
-        if decision is not None:
-            await announce(ctx, case, decision)
+    if action in FIRES:
+        # A timer that moves the case is a workflow action by the system, run as any other; if the
+        # workflow refuses it now, nothing happens (and nobody is there to answer).
+        await run_or_answer(ctx, case, FIRES[action], payload={"timer": kind})
         return
     recipients = await _recipients(ctx, case, action, payload)
     if recipients is None:

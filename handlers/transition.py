@@ -1,23 +1,22 @@
-"""The one path every state change takes: check the card is fresh, let the workflow decide, then
-record state + version + audit event + timers in the request's transaction."""
+"""The parts of a state change: what the workflow is told about a case, the stale-card check,
+moving the case, its audit event and re-arming its timers (handlers/service.py runs them)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from handlers.assessment import assess
-from handlers.casefile import parties_of
 from handlers.context import Ctx
+from handlers.refusal import Refused
 from handlers.views import case_card, local_time
 from storage.models import Case
 from workflow.compliance.service import add_years
 from workflow.evidence import missing as missing_evidence
 from workflow.i18n import t
-from workflow.machine import Attempt, CaseSnapshot, Decision, decide, refusal_text
-from workflow.model import Ground, Outcome, Party, State, Trigger
+from workflow.machine import CaseSnapshot, Decision
+from workflow.model import Ground, Outcome, State
 from workflow.policy import ItemDue, TimerContext, timers_for
 
 
@@ -27,8 +26,6 @@ class ArmedTimer:
     due_at: datetime
     payload: dict[str, Any]
 
-
-Effects = Callable[[Case, Decision], Awaitable[None]]
 
 
 async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
@@ -52,25 +49,24 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
     )
 
 
-async def is_stale(ctx: Ctx, case: Case) -> bool:
+async def refuse_if_stale(ctx: Ctx, case: Case) -> None:
     """A press on a card drawn for an older version: say who moved the case, show the current card."""
     seen = ctx.inbound.case_version
     # Only people press cards; the system (timers) never carries a card version.
     if seen is None or seen == case.version or ctx.actor is None:
-        return False
+        return
     events = await ctx.uow.audit.for_case(case.id)
     last = next((e for e in reversed(events) if e.to_state), None)
     who = "—"
     if last is not None and last.actor_id is not None:
         actor = await ctx.uow.people.get(last.actor_id)
         who = actor.name if actor else who
-    ctx.refuse(
+    raise Refused(
         "h.stale_card", case=case, ref=case.ref, who=who,
         when=local_time(ctx, last.at) if last else "—",
         action=t(f"action.{last.action}", ctx.locale) if last else "—",
+        then=(await case_card(ctx, case, ctx.actor),),
     )
-    ctx.replies.append(await case_card(ctx, case, ctx.actor))
-    return True
 
 
 async def rearm_timers(ctx: Ctx, case: Case) -> None:
@@ -111,40 +107,8 @@ async def audit(ctx: Ctx, case: Case, action: str, *, from_state: str = "", to_s
     )
 
 
-def refused(ctx: Ctx, case: Case, action: str, **payload: Any) -> None:
-    """Note a refused attempt; it is audited after the request's changes are rolled back."""
-    ctx.refusals.append((case.id, f"refused:{action}", payload))
-
-
-async def fire(
-    ctx: Ctx,
-    case: Case,
-    trigger: Trigger,
-    *,
-    payload: dict[str, Any] | None = None,
-    effects: Effects | None = None,
-    item_owner_id: int | None = None,
-    **attempt: Any,
-) -> Decision | None:
-    """Try `trigger` on `case` for the asker. Returns the decision when it happened, else None after
-    replying why (the refusal is audited as an attempt; nothing else changes)."""
-    parties: frozenset[Party] = parties_of(case, ctx.actor, item_owner_id=item_owner_id)
-    if not parties:
-        # Not on this case: answer as if it did not exist, and show no card of it.
-        ctx.refuse("h.unknown_case", ref=case.ref)
-        refused(ctx, case, trigger.value, code="not_on_case")
-        return None
-    if await is_stale(ctx, case):
-        return None
-    decision = decide(await snapshot(ctx, case), Attempt(trigger=trigger, parties=parties,
-                                                          now=ctx.now, **attempt))
-    if not decision.allowed:
-        assert decision.refusal is not None
-        ctx.reply("refusal", t("h.refused", ctx.locale), refusal_text(decision.refusal, ctx.locale),
-                  case=case)
-        refused(ctx, case, trigger.value, code=decision.refusal.code, parties=sorted(parties))
-        return None
-    previous = case.state
+def move(ctx: Ctx, case: Case, decision: Decision) -> None:
+    """Put the case where the workflow decided: state, outcome, closing and retention, version."""
     case.state = decision.to_state.value
     if decision.to_state != decision.from_state:
         case.state_entered_at = ctx.now
@@ -161,9 +125,3 @@ async def fire(
         case.retain_until = max(ctx.deps.jurisdiction.retention_until(end),
                                 add_years(end, ctx.deps.retention_years))
     touch(case, ctx.now, last_activity_at=ctx.now.isoformat())
-    if effects is not None:
-        await effects(case, decision)
-    await audit(ctx, case, trigger.value, from_state=previous, to_state=case.state,
-                payload={"version": case.version, **(payload or {})})
-    await rearm_timers(ctx, case)
-    return decision

@@ -17,14 +17,12 @@ from handlers.context import Ctx, person_recipient
 from handlers.contracts import Message
 from handlers.signing.links import issue_link, signing_state
 from storage.models import Case, Person
+from workflow.actions import BY_TRIGGER
 from workflow.documents import for_employee
 from workflow.evidence import kind_label
 from workflow.i18n import normalise_locale, t
 from workflow.machine import available
-from workflow.model import State, Trigger
-
-# Buttons are for people; these happen by timer or follow from other actions.
-_NOT_BUTTONS = {Trigger.ESCALATE.value, Trigger.FINISH.value, Trigger.COMPLETE_ITEM.value}
+from workflow.model import State
 
 
 def local_time(ctx: Ctx, instant: datetime) -> str:
@@ -54,7 +52,8 @@ def title_for(document: Mapping[str, Any], locale: str) -> str:
 
 def buttons_for(case: Case, viewer: Person | None) -> tuple[str, ...]:
     triggers = available(State(case.state), parties_of(case, viewer))
-    return tuple(tr.value for tr in triggers if tr.value not in _NOT_BUTTONS)
+    # Some happen by timer or follow from other actions: their specs offer no button.
+    return tuple(tr.value for tr in triggers if BY_TRIGGER[tr].button)
 
 
 def message_for(case: Case, person: Person, kind: str, title: str, text: str,

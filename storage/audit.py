@@ -50,6 +50,39 @@ def event_hash(event: AuditEvent, prev_hash: str) -> str:
     return _sha256(prev_hash + canonical_json(body))
 
 
+def chain_link(
+    case_id: int,
+    head: tuple[int, str] | None,
+    *,
+    action: str,
+    actor_id: int | None,
+    actor_identity: str,
+    from_state: str,
+    to_state: str,
+    payload: dict[str, Any] | None,
+    at: datetime,
+) -> AuditEvent:
+    """The event that follows `head` (the chain's last seq and hash; None: the chain is empty),
+    hashed and ready to store. Every audit log, in the database or in memory, links with this."""
+    # Store exactly what was hashed: the JSON round trip turns dates etc. into strings.
+    stored = json.loads(canonical_json(payload or {}))
+    event = AuditEvent(
+        case_id=case_id,
+        seq=1 if head is None else head[0] + 1,
+        at=at.astimezone(UTC),
+        actor_id=actor_id,
+        actor_identity=actor_identity,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        payload=stored,
+        payload_hash=payload_hash(stored),
+        prev_hash=GENESIS if head is None else head[1],
+    )
+    event.hash = event_hash(event, event.prev_hash)
+    return event
+
+
 class AuditLog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -94,23 +127,9 @@ class AuditLog:
         """Add the next link of the case's chain (the caller holds the case lock)."""
         if case.id is None:
             await self.session.flush()
-        last = await self._head(case.id)
-        # Store exactly what was hashed: the JSON round trip turns dates etc. into strings.
-        stored = json.loads(canonical_json(payload or {}))
-        event = AuditEvent(
-            case_id=case.id,
-            seq=1 if last is None else last[0] + 1,
-            at=at.astimezone(UTC),
-            actor_id=actor_id,
-            actor_identity=actor_identity,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            payload=stored,
-            payload_hash=payload_hash(stored),
-            prev_hash=GENESIS if last is None else last[1],
-        )
-        event.hash = event_hash(event, event.prev_hash)
+        event = chain_link(case.id, await self._head(case.id), action=action, actor_id=actor_id,
+                           actor_identity=actor_identity, from_state=from_state, to_state=to_state,
+                           payload=payload, at=at)
         # A plain Core INSERT (the event is never changed after): cheaper than the ORM's flush.
         columns = {c.key: getattr(event, c.key) for c in AuditEvent.__table__.c if c.key != "id"}
         table = AuditEvent.__table__
@@ -149,22 +168,39 @@ def _problem(event: AuditEvent, expected_seq: int, prev_hash: str) -> str | None
     return None
 
 
+class ChainWalk:
+    """Checks events fed in (case, seq) order; `problems` holds the first bad event per case."""
+
+    def __init__(self) -> None:
+        self.problems: list[AuditProblem] = []
+        self._case: int | None = None
+        self._expected_seq, self._prev_hash, self._broken = 1, GENESIS, False
+
+    def see(self, event: AuditEvent) -> None:
+        if event.case_id != self._case:
+            self._case, self._expected_seq, self._prev_hash, self._broken = event.case_id, 1, GENESIS, False
+        if self._broken:
+            return
+        if reason := _problem(event, self._expected_seq, self._prev_hash):
+            self.problems.append(AuditProblem(event.case_id, event.seq, event.id, reason))
+            self._broken = True
+        self._expected_seq, self._prev_hash = event.seq + 1, event.hash
+
+
+def problems_in(events: Iterable[AuditEvent]) -> list[AuditProblem]:
+    """`verify` for events already at hand (e.g. from an in-memory unit of work), in (case, seq) order."""
+    walk = ChainWalk()
+    for event in events:
+        walk.see(event)
+    return walk.problems
+
+
 async def verify(session: AsyncSession, case_id: int | None = None) -> list[AuditProblem]:
     """Walk every chain (or one case's) in seq order; report the first bad event per case."""
     query = select(AuditEvent).order_by(AuditEvent.case_id, AuditEvent.seq)
     if case_id is not None:
         query = query.where(AuditEvent.case_id == case_id)
-    problems: list[AuditProblem] = []
-    current: int | None = None
-    expected_seq, prev_hash, broken = 1, GENESIS, False
-    events = await session.stream_scalars(query.execution_options(yield_per=500))
-    async for event in events:
-        if event.case_id != current:
-            current, expected_seq, prev_hash, broken = event.case_id, 1, GENESIS, False
-        if broken:
-            continue
-        if reason := _problem(event, expected_seq, prev_hash):
-            problems.append(AuditProblem(event.case_id, event.seq, event.id, reason))
-            broken = True
-        expected_seq, prev_hash = event.seq + 1, event.hash
-    return problems
+    walk = ChainWalk()
+    async for event in await session.stream_scalars(query.execution_options(yield_per=500)):
+        walk.see(event)
+    return walk.problems

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.private_files import FILE_MODE, private_file
+
 # Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write lock up front.
 SQLITE_BEGIN = "sqlite_begin"
 
@@ -31,7 +33,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     PostgreSQL pings pooled connections before use."""
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_files(path)
     else:
         # A pooled connection may have died with a database restart: check it out with a ping.
         kwargs.setdefault("pool_pre_ping", True)
@@ -39,6 +41,16 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         _take_over_sqlite_transactions(engine)
     return engine
+
+
+def _private_sqlite_files(path: Path) -> None:
+    """The database file is made 0600 before SQLite opens it: SQLite gives its -wal and -shm files
+    the database file's mode. Files an older version left readable are tightened too."""
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.chmod(FILE_MODE)
 
 
 def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:

@@ -3,23 +3,30 @@
 A delivery id is accepted once, so a platform's retry of a request still waiting changes nothing.
 Requests of one lane (one person) are handed out one at a time, oldest first: a typed answer is
 never handled before the button press that asked for it. A handled request is deleted; one that
-keeps failing is retried with backoff, then kept as dead for the operator.
+keeps failing is retried with backoff (a leased queue, storage.queue), then kept as dead for the
+operator, and its tenant's HR is told.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from storage.models import InboxEntry
-from storage.outbox import backoff
-from storage.sql import claim, insert_if_absent
+from storage.outbox import ALERT_ERROR_CHARS, Outbox
+from storage.queue import LeasedQueue
+from storage.repositories import Tenants
+from storage.sql import insert_if_absent
+from workflow.i18n import DEFAULT_LOCALE, t
+
+log = logging.getLogger(__name__)
 
 # How many of the oldest waiting requests a claim considers (at least four times what it takes).
 WINDOW = 64
@@ -60,9 +67,9 @@ async def forget(engine: AsyncEngine, delivery_id: str) -> None:
         await connection.execute(delete(table).where(table.c.delivery_id == delivery_id))
 
 
-class Inbox:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class Inbox(LeasedQueue[InboxItem]):
+    model = InboxEntry
+    item = InboxItem
 
     async def claim(self, now: datetime, limit: int, lease: timedelta,
                     channels: Collection[str]) -> list[InboxItem]:
@@ -74,34 +81,26 @@ class Inbox:
         # whose head lies further back waits for the window to move; its order is kept.
         oldest = select(live.id).where(live.dead_at.is_(None)).order_by(live.id).limit(max(WINDOW, 4 * limit))
         head = select(func.min(live.id)).where(live.lane == m.lane, live.dead_at.is_(None)).scalar_subquery()
-        rows = await claim(
-            self.session,
-            m,
-            pending=(m.id.in_(oldest) & (m.id == head) & m.channel.in_(channels)
-                     & (m.next_attempt_at <= now)),
-            order_by=m.id,
-            now=now,
-            limit=limit,
-            lease=lease,
-            returning=[getattr(m, field.name) for field in fields(InboxItem)],
-        )
-        return [InboxItem(*row) for row in rows]
+        return await self._claim(now, limit, lease, order_by=m.id,
+                                 pending=(m.id.in_(oldest) & (m.id == head) & m.channel.in_(channels)
+                                          & (m.next_attempt_at <= now)))
 
-    async def failed(self, item_id: int, now: datetime, error: str, *, max_attempts: int) -> bool:
-        """Try again after a backoff, or (after `max_attempts`) keep it as dead, which frees its
-        lane. True when it is dead."""
-        entry = await self.session.get(InboxEntry, item_id, populate_existing=True)
-        if entry is None:
-            return False  # handled meanwhile by a worker whose lease outlived ours
-        entry.attempts += 1
-        entry.last_error = error[:2000]
-        entry.claimed_until = None
-        if entry.attempts < max_attempts:
-            entry.next_attempt_at = now + backoff(entry.attempts)
-        else:
-            entry.dead_at = now
-        await self.session.flush()
-        return entry.dead_at is not None
+    async def dead_lettered(self, row: InboxEntry, error: str, now: datetime,
+                            tenant_key: str | None) -> None:
+        """A dead request frees its lane; the HR of the tenant it came from is told (a request has
+        no tenant of its own until handled: the worker names it from the kept request)."""
+        tenant = await Tenants(self.session).by_key(tenant_key) if tenant_key else None
+        if tenant is None:
+            log.error("inbox %s (%s) is dead and no tenant's HR can be told (tenant %r): %s",
+                      row.id, row.delivery_id, tenant_key, error)
+            return
+        params = {"channel": row.channel, "failed_id": row.id, "error": error[:ALERT_ERROR_CHARS]}
+        await Outbox(self.session).alert_hr(
+            tenant_id=tenant.id, case_id=None, channel=row.channel, case_ref=None,
+            dedup_key=f"dead:inbox:{row.id}", now=now,
+            title=t("notice.dead_request.title", DEFAULT_LOCALE),
+            text=t("notice.dead_request.text", DEFAULT_LOCALE, **params), params=params,
+        )
 
     async def waiting(self) -> int:
         """How many requests are not handled yet (dead ones aside)."""

@@ -1,17 +1,24 @@
-"""Durable timers: armed with the transition that wants them, claimed by any replica's poller."""
+"""Durable timers: armed with the transition that wants them, claimed by any replica's poller.
+
+A leased queue (storage.queue) whose rows fall due at `due_at`, go stale when their case version
+moves on, and are completed by the transaction that acts on them (`fired_at`). A timer whose
+firing keeps failing is dead after the last attempt, and its case's HR is told.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Timer
-from storage.sql import claim, dialect, insert_if_absent
+from storage.models import Case, Tenant, Timer
+from storage.outbox import ALERT_ERROR_CHARS, Outbox
+from storage.queue import LeasedQueue
+from storage.sql import dialect, insert_if_absent
+from workflow.i18n import DEFAULT_LOCALE, t
 
 
 class TimerSpecLike(Protocol):
@@ -40,9 +47,11 @@ class ClaimedTimer:
 CONCURRENT_WRITERS = {"sqlite": 1, "postgresql": 4}
 
 
-class Timers:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class Timers(LeasedQueue[ClaimedTimer]):
+    model = Timer
+    item = ClaimedTimer
+    # A timer's due_at is its schedule, not its next try: a failed one is held off by its lease.
+    retry_at = "claimed_until"
 
     @property
     def concurrent_writers(self) -> int:
@@ -77,19 +86,28 @@ class Timers:
         return armed
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[ClaimedTimer]:
-        """Lease up to `limit` due, unfired, unclaimed timers (earliest first); commit to publish
-        the lease. A claimer that dies simply lets the lease run out."""
-        rows = await claim(
-            self.session,
-            Timer,
-            pending=(Timer.fired_at.is_(None)) & (Timer.due_at <= now),
-            order_by=Timer.due_at,
-            now=now,
-            limit=limit,
-            lease=lease,
-            returning=[getattr(Timer, field.name) for field in fields(ClaimedTimer)],
+        """Lease up to `limit` due, unfired, live, unclaimed timers (earliest first); commit to
+        publish the lease. A claimer that dies simply lets the lease run out."""
+        return await self._claim(now, limit, lease, order_by=Timer.due_at,
+                                 pending=Timer.fired_at.is_(None) & Timer.dead_at.is_(None) & (Timer.due_at <= now))
+
+    def settled(self, row: Timer) -> bool:
+        return row.fired_at is not None or row.dead_at is not None
+
+    async def dead_lettered(self, row: Timer, error: str, now: datetime, tenant_key: str | None) -> None:
+        found = (await self.session.execute(
+            select(Case.tenant_id, Case.ref, Tenant.key).join(Tenant, Tenant.id == Case.tenant_id)
+            .where(Case.id == row.case_id))).first()
+        if found is None:
+            return  # no case, no HR to tell (cannot happen: a timer's case is a foreign key)
+        tenant_id, case_ref, key = found
+        params = {"kind": row.kind, "failed_id": row.id, "case": case_ref, "error": error[:ALERT_ERROR_CHARS]}
+        await Outbox(self.session).alert_hr(
+            tenant_id=tenant_id, case_id=row.case_id, channel=key.partition(":")[0], case_ref=case_ref,
+            dedup_key=f"dead:timer:{row.id}", now=now,
+            title=t("notice.dead_timer.title", DEFAULT_LOCALE),
+            text=t("notice.dead_timer.text", DEFAULT_LOCALE, **params), params=params,
         )
-        return [ClaimedTimer(*row) for row in rows]
 
     async def mark_fired(self, timer_ids: Iterable[int], now: datetime) -> set[int]:
         """Record the firings; returns the ids this call fired (another worker that fired one
@@ -106,7 +124,7 @@ class Timers:
     async def pending_for(self, case_id: int) -> list[Timer]:
         query = (
             select(Timer)
-            .where(Timer.case_id == case_id, Timer.fired_at.is_(None))
+            .where(Timer.case_id == case_id, Timer.fired_at.is_(None), Timer.dead_at.is_(None))
             .order_by(Timer.due_at, Timer.id)
         )
         return list((await self.session.scalars(query)).all())

@@ -8,6 +8,8 @@ REQUIRE_SERVICES=1 (CI) they fail instead.
   `engine` / `session_factory` / `uow_factory`, it is a database already migrated to head and
   holding no rows (see _Migrated); do not change its schema.
 - `engine`, `session_factory`, `uow_factory`: built on `db_url`; `uow_factory()` -> UnitOfWork.
+- `debug_logs`: logging set up as `python -m bot` does at LOG_LEVEL=DEBUG, captured (caplog).
+- `_data_dir` (automatic): DATA_DIR is a temporary directory for the whole run.
 - `redis_client`: parametrised [memory, redis]; the real one uses a key prefix unique to the
   test (`redis_client.prefix`) and deletes its keys afterwards.
 """
@@ -15,6 +17,7 @@ REQUIRE_SERVICES=1 (CI) they fail instead.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import uuid
@@ -29,6 +32,7 @@ from redis import Redis as SyncRedis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.logs import configure_logging
 from storage.cache import Cache, make_redis
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
@@ -185,6 +189,35 @@ class _Migrated:
     def drop(self) -> None:
         if self._postgresql:
             _pg_admin(f'DROP DATABASE IF EXISTS "{self._postgresql}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The server's files (signing key, archive) in a temporary DATA_DIR, never in the checkout
+    or the user's home: every Settings (and every `python -m bot` the tests start) reads it."""
+    with pytest.MonkeyPatch.context() as patch:
+        data_dir = tmp_path_factory.mktemp("data")
+        patch.setenv("DATA_DIR", str(data_dir))
+        yield data_dir
+
+
+@pytest.fixture
+def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """The process's own logging set-up at DEBUG (as LOG_LEVEL=DEBUG does, its redaction filter
+    included), captured after that filter; restored after."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, {name: logging.getLogger(name).level
+                                            for name in ("sqlalchemy.engine", "alembic", "transitions")})
+    configure_logging("DEBUG")
+    root.addHandler(caplog.handler)  # after the root handler, whose filter masks records in place
+    caplog.handler.setLevel(logging.DEBUG)
+    try:
+        yield caplog
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture(scope="session")

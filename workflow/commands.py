@@ -1,7 +1,7 @@
 """The chat command vocabulary: every verb (English and Chinese), what it names, and what follows it.
 
 One table serves typed text, button presses (a button's action is just another verb) and the
-help listing, so a new command is added in one place.
+help listing. What follows an action's verb (its inputs) is the action's spec (actions.py).
 """
 
 from __future__ import annotations
@@ -10,20 +10,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from workflow.actions import BY_NAME as ACTION_SPECS
+from workflow.actions import Input, Rest
 from workflow.model import Ground, Role, Trigger
 
-
-class Rest(StrEnum):
-    """How the words after the verb (and the case) are read."""
-
-    NOTHING = "nothing"  # nothing expected; any words become an optional note
-    TEXT = "text"  # free text stored under Command.key
-    TIME = "time"  # a local wall time "YYYY-MM-DD HH:MM" (args "talk_at")
-    ITEM = "item"  # a handover item id (args "item"), then an optional note
-    FACTS = "facts"  # key=value pairs (args "facts", a dict of text values)
-    CONFIRM_FACTS = "confirm_facts"  # like FACTS, but none is needed: confirm=yes is implied
-    OPEN = "open"  # @employee ground [note]
-    EVIDENCE = "evidence"  # kind, then the link or text
+__all__ = ["BY_NAME", "BY_VERB", "COMMANDS", "Audience", "Command", "Rest"]
 
 
 class Audience(StrEnum):
@@ -44,48 +35,59 @@ class Command:
     zh: tuple[str, ...]  # Chinese verbs; the first is the one the help shows
     audience: Audience
     case: CaseArg = "required"
-    rest: Rest = Rest.NOTHING
-    key: str = "note"  # the args key of the TEXT rest
-    required: bool = False  # whether the TEXT rest must be given
+
+    @property
+    def rest(self) -> Rest:
+        """How the words after the verb are read: the action's, or nothing for the queries."""
+        spec = ACTION_SPECS.get(self.name)
+        return spec.typed if spec else Rest.NOTHING
+
+    @property
+    def key(self) -> str:
+        """The args key of the TEXT rest: the action's text input ("note" for any other rest)."""
+        field = self._text_input()
+        return field.name if field else "note"
+
+    @property
+    def required(self) -> bool:
+        """Whether the TEXT rest must be given."""
+        field = self._text_input()
+        return field.required if field else False
+
+    def _text_input(self) -> Input | None:
+        spec = ACTION_SPECS.get(self.name)
+        return spec.text_input if spec and spec.typed is Rest.TEXT else None
 
 
 _T = Trigger
 COMMANDS: tuple[Command, ...] = (
-    Command("open", ("open", "open_case"), ("开案",), Audience.MANAGER, "none", Rest.OPEN),
-    Command("evidence", ("evidence",), ("证据",), Audience.MANAGER, rest=Rest.EVIDENCE),
+    Command("open", ("open", "open_case"), ("开案",), Audience.MANAGER, "none"),
+    Command("evidence", ("evidence",), ("证据",), Audience.MANAGER),
     Command(_T.SUBMIT.value, ("submit",), ("提交",), Audience.MANAGER),
     Command("status", ("status",), ("进度", "状态"), Audience.EVERYONE, "optional"),
-    Command(_T.WITHDRAW.value, ("withdraw",), ("撤回", "撤销"), Audience.MANAGER, rest=Rest.TEXT,
-            key="reason", required=True),
+    Command(_T.WITHDRAW.value, ("withdraw",), ("撤回", "撤销"), Audience.MANAGER),
     Command("report", ("report",), ("报表", "报告"), Audience.HR, "none"),
     Command("help", ("help", "?", "h"), ("帮助",), Audience.EVERYONE, "none"),
     Command(_T.APPROVE.value, ("approve",), ("同意", "批准"), Audience.HR),
     Command(_T.REQUEST_CHANGES.value, ("request_changes", "request-changes", "changes"), ("退回",),
-            Audience.HR, rest=Rest.TEXT, key="comment", required=True),
-    Command(_T.REJECT.value, ("reject",), ("驳回",), Audience.HR, rest=Rest.TEXT, key="reason",
-            required=True),
-    Command(_T.SCHEDULE.value, ("schedule",), ("安排面谈", "安排"), Audience.HR, rest=Rest.TIME),
+            Audience.HR),
+    Command(_T.REJECT.value, ("reject",), ("驳回",), Audience.HR),
+    Command(_T.SCHEDULE.value, ("schedule",), ("安排面谈", "安排"), Audience.HR),
     Command(_T.CONFIRM_ATTENDANCE.value, ("confirm", "confirm_attendance"), ("确认出席",),
             Audience.MANAGER),
-    Command(_T.RECORD_TALK.value, ("talked", "record_talk"), ("面谈完成",), Audience.HR,
-            rest=Rest.TEXT, key="reason"),
+    Command(_T.RECORD_TALK.value, ("talked", "record_talk"), ("面谈完成",), Audience.HR),
     Command(_T.ACKNOWLEDGE.value, ("ack", "acknowledge"), ("已读",), Audience.EVERYONE),
     Command(_T.SIGN.value, ("sign",), ("签署", "签字"), Audience.EVERYONE),
-    Command(_T.DISPUTE.value, ("dispute",), ("异议",), Audience.EVERYONE, rest=Rest.TEXT,
-            key="reason", required=True),
-    Command("ask_meeting", ("meeting", "ask_meeting"), ("申请面谈",), Audience.EVERYONE,
-            rest=Rest.TEXT, key="text"),
-    Command(_T.REVISE.value, ("revise",), ("修改",), Audience.HR, rest=Rest.TEXT),
-    # The notice proof is optional here: without it the workflow refuses and cites the law.
+    Command(_T.DISPUTE.value, ("dispute",), ("异议",), Audience.EVERYONE),
+    Command("ask_meeting", ("meeting", "ask_meeting"), ("申请面谈",), Audience.EVERYONE),
+    Command(_T.REVISE.value, ("revise",), ("修改",), Audience.HR),
     Command(_T.PROCEED_UNILATERAL.value, ("unilateral", "proceed_unilateral"), ("单方解除",),
-            Audience.HR, rest=Rest.TEXT, key="proof"),
+            Audience.HR),
     Command(_T.RECORD_NOTICE_SERVED.value, ("served", "record_notice_served"), ("已送达",),
-            Audience.HR, rest=Rest.TEXT, key="proof", required=True),
-    Command(_T.COMPLETE_ITEM.value, ("done", "complete_item"), ("完成",), Audience.EVERYONE,
-            rest=Rest.ITEM),
-    Command("facts", ("facts",), ("事实",), Audience.HR, rest=Rest.FACTS),
-    Command("confirm_facts", ("confirm_facts",), ("确认事实",), Audience.HR,
-            rest=Rest.CONFIRM_FACTS),
+            Audience.HR),
+    Command(_T.COMPLETE_ITEM.value, ("done", "complete_item"), ("完成",), Audience.EVERYONE),
+    Command("facts", ("facts",), ("事实",), Audience.HR),
+    Command("confirm_facts", ("confirm_facts",), ("确认事实",), Audience.HR),
 )
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workflow.i18n import LOCALES, register, t
+from workflow.i18n import LOCALES, t
 from workflow.model import Ground, Refusal
 
 
@@ -88,6 +88,8 @@ DEFAULT_REQUIREMENTS: Mapping[Ground, tuple[Requirement, ...]] = {
     Ground.MUTUAL: (_req("proposer", K.PROPOSAL),),
 }
 
+_REQUIREMENT_KEYS = frozenset(req.key for reqs in DEFAULT_REQUIREMENTS.values() for req in reqs)
+
 # Art. 41 layoffs need a collective procedure (union / all-staff consultation, report to the
 # labour authority), which a single case cannot provide.
 _REFUSED_GROUNDS = {Ground.LAYOFF: "evidence.layoff_refused"}
@@ -125,7 +127,7 @@ def requirement_label(req: Requirement | str, locale: str | None) -> str:
 
 def is_requirement_key(text: str) -> bool:
     """Whether `text` is a requirement key (rather than, say, an already rendered label)."""
-    return text in _REQUIREMENT_TEXTS
+    return text in _REQUIREMENT_KEYS
 
 
 def kind_label(kind: str, locale: str | None) -> str:
@@ -136,31 +138,6 @@ def all_kinds() -> tuple[str, ...]:
     """Every evidence kind, in the order they are offered to people."""
     return tuple(kind.value for kind in EvidenceKind)
 
-
-_KIND_TEXTS: dict[EvidenceKind, tuple[str, str]] = {
-    K.PERFORMANCE: ("绩效记录", "performance record"),
-    K.IMPROVEMENT_PLAN: ("绩效改进计划", "improvement plan"),
-    K.TRAINING: ("培训记录", "training record"),
-    K.JOB_ADJUSTMENT: ("调岗记录", "job-adjustment record"),
-    K.IMPROVEMENT_RESULT: (
-        "改进/培训/调岗结果",
-        "result after improvement, training or adjustment",
-    ),
-    K.FEEDBACK: ("绩效反馈面谈记录", "feedback conversation record"),
-    K.HANDBOOK_RULE: ("规章制度条款及公示", "handbook rule and where it is published"),
-    K.HANDBOOK_ACK: ("员工手册签收", "handbook acknowledgement"),
-    K.INCIDENT: ("违纪事实记录", "incident record"),
-    K.HIRING_CONDITIONS: ("录用条件告知", "hiring conditions communicated"),
-    K.PROBATION_ASSESSMENT: ("试用期考核", "probation assessment"),
-    K.MEDICAL_PERIOD_END: ("医疗期满证明", "end of the medical period"),
-    K.UNFIT_FOR_WORK: (
-        "不能从事原工作或另行安排工作的证明",
-        "proof of being unfit for any arranged job",
-    ),
-    K.CIRCUMSTANCE_CHANGE: ("客观情况重大变化", "major change of circumstances"),
-    K.NEGOTIATION: ("变更劳动合同协商记录", "record of negotiating a contract change"),
-    K.PROPOSAL: ("协商解除提出方", "who proposed the mutual termination"),
-}
 
 # Extra names people type; the kind's value and both labels are accepted too.
 _ALIASES: dict[EvidenceKind, tuple[str, ...]] = {
@@ -191,8 +168,8 @@ def _normal(text: str) -> str:
 def _alias_index() -> dict[str, EvidenceKind]:
     index: dict[str, EvidenceKind] = {}
     for kind in EvidenceKind:
-        zh, en = _KIND_TEXTS[kind]
-        for name in (kind.value, zh, en, *_ALIASES[kind]):
+        labels = (t(f"evidence.kind.{kind}", locale) for locale in LOCALES)
+        for name in (kind.value, *labels, *_ALIASES[kind]):
             key = _normal(name)
             if index.setdefault(key, kind) is not kind:
                 raise ValueError(f"evidence alias {name!r} names two kinds")
@@ -206,65 +183,3 @@ def parse_kind(text: str) -> str | None:
     """The evidence kind a person means by `text` (English or Chinese), or None."""
     kind = _INDEX.get(_normal(text))
     return kind.value if kind else None
-
-
-_REQUIREMENT_TEXTS: dict[str, tuple[str, str]] = {
-    "performance_records": (
-        "至少两个考核周期的绩效记录",
-        "performance records for at least 2 periods",
-    ),
-    "remedy": (
-        "绩效改进计划、培训或调岗记录",
-        "improvement plan, training or job-adjustment record",
-    ),
-    "remedy_result": (
-        "改进/培训/调岗后的结果",
-        "result after the improvement, training or adjustment",
-    ),
-    "feedback_conversation": (
-        "至少一次绩效反馈面谈记录",
-        "at least one feedback conversation record",
-    ),
-    "published_rule": (
-        "违反的规章制度条款及其公示方式",
-        "the rule broken and where it is published",
-    ),
-    "handbook_acknowledgement": (
-        "员工签收员工手册的记录",
-        "the employee's acknowledgement of the handbook",
-    ),
-    "incident_records": ("违纪事实记录", "incident record(s)"),
-    "hiring_conditions": ("已告知的录用条件", "the hiring conditions communicated"),
-    "probation_assessment": ("试用期考核结果", "the probation assessment"),
-    "medical_period_end": ("医疗期满的证明", "proof the medical period has ended"),
-    "unfit_for_work": (
-        "不能从事原工作、也不能从事另行安排工作的证明",
-        "proof the employee cannot do the original or an arranged job",
-    ),
-    "circumstance_change": ("客观情况发生重大变化的证明", "the major change of circumstances"),
-    "contract_negotiation": (
-        "就变更劳动合同进行协商的记录",
-        "record of negotiating a contract change",
-    ),
-    "proposer": ("协商解除由哪一方提出", "who proposed the termination (employer or employee)"),
-}
-
-
-def _texts() -> dict[str, dict[str, str]]:
-    entries: dict[str, dict[str, str]] = {
-        "evidence.layoff_refused": {
-            "zh-CN": "经济性裁员（劳动合同法第四十一条）须有整体方案，向工会或全体职工说明并向"
-            "劳动行政部门报告，不能作为单个案件办理。请联系人事部门。",
-            "en": "Economic layoffs (Labor Contract Law Art. 41) need a collective plan, "
-            "consultation with the union or all staff and a report to the labour authority; "
-            "they cannot run as a single case. Please contact HR.",
-        },
-    }
-    for kind, texts in _KIND_TEXTS.items():
-        entries[f"evidence.kind.{kind}"] = dict(zip(LOCALES, texts, strict=True))
-    for key, texts in _REQUIREMENT_TEXTS.items():
-        entries[f"evidence.req.{key}"] = dict(zip(LOCALES, texts, strict=True))
-    return entries
-
-
-register(_texts())

@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from workflow.calendar import WorkCalendar
-from workflow.i18n import register
 
 # Items fall due at the close of business on their day, so the owner has the whole day and the
 # due-date reminder reaches them before quiet hours start.
@@ -53,25 +52,3 @@ def due_at(item: HandoverTemplateItem, termination_date: date, cal: WorkCalendar
         start = cal.local_instant(termination_date, DUE_TIME)
         return cal.add_working_days(start, item.offset)
     return cal.local_instant(termination_date + timedelta(days=item.offset), DUE_TIME)
-
-
-register(
-    {
-        "handover.work_handover": {"zh-CN": "工作交接", "en": "Work handover"},
-        "handover.property_return": {"zh-CN": "归还公司财物", "en": "Return company property"},
-        "handover.account_revocation": {"zh-CN": "注销系统账号与权限", "en": "Revoke accounts"},
-        "handover.final_pay": {
-            "zh-CN": "结清工资并支付经济补偿",
-            "en": "Final pay and compensation",
-        },
-        "handover.social_insurance_stop": {
-            "zh-CN": "社会保险减员及关系转移",
-            "en": "Stop and transfer social insurance",
-        },
-        "handover.termination_certificate": {
-            "zh-CN": "出具解除/终止劳动合同证明书",
-            "en": "Issue the termination certificate",
-        },
-        "handover.file_transfer": {"zh-CN": "档案转移", "en": "Transfer the personnel file"},
-    }
-)

@@ -1,28 +1,36 @@
-"""The message catalogue: every user-facing text in zh-CN and en, picked by the reader's locale.
+"""The message catalogues: every user-facing text in zh-CN and en, picked by the reader's locale.
 
-Each area of the code registers its own catalogue (a dict key -> {locale: template}) so texts live
-beside the code that uses them; `t()` looks a key up and formats it with str.format parameters.
+The texts live in one file per locale, workflow/locales/<locale>.json (key -> str.format template),
+read once when this module is first imported; `t()` looks a key up and formats it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from pathlib import Path
 
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
+CATALOGUE_DIR = Path(__file__).with_name("locales")
 
-_CATALOGUE: dict[str, dict[str, str]] = {}
+
+def load_catalogues(folder: Path = CATALOGUE_DIR) -> dict[str, dict[str, str]]:
+    """Every locale's catalogue, keyed by locale. Fails (at start-up) when a file is missing, is not
+    a flat map of texts, or lacks a key another locale has."""
+    catalogues: dict[str, dict[str, str]] = {}
+    for locale in LOCALES:
+        texts = json.loads((folder / f"{locale}.json").read_text("utf-8"))
+        if not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
+            raise ValueError(f"{folder / locale}.json must map each key to a text")
+        catalogues[locale] = texts
+    every_key = set().union(*catalogues.values())
+    for locale, texts in catalogues.items():
+        if lacking := sorted(every_key - set(texts)):
+            raise ValueError(f"{folder / locale}.json lacks {lacking}")
+    return catalogues
 
 
-def register(entries: Mapping[str, Mapping[str, str]]) -> None:
-    """Add texts; a key registered twice with different text is a programming error."""
-    for key, texts in entries.items():
-        missing = [loc for loc in LOCALES if loc not in texts]
-        if missing:
-            raise ValueError(f"message {key!r} lacks {missing}")
-        if key in _CATALOGUE and _CATALOGUE[key] != dict(texts):
-            raise ValueError(f"message {key!r} registered twice with different text")
-        _CATALOGUE[key] = dict(texts)
+_CATALOGUES = load_catalogues()
 
 
 def normalise_locale(locale: str | None) -> str:
@@ -34,11 +42,16 @@ def normalise_locale(locale: str | None) -> str:
 
 def t(key: str, locale: str | None = None, /, **params: object) -> str:
     """The text for `key` in `locale`, formatted with `params`."""
-    texts = _CATALOGUE.get(key)
-    if texts is None:
+    text = _CATALOGUES[normalise_locale(locale)].get(key)
+    if text is None:
         raise KeyError(f"no message {key!r}")
-    return texts[normalise_locale(locale)].format(**params)
+    return text.format(**params)
 
 
 def has(key: str) -> bool:
-    return key in _CATALOGUE
+    return key in _CATALOGUES[DEFAULT_LOCALE]
+
+
+def keys(prefix: str = "") -> frozenset[str]:
+    """Every key of the catalogue that starts with `prefix`."""
+    return frozenset(key for key in _CATALOGUES[DEFAULT_LOCALE] if key.startswith(prefix))

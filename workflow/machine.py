@@ -1,4 +1,5 @@
-"""The case state machine: one shared `transitions` definition that decides every trigger.
+"""The case state machine: one shared `transitions` definition, built from the action table
+(actions.py), that decides every trigger.
 
 `decide()` attaches one case snapshot to the machine, fires the trigger and detaches it again;
 guards leave the reason they refused on that snapshot so the person is told why, in their language.
@@ -11,51 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from transitions import EventData, Machine, MachineError
+from transitions import Machine, MachineError
 
+from workflow.actions import ACTIONS, BY_TRIGGER
 from workflow.evidence import is_requirement_key, requirement_label
-from workflow.i18n import register, t
-from workflow.model import Ground, Outcome, Party, Refusal, State, Trigger
+from workflow.guards import Attempt, CaseSnapshot, party_guard
+from workflow.i18n import keys, t
+from workflow.model import Outcome, Party, Refusal, State, Trigger
 
-
-@dataclass(frozen=True)
-class CaseSnapshot:
-    """What the machine needs to know about one case, loaded by the caller."""
-
-    state: State
-    ground: Ground
-    missing_evidence: tuple[str, ...] = ()  # requirement keys (or labels) still missing
-    facts_confirmed: bool = False
-    blocking_findings: tuple[str, ...] = ()  # article refs of blocking compliance findings
-    attendance_confirmed: bool = False
-    document_hash: str | None = None  # current settlement/decision document hash
-    open_items: int = 0  # handover items not done
-    certificate_issued: bool = False
-    unilateral_allowed: bool = False  # decided by the jurisdiction for the ground (Art. 39/40/41)
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """Someone (or the system) pressing a trigger, with what they supplied."""
-
-    trigger: Trigger
-    parties: frozenset[Party]  # what the actor is to this case (may be several)
-    now: datetime
-    text: str = ""  # comment, reason or proof, depending on the trigger
-    talk_at: datetime | None = None  # schedule
-    talk_window: tuple[datetime, datetime] | None = None  # earliest/latest talk time by policy
-    override_reason: str = ""  # record_talk without confirmed attendance
-    document_hash_seen: str | None = None  # sign
-    notice_served: bool = False  # proceed_unilateral
-    item_owned: bool = False  # complete_item: the actor owns that item
-
-    def __post_init__(self) -> None:
-        # Comparing naive with aware instants fails late and obscurely; refuse them up front.
-        instants = [self.now, self.talk_at, *(self.talk_window or ())]
-        if any(i is not None and i.utcoffset() is None for i in instants):
-            raise ValueError("Attempt needs timezone-aware datetimes")
-        if self.talk_window and self.talk_window[0] > self.talk_window[1]:
-            raise ValueError("talk_window must be (earliest, latest)")
+__all__ = ["MACHINE", "REFUSAL_CODES", "Attempt", "CaseSnapshot", "Decision", "available", "decide",
+           "machine_definition", "refusal_text"]
 
 
 @dataclass(frozen=True)
@@ -68,193 +34,18 @@ class Decision:
     refusal: Refusal | None = None
 
 
-Check = Callable[[CaseSnapshot, Attempt], Refusal | None]
-
-
-class _Guard:
-    """A transition condition: named for the diagram, it leaves its refusal on the model."""
-
-    def __init__(self, name: str, check: Check) -> None:
-        self.__name__ = name  # transitions labels diagram edges with the condition's __name__
-        self._check = check
-
-    def __call__(self, event: EventData) -> bool:
-        model: _Case = event.model
-        refusal = self._check(model.case, model.attempt)
-        if refusal is None:
-            return True
-        model.refusal = refusal
-        return False
-
-
-def _guard(name: str) -> Callable[[Check], _Guard]:
-    return lambda check: _Guard(name, check)
-
-
-def _iso(instant: datetime) -> str:
-    return instant.isoformat(timespec="minutes")
-
-
-def _needs_text(code: str, name: str) -> _Guard:
-    return _Guard(name, lambda _case, a: None if a.text.strip() else Refusal(code))
-
-
-_comment_given = _needs_text("machine.refuse.comment_required", "comment_given")
-_reason_given = _needs_text("machine.refuse.reason_required", "reason_given")
-_proof_given = _needs_text("machine.refuse.proof_required", "proof_given")
-
-
-@_guard("evidence_complete")
-def _evidence_complete(case: CaseSnapshot, _attempt: Attempt) -> Refusal | None:
-    if case.missing_evidence:
-        return Refusal("machine.refuse.evidence_missing", {"missing": list(case.missing_evidence)})
-    return None
-
-
-@_guard("facts_confirmed")
-def _facts_confirmed(case: CaseSnapshot, _attempt: Attempt) -> Refusal | None:
-    return None if case.facts_confirmed else Refusal("machine.refuse.facts_unconfirmed")
-
-
-@_guard("no_blocking_finding")
-def _no_blocking_finding(case: CaseSnapshot, _attempt: Attempt) -> Refusal | None:
-    if case.blocking_findings:
-        articles = list(case.blocking_findings)
-        return Refusal("machine.refuse.blocking_findings", {"articles": articles})
-    return None
-
-
-@_guard("talk_time_in_policy")
-def _talk_time_in_policy(_case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
-    talk_at = attempt.talk_at
-    if talk_at is None:
-        return Refusal("machine.refuse.talk_time_required")
-    if attempt.talk_window is None:
-        # The window comes from the calendar policy; without it the rule cannot be applied.
-        raise ValueError("schedule needs Attempt.talk_window from the calendar policy")
-    if talk_at <= attempt.now:
-        return Refusal("machine.refuse.talk_in_past", {"talk_at": _iso(talk_at)})
-    earliest, latest = attempt.talk_window
-    if not earliest <= talk_at <= latest:
-        params = {"talk_at": _iso(talk_at), "earliest": _iso(earliest), "latest": _iso(latest)}
-        return Refusal("machine.refuse.talk_outside_window", params)
-    return None
-
-
-@_guard("attendance_or_override")
-def _attendance_or_override(case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
-    if case.attendance_confirmed or attempt.override_reason.strip():
-        return None
-    return Refusal("machine.refuse.attendance_unconfirmed")
-
-
-@_guard("current_document_seen")
-def _current_document_seen(case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
-    if case.document_hash is not None and attempt.document_hash_seen == case.document_hash:
-        return None
-    return Refusal("machine.refuse.document_stale")
-
-
-@_guard("unilateral_allowed")
-def _unilateral_allowed(case: CaseSnapshot, _attempt: Attempt) -> Refusal | None:
-    return None if case.unilateral_allowed else Refusal("machine.refuse.unilateral_not_allowed")
-
-
-@_guard("notice_served")
-def _notice_served(_case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
-    return None if attempt.notice_served else Refusal("machine.refuse.notice_not_served")
-
-
-@_guard("item_owned")
-def _item_owned(_case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
-    return None if attempt.item_owned else Refusal("machine.refuse.item_not_owned")
-
-
-@_guard("items_done")
-def _items_done(case: CaseSnapshot, _attempt: Attempt) -> Refusal | None:
-    if case.open_items:
-        return Refusal("machine.refuse.items_open", {"count": case.open_items})
-    return None
-
-
-@_guard("certificate_issued")
-def _certificate_issued(case: CaseSnapshot, _attempt: Attempt) -> Refusal | None:
-    return None if case.certificate_issued else Refusal("machine.refuse.certificate_missing")
-
-
-def _party_guard(trigger: Trigger, parties: tuple[Party, ...]) -> _Guard:
-    def check(_case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
-        if attempt.parties.isdisjoint(parties):
-            allowed = [p.value for p in parties]
-            return Refusal("machine.refuse.party", {"trigger": trigger.value, "allowed": allowed})
-        return None
-
-    return _Guard("by_" + "_or_".join(parties), check)
-
-
-@dataclass(frozen=True)
-class _Row:
-    """One row of the WORKFLOW.md table: who may fire `trigger` in `source`, and what it needs."""
-
-    trigger: Trigger
-    source: State
-    dest: State | None  # None: the case stays where it is (an internal transition)
-    parties: tuple[Party, ...]
-    guards: tuple[_Guard, ...] = ()
-    outcome: Outcome | None = None
-
-    def as_transition(self) -> dict[str, Any]:
-        # Who acts is checked first, so a wrong party never learns about the other guards.
-        return {
-            "trigger": self.trigger.value,
-            "source": self.source.value,
-            "dest": self.dest.value if self.dest else None,
-            "conditions": [_party_guard(self.trigger, self.parties), *self.guards],
+def _transitions() -> list[dict[str, Any]]:
+    """One `transitions` transition per step of every machine action in the table."""
+    return [
+        {
+            "trigger": action.trigger.value,
+            "source": step.source.value,
+            "dest": step.target.value if step.target else None,  # None: internal, no exit/enter
+            "conditions": [party_guard(action.name, step.parties), *step.guards],
         }
-
-
-S, T, P = State, Trigger, Party
-_ROWS = (
-    _Row(T.SUBMIT, S.COLLECTING_EVIDENCE, S.HR_REVIEW, (P.MANAGER,), (_evidence_complete,)),
-    _Row(T.WITHDRAW, S.COLLECTING_EVIDENCE, S.CLOSED, (P.MANAGER, P.HR), outcome=Outcome.WITHDRAWN),
-    _Row(
-        T.APPROVE,
-        S.HR_REVIEW,
-        S.SCHEDULING_TALK,
-        (P.HR,),
-        (_facts_confirmed, _no_blocking_finding),
-    ),
-    _Row(T.REQUEST_CHANGES, S.HR_REVIEW, S.COLLECTING_EVIDENCE, (P.HR,), (_comment_given,)),
-    _Row(T.REJECT, S.HR_REVIEW, S.CLOSED, (P.HR,), (_reason_given,), Outcome.REJECTED),
-    _Row(T.SCHEDULE, S.SCHEDULING_TALK, S.TALK_SCHEDULED, (P.HR,), (_talk_time_in_policy,)),
-    _Row(T.CONFIRM_ATTENDANCE, S.TALK_SCHEDULED, None, (P.MANAGER,)),
-    _Row(T.RECORD_TALK, S.TALK_SCHEDULED, S.AWAITING_EMPLOYEE, (P.HR,), (_attendance_or_override,)),
-    _Row(T.ACKNOWLEDGE, S.AWAITING_EMPLOYEE, None, (P.EMPLOYEE,)),
-    _Row(T.SIGN, S.AWAITING_EMPLOYEE, S.HANDOVER, (P.EMPLOYEE,), (_current_document_seen,)),
-    _Row(T.DISPUTE, S.AWAITING_EMPLOYEE, S.DISPUTED, (P.EMPLOYEE,), (_reason_given,)),
-    _Row(T.ESCALATE, S.AWAITING_EMPLOYEE, S.ESCALATED, (P.SYSTEM,)),
-    _Row(T.REVISE, S.DISPUTED, S.AWAITING_EMPLOYEE, (P.HR,)),
-    _Row(T.WITHDRAW, S.DISPUTED, S.CLOSED, (P.HR,), outcome=Outcome.WITHDRAWN),
-    _Row(
-        T.PROCEED_UNILATERAL,
-        S.DISPUTED,
-        S.HANDOVER,
-        (P.HR,),
-        (_unilateral_allowed, _notice_served),
-    ),
-    _Row(T.RECORD_NOTICE_SERVED, S.ESCALATED, S.HANDOVER, (P.HR,), (_proof_given,)),
-    _Row(T.SIGN, S.ESCALATED, S.HANDOVER, (P.EMPLOYEE,), (_current_document_seen,)),
-    _Row(T.COMPLETE_ITEM, S.HANDOVER, None, (P.ASSIGNEE,), (_item_owned,)),
-    _Row(
-        T.FINISH,
-        S.HANDOVER,
-        S.CLOSED,
-        (P.SYSTEM, P.HR),
-        (_items_done, _certificate_issued),
-        Outcome.COMPLETED,
-    ),
-)
-_ROW = {(row.trigger, row.source): row for row in _ROWS}
+        for action in ACTIONS if action.trigger is not None
+        for step in action.steps
+    ]
 
 
 def machine_definition() -> dict[str, Any]:
@@ -262,7 +53,7 @@ def machine_definition() -> dict[str, Any]:
     return {
         "states": [s.value for s in State],
         "initial": State.COLLECTING_EVIDENCE.value,
-        "transitions": [row.as_transition() for row in _ROWS],
+        "transitions": _transitions(),
         "auto_transitions": False,  # no to_<state>() shortcuts around the guards
         "send_event": True,  # guards receive EventData and find the case on event.model
     }
@@ -298,14 +89,15 @@ def decide(case: CaseSnapshot, attempt: Attempt) -> Decision:
     if not moved:
         assert model.refusal is not None, "a guard refused without saying why"
         return Decision(False, attempt.trigger, case.state, case.state, refusal=model.refusal)
-    outcome = _ROW[(attempt.trigger, case.state)].outcome
+    step = BY_TRIGGER[attempt.trigger].step(case.state)
+    outcome = step.outcome if step else None
     return Decision(True, attempt.trigger, case.state, State(model.state), outcome=outcome)
 
 
 def available(state: State, parties: frozenset[Party]) -> tuple[Trigger, ...]:
     """The triggers these parties may press in `state` (guards aside): the buttons to draw."""
     triggers = (Trigger(name) for name in MACHINE.get_triggers(state.value))
-    return tuple(tr for tr in triggers if not parties.isdisjoint(_ROW[(tr, state)].parties))
+    return tuple(tr for tr in triggers if not parties.isdisjoint(BY_TRIGGER[tr].parties_in(state)))
 
 
 def _not_now(state: State, attempt: Attempt) -> Refusal:
@@ -357,146 +149,5 @@ def _when(instant: datetime) -> str:
     return f"{instant:%Y-%m-%d %H:%M} ({zone})"
 
 
-_REFUSALS: dict[str, tuple[str, str]] = {
-    "machine.refuse.not_now": (
-        "案件目前处于“{state}”阶段，现在不能“{trigger}”。{available}",
-        "The case is at “{state}”; “{trigger}” is not possible now. {available}",
-    ),
-    "machine.refuse.party": (
-        "只有{allowed}可以“{trigger}”。",
-        "Only {allowed} may “{trigger}”.",
-    ),
-    "machine.refuse.evidence_missing": (
-        "还缺少以下证据：{missing}。补齐后再提交。",
-        "Evidence still missing: {missing}. Add it, then submit again.",
-    ),
-    "machine.refuse.facts_unconfirmed": (
-        "请先确认案件事实（入职日期、工资、特殊保护情形等），再同意。",
-        "Confirm the case facts (hire date, wages, protected statuses …) before approving.",
-    ),
-    "machine.refuse.blocking_findings": (
-        "存在阻断性合规问题（{articles}），须先处理才能同意。",
-        "Blocking compliance findings ({articles}) must be resolved before approval.",
-    ),
-    "machine.refuse.comment_required": (
-        "请写明需要修改的内容。",
-        "Say what needs to change: a comment is required.",
-    ),
-    "machine.refuse.reason_required": ("请填写理由。", "A reason is required."),
-    "machine.refuse.talk_time_required": ("请选择面谈时间。", "Choose a time for the talk."),
-    "machine.refuse.talk_in_past": (
-        "面谈时间 {talk_at} 已过，请选择将来的时间。",
-        "The talk time {talk_at} has passed; choose a future time.",
-    ),
-    "machine.refuse.talk_outside_window": (
-        "面谈时间 {talk_at} 不符合公司面谈通知规定，须在 {earliest} 至 {latest} 之间。",
-        "The talk time {talk_at} breaks the notice policy: choose between {earliest} and {latest}.",
-    ),
-    "machine.refuse.attendance_unconfirmed": (
-        "经理尚未确认出席面谈；如仍要记录面谈，请填写原因。",
-        "The manager has not confirmed attendance; give a reason to record the talk anyway.",
-    ),
-    "machine.refuse.document_stale": (
-        "文件已更新，请先阅读最新版本再签署。",
-        "The document has changed since you opened it: read the current version, then sign.",
-    ),
-    "machine.refuse.unilateral_not_allowed": (
-        "本案的解除理由不允许用人单位单方解除（劳动合同法第三十九、四十、四十一条）。",
-        "This case's ground does not allow unilateral termination "
-        "(Labor Contract Law Art. 39/40/41).",
-    ),
-    "machine.refuse.notice_not_served": (
-        "单方解除前须先送达解除通知并记录送达。",
-        "Serve the termination notice, and record it, before proceeding unilaterally.",
-    ),
-    "machine.refuse.proof_required": (
-        "请提供送达证明（如挂号信单号或文件）。",
-        "Give proof of service (e.g. a registered-mail tracking number or a file).",
-    ),
-    "machine.refuse.item_not_owned": (
-        "这项交接事项不由你负责。",
-        "This handover item is not yours.",
-    ),
-    "machine.refuse.items_open": (
-        "还有 {count} 项交接事项未完成。",
-        "{count} handover item(s) are still open.",
-    ),
-    "machine.refuse.certificate_missing": (
-        "尚未出具解除或终止劳动合同的证明（劳动合同法第五十条）。",
-        "The termination certificate (Labor Contract Law Art. 50) has not been issued yet.",
-    ),
-}
-REFUSAL_CODES = frozenset(_REFUSALS)
-
-_FRAGMENTS: dict[str, tuple[str, str]] = {
-    "machine.can_now": ("你现在可以：{actions}。", "You can now: {actions}."),
-    "machine.nothing_now": ("你现在没有可做的操作。", "There is nothing for you to do now."),
-    "machine.sep.list": ("、", ", "),
-    "machine.sep.items": ("；", "; "),
-    "machine.sep.or": ("或", " or "),
-    "machine.party.manager": ("直属经理", "the manager"),
-    "machine.party.hr": ("人事（HR）", "HR"),
-    "machine.party.employee": ("员工本人", "the employee"),
-    "machine.party.assignee": ("事项负责人", "the item's owner"),
-    "machine.party.system": ("系统", "the system"),
-}
-
-_STATE_LABELS: dict[State, tuple[str, str]] = {
-    S.COLLECTING_EVIDENCE: ("收集证据", "Collecting evidence"),
-    S.HR_REVIEW: ("人事审核", "HR review"),
-    S.SCHEDULING_TALK: ("安排面谈", "Scheduling the talk"),
-    S.TALK_SCHEDULED: ("面谈已安排", "Talk scheduled"),
-    S.AWAITING_EMPLOYEE: ("等待员工回应", "Awaiting the employee"),
-    S.DISPUTED: ("员工有异议", "Disputed"),
-    S.ESCALATED: ("已升级（备用送达）", "Escalated (fallback service)"),
-    S.HANDOVER: ("工作交接", "Handover"),
-    S.CLOSED: ("已结案", "Closed"),
-}
-
-_ACTION_LABELS: dict[str, tuple[str, str]] = {
-    T.SUBMIT: ("提交人事", "Submit to HR"),
-    T.WITHDRAW: ("撤回", "Withdraw"),
-    T.APPROVE: ("同意", "Approve"),
-    T.REQUEST_CHANGES: ("退回修改", "Request changes"),
-    T.REJECT: ("驳回", "Reject"),
-    T.SCHEDULE: ("安排面谈", "Schedule the talk"),
-    T.CONFIRM_ATTENDANCE: ("确认出席", "Confirm attendance"),
-    T.RECORD_TALK: ("记录面谈", "Record the talk"),
-    T.ACKNOWLEDGE: ("已阅", "Mark as read"),
-    T.SIGN: ("签署", "Sign"),
-    T.DISPUTE: ("异议", "Dispute"),
-    T.ESCALATE: ("升级", "Escalate"),
-    T.REVISE: ("修订文件", "Revise the document"),
-    T.PROCEED_UNILATERAL: ("单方解除", "Proceed unilaterally"),
-    T.RECORD_NOTICE_SERVED: ("记录送达", "Record notice served"),
-    T.COMPLETE_ITEM: ("完成事项", "Mark item done"),
-    T.FINISH: ("结案", "Finish"),
-    # Card actions that are not machine triggers.
-    "ask_meeting": ("申请面谈", "Ask for a meeting"),
-    "confirm_facts": ("确认事实", "Confirm the facts"),
-    "open_case": ("发起案件", "Open a case"),
-}
-
-_OUTCOME_LABELS: dict[Outcome, tuple[str, str]] = {
-    Outcome.WITHDRAWN: ("已撤回", "Withdrawn"),
-    Outcome.REJECTED: ("已驳回", "Rejected"),
-    Outcome.COMPLETED: ("已完成", "Completed"),
-}
-
-
-def _catalogue() -> dict[str, dict[str, str]]:
-    groups: list[tuple[str, dict[Any, tuple[str, str]]]] = [
-        ("", _REFUSALS),
-        ("", _FRAGMENTS),
-        ("state.", _STATE_LABELS),
-        ("action.", _ACTION_LABELS),
-        ("outcome.", _OUTCOME_LABELS),
-    ]
-    return {
-        f"{prefix}{key}": {"zh-CN": zh, "en": en}
-        for prefix, texts in groups
-        for key, (zh, en) in texts.items()
-    }
-
-
-register(_catalogue())
+# The refusals the guards give, as the catalogue words them (machine.refuse.*).
+REFUSAL_CODES = keys("machine.refuse.")

@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Any
 
 from workflow.calendar import WorkCalendar
-from workflow.i18n import register
 from workflow.model import State
 
 
@@ -164,80 +163,3 @@ def _handover(ctx: TimerContext, cal: WorkCalendar, p: LadderPolicy) -> Iterator
         transfer_day = end + timedelta(days=p.transfer_deadline_days)
         transfer = cal.local_instant(transfer_day, p.deadline_reminder_time)
         yield "transfer_deadline", transfer, TimerAction.TRANSFER_DEADLINE, payload
-
-
-register(
-    {
-        "policy.remind_manager_evidence": {
-            "zh-CN": "案件 {case} 仍缺少以下证据：{missing}。请尽快补充后提交 HR。",
-            "en": "Case {case} still lacks this evidence: {missing}. Please add it and submit "
-            "to HR.",
-        },
-        "policy.tell_hr_stalling": {
-            "zh-CN": "案件 {case} 的证据已停滞多日未更新（经理：{manager}），仍缺：{missing}。",
-            "en": "Case {case} has had no new evidence for days (manager: {manager}); "
-            "still missing: {missing}.",
-        },
-        "policy.remind_hr_review": {
-            "zh-CN": "案件 {case} 正在等待 HR 审核。",
-            "en": "Case {case} is waiting for HR review.",
-        },
-        "policy.escalate_hr_lead": {
-            "zh-CN": "案件 {case} 已等待 HR 审核 {days} 个工作日，请 HR 负责人跟进。",
-            "en": "Case {case} has waited {days} working days for HR review; HR lead, please "
-            "follow up.",
-        },
-        "policy.remind_talk": {
-            "zh-CN": "提醒：案件 {case} 的面谈将于 {talk} 开始。",
-            "en": "Reminder: the talk for case {case} starts at {talk}.",
-        },
-        "policy.remind_hr_record_talk": {
-            "zh-CN": "案件 {case} 的面谈（{talk}）尚未记录，请登记面谈结果。",
-            "en": "The talk for case {case} ({talk}) has not been recorded yet; please record it.",
-        },
-        "policy.resend_employee_card": {
-            "zh-CN": "您有一份与劳动关系相关的文件待查阅（案件 {case}），请打开查看。",
-            "en": "A document about your employment is waiting for you (case {case}); "
-            "please open it.",
-        },
-        "policy.warn_hr_unsigned": {
-            "zh-CN": "案件 {case}：员工 {days} 个工作日内未签署，文件{read}。",
-            "en": "Case {case}: the employee has not signed within {days} working days; "
-            "the document {read}.",
-        },
-        "policy.read.opened": {"zh-CN": "已读", "en": "has been opened"},
-        "policy.read.unopened": {"zh-CN": "未读", "en": "has not been opened"},
-        "policy.escalate": {
-            "zh-CN": "案件 {case}：员工 {days} 天内未回应，案件已升级。请通过其他方式（如挂号信）"
-            "送达通知并登记送达凭证。",
-            "en": "Case {case}: the employee has not responded in {days} days and the case is "
-            "escalated. Serve the notice by another route (e.g. registered mail) and record "
-            "the proof.",
-        },
-        "policy.remind_hr_dispute": {
-            "zh-CN": "案件 {case} 的员工异议仍待处理。",
-            "en": "The employee's dispute on case {case} is still waiting for HR.",
-        },
-        "policy.remind_item_owner": {
-            "zh-CN": "案件 {case} 的交接事项“{item}”今天（{due}）到期，请完成后勾选。",
-            "en": 'Handover item "{item}" of case {case} is due today ({due}); '
-            "please tick it when done.",
-        },
-        "policy.escalate_item": {
-            "zh-CN": "案件 {case} 的交接事项“{item}”（负责人：{owner}）已于 {due} 逾期。",
-            "en": 'Handover item "{item}" of case {case} (owner: {owner}) is overdue since {due}.',
-        },
-        "policy.certificate_due": {
-            "zh-CN": "案件 {case}：请于 {due} 解除劳动合同时出具解除/终止劳动合同证明书"
-            "（劳动合同法第五十条）。",
-            "en": "Case {case}: issue the termination certificate at termination, {due} "
-            "(LCL Art. 50).",
-        },
-        "policy.transfer_deadline": {
-            "zh-CN": "案件 {case}：档案和社会保险关系转移手续须于 {due} 前办结"
-            "（劳动合同法第五十条）。",
-            "en": "Case {case}: the file and social-insurance transfer must be done by {due} "
-            "(LCL Art. 50).",
-        },
-    }
-)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from workflow.i18n import register, t
+from workflow.i18n import t
 
 DEFAULT_LINK_HOURS = 72
 
@@ -66,19 +66,3 @@ def intention(agreement: bool, locale: str, version: int, sha256: str) -> str:
     mutual agreement it is consent to its terms."""
     key = "signing.intention.agreement" if agreement else "signing.intention.receipt"
     return t(key, locale, version=version, sha=sha256[:12])
-
-
-register(
-    {
-        "signing.intention.receipt": {
-            "zh-CN": "本人已阅读并理解上述文件（第 {version} 版，SHA-256 {sha}），确认已收到。",
-            "en": "I have read and understood the documents above (version {version}, "
-            "SHA-256 {sha}) and confirm that I have received them.",
-        },
-        "signing.intention.agreement": {
-            "zh-CN": "本人已阅读并理解上述文件（第 {version} 版，SHA-256 {sha}），同意其内容并签署。",
-            "en": "I have read and understood the documents above (version {version}, "
-            "SHA-256 {sha}) and agree to and sign them.",
-        },
-    }
-)

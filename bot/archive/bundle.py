@@ -9,7 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.archive.verify import MAX_EXPANDED_BYTES, MAX_MANIFEST_BYTES, Refused, read_entry, refusals
 from handlers.archive import MANIFEST, CaseBundle
+from storage.private_files import private_file
 
 # A fixed timestamp in the zip entries: the content, not the export time, decides the bytes.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -21,9 +23,10 @@ def bundle_path(archive_dir: str | Path, bundle: CaseBundle) -> Path:
 
 
 def write(bundle: CaseBundle, path: Path) -> Path:
-    """Write the zip next to its final name, then move it there (no half-written bundle)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the zip next to its final name, then move it there (no half-written bundle); the
+    bundle is owner-only (0600) in owner-only directories: it holds a whole personnel file."""
     partial = path.with_name(f".{path.name}.partial")
+    private_file(partial).write_bytes(b"")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for file in bundle.files:
             info = zipfile.ZipInfo(file.path, date_time=_ZIP_TIME)
@@ -34,8 +37,11 @@ def write(bundle: CaseBundle, path: Path) -> Path:
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest of a bundle that passes verify's safety checks (no zip bomb read into memory)."""
     with zipfile.ZipFile(path) as archive:
-        data = json.loads(archive.read(MANIFEST))
+        if refusals(archive, MAX_EXPANDED_BYTES):
+            raise Refused("not a safe bundle")
+        data = json.loads(read_entry(archive, MANIFEST, MAX_MANIFEST_BYTES))
     if not isinstance(data, dict):
         raise ValueError("manifest.json is not a JSON object")
     return data

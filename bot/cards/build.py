@@ -3,7 +3,7 @@
 Reads the Message data convention: data = {title, text, fields, state, to, footer?}, all already
 in the reader's language; each action becomes a button carrying case ref + action + version, with
 a localized label, a style, an "are you sure?" prompt where it cannot be undone, and the inputs
-the action reads (from the router's command table, so typing and pressing ask for the same).
+the action reads (all from the action's spec, workflow/actions.py, as typed commands are).
 Convention for a card about one handover item: data["item"] = its id, fixed on the button.
 """
 
@@ -14,63 +14,10 @@ from typing import Any
 
 from bot.cards.model import Button, Card, Input, Style
 from handlers.contracts import Message
-from workflow.commands import BY_VERB, Rest
-from workflow.i18n import has, normalise_locale, register, t
-from workflow.model import Ground, Trigger
-
-# Cannot be undone: red, and the platform asks first.
-DANGER = frozenset({Trigger.REJECT, Trigger.WITHDRAW, Trigger.DISPUTE, Trigger.PROCEED_UNILATERAL})
-# The step that moves the case forward for its reader.
-PRIMARY = frozenset({
-    Trigger.SUBMIT, Trigger.APPROVE, Trigger.SCHEDULE, Trigger.CONFIRM_ATTENDANCE,
-    Trigger.RECORD_TALK, Trigger.SIGN, Trigger.COMPLETE_ITEM,
-})
-
-register({
-    "card.confirm.reject": {
-        "zh-CN": "确定驳回案件 {ref} 吗？案件将结案。",
-        "en": "Reject case {ref}? The case will be closed.",
-    },
-    "card.confirm.withdraw": {
-        "zh-CN": "确定撤回案件 {ref} 吗？案件将结案。",
-        "en": "Withdraw case {ref}? The case will be closed.",
-    },
-    "card.confirm.dispute": {
-        "zh-CN": "确定对案件 {ref} 提出异议吗？HR 和经理会看到你的理由。",
-        "en": "Dispute case {ref}? HR and the manager will see your reason.",
-    },
-    "card.confirm.proceed_unilateral": {
-        "zh-CN": "确定对案件 {ref} 单方解除劳动合同吗？此操作不可撤销。",
-        "en": "Terminate unilaterally in case {ref}? This cannot be undone.",
-    },
-    "card.input.reason": {"zh-CN": "原因", "en": "Reason"},
-    "card.input.comment": {"zh-CN": "修改意见", "en": "What needs to change"},
-    "card.input.proof": {"zh-CN": "送达凭证（如挂号信单号）", "en": "Proof (e.g. tracking number)"},
-    "card.input.note": {"zh-CN": "说明", "en": "Note"},
-    "card.input.text": {"zh-CN": "说明", "en": "Message"},
-    "card.input.talk_at": {"zh-CN": "面谈时间（当地）", "en": "Talk time (local)"},
-    "card.input.item": {"zh-CN": "交接事项编号", "en": "Handover item number"},
-    "card.input.facts": {
-        "zh-CN": "事实（key=value，如 hired=2020-01-01 avg_wage=12000 confirm=yes）",
-        "en": "Facts (key=value, e.g. hired=2020-01-01 avg_wage=12000 confirm=yes)",
-    },
-    "card.input.employee": {"zh-CN": "员工", "en": "Employee"},
-    "card.input.ground": {"zh-CN": "理由", "en": "Ground"},
-    "card.input.kind": {"zh-CN": "证据类型", "en": "Kind of evidence"},
-    "card.input.content": {"zh-CN": "链接或文字", "en": "Link or text"},
-    **{
-        f"card.ground.{g.value}": texts
-        for g, texts in {
-            Ground.INCOMPETENT: {"zh-CN": "不能胜任", "en": "Incompetent"},
-            Ground.MISCONDUCT: {"zh-CN": "严重违纪", "en": "Serious misconduct"},
-            Ground.PROBATION: {"zh-CN": "试用期不符合录用条件", "en": "Failed probation"},
-            Ground.ILLNESS: {"zh-CN": "医疗期满", "en": "Illness (medical period over)"},
-            Ground.CIRCUMSTANCES: {"zh-CN": "客观情况重大变化", "en": "Changed circumstances"},
-            Ground.MUTUAL: {"zh-CN": "协商一致", "en": "Mutual agreement"},
-            Ground.LAYOFF: {"zh-CN": "经济性裁员", "en": "Layoff"},
-        }.items()
-    },
-})
+from workflow.actions import BY_NAME, Action
+from workflow.commands import BY_VERB
+from workflow.i18n import has, normalise_locale, t
+from workflow.model import Ground
 
 
 def action_label(action: str, locale: str) -> str:
@@ -83,52 +30,49 @@ def _input(name: str, locale: str, **options: Any) -> Input:
     return Input(name=name, label=t(f"card.input.{name}", locale), **options)
 
 
-def inputs_for(action: str, locale: str) -> tuple[Input, ...]:
-    """What pressing `action` needs typed, named as the handlers read it from Inbound.args."""
+def spec_for(action: str) -> Action | None:
+    """The spec of a button's action, named by the action or by any of its command verbs."""
     command = BY_VERB.get(action)
-    if command is None:
+    return BY_NAME.get(command.name if command else action)
+
+
+def inputs_for(action: str, locale: str) -> tuple[Input, ...]:
+    """What pressing `action` needs typed (its spec's form inputs), named as Inbound.args carry them."""
+    spec = spec_for(action)
+    if spec is None:
         return ()
-    match command.rest:
-        case Rest.TEXT:
-            return (_input(command.key, locale, required=command.required),)
-        case Rest.TIME:
-            return (_input("talk_at", locale, kind="datetime"),)
-        case Rest.ITEM:
-            return (_input("item", locale),)
-        case Rest.FACTS:
-            return (_input("facts", locale),)
-        case Rest.CONFIRM_FACTS:
-            return (_input("facts", locale, required=False),)
-        case Rest.EVIDENCE:
-            return (_input("kind", locale), _input("content", locale))
-        case Rest.OPEN:
+    inputs = []
+    for field in spec.inputs:
+        if not field.on_form:
+            continue
+        if field.kind == "datetime":
+            inputs.append(_input(field.name, locale, kind="datetime", required=field.required))
+        elif field.kind == "grounds":
             grounds = tuple((g.value, t(f"card.ground.{g.value}", locale)) for g in Ground)
-            return (
-                _input("employee", locale),
-                _input("ground", locale, kind="select", options=grounds),
-                _input("note", locale, required=False),
-            )
-    return ()
+            inputs.append(_input(field.name, locale, kind="select", options=grounds, required=field.required))
+        else:  # free text, an item number, key=value facts
+            inputs.append(_input(field.name, locale, required=field.required))
+    return tuple(inputs)
 
 
 def _style(action: str) -> Style | None:
-    if action in DANGER:
-        return "danger"
-    return "primary" if action in PRIMARY else None
+    spec = BY_NAME.get(action)
+    return spec.style if spec else None
 
 
 def _button(action: str, message: Message, locale: str) -> Button:
     item = message.data.get("item")
-    fixed = BY_VERB.get(action) is not None and BY_VERB[action].rest is Rest.ITEM
+    spec = spec_for(action)
+    fixed = spec is not None and any(field.kind == "item" for field in spec.inputs)
     arg = str(item) if fixed and item is not None else None
-    confirm_key = f"card.confirm.{action}"
     return Button(
         action=action,
         label=action_label(action, locale),
         case_ref=message.case_ref,
         case_version=message.case_version,
         style=_style(action),
-        confirm=t(confirm_key, locale, ref=message.case_ref or "—") if has(confirm_key) else None,
+        confirm=t(f"card.confirm.{action}", locale, ref=message.case_ref or "—")
+        if action in BY_NAME and BY_NAME[action].confirm else None,
         inputs=() if arg is not None else inputs_for(action, locale),
         arg=arg,
     )

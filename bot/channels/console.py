@@ -14,14 +14,10 @@ from bot.cards.model import Card
 from bot.cards.text import render_text
 from bot.channels.base import DeliveryError
 from handlers.contracts import HR_GROUP, from_payload
-from workflow.i18n import register, t
+from workflow.i18n import t
 
 if TYPE_CHECKING:
     from storage.outbox import OutboxItem
-
-register({
-    "console.hr_group": {"zh-CN": "HR 群", "en": "the HR group"},
-})
 
 
 class ConsoleChannel:

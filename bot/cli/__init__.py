@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 
 from bot.errors import OperatorError
-from bot.logs import configure_logging
+from bot.logs import configure_logging, mask_secrets
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(settings.LOG_LEVEL)
+        mask_secrets(settings.secret_values())
         if args.command is not None:
             return _run(args, settings)
         for command in _default_commands(settings):

@@ -1,7 +1,8 @@
 """`python -m bot archive export|verify|purge`: the verifiable case bundle and its retention.
 
-export writes ARCHIVE_DIR/<tenant>/<case>.zip; verify checks a bundle offline and names the first
-thing that does not match; purge deletes cases and bundles past their retain-until date only.
+export writes ARCHIVE_DIR/<tenant>/<case>.zip; verify checks a bundle offline against a key the
+operator pins and names the first thing that does not match; purge deletes cases and bundles past
+their retain-until date only.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from bot.archive.bundle import bundle_path, retain_until, write
 from bot.archive.verify import verify_bundle
 from bot.bootstrap import bootstrap
@@ -17,6 +21,7 @@ from bot.cli import CommandError
 from bot.directory import workspace
 from bot.settings import Settings
 from handlers.archive import collect, purge
+from handlers.seal import public_pem
 from storage.documents import past_retention
 
 
@@ -30,8 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(archive_run=_export)
     check = actions.add_parser("verify", help="check a bundle offline: hashes, chain, signatures")
     check.add_argument("bundle", type=Path, help="a <case>.zip written by archive export")
-    check.add_argument("--key", type=Path, help="the server's public key (PEM) to trust; "
-                       "default: the key inside the bundle")
+    check.add_argument("--key", type=Path, help="the server's public key (PEM) to trust; default: "
+                       "ARCHIVE_PUBLIC_KEY, else the public half of SIGNING_KEY_PATH if it exists "
+                       "(never the key inside the bundle)")
     check.set_defaults(archive_run=_verify)
     clean = actions.add_parser("purge", help="delete cases and bundles past their retain-until date")
     clean.add_argument("--dry-run", action="store_true", help="say what would go; delete nothing")
@@ -70,18 +76,53 @@ async def _write(settings: Settings, ref: str, tenant_key: str, out: Path | None
     return 0
 
 
-def _verify(args: argparse.Namespace) -> int:
+def _public_pem(path: Path, source: str) -> str:
+    """The public key in a PEM file (a private key's public half: the server's key file works)."""
     try:
-        trusted = args.key.read_text(encoding="utf-8") if args.key else None
+        data = path.read_bytes()
     except OSError as error:
-        raise CommandError(f"cannot read the key {args.key}: {error}") from None
+        raise CommandError(f"cannot read the key {path} ({source}): {error}") from None
+    key: object
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError:
+        try:
+            key = serialization.load_pem_private_key(data, password=None).public_key()
+        except (ValueError, TypeError):
+            raise CommandError(f"{path} ({source}) is not a PEM public or private key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise CommandError(f"{path} ({source}) is not an Ed25519 key")
+    return public_pem(key)
+
+
+def pinned_key(key: Path | None, settings: Settings) -> tuple[str, str] | None:
+    """The key the operator trusts and where it came from; None when nothing is pinned."""
+    if key is not None:
+        return _public_pem(key, "--key"), f"--key {key}"
+    if settings.ARCHIVE_PUBLIC_KEY:
+        path = Path(settings.ARCHIVE_PUBLIC_KEY)
+        return _public_pem(path, "ARCHIVE_PUBLIC_KEY"), f"ARCHIVE_PUBLIC_KEY {path}"
+    own = Path(settings.SIGNING_KEY_PATH)
+    if own.is_file():
+        return _public_pem(own, "SIGNING_KEY_PATH"), f"this server's key {own}"
+    return None
+
+
+def _verify(args: argparse.Namespace) -> int:
+    pinned = pinned_key(args.key, args.settings)
     if not args.bundle.is_file():
         raise CommandError(f"no bundle at {args.bundle}")
-    report = verify_bundle(args.bundle, trusted)
+    report = verify_bundle(args.bundle, pinned[0] if pinned else None)
     counts = ", ".join(f"{n} {what}" for what, n in report.checked.items())
-    if report.ok:
-        print(f"OK: {args.bundle} verified offline ({counts})")
+    if report.trusted and pinned:
+        print(f"OK: {args.bundle} verified offline ({counts}), sealed by the pinned key "
+              f"{report.pinned_key} ({pinned[1]})")
         return 0
+    if report.ok:
+        print(f"NOT TRUSTED: {args.bundle} is intact ({counts}), but no key was pinned: its seals "
+              "were checked only against the key inside the bundle, which whoever made the bundle "
+              "chose. Pin the server's public key with --key FILE or ARCHIVE_PUBLIC_KEY.")
+        return 1
     first, *rest = report.problems
     print(f"FAILED: {args.bundle}: first mismatch: {first}")
     for problem in rest:

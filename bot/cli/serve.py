@@ -15,8 +15,10 @@ from fastapi import FastAPI
 from bot.app import create_app
 from bot.bootstrap import Services, bootstrap, configured_channels
 from bot.channels.slack import SlackServer, slack_server
+from bot.channels.slack.workspaces import Workspaces
 from bot.channels.wecom import routers as wecom_routers
 from bot.settings import Settings
+from bot.signing.keys import check_sealing_key
 from bot.signing.routes import signing_router
 
 
@@ -70,6 +72,11 @@ async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode:
     try:
         # Checked here as well as in the app's startup so the refusal is one clear line.
         await services.ensure_migrated()
+        await check_sealing_key(services.deps.signer, services.session_factory,
+                                rotated=settings.SIGNING_KEY_ROTATED)
+        installations = Workspaces(settings, services.engine).installations
+        if installations is not None:  # OAuth tokens: under SLACK_TOKEN_KEYS' first key from now on
+            await installations.rotate()
         slack = slack_server(services, socket_mode=slack_socket_mode)
         config = uvicorn.Config(
             web_app(services, slack, run_worker=run_worker),

@@ -29,7 +29,6 @@ from workflow.compliance import (
     get_jurisdiction,
 )
 from workflow.i18n import LOCALES, normalise_locale, t
-from workflow.i18n import register as register_texts
 from workflow.model import Ground
 
 FAILED = 2
@@ -277,55 +276,3 @@ def as_text(assessment: Assessment, jurisdiction: Jurisdiction, last_day: date,
     if assessment.blocked:
         out.append(t("cli.settlement.blocked", locale))
     return out
-
-
-register_texts(
-    {
-        "cli.settlement.ground": {"zh-CN": "解除依据：{ground}（{article}）",
-                                  "en": "Ground: {ground} ({article})"},
-        "cli.settlement.heading.arithmetic": {"zh-CN": "计算：", "en": "Arithmetic:"},
-        "cli.settlement.heading.findings": {"zh-CN": "合规检查：", "en": "Findings:"},
-        "cli.settlement.heading.deadlines": {"zh-CN": "期限：", "en": "Deadlines:"},
-        "cli.settlement.finding": {"zh-CN": "[{level}] {message}（{article}）",
-                                   "en": "[{level}] {message} ({article})"},
-        "cli.settlement.deadline": {"zh-CN": "{message}（{article}）",
-                                    "en": "{message} ({article})"},
-        "cli.settlement.allowed": {"zh-CN": "这些事实下仍可选用的解除依据：{grounds}",
-                                   "en": "Grounds still open on these facts: {grounds}"},
-        "cli.settlement.sep": {"zh-CN": "、", "en": ", "},
-        "cli.settlement.blocked": {
-            "zh-CN": "结论：存在阻断项，不能按此依据解除。",
-            "en": "Result: blocked; the case cannot go ahead on this ground.",
-        },
-        "cli.settlement.error.missing": {"zh-CN": "缺少必填选项 {option}",
-                                         "en": "missing required option {option}"},
-        "cli.settlement.error.choice": {
-            "zh-CN": "{option} 的值 “{value}” 无效，可选：{choices}",
-            "en": "{option}: invalid value '{value}'; choose one of: {choices}",
-        },
-        "cli.settlement.error.date": {
-            "zh-CN": "{option} 的日期 “{value}” 无效，格式应为 YYYY-MM-DD",
-            "en": "{option}: '{value}' is not a date; use YYYY-MM-DD",
-        },
-        "cli.settlement.error.amount": {
-            "zh-CN": "{option} 的金额 “{value}” 无效，应为不小于 0 的数字",
-            "en": "{option}: '{value}' is not an amount of 0 or more",
-        },
-        "cli.settlement.error.count": {
-            "zh-CN": "{option} 的值 “{value}” 无效，应为不小于 0 的整数",
-            "en": "{option}: '{value}' is not a whole number of 0 or more",
-        },
-        "cli.settlement.error.city": {
-            "zh-CN": "参考数据中没有城市 “{city}”；已有：{known}",
-            "en": "no city '{city}' in the reference data; known: {known}",
-        },
-        "cli.settlement.error.reference": {
-            "zh-CN": "无法读取参考数据 {path}：{error}",
-            "en": "cannot read the reference data {path}: {error}",
-        },
-        "cli.settlement.error.jurisdiction": {
-            "zh-CN": "不支持的法域 “{value}”",
-            "en": "no rules for jurisdiction '{value}'",
-        },
-    }
-)

@@ -1,7 +1,7 @@
 """The PDF renderer handlers draw documents with: Jinja2 template per kind → markup → reportlab.
 
 One template per document kind (bot/templates/documents/<kind>.xml.j2) serves both languages:
-the wording comes from the catalogue (bot/documents/texts.py) in the document's locale.
+the wording comes from the message catalogues (workflow/locales, keys doc.*) in the document's locale.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.documents import texts  # noqa: F401  (registers the documents' wording)
 from bot.documents.markup import Markup, parse
 from handlers.rendering import DocumentSpec, RenderedDocument
 from workflow.compliance import cite

@@ -1,4 +1,6 @@
-"""The server's Ed25519 signing key in a file: created on first start (mode 0600), loaded after.
+"""The server's Ed25519 signing key in a file: created on first start (mode 0600, in a 0700
+directory), loaded after; `serve` refuses a key other than the one the database's seals were made
+with, unless told the key was rotated.
 
 The key never reaches a log or a repr; only its public half and fingerprint are shown.
 """
@@ -15,9 +17,13 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import OperatorError
-from handlers.seal import ClickToSign, Seal, key_id
+from handlers.seal import ClickToSign, Seal, SignatureProvider, key_id
+from storage.models import Signature
+from storage.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +35,7 @@ class KeyFileError(OperatorError):
 def _create(path: Path) -> None:
     """Write a new key without ever exposing a half-written file: two replicas starting together
     both write a temporary file, and only the first `link` into place wins."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
@@ -99,3 +105,25 @@ class KeyFileSigner:
 
     def __repr__(self) -> str:
         return f"KeyFileSigner(path={str(self.path)!r})"
+
+
+async def check_sealing_key(signer: SignatureProvider, sessions: async_sessionmaker[AsyncSession], *,
+                            rotated: bool) -> None:
+    """Refuse to go on with a key file that is not the one the newest seal in the database was
+    made with (a missing file would silently become a new key): KeyFileError names both keys."""
+    async with sessions() as session:
+        sealed = await session.scalar(
+            select(Signature.public_key).where(Signature.provider == ClickToSign.name)
+            .order_by(Signature.id.desc()).limit(1))
+    if sealed is None or rotated:
+        return
+    if isinstance(signer, KeyFileSigner) and not signer.path.exists():
+        raise KeyFileError(
+            f"invalid setting SIGNING_KEY_PATH: {signer.path} does not exist, but the database holds "
+            f"records sealed with key {key_id(sealed)}: put that key file there (from your backups), "
+            "or set SIGNING_KEY_ROTATED=true to seal new records with a new key")
+    if key_id(signer.public_key) != key_id(sealed):
+        raise KeyFileError(
+            f"invalid setting SIGNING_KEY_PATH: {signer!r} holds key {key_id(signer.public_key)}, "
+            f"but the database's records were sealed with key {key_id(sealed)}: point "
+            "SIGNING_KEY_PATH at that key, or set SIGNING_KEY_ROTATED=true if the change is meant")

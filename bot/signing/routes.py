@@ -23,10 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.bootstrap import Services
 from bot.documents.markup import MarkupError, parse
 from bot.documents.render import TEMPLATES, template_environment
-from bot.signing import (
-    csrf,
-    texts,  # noqa: F401  (registers the page's wording)
-)
+from bot.signing import csrf
 from bot.signing.keys import KeyFileSigner
 from handlers.signing.page import Answer, LinkView, Visitor, answer, link_document, open_link
 from workflow.i18n import normalise_locale, t
@@ -49,7 +46,6 @@ STATUS_CODES = {
     LinkState.FOREIGN: 403, LinkState.SUPERSEDED: 410, LinkState.EXPIRED: 410,
     LinkState.CLOSED: 409,
 }
-_SIGN_PATH = re.compile(r"/sign/[^/\s?\"]+")
 
 # The routes read their query, cookie and form themselves: described for the OpenAPI document
 # (which the app does not serve). A token of another form is not refused by validation but
@@ -90,26 +86,6 @@ LINK_PREVIEWS = re.compile(
     r"LinkedInBot|SkypeUriPreview|bingbot|Googlebot|redditbot|Embedly|Iframely", re.IGNORECASE)
 
 
-class RedactSigningLinks(logging.Filter):
-    """Replaces the token in any /sign/<token> path a log record carries (access logs, errors)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(_SIGN_PATH.sub("/sign/…", a) if isinstance(a, str) else a
-                                for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = _SIGN_PATH.sub("/sign/…", record.msg)
-        return True
-
-
-def redact_logs() -> None:
-    """Keep tokens out of the loggers that see request paths (installed once)."""
-    for name in ("uvicorn.access", "uvicorn.error", "bot.app"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactSigningLinks) for f in logger.filters):
-            logger.addFilter(RedactSigningLinks())
-
-
 def _secure(response: Response, *, html: bool = True) -> Response:
     for name, value in SECURITY_HEADERS.items():
         if html or name != "Content-Security-Policy":
@@ -119,7 +95,6 @@ def _secure(response: Response, *, html: bool = True) -> Response:
 
 def signing_router(services: Services) -> APIRouter:
     """The routes of the signing page, bound to `services` (its database, clock and key)."""
-    redact_logs()
     router = APIRouter()
     env = template_environment()
     signer = services.deps.signer

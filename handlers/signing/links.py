@@ -10,7 +10,6 @@ from datetime import datetime
 
 from handlers.context import Ctx, channel_of
 from storage.models import Case, Person, SigningToken
-from workflow.i18n import register
 from workflow.model import State
 from workflow.signing_rules import link_expiry
 
@@ -82,23 +81,3 @@ async def signing_state(ctx: Ctx, case: Case) -> SigningState | None:
     else:
         status, since = "unsent", None
     return SigningState(version, str(document["sha256"]), status, since)
-
-
-register({
-    "signing.document": {"zh-CN": "《{title}》第 {version} 版 · SHA-256 {sha}",
-                         "en": "{title}, version {version} · SHA-256 {sha}"},
-    "signing.field.status": {"zh-CN": "签署情况", "en": "Signature"},
-    "signing.field.link": {"zh-CN": "签署链接", "en": "Signing link"},
-    "signing.field.link_note": {
-        "zh-CN": "{url}\n（仅限本人使用，{hours} 小时内有效，只能使用一次）",
-        "en": "{url}\n(for you only; valid for {hours} hours, once)",
-    },
-    "signing.status.line": {"zh-CN": "第 {version} 版（SHA-256 {sha}）：{status}",
-                            "en": "version {version} (SHA-256 {sha}): {status}"},
-    "signing.status.signed": {"zh-CN": "已签署，{when}", "en": "signed {when}"},
-    "signing.status.disputed": {"zh-CN": "已提出异议，{when}", "en": "disputed {when}"},
-    "signing.status.read": {"zh-CN": "已阅未签，{when} 打开", "en": "read, not signed (opened {when})"},
-    "signing.status.unopened": {"zh-CN": "未打开（链接发送于 {when}）",
-                                "en": "unopened (link sent {when})"},
-    "signing.status.unsent": {"zh-CN": "尚未发送签署链接", "en": "no signing link sent yet"},
-})

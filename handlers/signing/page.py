@@ -13,13 +13,14 @@ from datetime import datetime
 
 from handlers.context import Ctx
 from handlers.contracts import Inbound
-from handlers.decisions import run, signature_effect
 from handlers.deps import Deps
+from handlers.service import run_page_answer as run
+from handlers.service import signature_effect
 from handlers.signing.links import AWAITING, token_hash
 from handlers.signing.record import SigningEvidence, intention_for
 from storage.models import Case, Document, Person, SigningToken
 from storage.uow import UnitOfWork
-from workflow.i18n import normalise_locale, register, t
+from workflow.i18n import normalise_locale, t
 from workflow.model import Trigger
 from workflow.signing_rules import LinkState, link_state
 
@@ -221,14 +222,3 @@ async def link_document(uow_factory: UowFactory, deps: Deps, raw: str,
                 or document.version != link.token.document_version):
             return None
         return document
-
-
-register({
-    "signing.problem.action": {"zh-CN": "请选择“签署”或“提出异议”。",
-                               "en": "Choose Sign or Dispute."},
-    "signing.problem.unread": {
-        "zh-CN": "签署前请先勾选“我已阅读并理解”。",
-        "en": "Tick “I have read and understood” before signing.",
-    },
-    "action.document_opened": {"zh-CN": "员工打开签署页", "en": "signing page opened"},
-})

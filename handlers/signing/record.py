@@ -12,7 +12,7 @@ from handlers.context import Ctx
 from handlers.transition import audit
 from storage.audit import canonical_json
 from storage.models import Case, Signature
-from workflow.i18n import normalise_locale, register
+from workflow.i18n import normalise_locale
 from workflow.signing_rules import intention
 
 RECORD_TYPE = "offboard-bot/signature-record/1"
@@ -76,6 +76,3 @@ async def record_signature(ctx: Ctx, case: Case, evidence: SigningEvidence) -> S
         "document_version": document["version"], "document_sha256": document["sha256"],
     })
     return signature
-
-
-register({"action.signature": {"zh-CN": "签名记录", "en": "signature recorded"}})

@@ -11,7 +11,7 @@ from bot.settings import SettingsError, load_settings
 
 NAMES = (
     "DATABASE_URL", "REDIS_URL", "TIMEZONE", "LOCALE", "QUIET_HOURS", "HOST", "PORT", "LOG_LEVEL",
-    "MAX_BODY_BYTES", "POLL_INTERVAL_SECONDS", "OUTBOX_BATCH", "OUTBOX_MAX_ATTEMPTS", "TIMER_BATCH",
+    "MAX_BODY_BYTES", "POLL_INTERVAL_SECONDS", "OUTBOX_BATCH", "QUEUE_MAX_ATTEMPTS", "TIMER_BATCH",
     "CLAIM_LEASE_SECONDS", "REFERENCE_DATA", "JURISDICTION", "CITY", "RETENTION_YEARS",
 )
 
@@ -35,7 +35,7 @@ def test_defaults_run_the_embedded_trial() -> None:
     assert (settings.HOST, settings.PORT, settings.LOG_LEVEL) == ("127.0.0.1", 8000, "INFO")
     assert settings.MAX_BODY_BYTES == 1024 * 1024
     assert settings.POLL_INTERVAL_SECONDS == 2.0
-    assert (settings.OUTBOX_BATCH, settings.OUTBOX_MAX_ATTEMPTS, settings.TIMER_BATCH) == (50, 8, 100)
+    assert (settings.OUTBOX_BATCH, settings.QUEUE_MAX_ATTEMPTS, settings.TIMER_BATCH) == (50, 8, 100)
     assert settings.CLAIM_LEASE_SECONDS == 60
     assert settings.REFERENCE_DATA == "config/reference-cn.json"
     assert (settings.CITY, settings.RETENTION_YEARS) == ("", 2)

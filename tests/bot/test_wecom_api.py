@@ -3,7 +3,6 @@ shared through Redis and refetched on 42001, media/get, and errors mapped for th
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -136,20 +135,19 @@ async def test_an_unreachable_api_is_a_transient_error() -> None:
 
 
 async def test_secrets_never_reach_the_log_even_at_debug(
-    fake: tuple[FakeWeCom, str], caplog: pytest.LogCaptureFixture
+    fake: tuple[FakeWeCom, str], debug_logs: pytest.LogCaptureFixture
 ) -> None:
     server, api_url = fake
     api = _api(server, api_url, None)
-    with caplog.at_level(logging.DEBUG):
-        await api.send("lee", TEXT)
-        token = api.client.access_token
-        limiter = RobotLimiter(MemoryRedis(), ManualClock(datetime(2024, 6, 3, tzinfo=UTC)),
-                               robot="r")
-        webhook = RobotWebhook(SecretStr(f"{api_url[:-8]}robot/send?key={server.robot_key}"),
-                               limiter)
-        await webhook.post_markdown("hi")
+    await api.send("lee", TEXT)
+    token = api.client.access_token
+    limiter = RobotLimiter(MemoryRedis(), ManualClock(datetime(2024, 6, 3, tzinfo=UTC)),
+                           robot="r")
+    webhook = RobotWebhook(SecretStr(f"{api_url[:-8]}robot/send?key={server.robot_key}"),
+                           limiter)
+    await webhook.post_markdown("hi")
     # The fake's own server logs what it received; everything on the bot's side is checked.
-    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("uvicorn"))
+    ours = "\n".join(r.getMessage() for r in debug_logs.records if not r.name.startswith("uvicorn"))
     assert "robot/send?key=***" in ours and "access_token=***" in ours
     for secret in (server.secret, token, server.robot_key):
         assert secret not in ours

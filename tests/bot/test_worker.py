@@ -12,15 +12,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import bot.inbox
-import bot.worker
 from bot.bootstrap import Services, bootstrap
 from bot.channels.base import DeliveryError
-from bot.relay import relay_once
 from bot.worker import Worker
-from storage.models import OutboxMessage
+from storage.models import Case, OutboxMessage, Timer
 from storage.outbox import OutboxItem
 from tests.bot.runtime_support import settings_for
+from tests.storage.data import Spec as TimerSpec
 from workflow.clock import ManualClock
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -63,6 +61,9 @@ class FakeChannel:
 
     async def gave_up(self, body: dict[str, Any]) -> None:
         self.given_up.append(body["who"])
+
+    def origin(self, body: dict[str, Any]) -> tuple[str, str]:
+        return "console", body.get("tenant", "local")
 
 
 @pytest.fixture
@@ -152,22 +153,24 @@ async def test_run_once_delivers_and_records_each_outcome(
 
     # Next pass: only the HR alert about "gone" is due (its WeCom twin has nowhere to go);
     # once the waits have passed, the two retries go through.
-    assert await relay_once(runtime, clock.now()) == 1
+    relay = Worker(runtime).relay
+    assert await relay.run_once() == 1
     assert channel.delivered == ["fine", "hr_group"]
     clock.advance(timedelta(minutes=5))
-    assert await relay_once(runtime, clock.now()) == 2
+    assert await relay.run_once() == 2
     assert channel.delivered == ["fine", "hr_group", "buggy", "limited"]  # by due time
 
 
 async def test_a_message_is_dead_lettered_after_the_last_attempt(
     make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock
 ) -> None:
-    runtime = make_runtime(OUTBOX_MAX_ATTEMPTS=2)
+    runtime = make_runtime(QUEUE_MAX_ATTEMPTS=2)
     channel.script = {"flaky": [DeliveryError("timeout")]}
     await enqueue(runtime, "flaky")
-    assert await relay_once(runtime, clock.now()) == 0
+    relay = Worker(runtime).relay
+    assert await relay.run_once() == 0
     clock.advance(timedelta(hours=2))
-    assert await relay_once(runtime, clock.now()) == 0
+    assert await relay.run_once() == 0
     flaky = (await rows(runtime))["flaky"]
     assert flaky.attempts == 2 and flaky.dead_at == clock.now()
 
@@ -179,9 +182,10 @@ async def test_a_pass_stops_when_its_lease_runs_out(
     channel.script = {"slow": [lambda: clock.advance(timedelta(seconds=61))]}
     await enqueue(runtime, "slow", "next")
     # "next" was claimed too, but another replica may hold it by now: left for a later pass.
-    assert await relay_once(runtime, NOW) == 1
+    relay = Worker(runtime).relay
+    assert await relay.run_once() == 1
     assert channel.delivered == ["slow"]
-    assert await relay_once(runtime, clock.now()) == 1
+    assert await relay.run_once() == 1
     assert channel.delivered == ["slow", "next"]
 
 
@@ -205,23 +209,24 @@ async def test_the_loop_wakes_on_request_and_stops_on_request(
     await asyncio.wait_for(loop, SAFETY)  # returns instead of sleeping out the hour
 
 
-async def test_the_loop_survives_a_failing_tick(
+async def test_the_loop_survives_a_failing_round(
     make_runtime: Callable[..., Services], channel: FakeChannel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime = make_runtime(POLL_INTERVAL_SECONDS=0.01)
-    real_fire_due = bot.worker.fire_due
+    worker = Worker(runtime)
+    real_claim = worker.relay.claim
     failures = []
 
-    async def database_down_once(*args: Any, **kwargs: Any) -> int:
+    async def database_down_once(now: datetime) -> list[OutboxItem]:
         if not failures:
             failures.append(1)
             raise ConnectionRefusedError("database down")
-        return await real_fire_due(*args, **kwargs)
+        return await real_claim(now)
 
-    monkeypatch.setattr(bot.worker, "fire_due", database_down_once)
+    monkeypatch.setattr(worker.relay, "claim", database_down_once)
     await enqueue(runtime, "after-outage")
     stop = asyncio.Event()
-    loop = asyncio.create_task(Worker(runtime).run_forever(stop))
+    loop = asyncio.create_task(worker.run_forever(stop))
     await asyncio.wait_for(channel.arrived.wait(), SAFETY)
     stop.set()
     await asyncio.wait_for(loop, SAFETY)
@@ -267,7 +272,7 @@ async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
     clock.advance(timedelta(hours=1))
     assert await worker.drain_inbox() == 2
     assert channel.taken == ["flaky"]
-    for _ in range(bot.inbox.INBOX_MAX_ATTEMPTS):
+    for _ in range(runtime.settings.QUEUE_MAX_ATTEMPTS):
         clock.advance(timedelta(hours=1))
         await worker.drain_inbox()
     assert channel.taken == ["flaky", "after-flaky", "after-poison"]
@@ -275,3 +280,63 @@ async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
     assert "given up after" in caplog.text
     async with runtime.uow_factory() as uow:
         assert await uow.inbox.waiting() == 0
+
+
+async def test_a_poison_request_goes_dead_and_its_tenants_hr_is_alerted_once(
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock,
+) -> None:
+    runtime = make_runtime(QUEUE_MAX_ATTEMPTS=3)
+    async with runtime.uow_factory() as uow:
+        tenant = await uow.tenants.get_or_create("console:local")
+        await uow.commit()
+    channel.script["poison"] = [RuntimeError("cannot handle this")]
+    await keep(runtime, "poison")
+    worker = Worker(runtime)
+    for attempt in range(1, 4):
+        assert await worker.drain_inbox() == 1
+        assert await worker.relay.run_once() == (1 if attempt == 3 else 0)  # HR hears once, at the end
+        clock.advance(timedelta(hours=1))
+    assert await worker.drain_inbox() == 0 and await worker.relay.run_once() == 0  # dead: never again
+    assert channel.given_up == ["poison"] and channel.delivered == ["hr_group"]
+    [alert] = [row for key, row in (await rows(runtime)).items() if key.startswith("hr_group:")]
+    assert (alert.tenant_id, alert.channel, alert.sent_at is not None) == (tenant.id, "fake", True)
+    assert "RuntimeError: cannot handle this" in alert.payload["data"]["text"]
+
+
+async def test_a_dead_request_of_no_known_tenant_is_logged(
+    make_runtime: Callable[..., Services], channel: FakeChannel, caplog: pytest.LogCaptureFixture,
+) -> None:
+    runtime = make_runtime(QUEUE_MAX_ATTEMPTS=1)
+    channel.script["stranger"] = [RuntimeError("cannot handle this")]
+    await runtime.gateway.accept("fake", "fake:stranger", "lane", {"who": "stranger", "tenant": "nowhere"})
+    assert await Worker(runtime).drain_inbox() == 1
+    assert channel.given_up == ["stranger"] and await rows(runtime) == {}
+    assert "no tenant's HR can be told (tenant 'console:nowhere')" in caplog.text
+
+
+async def test_a_timer_that_keeps_failing_goes_dead_and_hr_is_alerted_once(
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock,
+) -> None:
+    runtime = make_runtime(QUEUE_MAX_ATTEMPTS=2)
+    async with runtime.uow_factory() as uow:
+        tenant = await uow.tenants.get_or_create("fake:T1")
+        manager = await uow.people.upsert(tenant.id, "E1", name="Ming", email="m@acme.cn", roles="manager")
+        employee = await uow.people.upsert(tenant.id, "E2", name="Wei", email="w@acme.cn", manager_id=manager.id)
+        case = await uow.cases.add(Case(tenant_id=tenant.id, employee_id=employee.id, manager_id=manager.id,
+                                        opened_by_id=manager.id, ground="incompetence", state="evidence",
+                                        opened_at=NOW, state_entered_at=NOW, updated_at=NOW))
+        # A row no release of ours can act on (say, written by a newer version during a rollout).
+        await uow.timers.arm(case.id, case.version, [TimerSpec("remind", NOW, {"action": "no_such_action"})])
+        await uow.commit()
+    worker = Worker(runtime)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="no_such_action"):
+            await worker.timers.run_once()
+        clock.advance(timedelta(hours=1))
+    assert await worker.timers.run_once() == 0  # dead: not claimed again
+    assert await worker.relay.run_once() == 1 and channel.delivered == ["hr_group"]
+    [alert] = [row for key, row in (await rows(runtime)).items() if key.startswith("hr_group:")]
+    assert (alert.tenant_id, alert.case_id, alert.channel) == (tenant.id, case.id, "fake")
+    async with runtime.uow_factory() as uow:
+        timer = await uow.session.scalar(select(Timer).where(Timer.case_id == case.id))
+    assert timer is not None and timer.attempts == 2 and timer.dead_at is not None and timer.fired_at is None

@@ -37,6 +37,7 @@ from tests.e2e.fake_slack import APP_ID, Call, FakeSlack, Message
 from workflow.clock import ManualClock
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TOKEN_KEY = "Oj3Qy9mYk0v3h1Yd8wH0m0qg4T2cW2gJ8m3lq3mVb8s="  # a Fernet key: installed tokens at rest
 START = datetime(2024, 6, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday
 HR_CHANNEL = {"T1": "CHR1", "T2": "CHR2"}
 
@@ -310,7 +311,8 @@ async def slack_stack(db_url: str, *, oauth: bool = False, socket_mode: bool = F
         "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url, **overrides,
     }
     if oauth:
-        settings_values.update(SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="oauth-secret")
+        settings_values.update(SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="oauth-secret",
+                               SLACK_TOKEN_KEYS=TOKEN_KEY)
     else:
         fake.tokens["xoxb-T1"] = "T1"
         settings_values.update(SLACK_BOT_TOKEN="xoxb-T1", SLACK_HR_CHANNEL=HR_CHANNEL["T1"])

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import bot.inbox
 from bot.bootstrap import Services, bootstrap
 from bot.channels.slack import SlackChannel
 from bot.worker import Worker
@@ -126,7 +125,7 @@ async def _give_up(runtime: Services, clock: Any, monkeypatch: pytest.MonkeyPatc
         raise ConnectionRefusedError("database unreachable")
 
     monkeypatch.setattr(channel, "take", unreachable)
-    for _ in range(bot.inbox.INBOX_MAX_ATTEMPTS):
+    for _ in range(runtime.settings.QUEUE_MAX_ATTEMPTS):
         assert await Worker(runtime).drain_inbox() == 1
         clock.advance(timedelta(hours=1))
     monkeypatch.undo()

@@ -89,8 +89,8 @@ async def test_slack_wecom_and_the_console_add_evidence_the_same_way(db_url: str
                 return await super().drain_inbox()
 
         out: list[str] = []
-        session = ConsoleSession(console, clock, out.append, locale="en",
-                                 worker=Watching(console))
+        session = ConsoleSession(console, clock, out.append, locale="en")
+        session.worker = Watching(console)  # made once the session's channel is registered
         await session.handle_line("as lee: 退工 @alice 不能胜任 连续两期绩效不达标")
         before = await rows(console)
         kept_at_drain.clear()

@@ -27,9 +27,10 @@ from handlers.timers import fire_due
 from storage.db import make_engine, make_session_factory
 from storage.models import AuditEvent, Case, EvidenceItem, HandoverItem, OutboxMessage, Tenant, Timer
 from storage.uow import UnitOfWork
+from workflow.actions import ACTIONS, Action
 from workflow.clock import ManualClock
 from workflow.evidence import requirements
-from workflow.model import Ground, State
+from workflow.model import Ground, Party, State
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPENED = datetime(2024, 6, 3, 9, 0, tzinfo=SHANGHAI)  # a Monday
@@ -315,3 +316,55 @@ async def observe(uow_factory: Factory, events_after: int | None = None) -> tupl
             query = select(AuditEvent).where(AuditEvent.id > events_after).order_by(AuditEvent.id)
             events = list((await uow.session.scalars(query)).all())
     return Footprint(*row), events
+
+
+# ------------------------------------------------------------------ the matrix, generated from the action table
+
+# What each column is to C-0001, by the directory alone. The employee becomes a party once a talk is
+# scheduled; the assignee owns an item only in handover; the other tenant's HR is HR of their own tenant.
+_BEFORE_THE_TALK = (State.COLLECTING_EVIDENCE, State.HR_REVIEW, State.SCHEDULING_TALK)
+_CASE_PARTIES: dict[str, Callable[[State], frozenset[Party]]] = {
+    "manager": lambda _s: frozenset({Party.MANAGER}),
+    "hr": lambda _s: frozenset({Party.HR}),
+    "employee": lambda s: frozenset() if s in _BEFORE_THE_TALK else frozenset({Party.EMPLOYEE}),
+    "assignee": lambda s: frozenset({Party.ASSIGNEE}) if s == State.HANDOVER else frozenset(),
+}
+# Caseless actions: who may, by role (open: Alice's manager or HR; report: HR, of their own tenant).
+_CASELESS_MAY = {"open": frozenset({"manager", "hr"}), "report": frozenset({"hr", "other_tenant"})}
+# The guards this world's case trips for someone with the right: Alice's case is open until it closes
+# (a second one may not be opened), and in handover the items are not done yet (finish waits).
+_TRIPPED = {("open", state) for state in State if state != State.CLOSED} | {("finish", State.HANDOVER)}
+
+
+def expected_cell(action: Action, state: State, role: str) -> str:
+    """"ok", "." or "guard" for `role` trying `action` on C-0001 in `state`, from the action's spec."""
+    if action.caseless:
+        allowed = role in _CASELESS_MAY[action.name]
+    else:
+        allowed = not _CASE_PARTIES.get(role, lambda _s: frozenset())(state).isdisjoint(action.parties_in(state))
+    if not allowed:
+        return "."
+    return "guard" if (action.name, state) in _TRIPPED else "ok"
+
+
+def render_matrix(header: str) -> str:
+    """authz_matrix.txt: `header` (its comment lines), then one row per action and state."""
+    widths = (22, 21)
+    lines = [header.rstrip("\n"), "",
+             ("action".ljust(widths[0]) + "state".ljust(widths[1]) + "".join(r.ljust(16) for r in ROLES)).rstrip()]
+    for action in ACTIONS:
+        lines.append("")
+        for state in State:
+            cells = "".join(expected_cell(action, state, role).ljust(16) for role in ROLES)
+            lines.append((action.name.ljust(widths[0]) + state.value.ljust(widths[1]) + cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def matrix_header(text: str) -> str:
+    """The comment lines that open the matrix file (kept as written when the rows are regenerated)."""
+    return "\n".join(line for line in text.splitlines() if line.startswith("#")) + "\n"
+
+
+if __name__ == "__main__":  # regenerate the rows after changing the action table
+    matrix = Path(__file__).with_name("authz_matrix.txt")
+    matrix.write_text(render_matrix(matrix_header(matrix.read_text(encoding="utf-8"))), encoding="utf-8")

@@ -30,7 +30,9 @@ from tests.reliability.authz_world import (
     assignee_item,
     deps_at,
     drive_to,
+    matrix_header,
     observe,
+    render_matrix,
     seed,
 )
 from workflow.evidence import requirements
@@ -211,6 +213,12 @@ async def test_cell(action: str, state: str, cells: dict[str, str], snapshots: d
     finally:
         await copy.close()
     assert not failures, f"{action} in {state}:\n  " + "\n  ".join(failures)
+
+
+def test_the_matrix_is_the_action_tables() -> None:
+    text = MATRIX_FILE.read_text(encoding="utf-8")
+    assert text == render_matrix(matrix_header(text)), (
+        "authz_matrix.txt differs from the action table: run python -m tests.reliability.authz_world")
 
 
 def test_the_matrix_covers_every_action_role_and_state() -> None:

@@ -23,7 +23,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import bot.channels.slack.texts  # noqa: F401 - registers slack.error
 from handlers.contracts import Inbound
 from handlers.deps import build_deps
 from handlers.dispatch import handle

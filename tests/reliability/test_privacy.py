@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import signal
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import Services, bootstrap
 from bot.channels.console import ConsoleChannel
-from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.worker import Worker
 from handlers.contracts import HR_GROUP, Inbound, Reply
@@ -59,6 +58,8 @@ def _secret_value(name: str) -> str:
         return f"xoxb-1234567890-{unique}"
     if name == "SLACK_APP_TOKEN":
         return f"xapp-1-A0123-{unique}"
+    if name == "SLACK_TOKEN_KEYS":
+        return ",".join(Fernet.generate_key().decode() for _ in range(2))
     return f"{name.lower()}-{unique}"
 
 
@@ -102,24 +103,6 @@ def secrets() -> dict[str, str]:
 def files(tmp_path: Path) -> dict[str, str]:
     """Files the documents and signing code write stay in the test's directory."""
     return {"SIGNING_KEY_PATH": str(tmp_path / "signing-key.pem"), "ARCHIVE_DIR": str(tmp_path / "archive")}
-
-
-@pytest.fixture
-def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """The process's own logging set-up at DEBUG (as LOG_LEVEL=DEBUG does), captured; restored after."""
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level, {name: logging.getLogger(name).level
-                                            for name in ("sqlalchemy.engine", "alembic", "transitions")})
-    configure_logging("DEBUG")
-    root.addHandler(caplog.handler)
-    caplog.handler.setLevel(logging.DEBUG)
-    try:
-        yield caplog
-    finally:
-        root.handlers[:] = saved[0]
-        root.setLevel(saved[1])
-        for name, level in saved[2].items():
-            logging.getLogger(name).setLevel(level)
 
 
 class CaseRun:

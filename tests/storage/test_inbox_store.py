@@ -6,8 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from storage import inbox
 from storage.inbox import InboxItem
+from storage.models import OutboxMessage
+from storage.queue import MAX_ATTEMPTS
 from tests.storage.data import NOW
 
 LEASE = timedelta(minutes=1)
@@ -26,9 +30,10 @@ async def _claim(uow_factory, now=NOW, limit: int = 10, channels=BOTH) -> list[I
     return items
 
 
-async def _fail(uow_factory, item_id: int, now, *, max_attempts: int = 8) -> bool:
+async def _fail(uow_factory, item_id: int, now, *, max_attempts: int = MAX_ATTEMPTS,
+                tenant_key: str | None = None) -> bool:
     async with uow_factory() as uow:
-        dead = await uow.inbox.failed(item_id, now, "boom", max_attempts=max_attempts)
+        dead = await uow.inbox.fail(item_id, now, "boom", max_attempts=max_attempts, tenant_key=tenant_key)
         await uow.commit()
     return dead
 
@@ -85,3 +90,37 @@ async def test_concurrent_claimers_never_share_a_request(engine, uow_factory) ->
     claims = await asyncio.gather(*(_claim(uow_factory, limit=7) for _ in range(8)))
     ids = [item.id for items in claims for item in items]
     assert len(ids) == len(set(ids)) == 40
+
+
+async def _alerts(uow_factory) -> list[OutboxMessage]:
+    async with uow_factory() as uow:
+        query = select(OutboxMessage).where(OutboxMessage.kind == "dead_letter").order_by(OutboxMessage.id)
+        return list((await uow.session.scalars(query)).all())
+
+
+async def test_a_dead_request_alerts_the_hr_of_the_tenant_it_came_from(engine, uow_factory) -> None:
+    async with uow_factory() as uow:
+        tenant = await uow.tenants.get_or_create("slack:T1", name="Acme")
+        await uow.commit()
+    await _keep(engine, "d1", "slack:T1:U1:")
+    now = NOW
+    for attempt in range(1, 4):
+        [item] = await _claim(uow_factory, now)
+        assert await _fail(uow_factory, item.id, now, max_attempts=3, tenant_key="slack:T1") is (attempt == 3)
+        assert len(await _alerts(uow_factory)) == (1 if attempt == 3 else 0)  # told once, when dead
+        now += timedelta(hours=1)
+    [alert] = await _alerts(uow_factory)
+    assert (alert.tenant_id, alert.channel, alert.recipient, alert.case_id) == (tenant.id, "slack", "hr_group", None)
+    data = alert.payload["data"]
+    assert data["failed_id"] == item.id and data["channel"] == "slack" and "boom" in data["error"]
+    assert data["title"] and "boom" in data["text"]
+    assert await _fail(uow_factory, item.id, now, max_attempts=3, tenant_key="slack:T1") is False  # dead stays
+    assert len(await _alerts(uow_factory)) == 1
+
+
+async def test_a_dead_request_from_no_known_tenant_is_logged(engine, uow_factory, caplog) -> None:
+    await _keep(engine, "d1", "slack:T9:U1:")
+    [item] = await _claim(uow_factory)
+    assert await _fail(uow_factory, item.id, NOW, max_attempts=1, tenant_key="slack:T9") is True
+    assert await _alerts(uow_factory) == []
+    assert "no tenant's HR can be told" in caplog.text

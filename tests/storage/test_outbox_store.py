@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import OutboxMessage
-from storage.outbox import Receipts, backoff
+from storage.outbox import Receipts
+from storage.queue import MAX_ATTEMPTS, backoff
 from tests.storage.data import NOW
 
 LEASE = timedelta(minutes=1)
@@ -43,9 +44,9 @@ async def _claim(uow_factory, now, limit: int = 10):
     return items
 
 
-async def _fail(uow_factory, item_id: int, now, **options) -> bool:
+async def _fail(uow_factory, item_id: int, now, *, max_attempts: int = MAX_ATTEMPTS, **options) -> bool:
     async with uow_factory() as uow:
-        dead = await uow.outbox.mark_failed(item_id, now, "boom", **options)
+        dead = await uow.outbox.fail(item_id, now, "boom", max_attempts=max_attempts, **options)
         await uow.commit()
     return dead
 

@@ -6,8 +6,10 @@ import asyncio
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from storage.db import is_sqlite
+from storage.models import OutboxMessage, Timer
 from tests.storage.data import NOW, Spec
 
 LEASE = timedelta(minutes=5)
@@ -117,3 +119,27 @@ async def test_concurrent_claimers_never_share_a_timer(uow_factory, case_id) -> 
     batches = await asyncio.gather(*(worker() for _ in range(4)))
     everything = [kind for batch in batches for kind in batch]
     assert sorted(everything) == [f"t{n:02}" for n in range(40)]
+
+
+async def test_a_failing_timer_backs_off_then_goes_dead_and_alerts_hr(uow_factory, case_id) -> None:
+    await _arm(uow_factory, case_id, 1, Spec("remind", NOW, {}))
+    now = NOW
+    for attempt in range(1, 4):
+        async with uow_factory() as uow:
+            [timer] = await uow.timers.claim_due(now, 10, LEASE)
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.timers.fail(timer.id, now, "boom", max_attempts=3) is (attempt == 3)
+            await uow.commit()
+        if attempt < 3:
+            assert await _claim(uow_factory, now + timedelta(seconds=9)) == []  # backing off
+        now += timedelta(hours=1)
+    assert await _claim(uow_factory, now + timedelta(days=1)) == []  # dead: never claimed again
+    async with uow_factory() as uow:
+        assert await uow.timers.pending_for(case_id) == []
+        row = await uow.session.get(Timer, timer.id)
+        assert row is not None and (row.attempts, row.fired_at, row.last_error) == (3, None, "boom")
+        alerts = (await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "dead_letter"))).all()
+    [alert] = alerts
+    assert (alert.case_id, alert.recipient, alert.channel) == (case_id, "hr_group", "console")
+    assert alert.payload["data"]["failed_id"] == timer.id and alert.payload["data"]["kind"] == "remind"

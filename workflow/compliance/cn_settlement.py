@@ -15,7 +15,6 @@ from workflow.compliance.facts import CaseFacts, Pre2008Rounding
 from workflow.compliance.findings import Finding, Level
 from workflow.compliance.service import Span, span
 from workflow.compliance.settlement import Line, Segment, Settlement, fmt_money, fmt_years, money
-from workflow.i18n import register
 
 LCL_START = date(2008, 1, 1)  # the Labor Contract Law took effect (Art. 97 splits service here)
 CAP_MULTIPLE = Decimal(3)  # base above 3 × the local average monthly wage is capped (Art. 47)
@@ -188,94 +187,3 @@ def settle(facts: CaseFacts, terms: Terms) -> tuple[Settlement, list[Finding]]:
         lines=tuple(sheet.lines),
     )
     return settlement, sheet.findings
-
-
-_SERVICE = {
-    "zh-CN": "{start} 至 {end}，{years}年{months}个月{days}天",
-    "en": "{start} – {end}, {years} y {months} m {days} d",
-}
-_PRE2008_RULE = {
-    Pre2008Rounding.PARTIAL_AS_YEAR: ("不满一年按一年", "a started year counts as one"),
-    Pre2008Rounding.FULL_YEARS: ("只计满一年", "full years only"),
-    Pre2008Rounding.ART47: ("按第47条折算", "rounded as under Art. 47"),
-}
-
-register(
-    {
-        "compliance.line.average": {
-            "zh-CN": "离职前12个月平均应得工资",
-            "en": "Average monthly wage due, last 12 months",
-        },
-        "compliance.line.floor": {
-            "zh-CN": "不低于当地最低工资标准",
-            "en": "Raised to the local minimum wage",
-        },
-        "compliance.line.cap": {
-            "zh-CN": "封顶为上年度当地职工月平均工资的3倍",
-            "en": "Capped at 3 × last year's local average monthly wage",
-        },
-        "compliance.line.service": {
-            "zh-CN": "工作年限（" + _SERVICE["zh-CN"] + "）",
-            "en": "Years of service (" + _SERVICE["en"] + ")",
-        },
-        **{
-            f"compliance.line.service_pre2008.{rounding}": {
-                "zh-CN": f"2008年前工作年限，原规定（{_SERVICE['zh-CN']}；{zh}）",
-                "en": f"Years before 2008, old rules ({_SERVICE['en']}; {en})",
-            }
-            for rounding, (zh, en) in _PRE2008_RULE.items()
-        },
-        "compliance.line.old_rule_cap": {
-            "zh-CN": "原规定最多计12个月",
-            "en": "Old rules: at most 12 months",
-        },
-        "compliance.line.n_cap": {
-            "zh-CN": "高收入者年限最多计12年",
-            "en": "Years capped at 12 for a capped base",
-        },
-        "compliance.line.compensation": {
-            "zh-CN": "经济补偿（月工资基数 × 年限）",
-            "en": "Economic compensation (base × years)",
-        },
-        "compliance.line.compensation_pre2008": {
-            "zh-CN": "2008年前经济补偿（原规定）",
-            "en": "Economic compensation before 2008 (old rules)",
-        },
-        "compliance.line.no_compensation": {
-            "zh-CN": "经济补偿：不应支付",
-            "en": "Economic compensation: none owed",
-        },
-        "compliance.line.pay_in_lieu": {
-            "zh-CN": "代通知金（上月工资）",
-            "en": "Pay in lieu of notice (previous month's wage)",
-        },
-        "compliance.line.total": {"zh-CN": "应付合计", "en": "Total payable"},
-        "compliance.line.risk": {
-            "zh-CN": "违法解除风险：赔偿金（经济补偿标准的二倍，年限自用工之日起算）",
-            "en": "Risk if found unlawful: damages (2 × the Art. 47 amount, years from hire)",
-        },
-        "compliance.floor_applied": {
-            "zh-CN": "平均工资 {avg:,.2f} 低于当地最低工资标准，按最低工资 {floor:,.2f} 计算。",
-            "en": "The average wage {avg:,.2f} is below the local minimum wage: the base is the "
-            "minimum wage, {floor:,.2f}.",
-        },
-        "compliance.cap_applied": {
-            "zh-CN": "工资基数 {avg:,.2f} 高于上年度当地职工月平均工资的3倍：按 {cap:,.2f} 计算，"
-            "且年限最多计12年。",
-            "en": "The base {avg:,.2f} is above 3 × last year's local average monthly wage: the "
-            "base is {cap:,.2f} and at most 12 years are credited.",
-        },
-        "compliance.local_avg_unknown": {
-            "zh-CN": "缺少上年度当地职工月平均工资，未核对3倍封顶；请HR补充后复核。",
-            "en": "Last year's local average monthly wage is unknown, so the 3× cap was not "
-            "checked; HR must add it and recheck.",
-        },
-        "compliance.pre2008_review": {
-            "zh-CN": "{start} 至 {end} 的工作年限在2008年1月1日前，已按原规定（1994年经济补偿办法）"
-            "单独计算；各地对折算、工资基数和封顶的做法不一，请HR复核这一段。",
-            "en": "Service from {start} to {end} predates 2008-01-01 and is computed separately "
-            "under the old rules (the 1994 compensation measures); local practice on rounding, "
-            "the base and caps differs, so HR must review this segment.",
-        },
-    }
-)

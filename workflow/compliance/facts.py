@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Literal
 
-from workflow.i18n import register, t
+from workflow.i18n import t
 from workflow.model import Ground
 
 Proposer = Literal["employer", "employee"]
@@ -145,37 +145,3 @@ def _money(name: str, value: object) -> Decimal | None:
     if isinstance(value, bool) or not amount.is_finite() or amount < 0:
         raise InvalidFacts("amount", field=name)
     return amount
-
-
-register(
-    {
-        "compliance.invalid.ground": {
-            "zh-CN": "未知的解除依据：{value}",
-            "en": "Unknown termination ground: {value}",
-        },
-        "compliance.invalid.protection": {
-            "zh-CN": "未知的特殊保护情形：{value}",
-            "en": "Unknown protected status: {value}",
-        },
-        "compliance.invalid.date": {
-            "zh-CN": "{field} 不是 {first}–{last} 年之间的有效日期",
-            "en": "{field} is not a valid date between {first} and {last}",
-        },
-        "compliance.invalid.last_day_before_hired": {
-            "zh-CN": "最后工作日 {last_day} 早于入职日期 {hired}",
-            "en": "The last working day {last_day} is before the hire date {hired}",
-        },
-        "compliance.invalid.amount": {
-            "zh-CN": "{field} 必须是不小于 0 的金额",
-            "en": "{field} must be an amount of 0 or more",
-        },
-        "compliance.invalid.proposed_by": {
-            "zh-CN": "提出方只能是 employer（用人单位）或 employee（劳动者），而不是 {value}",
-            "en": "The proposer must be employer or employee, not {value}",
-        },
-        "compliance.invalid.count": {
-            "zh-CN": "{field} 必须是不小于 0 的整数（月数）",
-            "en": "{field} must be a whole number of months, 0 or more",
-        },
-    }
-)

@@ -1,7 +1,7 @@
 """What the rules say about a case: findings, notice, documents and deadlines, each with its article.
 
 Articles are written in one canonical form ("LCL Art. 42(4)", "Regs Art. 20; LCL Art. 40");
-`cite()` renders them for a reader, using the law names each jurisdiction registers.
+`cite()` renders them for a reader, using the law names in the catalogue (compliance.law.*).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from workflow.i18n import has, normalise_locale, register, t
+from workflow.i18n import has, normalise_locale, t
 
 
 class Level(StrEnum):
@@ -99,12 +99,3 @@ def _cite_zh(part: str) -> str:
         f"第{m['art']}条" + (f"第{m['sub']}项" if m["sub"] else "") for m in items if m
     )
     return t(key, "zh-CN") + rendered
-
-
-register(
-    {
-        "compliance.level.blocking": {"zh-CN": "阻断", "en": "BLOCKING"},
-        "compliance.level.warning": {"zh-CN": "注意", "en": "WARNING"},
-        "compliance.level.info": {"zh-CN": "说明", "en": "INFO"},
-    }
-)

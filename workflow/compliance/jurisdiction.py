@@ -1,7 +1,8 @@
 """The interface every jurisdiction implements, and the assessment it returns for one case.
 
-Handlers talk only to this protocol; each country's rules and texts live in their own module
-(cn.py for the PRC), so adding one is a new module plus one registry entry in __init__.py.
+Handlers talk only to this protocol; each country's rules live in their own module (cn.py for
+the PRC) and its texts in the catalogues (compliance.*), so adding one is a new module, its texts
+and one registry entry in __init__.py.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from workflow.compliance.findings import cite
-from workflow.i18n import register, t
+from workflow.i18n import t
 
 CENT = Decimal("0.01")
 
@@ -104,14 +104,3 @@ class Settlement:
 
     def lines_text(self, locale: str | None) -> list[str]:
         return [line.text(locale) for line in self.lines]
-
-
-register(
-    {
-        "compliance.fmt.line": {"zh-CN": "{label}：{calc}", "en": "{label}: {calc}"},
-        "compliance.fmt.line_cited": {
-            "zh-CN": "{label}：{calc}（{article}）",
-            "en": "{label}: {calc} ({article})",
-        },
-    }
-)

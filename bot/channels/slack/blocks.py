@@ -27,7 +27,6 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-import bot.channels.slack.texts  # noqa: F401 - registers the slack.* texts
 from bot.cards.build import card_for
 from bot.cards.model import Button, Card, encode_action
 from handlers.contracts import Message

@@ -35,6 +35,10 @@ class SlackChannel:
         """The worker stopped trying a kept request: its sender is told nothing was done."""
         await self.kept.take(kept, give_up=True)
 
+    def origin(self, kept: dict[str, Any]) -> tuple[str, str]:
+        """The workspace a kept request came from (its HR hears when the worker gives up on it)."""
+        return PLATFORM, str(kept["team"])
+
     async def close(self) -> None:
         """Close the kept connections (Services.close)."""
         await self.sender.close()

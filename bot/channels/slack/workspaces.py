@@ -1,8 +1,9 @@
 """Workspaces: which bot token and HR channel serve a Slack team, in one- or many-workspace mode.
 
 One workspace: SLACK_BOT_TOKEN. Many: each team's own bot token, saved by the OAuth flow through
-slack-sdk's AsyncSQLAlchemyInstallationStore on our database (tables from migration 0003). The
-async store is used deliberately: the sync one would block the event loop on every lookup.
+slack-sdk's AsyncSQLAlchemyInstallationStore on our database (tables from migration 0003), with
+its tokens encrypted (encrypted_installs.py). The async store is used deliberately: the sync one
+would block the event loop on every lookup.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import aiohttp
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.slack.encrypted_installs import EncryptedInstallationStore
 from bot.settings import Settings
+from bot.token_cipher import TokenCipher
 
 PLATFORM = "slack"
 # How long an OAuth `state` stays valid between /slack/install and the redirect back.
@@ -38,14 +40,16 @@ class Workspaces:
 
     def __init__(self, settings: Settings, engine: AsyncEngine | None = None) -> None:
         self.settings = settings
-        self.installations: AsyncSQLAlchemyInstallationStore | None = None
+        self.installations: EncryptedInstallationStore | None = None
         self.states: AsyncSQLAlchemyOAuthStateStore | None = None
         if settings.slack_oauth:
             if engine is None:
                 raise ValueError("multi-workspace Slack needs the database for its installations")
             assert settings.SLACK_CLIENT_ID is not None
-            self.installations = AsyncSQLAlchemyInstallationStore(
-                client_id=settings.SLACK_CLIENT_ID, engine=engine)
+            assert settings.SLACK_TOKEN_KEYS is not None  # the settings require it with OAuth
+            self.installations = EncryptedInstallationStore(
+                settings.SLACK_CLIENT_ID, engine,
+                TokenCipher.from_setting(settings.SLACK_TOKEN_KEYS.get_secret_value()))
             self.states = AsyncSQLAlchemyOAuthStateStore(
                 expiration_seconds=STATE_SECONDS, engine=engine)
 

@@ -10,8 +10,8 @@ Modules: config (settings → WeComConfig), crypto (callback signature and AES),
 Incoming), intake (Incoming → handler requests and dialog steps), conversation (dialog state in
 Redis), outbound (what is queued in the outbox), cards (Card → template_card / markdown), api
 (the wechatpy client), robot (HR group webhook and its rate limit), channel (outbox delivery),
-callback (the FastAPI router), directory (contacts sync), texts, redact (secrets out of HTTP
-logs). `routers(channels)` is what `serve` mounts.
+callback (the FastAPI router), directory (contacts sync), texts. Secrets in HTTP logs are masked
+by bot/logs.py. `routers(channels)` is what `serve` mounts.
 """
 
 from __future__ import annotations

@@ -27,7 +27,6 @@ from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 
-from bot.channels.wecom import redact
 from bot.channels.wecom.config import WeComConfig
 
 log = logging.getLogger(__name__)
@@ -203,7 +202,6 @@ class WeComApi:
 
     @classmethod
     def from_config(cls, config: WeComConfig) -> WeComApi:
-        redact.install()
         client = WeComClient(
             config.corp_id, config.secret.get_secret_value(), api_url=config.api_url,
             session=token_storage(config.redis_url),

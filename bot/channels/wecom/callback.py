@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.channels.wecom.channel import WeComChannel
-from bot.channels.wecom.crypto import CallbackRejected
+from bot.channels.wecom.crypto import CallbackRejected, check_fresh
 from bot.channels.wecom.events import Ignored, parse
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ def callback_router(channel: WeComChannel) -> APIRouter:
         body = await request.body()
         try:
             xml = channel.crypto.open(body, msg_signature, timestamp, nonce)
+            check_fresh(timestamp, channel.core.clock.now())
             incoming = parse(xml, channel.config.corp_id)
         except CallbackRejected as rejected:
             return _refused(rejected)

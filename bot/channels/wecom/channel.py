@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from bot.cards.build import card_for
 from bot.cards.model import Button, encode_action
 from bot.channels.base import DeliveryError
-from bot.channels.wecom import redact
 from bot.channels.wecom.api import TASK_ID_TAKEN, ApiError, WeComApi
 from bot.channels.wecom.cards import (
     APP_MARKDOWN_BYTES,
@@ -64,7 +63,6 @@ class WeComChannel:
     name = CHANNEL
 
     def __init__(self, config: WeComConfig, core: Core, *, api: WeComApi | None = None) -> None:
-        redact.install()
         self.config = config
         self.core = core
         self.api = api or WeComApi.from_config(config)
@@ -98,6 +96,10 @@ class WeComChannel:
     async def gave_up(self, kept: dict[str, Any]) -> None:
         """The worker stopped trying a kept callback: its sender is told to send it again."""
         await self.intake.gave_up(parse(str(kept["xml"]), self.config.corp_id))
+
+    def origin(self, kept: dict[str, Any]) -> tuple[str, str]:
+        """The corp a kept callback came from: this channel serves one."""
+        return PLATFORM, self.config.corp_id
 
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         try:

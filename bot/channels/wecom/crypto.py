@@ -7,6 +7,7 @@ a body that is not the XML envelope WeCom sends. Nothing else happens for a reje
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import xmltodict
@@ -42,6 +43,21 @@ def parse_xml(body: bytes | str) -> dict[str, Any]:
     if not isinstance(root, dict):
         raise CallbackRejected(400, "expected an <xml> document with child elements")
     return root
+
+
+# As Slack's signed requests: a callback whose signed timestamp is further than this from our
+# clock is refused, so a captured callback cannot be replayed later.
+MAX_AGE = timedelta(minutes=5)
+
+
+def check_fresh(timestamp: str, now: datetime) -> None:
+    """CallbackRejected(403) unless the (signed) timestamp is within MAX_AGE of `now`."""
+    try:
+        sent = datetime.fromtimestamp(int(timestamp), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise CallbackRejected(403, "the timestamp is not a time") from None
+    if abs(now - sent) > MAX_AGE:
+        raise CallbackRejected(403, "the timestamp is more than five minutes from now (a replay?)")
 
 
 class CallbackCrypto:

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import bot.channels.wecom.texts  # noqa: F401 - registers the channel's texts
 from bot.cards.build import action_label, inputs_for
 from bot.cards.model import decode_action
 from bot.channels.wecom.api import ApiError, WeComApi

@@ -31,7 +31,6 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-import bot.channels.slack.texts  # noqa: F401 - registers the slack.* texts
 from bot.cards.build import card_for
 from bot.cards.model import ActionRef, Button, Input, encode_action
 from bot.channels.slack.blocks import SECTION_TEXT, clamp, escape

@@ -1,0 +1,138 @@
+"""What an action does to the case once the workflow allowed it: the fields its spec records and
+its named effects (actions.py `Value`, `Effect`), each implemented here once."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from handlers.context import Ctx
+from handlers.document import issue_certificate, issue_document
+from handlers.handover import create_items
+from handlers.inputs import upload
+from handlers.signing.record import SigningEvidence, record_signature
+from handlers.transition import audit
+from storage.models import Case, EvidenceItem, HandoverItem
+from workflow.actions import Action, Effect, Value
+
+# The evidence kind of a notice served by other means (registered mail …), recorded by HR.
+NOTICE_SERVICE = "notice_service"
+# A chat card's Sign press: the platform vouches for the account, and tells no IP.
+CHAT = SigningEvidence(channel="chat")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One allowed action being applied: the request, the case, and what the request brought."""
+
+    ctx: Ctx
+    case: Case
+    action: Action
+    talk_at: datetime | None = None
+    signing: SigningEvidence = CHAT
+    item: HandoverItem | None = None
+
+
+def _now(ctx: Ctx) -> str:
+    return ctx.now.isoformat()
+
+
+def _value(change: Change, field: str, value: Value) -> Any:
+    ctx = change.ctx
+    match value:
+        case Value.ASKER:
+            return ctx.actor.id if ctx.actor else None
+        case Value.NOW:
+            return _now(ctx)
+        case Value.TEXT:
+            return ctx.text
+        case Value.TALK_AT:
+            assert change.talk_at is not None
+            return change.talk_at.isoformat()
+        case Value.CLEARED:
+            return None
+        case Value.REASON_AND_TIME:
+            return {"reason": ctx.text, "at": _now(ctx)}
+        case Value.KEPT_OR_NOW:
+            return change.case.data.get(field) or _now(ctx)
+
+
+def recorded(change: Change) -> dict[str, Any]:
+    """The case fields the action's spec records, computed from this request."""
+    return {field: _value(change, field, value) for field, value in change.action.records}
+
+
+async def apply(change: Change) -> None:
+    """Record the spec's fields on the case, then run its effects in order."""
+    case = change.case
+    if change.action.records:
+        case.data = {**case.data, **recorded(change)}
+    for effect in change.action.effects:
+        await EFFECT_RUNNERS[effect](change)
+
+
+async def _issue_document(change: Change) -> None:
+    await issue_document(change.ctx, change.case)
+
+
+async def _issue_certificate(change: Change) -> None:
+    await issue_certificate(change.ctx, change.case)
+
+
+async def _create_items(change: Change) -> None:
+    await create_items(change.ctx, change.case)
+
+
+async def _record_signature(change: Change) -> None:
+    """The sealed signature record, and the case's note of who signed which version when."""
+    ctx, case = change.ctx, change.case
+    signature = await record_signature(ctx, case, change.signing)
+    doc = case.data.get("document") or {}
+    case.data = {**case.data, "signed_at": _now(ctx),
+                 "read_at": case.data.get("read_at") or _now(ctx),
+                 "signature": {"id": signature.id, "person_id": ctx.actor.id if ctx.actor else None,
+                               "identity": ctx.actor_identity, "at": _now(ctx),
+                               "document_sha256": doc.get("sha256"),
+                               "document_version": doc.get("version"),
+                               "record_sha256": signature.record_sha256}}
+
+
+async def _record_notice_evidence(change: Change) -> None:
+    """Notice served another way: the proof (tracking number, and any upload) becomes evidence
+    in the case file, so it is hashed, chained and archived with the rest."""
+    ctx, case = change.ctx, change.case
+    assert ctx.actor is not None
+    proof, file = ctx.text, upload(ctx)
+    body = file["data"] if file else proof.encode()
+    digest = hashlib.sha256(body).hexdigest()
+    item = await ctx.uow.evidence.add(EvidenceItem(
+        case_id=case.id, kind=NOTICE_SERVICE, content=proof,
+        filename=str(file.get("filename", "")) if file else "",
+        media_type=str(file.get("media_type", "")) if file else "text/plain",
+        blob=body if file else None, size=len(body), sha256=digest,
+        added_by_id=ctx.actor.id, added_at=ctx.now,
+    ))
+    await audit(ctx, case, "evidence", payload={"kind": NOTICE_SERVICE, "sha256": digest,
+                                                "size": len(body), "evidence_id": item.id})
+    case.data = {**case.data, "notice": {"proof": proof, "at": _now(ctx), "by": ctx.actor.id,
+                                         "evidence_id": item.id}}
+
+
+async def _tick_item(change: Change) -> None:
+    assert change.item is not None
+    change.item.done_at = change.ctx.now
+    change.item.done_by_id = change.ctx.actor.id if change.ctx.actor else None
+
+
+EFFECT_RUNNERS: dict[Effect, Callable[[Change], Awaitable[None]]] = {
+    Effect.ISSUE_DOCUMENT: _issue_document,
+    Effect.RECORD_SIGNATURE: _record_signature,
+    Effect.RECORD_NOTICE_EVIDENCE: _record_notice_evidence,
+    Effect.ISSUE_CERTIFICATE: _issue_certificate,
+    Effect.CREATE_ITEMS: _create_items,
+    Effect.TICK_ITEM: _tick_item,
+}
+assert set(EFFECT_RUNNERS) == set(Effect), "every named effect needs its implementation"

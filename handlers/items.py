@@ -1,0 +1,35 @@
+"""Ticking off a handover item: the item's owner presses Done; the case closes itself once every
+item is done and the certificate issued (the spec's follow-up, in handlers/service.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.casefile import load_case
+from handlers.context import Ctx
+from handlers.contracts import Reply
+from handlers.refusal import Refused
+from handlers.service import run
+from handlers.views import local_time
+from workflow.actions import BY_TRIGGER
+from workflow.model import Trigger
+
+
+async def complete(ctx: Ctx) -> Reply:
+    case = await load_case(ctx)
+    raw = str(ctx.inbound.args.get("item", "")).strip()
+    items = {str(i.id): i for i in await ctx.uow.handover.for_case(case.id)}
+    item = items.get(raw)
+    if item is None:
+        raise Refused("h.item_unknown", case=case, ref=case.ref, id=raw)
+    if item.done_at is not None:
+        raise Refused("h.item_already", case=case, when=local_time(ctx, item.done_at))
+    if ctx.actor is None or ctx.actor.id != item.owner_id:
+        owner = await ctx.uow.people.get(item.owner_id)
+        raise Refused("h.item_not_owner", case=case, audit=Trigger.COMPLETE_ITEM.value,
+                      payload={"item_id": item.id}, owner=owner.name if owner else "—")
+    # Owners tick items in parallel; each press is about its own item, which is checked above,
+    # so another owner's tick (a new case version) must not make this card "out of date".
+    ctx.inbound = replace(ctx.inbound, case_version=None)
+    return await run(ctx, BY_TRIGGER[Trigger.COMPLETE_ITEM], case=case, item=item,
+                     payload={"item_id": item.id, "kind": item.kind})

@@ -1,0 +1,102 @@
+"""The one service function every workflow action runs through, for a press, a typed command, the
+signing page or a timer: load the case under lock, let the action's spec and the workflow decide,
+apply its effect, then audit, timers and outbox, all in the request's one transaction.
+
+A refusal is raised (handlers/refusal.py) and answered by the dispatcher; nothing is kept but the
+audit of the attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from handlers import effects, notify
+from handlers.casefile import load_case, parties_of
+from handlers.context import Ctx, person_recipient
+from handlers.contracts import Reply
+from handlers.effects import CHAT, Change
+from handlers.inputs import attempt_fields
+from handlers.refusal import Refused, answer
+from handlers.signing.record import SigningEvidence
+from handlers.transition import audit, move, rearm_timers, refuse_if_stale, snapshot
+from storage.models import Case, HandoverItem
+from workflow.actions import BY_NAME, BY_TRIGGER, Action
+from workflow.machine import Attempt, decide
+from workflow.model import State, Trigger
+
+
+async def handle(ctx: Ctx) -> Reply:
+    """The route of every workflow action a person presses or types."""
+    return await run(ctx, BY_NAME[ctx.inbound.name])
+
+
+async def run(ctx: Ctx, action: Action, *, case: Case | None = None, item: HandoverItem | None = None,
+              signing: SigningEvidence = CHAT, payload: dict[str, Any] | None = None) -> Reply:
+    """Run `action` for the asker on the request's case (or `case`, already locked).
+
+    `item` is the handover item a complete_item press is about; `signing` how a signer reached the
+    button; `payload` replaces the request's text in the audit event (a timer's name, an item).
+    """
+    assert action.trigger is not None, f"{action.name} is not a workflow action"
+    if case is None:
+        case = await load_case(ctx)
+    fields = attempt_fields(ctx, case, action)
+    parties = parties_of(case, ctx.actor, item_owner_id=item.owner_id if item else None)
+    if not parties:
+        # Not on this case: answer as if it did not exist, and show no card of it.
+        raise Refused("h.unknown_case", about=case, audit=action.name, payload={"code": "not_on_case"},
+                      ref=case.ref)
+    await refuse_if_stale(ctx, case)
+    decision = decide(await snapshot(ctx, case), Attempt(trigger=action.trigger, parties=parties, now=ctx.now,
+                                                         item_owned=item is not None, **fields))
+    if not decision.allowed:
+        assert decision.refusal is not None
+        raise Refused.by_workflow(decision.refusal, case=case, audit=action.name,
+                                  payload={"code": decision.refusal.code, "parties": sorted(parties)})
+    move(ctx, case, decision)
+    await effects.apply(Change(ctx, case, action, talk_at=fields.get("talk_at"), signing=signing, item=item))
+    if payload is None:
+        payload = {"text": fields["text"]} if fields["text"] else {}
+    await audit(ctx, case, action.name, from_state=decision.from_state.value, to_state=case.state,
+                payload={"version": case.version, **payload})
+    await rearm_timers(ctx, case)
+    await notify.tell(ctx, case, action, decision.from_state)
+    await notify.answer(ctx, case, action, item)
+    if action.follow_up == "finish_when_items_done":
+        await finish_if_done(ctx, case)
+    return Reply(ok=True)
+
+
+async def finish_if_done(ctx: Ctx, case: Case) -> None:
+    """Close the case as the system once the last item (and the certificate) is done."""
+    items = await ctx.uow.handover.for_case(case.id)
+    if case.state != State.HANDOVER or any(i.done_at is None for i in items):
+        return
+    # The system finishes, and not by a card press: no freshness check against the asker's card.
+    system = Ctx(uow=ctx.uow, deps=ctx.deps, inbound=replace(ctx.inbound, case_version=None),
+                 actor=None, tenant=ctx.tenant, now=ctx.now)
+    await run_or_answer(system, case, BY_TRIGGER[Trigger.FINISH], payload={})
+    ctx.replies.extend(system.replies)
+
+
+async def run_or_answer(ctx: Ctx, case: Case, action: Action, *, signing: SigningEvidence = CHAT,
+                        payload: dict[str, Any] | None = None) -> Reply:
+    """`run` for callers that are not the dispatcher (the signing page, timers, the system): a
+    refusal becomes the reply in `ctx.replies`, and nothing is audited."""
+    try:
+        return await run(ctx, action, case=case, signing=signing, payload=payload)
+    except Refused as refused:
+        recipient = person_recipient(ctx.actor) if ctx.actor else ""
+        ctx.replies.extend(answer(refused, recipient=recipient, locale=ctx.locale))
+        return Reply(ok=False)
+
+
+def signature_effect(evidence: SigningEvidence) -> SigningEvidence:
+    """How the signing page's signer reached the button (passed on to `run_page_answer`)."""
+    return evidence
+
+
+async def run_page_answer(ctx: Ctx, case: Case, trigger: Trigger, evidence: SigningEvidence | None) -> Reply:
+    """The signing page's Sign or Dispute, run as any press is."""
+    return await run_or_answer(ctx, case, BY_TRIGGER[trigger], signing=evidence or CHAT)

@@ -1,0 +1,87 @@
+"""The leased queue the inbox, the outbox and the timers share: a table whose rows are claimed in
+batches under a lease, failed with backoff, and kept as dead after the last attempt.
+
+A claim sets `claimed_until`; a worker that dies simply lets its lease run out, and the next claim
+takes the row again (so expired leases are reclaimed by every claim, with no sweeper). A failure
+counts an attempt and holds the row off until its backoff ends; the last one (`max_attempts`, the
+QUEUE_MAX_ATTEMPTS setting) or a permanent error makes it dead, and `dead_lettered` tells HR in
+the same transaction. Completing a row is each table's own (the inbox deletes it, the relay
+records a receipt, a timer is marked fired by the transaction that acts on it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from storage.sql import claim
+
+# Tries before a row is dead; the default of the QUEUE_MAX_ATTEMPTS setting (bot.settings).
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=5)
+BACKOFF_CAP = timedelta(hours=1)
+# How much of an error a row keeps (a traceback's message can be long).
+ERROR_CHARS = 2000
+
+Item = TypeVar("Item")
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after `attempts` failures: 10 s, 20 s, 40 s … capped at 1 h."""
+    return min(BACKOFF_BASE * 2 ** min(attempts, 20), BACKOFF_CAP)
+
+
+class LeasedQueue(Generic[Item]):
+    """One table worked as a queue. A use names its `model` (with id, claimed_until, attempts,
+    last_error and dead_at columns), the `item` dataclass a claim hands out (its fields are
+    columns), and the column a failure's backoff is written to (`retry_at`)."""
+
+    model: ClassVar[Any]
+    item: ClassVar[type]
+    retry_at: ClassVar[str] = "next_attempt_at"
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _claim(self, now: datetime, limit: int, lease: timedelta, *,
+                     pending: ColumnElement[bool], order_by: InstrumentedAttribute[Any]) -> list[Item]:
+        """Lease up to `limit` rows that are `pending` (which must leave out dead rows) and not
+        claimed by a live lease, in `order_by` order; the caller commits to publish the claim."""
+        rows = await claim(
+            self.session, self.model, pending=pending, order_by=order_by, now=now, limit=limit,
+            lease=lease, returning=[getattr(self.model, field.name) for field in fields(self.item)],
+        )
+        return [self.item(*row) for row in rows]
+
+    async def fail(self, row_id: int, now: datetime, error: str, *, max_attempts: int,
+                   retry_after: timedelta | None = None, permanent: bool = False,
+                   tenant_key: str | None = None) -> bool:
+        """Count a failed try: hold the row off until `retry_after` (else the backoff), or, after
+        `max_attempts` or a `permanent` error, keep it as dead and tell HR (of `tenant_key` where
+        the row has no tenant of its own, as an inbox request). True when it is dead."""
+        row = await self.session.get(self.model, row_id, populate_existing=True)
+        if row is None or self.settled(row):
+            return False  # settled meanwhile by a worker whose lease outlived ours
+        row.attempts += 1
+        row.last_error = error[:ERROR_CHARS]
+        row.claimed_until = None
+        if not permanent and row.attempts < max_attempts:
+            setattr(row, self.retry_at, now + (retry_after or backoff(row.attempts)))
+            await self.session.flush()
+            return False
+        row.dead_at = now
+        await self.session.flush()
+        await self.dead_lettered(row, error, now, tenant_key)
+        return True
+
+    def settled(self, row: Any) -> bool:
+        """Is the row done with (dead, or completed where completing keeps it)?"""
+        return row.dead_at is not None
+
+    async def dead_lettered(self, row: Any, error: str, now: datetime, tenant_key: str | None) -> None:
+        """Tell whoever must hear of a dead row, in the transaction that made it dead."""

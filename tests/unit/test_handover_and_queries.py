@@ -1,0 +1,131 @@
+"""The handover (owners tick their items; the last tick finishes the case) and the read-only
+answers: status and the HR report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage.models import HandoverItem
+from tests.handlers.conftest import World
+from tests.unit.steps import (
+    audit_actions,
+    chinese,
+    handles,
+    in_handover,
+    in_review,
+    last_event,
+    mark,
+    ok,
+    opened,
+    refusal,
+    says,
+    timers,
+    told,
+)
+from workflow.i18n import t
+
+
+async def items_by_owner(world: World) -> list[tuple[str, HandoverItem]]:
+    case = await world.case()
+    names = await handles(world)
+    async with world.uow_factory() as uow:
+        items = await uow.handover.for_case(case.id)
+    return [(names[f"person:{item.owner_id}"], item) for item in items]
+
+
+async def test_an_owner_ticks_their_item(world: World) -> None:
+    await in_handover(world)
+    item = next(i for o, i in await items_by_owner(world) if o == "chen")
+    reply = await ok(world, "chen", "complete_item", item=str(item.id))
+    assert reply.messages[-1].kind == "item_done"
+    assert (await last_event(world))[:3] == ("complete_item", "handover", "handover")
+    assert (await last_event(world))[3]["item_id"] == item.id
+    async with world.uow_factory() as uow:
+        done = await uow.handover.get(item.id)
+    assert done.done_at is not None
+    pending = await timers(world)
+    assert f"item_due:{item.id}" not in pending and "certificate_due" in pending
+
+
+async def test_complete_item_refusals(world: World) -> None:
+    await in_handover(world)
+    item = next(i for o, i in await items_by_owner(world) if o == "chen")
+    assert says(await world.act("sun", "complete_item", item=str(item.id)), "h.item_not_owner", "zh-CN",
+                owner="陈工")
+    assert says(await world.act("zhao", "complete_item", item="999"), "h.item_unknown", "en", ref="C-0001",
+                id="999")
+    await ok(world, "chen", "complete_item", item=str(item.id))
+    assert chinese(refusal(await world.act("chen", "complete_item", item=str(item.id))))  # already done
+    assert "refused:complete_item" in await audit_actions(world)
+
+
+async def test_the_last_item_finishes_the_case_and_tells_everyone(world: World) -> None:
+    await in_handover(world)
+    owned = await items_by_owner(world)
+    for owner, item in owned[:-1]:
+        await ok(world, owner, "complete_item", item=str(item.id))
+    assert (await world.case()).state == "handover"
+    since = await mark(world)
+    owner, item = owned[-1]
+    await ok(world, owner, "complete_item", item=str(item.id))
+    case = await world.case()
+    assert (case.state, case.outcome) == ("closed", "completed")
+    assert case.retain_until is not None and case.retain_until.year == 2026
+    action, before, after, _payload = await last_event(world)
+    assert (action, before, after) == ("finish", "handover", "closed")
+    assert [(m.to, m.kind) for m in await told(world, since) if m.kind != "case_update"] == [
+        ("lee", "closed"), ("alice", "closed")]
+    assert ("hr_group", "case_update") in [(m.to, m.kind) for m in await told(world, since)]
+    assert await timers(world) == set()
+
+
+async def test_hr_cannot_finish_while_items_are_open(world: World) -> None:
+    await in_handover(world)
+    open_items = len(await items_by_owner(world))
+    assert says(await world.act("wangfang", "finish"), "machine.refuse.items_open", "zh-CN", count=open_items)
+    assert says(await world.act("zhao", "finish"), "machine.refuse.items_open", "en", count=open_items)
+    assert chinese(refusal(await world.act("lee", "finish")))  # and the manager may not at all
+    assert (await world.case()).state == "handover"
+
+
+async def test_status_lists_ones_cases_and_hr_sees_every_open_case(world: World) -> None:
+    await opened(world)
+    mine = await ok(world, "lee", "status", None)
+    assert "C-0001" in mine.messages[0].data["text"] and chinese(mine.messages[0].data["text"])
+    hr = await ok(world, "zhao", "status", None)
+    assert "C-0001" in hr.messages[0].data["text"] and "Alice Zhang" in hr.messages[0].data["text"]
+    nobody = await ok(world, "bob", "status", None)
+    assert nobody.messages[0].data["text"] == t("h.status.empty", "en")
+
+
+async def test_status_of_one_case_shows_its_timeline_to_its_people_only(world: World) -> None:
+    await in_review(world)
+    reply = await ok(world, "lee", "status")
+    kinds = [m.kind for m in reply.messages]
+    assert kinds == ["case", "timeline"]
+    timeline = reply.messages[1].data["text"]
+    assert timeline.count("\n") + 1 == len(await audit_actions(world))
+    assert t("state.hr_review", "zh-CN") in timeline
+    assert says(await world.act("bob", "status"), "h.unknown_case", "en", ref="C-0001")
+    assert (await last_event(world))[0] == "refused:status"
+
+
+async def test_the_report_is_for_hr_and_counts_open_cases_and_overdue_items(world: World) -> None:
+    await in_handover(world)
+    assert says(await world.act("lee", "report", None), "h.report.only_hr", "zh-CN")
+    assert says(await world.act("bob", "report", None), "h.report.only_hr", "en")
+    world.clock.set(world.clock.now() + timedelta(days=60))  # every item is past due
+    reply = await ok(world, "zhao", "report", None)
+    fields = dict(reply.messages[0].data["fields"])
+    assert fields[t("h.report.by_state", "en")] == f"{t('state.handover', 'en')}: 1"
+    overdue = fields[t("h.report.overdue", "en")].splitlines()
+    assert len(overdue) == len(await items_by_owner(world)) and all(o.startswith("C-0001") for o in overdue)
+    assert t("state.hr_review", "en") in fields[t("h.report.durations", "en")]
+
+
+async def test_help_answers_in_the_askers_language_with_what_they_may_do(world: World) -> None:
+    english, chinese_help = await ok(world, "bob", "help", None), await ok(world, "lee", "help", None)
+    assert "/offboard" in english.messages[0].data["text"] and not chinese(english.messages[0].data["text"])
+    assert chinese(chinese_help.messages[0].data["text"])
+    assert "report" in (await ok(world, "zhao", "help", None)).messages[0].data["text"]
+    assert "report" not in english.messages[0].data["text"]
