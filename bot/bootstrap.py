@@ -32,6 +32,7 @@ from storage.cache import make_redis
 from storage.db import make_engine, make_session_factory
 from storage.migrate import is_current
 from storage.uow import UnitOfWork
+from workflow.calendar import Arrangement, BadArrangement, arrangements_from_mapping
 from workflow.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -77,14 +78,31 @@ class Services(Core):
         await self.engine.dispose()
 
 
+def data_path(path: str) -> Path:
+    """A relative path is looked up in the working directory, then in the project checkout."""
+    candidate = Path(path)
+    if not candidate.is_absolute() and not candidate.exists():
+        return PROJECT_ROOT / candidate
+    return candidate
+
+
+def load_arrangements(path: str) -> dict[int, Arrangement]:
+    """The official holiday arrangements loaded with `python -m bot calendar import`."""
+    candidate = data_path(path)
+    if not candidate.is_file():
+        return {}
+    try:
+        return arrangements_from_mapping(json.loads(candidate.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, BadArrangement) as error:
+        raise SettingsError(f"invalid setting CALENDAR_DATA: cannot read {path}: {error}") from None
+
+
 def load_reference(path: str) -> Mapping[str, Any] | None:
     """The reference data (average/minimum wages by city and year), or None when absent.
 
-    A relative path is looked up in the working directory, then in the project checkout.
+    A relative path is looked up as `data_path` says.
     """
-    candidate = Path(path)
-    if not candidate.is_absolute() and not candidate.exists():
-        candidate = PROJECT_ROOT / candidate
+    candidate = data_path(path)
     if not candidate.is_file():
         log.warning("reference data %s not found: settlement caps will be left to HR", path)
         return None
@@ -134,6 +152,7 @@ def handler_deps(settings: Settings, clock: Clock) -> Deps:
         reference=load_reference(settings.REFERENCE_DATA),
         jurisdiction=settings.JURISDICTION,
         on_unknown_year=_warn_unknown_year,
+        arrangements=load_arrangements(settings.CALENDAR_DATA),
         # Documents and signing: PDFs, the key-file signer, links and retention.
         renderer=PdfRenderer(settings.DOCUMENT_FONT),
         signer=KeyFileSigner(settings.SIGNING_KEY_PATH),

@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     INBOX_CONCURRENCY: PositiveInt = 4
     CLAIM_LEASE_SECONDS: PositiveInt = 60
     REFERENCE_DATA: str = "config/reference-cn.json"
+    CALENDAR_DATA: str = "config/calendar-cn.json"  # `python -m bot calendar import` writes it
     JURISDICTION: str = "cn"
     CITY: str = ""
     # Terminated contracts must be kept at least two years (Labor Contract Law Art. 50).

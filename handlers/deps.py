@@ -9,7 +9,7 @@ from typing import Any
 
 from handlers.rendering import DocumentRenderer, JsonRenderer
 from handlers.seal import ClickToSign, SignatureProvider
-from workflow.calendar import WorkCalendar
+from workflow.calendar import Arrangement, WorkCalendar
 from workflow.clock import Clock
 from workflow.compliance import Jurisdiction, ReferenceData, get_jurisdiction
 from workflow.handover import HandoverTemplateItem, default_template
@@ -46,6 +46,7 @@ def build_deps(
     jurisdiction: str = "cn",
     on_unknown_year: Callable[[int], None] | None = None,
     ladder: LadderPolicy | None = None,
+    arrangements: Mapping[int, Arrangement] | None = None,
     **documents: Any,
 ) -> Deps:
     """`documents` passes the document and signing fields of Deps (renderer, signer,
@@ -57,6 +58,7 @@ def build_deps(
             quiet_start=quiet_start,
             quiet_end=quiet_end,
             on_unknown_year=on_unknown_year,
+            arrangements=arrangements,
         ),
         ladder=ladder or LadderPolicy(),
         jurisdiction=get_jurisdiction(jurisdiction),

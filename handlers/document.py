@@ -86,6 +86,7 @@ async def document_data(ctx: Ctx, case: Case, rule: DocumentRule, locale: str,
         "ground": t(f"h.ground.{case.ground}", locale),
         "ground_article": cite(ctx.deps.jurisdiction.article(Ground(case.ground)), locale),
         "document_article": cite(rule.article, locale),
+        "wording": rule.wording,  # "end" (终止) for an Art. 44 ending, else "rescind" (解除)
         "proposed_by": facts.get("proposed_by", ""),
         "reasons": case.note,
         "revision_note": case.data.get("revision_note", ""),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from storage.audit import canonical_json
+from workflow.documents import title_key
 from workflow.i18n import t
 
 
@@ -43,7 +44,7 @@ class JsonRenderer:
     async def render(self, spec: DocumentSpec) -> RenderedDocument:
         body = {"kind": spec.kind, "locale": spec.locale, "version": spec.version, **spec.data}
         return RenderedDocument(
-            title=t(f"document.title.{spec.kind}", spec.locale),
+            title=t(title_key(spec.kind, spec.data.get("wording", "rescind")), spec.locale),
             media_type="application/json",
             extension="json",
             content=canonical_json(body).encode(),

@@ -114,6 +114,12 @@ GROUND_ALIASES: dict[str, Ground] = {
                                "客观情况发生重大变化"),
         Ground.MUTUAL: ("mutual", "agreement", "协商", "协商一致", "协商解除"),
         Ground.LAYOFF: ("layoff", "裁员", "经济性裁员"),
+        Ground.EXPIRY: ("expiry", "expire", "合同到期", "合同期满", "劳动合同期满", "到期终止"),
+        Ground.RETIREMENT: ("retirement", "retire", "退休", "达到退休年龄"),
+        Ground.DERELICTION: ("dereliction", "严重失职", "营私舞弊"),
+        Ground.SECOND_JOB: ("second_job", "second-job", "兼职", "双重劳动关系"),
+        Ground.FRAUD: ("fraud", "欺诈", "合同无效"),
+        Ground.CRIMINAL: ("criminal", "刑事责任", "追究刑事责任"),
     }.items()
     for alias in aliases
 }

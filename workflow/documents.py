@@ -17,6 +17,20 @@ AGREEMENTS = frozenset({"mutual_agreement"})
 EMPLOYER_ONLY_LINES = frozenset({"risk"})
 
 
+# An Art. 44 ending (终止: the contract ends by law) is titled differently from 解除.
+_END_TITLES = {
+    "termination_notice": "document.title.termination_notice_end",
+    "termination_certificate": "document.title.termination_certificate_end",
+}
+
+
+def title_key(kind: str, wording: str = "rescind") -> str:
+    """The catalogue key of a document's title: 终止 wording for an ending by law."""
+    if wording == "end" and kind in _END_TITLES:
+        return _END_TITLES[kind]
+    return f"document.title.{kind}"
+
+
 def decision_documents(rules: tuple[DocumentRule, ...]) -> tuple[DocumentRule, ...]:
     return tuple(rule for rule in rules if rule.kind not in AT_TERMINATION)
 

@@ -34,6 +34,14 @@ class EvidenceKind(StrEnum):
     CIRCUMSTANCE_CHANGE = "circumstance_change"
     NEGOTIATION = "negotiation"  # the attempt to change the contract by agreement
     PROPOSAL = "proposal"  # who proposed the mutual termination
+    CONTRACT = "contract"  # the fixed-term contract (its term and end date)
+    RENEWAL_OFFER = "renewal_offer"  # the renewal offer (or decision not to renew) and the answer
+    RETIREMENT_PROOF = "retirement_proof"  # birth date (ID) and category, or the pension start
+    DAMAGE = "damage"  # the major damage caused (Art. 39(3))
+    SECOND_JOB = "second_job"  # the other employment (Art. 39(4))
+    SECOND_JOB_IMPACT = "second_job_impact"  # its effect on the work, or the refusal to end it
+    FRAUD_PROOF = "fraud_proof"  # the deception that made the contract invalid (Art. 26(1))
+    CRIMINAL_RECORD = "criminal_record"  # the judgment or decision (Art. 39(6))
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,21 @@ DEFAULT_REQUIREMENTS: Mapping[Ground, tuple[Requirement, ...]] = {
         _req("contract_negotiation", K.NEGOTIATION),
     ),
     Ground.MUTUAL: (_req("proposer", K.PROPOSAL),),
+    Ground.EXPIRY: (
+        _req("fixed_term_contract", K.CONTRACT),
+        _req("renewal_decision", K.RENEWAL_OFFER),
+    ),
+    Ground.RETIREMENT: (_req("retirement_age", K.RETIREMENT_PROOF),),
+    Ground.DERELICTION: (
+        _req("dereliction_records", K.INCIDENT),
+        _req("major_damage", K.DAMAGE),
+    ),
+    Ground.SECOND_JOB: (
+        _req("other_employment", K.SECOND_JOB),
+        _req("second_job_effect", K.SECOND_JOB_IMPACT),
+    ),
+    Ground.FRAUD: (_req("fraud", K.FRAUD_PROOF),),
+    Ground.CRIMINAL: (_req("criminal_liability", K.CRIMINAL_RECORD),),
 }
 
 _REQUIREMENT_KEYS = frozenset(req.key for reqs in DEFAULT_REQUIREMENTS.values() for req in reqs)
@@ -157,6 +180,14 @@ _ALIASES: dict[EvidenceKind, tuple[str, ...]] = {
     K.CIRCUMSTANCE_CHANGE: ("change", "circumstances", "客观情况", "客观情况变化"),
     K.NEGOTIATION: ("协商", "协商记录", "变更协商"),
     K.PROPOSAL: ("proposer", "提出方", "提议"),
+    K.CONTRACT: ("contract", "labour contract", "劳动合同", "合同"),
+    K.RENEWAL_OFFER: ("renewal", "续签", "续订", "续签意见"),
+    K.RETIREMENT_PROOF: ("retirement", "pension", "退休", "身份证", "养老金"),
+    K.DAMAGE: ("loss", "损失", "重大损害"),
+    K.SECOND_JOB: ("moonlighting", "兼职", "双重劳动关系"),
+    K.SECOND_JOB_IMPACT: ("impact", "影响", "拒不改正"),
+    K.FRAUD_PROOF: ("fraud", "deception", "欺诈", "虚假材料"),
+    K.CRIMINAL_RECORD: ("criminal", "judgment", "刑事", "判决书"),
 }
 
 

@@ -56,6 +56,12 @@ class Ground(StrEnum):
     CIRCUMSTANCES = "circumstances"  # Art. 40(3)
     MUTUAL = "mutual"  # Art. 36
     LAYOFF = "layoff"  # Art. 41: refused for a single case
+    EXPIRY = "expiry"  # Art. 44(1): the fixed term ends
+    RETIREMENT = "retirement"  # Art. 44(2); Regs Art. 21
+    DERELICTION = "dereliction"  # Art. 39(3)
+    SECOND_JOB = "second_job"  # Art. 39(4)
+    FRAUD = "fraud"  # Art. 39(5)
+    CRIMINAL = "criminal"  # Art. 39(6)
 
 
 class Role(StrEnum):

@@ -1,7 +1,8 @@
 """`python -m bot settlement`: the compliance check and settlement arithmetic for one set of facts.
 
 No database: the facts come from the options, reference figures (optional) from the JSON file.
-Bad input gets one line on stderr in the chosen language and exit status 2.
+Bad input gets one line on stderr in the chosen language and exit status 2; a blocked assessment
+exits 3 (the output is still printed) so scripts notice.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from workflow.compliance import (
     Pre2008Rounding,
     Protection,
     ReferenceData,
+    RenewalOffer,
+    RetirementCategory,
     cite,
     get_jurisdiction,
 )
@@ -32,10 +35,15 @@ from workflow.i18n import LOCALES, normalise_locale, t
 from workflow.model import Ground
 
 FAILED = 2
+BLOCKED = 3
 DEFAULT_REFERENCE = "config/reference-cn.json"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MONEY_OPTIONS = ("avg_wage", "prev_wage", "local_avg", "min_wage")
-COUNT_OPTIONS = ("contract_months", "probation_months")
+DATE_OPTIONS = ("contract_start", "contract_end", "probation_end", "notice_date", "birth_date",
+                "sick_since")
+COUNT_OPTIONS = ("contract_months", "probation_months", "work_years", "headcount", "reduced",
+                 "fixed_terms", "work_injury_grade")
+YES_NO = ("yes", "no")
 PROTECTION_FLAGS = {p: f"--{p.value.replace('_', '-')}" for p in Protection}
 
 
@@ -75,10 +83,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--in-probation", action="store_true")
     parser.add_argument("--written-reasons", action="store_true",
                         help="the reasons were explained in writing (probation)")
+    parser.add_argument("--union", help="the company has a union: yes|no (Art. 43)")
     parser.add_argument("--union-notified", action="store_true")
+    parser.add_argument("--notice-date", help="written notice served on, YYYY-MM-DD (Art. 40)")
+    parser.add_argument("--contract-start", help="current contract's start, YYYY-MM-DD")
+    parser.add_argument("--contract-end", help="fixed-term contract's end, YYYY-MM-DD")
     parser.add_argument("--contract-months", help="fixed contract term in months")
     parser.add_argument("--open-ended", action="store_true", help="open-ended contract")
+    parser.add_argument("--probation-end", help="agreed probation end, YYYY-MM-DD")
     parser.add_argument("--probation-months", help="agreed probation in months")
+    parser.add_argument("--birth-date", help="birth date, YYYY-MM-DD (retirement age)")
+    parser.add_argument("--retirement-category",
+                        help=" | ".join(c.value for c in RetirementCategory))
+    parser.add_argument("--sick-since", help="sick leave started on, YYYY-MM-DD (medical period)")
+    parser.add_argument("--work-years", help="total years of work, all employers")
+    parser.add_argument("--headcount", help="staff before the layoff round (Art. 41)")
+    parser.add_argument("--reduced", help="people cut in the round (Art. 41)")
+    parser.add_argument("--renewal-offered", help="on expiry the employer offered: "
+                        + " | ".join(r.value for r in RenewalOffer))
+    parser.add_argument("--employee-declined", action="store_true",
+                        help="the employee declined the renewal offered")
+    parser.add_argument("--employee-wants-renewal", nargs="?", const="yes",
+                        help="the employee wants to continue (yes|no; alone means yes)")
+    parser.add_argument("--fixed-terms", help="consecutive fixed-term contracts since 2008, "
+                        "this one included (Art. 14)")
+    parser.add_argument("--work-injury-grade", help="work-injury disability grade 1..10")
     for protection, flag in PROTECTION_FLAGS.items():
         parser.add_argument(flag, dest=f"protect_{protection.value}", action="store_true")
     parser.add_argument("--pre2008-rounding", default=Pre2008Rounding.PARTIAL_AS_YEAR.value,
@@ -106,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print("\n".join(as_text(assessment, jurisdiction, facts.last_day, locale)))
-    return 0
+    return BLOCKED if assessment.blocked else 0
 
 
 def _jurisdiction(code: str) -> Jurisdiction:
@@ -123,14 +152,18 @@ def _facts(args: argparse.Namespace) -> CaseFacts:
     if args.ground not in {g.value for g in Ground}:
         raise BadInput("choice", option="--ground", value=args.ground,
                        choices=", ".join(g.value for g in Ground))
-    if args.proposed_by not in (None, "employer", "employee"):
-        raise BadInput("choice", option="--proposed-by", value=args.proposed_by,
-                       choices="employer, employee")
-    if args.pre2008_rounding not in {r.value for r in Pre2008Rounding}:
-        raise BadInput("choice", option="--pre2008-rounding", value=args.pre2008_rounding,
-                       choices=", ".join(r.value for r in Pre2008Rounding))
+    _choice(args, "proposed_by", ["employer", "employee"])
+    _choice(args, "pre2008_rounding", [r.value for r in Pre2008Rounding])
+    _choice(args, "retirement_category", [c.value for c in RetirementCategory])
+    _choice(args, "renewal_offered", [r.value for r in RenewalOffer])
+    _choice(args, "union", YES_NO)
+    _choice(args, "employee_wants_renewal", YES_NO)
     hired, last_day = _date(args, "hired"), _date(args, "last_day")
+    dates = {name: _date(args, name) if getattr(args, name) is not None else None
+             for name in DATE_OPTIONS}
+    counts = {name: _count(args, name) for name in COUNT_OPTIONS}
     amounts = {name: _amount(args, name) for name in MONEY_OPTIONS}
+    sourced: dict[str, Any] = {}
     if args.city:
         reference = _reference(args)
         if reference.city(args.city) is None:
@@ -139,7 +172,12 @@ def _facts(args: argparse.Namespace) -> CaseFacts:
         amounts["local_avg"] = amounts["local_avg"] or reference.local_avg(
             args.city, last_day.year - 1
         )
-        amounts["min_wage"] = amounts["min_wage"] or reference.min_wage(args.city, last_day)
+        figure = reference.min_wage_figure(args.city, last_day)
+        if amounts["min_wage"] is None and figure is not None:
+            amounts["min_wage"] = figure.amount
+            sourced = {"min_wage_effective": figure.effective, "min_wage_stale": figure.stale}
+        sourced["second_contract_binding"] = reference.second_contract_binding(args.city)
+    wants = args.employee_wants_renewal
     return CaseFacts(
         ground=Ground(args.ground),
         hired=hired,
@@ -149,14 +187,26 @@ def _facts(args: argparse.Namespace) -> CaseFacts:
         proposed_by=args.proposed_by,
         in_probation=args.in_probation,
         written_reasons=args.written_reasons,
-        contract_months=_count(args, "contract_months"),
         open_ended=args.open_ended,
-        probation_months=_count(args, "probation_months"),
         protections=frozenset(p for p in Protection if getattr(args, f"protect_{p.value}")),
+        union=args.union,
         union_notified=args.union_notified,
+        retirement_category=args.retirement_category,
+        renewal_offered=args.renewal_offered,
+        employee_declined=args.employee_declined,
+        employee_wants_renewal=None if wants is None else wants == "yes",
         convention=Convention(pre2008=Pre2008Rounding(args.pre2008_rounding)),
         **amounts,
+        **dates,
+        **counts,
+        **sourced,
     )
+
+
+def _choice(args: argparse.Namespace, name: str, choices: list[str]) -> None:
+    value = getattr(args, name)
+    if value is not None and value not in choices:
+        raise BadInput("choice", option=_option(name), value=value, choices=", ".join(choices))
 
 
 def _option(name: str) -> str:
@@ -254,8 +304,9 @@ def as_json(assessment: Assessment, jurisdiction: Jurisdiction, last_day: date,
 def as_text(assessment: Assessment, jurisdiction: Jurisdiction, last_day: date,
             locale: str) -> list[str]:
     ground = t(f"compliance.ground.{assessment.ground.value}", locale)
-    out = [t("cli.settlement.ground", locale, ground=ground,
-             article=cite(assessment.article, locale))]
+    ends = jurisdiction.documents(assessment.ground)[-1].wording == "end"
+    out = [t("cli.settlement.ground_end" if ends else "cli.settlement.ground", locale,
+             ground=ground, article=cite(assessment.article, locale))]
     out.append(t("cli.settlement.heading.arithmetic", locale))
     out += [f"  {line}" for line in assessment.settlement.lines_text(locale)]
     out.append(t("cli.settlement.heading.findings", locale))

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from bot.documents.markup import Markup, parse
 from handlers.rendering import DocumentSpec, RenderedDocument
 from workflow.compliance import cite
+from workflow.documents import title_key
 from workflow.i18n import t
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -43,7 +44,8 @@ class PdfRenderer:
 
         template = self._env.get_template(f"documents/{spec.kind}.xml.j2")
         return template.render(
-            d=spec.data, kind=spec.kind, title=say(f"document.title.{spec.kind}"),
+            d=spec.data, kind=spec.kind,
+            title=say(title_key(spec.kind, spec.data.get("wording", "rescind"))),
             company=spec.data.get("company") or say("doc.company_unnamed"), t=say,
             cite=lambda article: cite(article, spec.locale),
         )

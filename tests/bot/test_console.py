@@ -52,7 +52,7 @@ class FakeDirectory:
 
 
 @dataclass
-class FakeRuntime:
+class FakeServices:
     """What the console uses of bot.bootstrap.Services: channels, deps, and the gateway's accept
     (the inbox) and dispatch."""
 
@@ -63,7 +63,7 @@ class FakeRuntime:
     deps: FakeDeps = field(default_factory=FakeDeps)
 
     @property
-    def gateway(self) -> FakeRuntime:
+    def gateway(self) -> FakeServices:
         return self
 
     def uow_factory(self) -> None:
@@ -83,7 +83,7 @@ class FakeRuntime:
 class FakeWorker:
     """Each tick delivers what is queued (through the console channel) and reports the counts."""
 
-    runtime: FakeRuntime
+    runtime: FakeServices
     queued: list[Message] = field(default_factory=list)
     ticks: int = 0
 
@@ -117,8 +117,8 @@ def review_card(recipient: str = "person:4", version: int = 3) -> Message:
 
 
 @pytest.fixture
-def console() -> tuple[ConsoleSession, FakeRuntime, FakeWorker, list[str]]:
-    runtime = FakeRuntime()
+def console() -> tuple[ConsoleSession, FakeServices, FakeWorker, list[str]]:
+    runtime = FakeServices()
     worker = FakeWorker(runtime)
     out: list[str] = []
     session = ConsoleSession(runtime, ManualClock(START), out.append,  # type: ignore[arg-type]
@@ -126,7 +126,7 @@ def console() -> tuple[ConsoleSession, FakeRuntime, FakeWorker, list[str]]:
     return session, runtime, worker, out
 
 
-Console = tuple[ConsoleSession, FakeRuntime, FakeWorker, list[str]]
+Console = tuple[ConsoleSession, FakeServices, FakeWorker, list[str]]
 
 
 async def test_text_is_parsed_and_sent_as_that_console_user(console: Console) -> None:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow.calendar import WorkCalendar
+from workflow.calendar import BadArrangement, WorkCalendar, arrangement, arrangements_from_mapping
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()
@@ -119,3 +119,45 @@ def test_unknown_year_falls_back_to_weekdays_minus_statutory_days_and_reports_on
     again: list[int] = []
     WorkCalendar(on_unknown_year=again.append).is_working_day(date(2090, 1, 1))
     assert again == [2090]
+
+
+# --- years without the official arrangement, and loading one -----------------------------------
+
+# A sample arrangement for the tests (not the official 2027 notice): Spring Festival 5–13 February
+# with a make-up working Saturday on 20 February.
+SAMPLE_2027 = {"holidays": ["2027-01-01", *(f"2027-02-{d:02d}" for d in range(5, 14))],
+               "workdays": ["2027-02-20"], "source": "test sample"}
+
+
+def test_a_year_missing_from_the_data_marks_deadlines_provisional():
+    cal = WorkCalendar()
+    assert not cal.is_official_year(2027) and cal.is_provisional(date(2027, 2, 9))
+    due = cal.due_in_working_days(local(2027, 2, 8), 3)
+    assert due.provisional and cal.local_date(due.at) == date(2027, 2, 11)
+    # A deadline counted within an official year is not provisional …
+    assert not cal.due_in_working_days(local(2025, 9, 30), 3).provisional
+    # … but one that runs into the unknown year is.
+    assert cal.due_in_working_days(local(2026, 12, 30), 5).provisional
+
+
+def test_loading_the_arrangement_fixes_the_count_and_clears_the_mark():
+    cal = WorkCalendar(arrangements=arrangements_from_mapping({"years": {"2027": SAMPLE_2027}}))
+    assert cal.is_official_year(2027) and not cal.is_provisional(date(2027, 2, 9))
+    due = cal.due_in_working_days(local(2027, 2, 8), 3)
+    assert not due.provisional and cal.local_date(due.at) == date(2027, 2, 17)
+    assert cal.is_working_day(date(2027, 2, 20))  # the make-up Saturday
+    assert not cal.is_working_day(date(2027, 2, 21))  # an ordinary Sunday
+    assert cal.is_working_day(date(2027, 3, 1))  # an ordinary Monday
+
+
+@pytest.mark.parametrize(("holidays", "workdays", "reason"), [
+    ([], [], "at least one holiday"),
+    (["2027-02-05"], ["2027-02-08"], "weekday"),  # a Monday cannot be a make-up day
+    (["2027-02-06"], ["2027-02-06"], "both"),
+    (["2027-02-05", "2028-01-01"], [], "one year"),
+    (["2027-02-30"], [], "not a YYYY-MM-DD date"),
+])
+def test_an_impossible_arrangement_is_refused_with_the_reason(holidays, workdays, reason):
+    with pytest.raises(BadArrangement) as caught:
+        arrangement(holidays, workdays)
+    assert reason in str(caught.value)

@@ -79,6 +79,7 @@ FAMILIES = (
     Family("compliance.ground.{}", GROUNDS),
     Family("compliance.level.{}", _values(Level)),
     Family("compliance.protected.{}", _values(Protection)),
+    Family("compliance.expiry_extended.{}", _values(Protection)),
     Family("compliance.line.service_pre2008.{}", _values(Pre2008Rounding)),
     Family("slack.protection.{}", _values(Protection)),
     Family("slack.choice.{}", _values(get_args(Proposer))),

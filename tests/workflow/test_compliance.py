@@ -103,8 +103,10 @@ def test_t9_allowed_probation_grounds_need_written_reasons(ground):
 
 @pytest.mark.parametrize("protection", list(Protection))
 def test_every_protection_blocks_articles_40_and_41_with_its_item(protection):
+    # Art. 42(5) needs 15 years' service, which the hire date alone can rule out.
+    hired = {"hired": date(2008, 1, 1)} if protection == Protection.NEAR_RETIREMENT else {}
     for ground in (G.ILLNESS, G.INCOMPETENT, G.CIRCUMSTANCES):
-        a = CN.assess(facts(ground, protections=frozenset({protection})))
+        a = CN.assess(facts(ground, protections=frozenset({protection}), **hired))
         assert blocking(a) == [(f"protected.{protection}", ARTICLE_42_ITEM[protection])]
     for ground in (G.MUTUAL, G.MISCONDUCT):
         assert not CN.assess(facts(ground, protections=frozenset({protection}))).blocked
@@ -380,11 +382,21 @@ def test_shipped_reference_file_loads_and_is_marked_for_verification():
     data = json.loads((ROOT / "config" / "reference-cn.json").read_text(encoding="utf-8"))
     assert "verify" in data["_note"].lower()
     ref = ReferenceData.from_mapping(data)
-    assert {"shanghai", "beijing", "shenzhen"} <= set(ref.cities)
-    for city in ("shanghai", "beijing", "shenzhen"):
-        for year in (2023, 2024, 2025):
-            assert ref.min_wage(city, year) is not None
-    assert ref.local_avg("shanghai", 2023) is not None
+    assert {"shanghai", "beijing", "guangzhou", "shenzhen"} <= set(ref.cities)
+    # Only confirmed figures ship: each with its source, keyed by its effective date.
+    for city in data["cities"].values():
+        for table in ("min_wage_monthly", "local_avg_monthly"):
+            for entry in city.get(table, {}).values():
+                assert entry["source"] and entry["amount"] > 0
+    for city in ("shanghai", "beijing", "guangzhou", "shenzhen"):
+        assert ref.min_wage_figure(city, date(2025, 12, 31)) is not None
+    assert ref.min_wage_figure("shanghai", date(2025, 6, 30)).amount == D(2690)
+    in_force = ref.min_wage_figure("shanghai", date(2025, 7, 1))
+    assert (in_force.amount, in_force.effective, in_force.stale) == (D(2740), date(2025, 7, 1),
+                                                                      False)
+    assert ref.min_wage_figure("shanghai", date(2026, 3, 1)).stale  # 2026 not yet recorded
+    assert ref.min_wage_figure("beijing", date(2025, 8, 31)) is None  # not confirmed: left out
+    assert not ref.second_contract_binding("shanghai") and ref.second_contract_binding("beijing")
 
 
 def test_compliance_package_imports_only_the_standard_library_and_workflow():

@@ -50,6 +50,21 @@ SPEC: dict[Ground, dict[str, tuple[set[str], int]]] = {
         "contract_negotiation": ({"negotiation"}, 1),
     },
     Ground.MUTUAL: {"proposer": ({"proposal"}, 1)},
+    Ground.EXPIRY: {
+        "fixed_term_contract": ({"contract"}, 1),
+        "renewal_decision": ({"renewal_offer"}, 1),
+    },
+    Ground.RETIREMENT: {"retirement_age": ({"retirement_proof"}, 1)},
+    Ground.DERELICTION: {
+        "dereliction_records": ({"incident"}, 1),
+        "major_damage": ({"damage"}, 1),
+    },
+    Ground.SECOND_JOB: {
+        "other_employment": ({"second_job"}, 1),
+        "second_job_effect": ({"second_job_impact"}, 1),
+    },
+    Ground.FRAUD: {"fraud": ({"fraud_proof"}, 1)},
+    Ground.CRIMINAL: {"criminal_liability": ({"criminal_record"}, 1)},
 }
 CASE_GROUNDS = list(SPEC)
 

@@ -14,6 +14,7 @@ from workflow.compliance.facts import (
     Pre2008Rounding,
     Proposer,
     Protection,
+    RenewalOffer,
 )
 from workflow.compliance.findings import (
     Deadline,
@@ -24,7 +25,8 @@ from workflow.compliance.findings import (
     cite,
 )
 from workflow.compliance.jurisdiction import Assessment, Jurisdiction
-from workflow.compliance.reference import BadReferenceData, CityFigures, ReferenceData
+from workflow.compliance.reference import BadReferenceData, CityFigures, MinWage, ReferenceData
+from workflow.compliance.retirement import RetirementCategory
 from workflow.compliance.settlement import Line, Segment, Settlement, money
 
 _JURISDICTIONS: dict[str, Jurisdiction] = {"cn": China()}
@@ -60,11 +62,14 @@ __all__ = [
     "Jurisdiction",
     "Level",
     "Line",
+    "MinWage",
     "NoticeRule",
     "Pre2008Rounding",
     "Proposer",
     "Protection",
     "ReferenceData",
+    "RenewalOffer",
+    "RetirementCategory",
     "Segment",
     "Settlement",
     "UnknownJurisdiction",

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from workflow.compliance.cn_settlement import Terms, settle
-from workflow.compliance.facts import CaseFacts, Protection
+from workflow.compliance.derive import Derived, contract_months, derive, probation_limit
+from workflow.compliance.facts import CaseFacts, Protection, RenewalOffer
 from workflow.compliance.findings import (
     LEVEL_ORDER,
     Deadline,
@@ -25,14 +26,22 @@ GROUND_ARTICLE = {
     G.MUTUAL: "LCL Art. 36",
     G.PROBATION: "LCL Art. 39(1)",
     G.MISCONDUCT: "LCL Art. 39(2)",
+    G.DERELICTION: "LCL Art. 39(3)",
+    G.SECOND_JOB: "LCL Art. 39(4)",
+    G.FRAUD: "LCL Art. 39(5), 26(1)",
+    G.CRIMINAL: "LCL Art. 39(6)",
     G.ILLNESS: "LCL Art. 40(1)",
     G.INCOMPETENT: "LCL Art. 40(2)",
     G.CIRCUMSTANCES: "LCL Art. 40(3)",
     G.LAYOFF: "LCL Art. 41",
+    G.EXPIRY: "LCL Art. 44(1)",
+    G.RETIREMENT: "LCL Art. 44(2); Regs Art. 21",
 }
-SUMMARY = frozenset({G.PROBATION, G.MISCONDUCT})  # Art. 39
+# Art. 39: no notice, no compensation.
+SUMMARY = frozenset({G.PROBATION, G.MISCONDUCT, G.DERELICTION, G.SECOND_JOB, G.FRAUD, G.CRIMINAL})
 WITH_NOTICE = frozenset({G.ILLNESS, G.INCOMPETENT, G.CIRCUMSTANCES})  # Art. 40
-UNILATERAL = SUMMARY | WITH_NOTICE | {G.LAYOFF}
+UNILATERAL = SUMMARY | WITH_NOTICE | {G.LAYOFF}  # Art. 43: the union is told in advance
+ENDINGS = frozenset({G.EXPIRY, G.RETIREMENT})  # Art. 44: the contract ends by law (终止)
 # Art. 21: during probation the employer may rely only on Art. 39 or Art. 40(1)/(2).
 PROBATION_ALLOWED = SUMMARY | {G.ILLNESS, G.INCOMPETENT}
 # The 1994 measures capped compensation at 12 months for agreement (Art. 5) and incompetence (Art. 7).
@@ -52,19 +61,11 @@ NOTICE_DAYS = 30  # Art. 40
 TRANSFER_DAYS = 15  # Art. 50: file and social-insurance transfer
 RETENTION_YEARS = 2  # Art. 50: keep terminated contracts at least two years
 ART50 = "LCL Art. 50"
-
-
-def probation_limit(contract_months: int | None, open_ended: bool) -> int | None:
-    """The longest probation Art. 19 allows, in months; None when the term is unknown."""
-    if open_ended:
-        return 6
-    if contract_months is None:
-        return None
-    if contract_months < 3:
-        return 0
-    if contract_months < 12:
-        return 1
-    return 2 if contract_months < 36 else 6
+UNION_ARTICLE = "LCL Art. 43; SPC Art. 47"
+LAYOFF_PEOPLE, LAYOFF_SHARE = 20, 10  # Art. 41: >= 20 people, or >= 10 % of the headcount
+OPEN_ENDED_YEARS = 10  # Art. 14 para. 2 item 1
+SECOND_TERM = 2  # Art. 14 para. 2 item 3: the end of the second consecutive fixed term
+KEEPS_JOB, ENDS_ON_REQUEST = range(1, 5), range(5, 7)  # Work-Injury Insurance Regs Art. 35, 36
 
 
 def _owed(facts: CaseFacts) -> tuple[bool, str]:
@@ -75,6 +76,12 @@ def _owed(facts: CaseFacts) -> tuple[bool, str]:
         return facts.proposed_by != "employee", "LCL Art. 46(2)"
     if ground in SUMMARY:
         return False, "LCL Art. 39, 46"
+    if ground == G.RETIREMENT:
+        return False, "LCL Art. 44(2), 46"
+    if ground == G.EXPIRY:
+        declined = facts.employee_declined and facts.renewal_offered in (
+            RenewalOffer.SAME, RenewalOffer.BETTER)
+        return not declined, "LCL Art. 46(5)"
     return True, "LCL Art. 46(4)" if ground == G.LAYOFF else "LCL Art. 46(3)"
 
 
@@ -87,7 +94,8 @@ class China:
         return GROUND_ARTICLE[ground]
 
     def unilateral_allowed(self, ground: Ground) -> bool:
-        return ground in UNILATERAL
+        # An Art. 44 ending needs no agreement either: the contract ends by law.
+        return ground in UNILATERAL | ENDINGS
 
     def notice_rule(self, ground: Ground) -> NoticeRule:
         if ground in WITH_NOTICE:
@@ -98,15 +106,17 @@ class China:
 
     def documents(self, ground: Ground) -> tuple[DocumentRule, ...]:
         # Nothing in the Electronic Signature Law's exclusions (Art. 3) covers employment papers.
+        # An Art. 44 ending is 终止 (the contract ends), never 解除 (a party rescinds it).
+        wording = "end" if ground in ENDINGS else "rescind"
         first = (
             DocumentRule("mutual_agreement", "LCL Art. 36", True)
             if ground == G.MUTUAL
-            else DocumentRule("termination_notice", GROUND_ARTICLE[ground], True)
+            else DocumentRule("termination_notice", GROUND_ARTICLE[ground], True, wording)
         )
         return (
             first,
             DocumentRule("settlement_statement", "LCL Art. 47", True),
-            DocumentRule("termination_certificate", "LCL Art. 50; Regs Art. 24", True),
+            DocumentRule("termination_certificate", "LCL Art. 50; Regs Art. 24", True, wording),
         )
 
     def retention_until(self, termination_date: date) -> date:
@@ -121,9 +131,12 @@ class China:
         ]
 
     def allowed_grounds(self, facts: CaseFacts) -> tuple[Ground, ...]:
-        return tuple(g for g in Ground if not _restrictions(facts, g))
+        derived = derive(facts)
+        return tuple(g for g in Ground if not _blocks(_restrictions(derived, g)))
 
     def assess(self, facts: CaseFacts) -> Assessment:
+        derived = derive(facts)
+        facts = derived.facts
         ground = facts.ground
         owed, owed_article = _owed(facts)
         terms = Terms(
@@ -131,9 +144,12 @@ class China:
             owed_article=owed_article,
             pay_in_lieu=ground in WITH_NOTICE and facts.pay_in_lieu,
             old_rule_cap=ground in OLD_RULE_CAPPED,
+            # Art. 97(3): the old rules owed nothing on expiry, so only service since 2008 counts.
+            from_2008_only=ground == G.EXPIRY,
         )
         settlement, money_findings = settle(facts, terms)
-        findings = [*_restrictions(facts, ground), *_procedure(facts), *money_findings]
+        findings = [*_restrictions(derived, ground), *derived.findings, *_procedure(derived),
+                    *money_findings]
         if any(f.level == Level.BLOCKING for f in findings):
             findings.append(Finding(Level.INFO, "unlawful_risk", "LCL Art. 48, 87; Regs Art. 25",
                                     {"amount": settlement.unlawful_risk}))
@@ -144,15 +160,21 @@ class China:
             findings=tuple(findings),
             settlement=settlement,
             notice=self.notice_rule(ground),
-            allowed_grounds=self.allowed_grounds(facts),
+            allowed_grounds=tuple(
+                g for g in Ground if not _blocks(_restrictions(derived, g))),
         )
 
 
-def _restrictions(facts: CaseFacts, ground: Ground) -> list[Finding]:
-    """The blocking rules that rule a ground out for these facts."""
-    found = []
+
+def _blocks(findings: list[Finding]) -> bool:
+    return any(f.level == Level.BLOCKING for f in findings)
+
+
+def _restrictions(derived: Derived, ground: Ground) -> list[Finding]:
+    """The rules that rule a ground out (blocking), or bound it (info), for these facts."""
+    facts, found = derived.facts, []
     if ground == G.LAYOFF:
-        found.append(Finding(Level.BLOCKING, "layoff_single_case", "LCL Art. 41"))
+        found.append(_layoff(facts))
     if ground in WITH_NOTICE or ground == G.LAYOFF:
         for p in sorted(facts.protections, key=list(Protection).index):
             found.append(Finding(Level.BLOCKING, f"protected.{p}",
@@ -161,20 +183,97 @@ def _restrictions(facts: CaseFacts, ground: Ground) -> list[Finding]:
         found.append(Finding(Level.BLOCKING, "probation_ground", "LCL Art. 21"))
     if ground == G.PROBATION and not facts.in_probation:
         found.append(Finding(Level.BLOCKING, "probation_over", "LCL Art. 39(1)"))
+    if ground in UNILATERAL and facts.union == "yes" and not facts.union_notified:
+        # Courts hold such a termination unlawful unless put right before suit.
+        found.append(Finding(Level.BLOCKING, "union_required", UNION_ARTICLE))
+    if ground == G.EXPIRY:
+        found += _expiry(derived)
+    if ground == G.RETIREMENT:
+        if derived.retires_on is None:
+            found.append(Finding(Level.BLOCKING, "retirement_date_unknown", "LCL Art. 44(2)"))
+        elif facts.last_day < derived.retires_on:
+            found.append(Finding(Level.BLOCKING, "retirement_not_reached",
+                                 "LCL Art. 44(2); Regs Art. 21", {"date": derived.retires_on}))
     return found
 
 
-def _procedure(facts: CaseFacts) -> list[Finding]:
+def _layoff(facts: CaseFacts) -> Finding:
+    """Art. 41 needs a round of >= 20 people or >= 10 % of the staff; below it, Art. 40(3)."""
+    if facts.headcount is None or facts.reduced is None:
+        return Finding(Level.BLOCKING, "layoff_single_case", "LCL Art. 41")
+    params = {"headcount": facts.headcount, "reduced": facts.reduced}
+    if facts.reduced >= LAYOFF_PEOPLE or facts.reduced * 100 >= LAYOFF_SHARE * facts.headcount:
+        return Finding(Level.BLOCKING, "layoff_collective", "LCL Art. 41", params)
+    return Finding(Level.BLOCKING, "layoff_below_threshold", "LCL Art. 41, 40(3)", params)
+
+
+def _expiry(derived: Derived) -> list[Finding]:
+    """Art. 44(1) with Art. 45 (extension while an Art. 42 situation lasts) and Art. 14."""
+    facts, found = derived.facts, []
+    end = facts.contract_end
+    if facts.open_ended:
+        found.append(Finding(Level.BLOCKING, "expiry_open_ended", "LCL Art. 14, 44(1)"))
+    elif end is not None and facts.last_day < end:
+        found.append(Finding(Level.BLOCKING, "expiry_before_end", "LCL Art. 44(1)", {"end": end}))
+    elif end is not None and facts.last_day > end:
+        found.append(Finding(Level.WARNING, "expiry_after_end", "LCL Art. 44(1); Regs Art. 5",
+                             {"end": end}))
+    for p in sorted(facts.protections, key=list(Protection).index):
+        found += _extension(derived, p)
+    found += _open_ended_right(facts)
+    return found
+
+
+def _extension(derived: Derived, protection: Protection) -> list[Finding]:
+    """Art. 45: a contract expiring during an Art. 42 situation lasts until it ends."""
+    facts = derived.facts
+    article = f"LCL Art. 45, 42({PROTECTION_ITEM[protection]})"
+    grade = facts.work_injury_grade
+    if protection == Protection.WORK_INJURY and grade is not None:
+        if grade in KEEPS_JOB:
+            return [Finding(Level.BLOCKING, "injury_keeps_job", "WIIR Art. 35", {"grade": grade})]
+        if grade in ENDS_ON_REQUEST:
+            return [Finding(Level.BLOCKING, "injury_ends_on_request", "WIIR Art. 36",
+                            {"grade": grade})]
+        # Grades 7–10 end at expiry; the one-time subsidies are local figures, named not computed.
+        return [Finding(Level.INFO, "injury_ends_at_expiry", "WIIR Art. 37", {"grade": grade})]
+    until = {Protection.NEAR_RETIREMENT: derived.retires_on,
+             Protection.MEDICAL_PERIOD: derived.medical_period_ends}.get(protection)
+    if until is not None:
+        return [Finding(Level.BLOCKING, "expiry_extended_until", article,
+                        {"status": protection.value, "until": until})]
+    return [Finding(Level.BLOCKING, f"expiry_extended.{protection}", article)]
+
+
+def _open_ended_right(facts: CaseFacts) -> list[Finding]:
+    """Art. 14: after 10 years, or at the end of a second consecutive fixed term since 2008."""
+    counted_to = facts.contract_end or facts.last_day
+    ten_years = add_years(facts.hired, OPEN_ENDED_YEARS) - timedelta(days=1) <= counted_to
+    second = facts.fixed_terms is not None and facts.fixed_terms >= SECOND_TERM
+    if not (ten_years or second) or facts.employee_declined \
+            or facts.employee_wants_renewal is False:
+        return []
+    item = "LCL Art. 14" if ten_years else "LCL Art. 14; Regs Art. 11"
+    if facts.employee_wants_renewal is None:
+        return [Finding(Level.WARNING, "open_ended_right_unknown", item)]
+    if not ten_years and not facts.second_contract_binding:
+        # Some cities' courts let the employer decline a third term: a per-city setting.
+        return [Finding(Level.WARNING, "open_ended_right_local", item)]
+    return [Finding(Level.BLOCKING, "open_ended_right", item)]
+
+
+def _procedure(derived: Derived) -> list[Finding]:
     """The steps and facts the ground requires, and what it means for notice and money."""
+    facts = derived.facts
     ground, found = facts.ground, []
     if facts.in_probation and ground in PROBATION_ALLOWED and not facts.written_reasons:
         found.append(Finding(Level.WARNING, "written_reasons", "LCL Art. 21"))
-    limit = probation_limit(facts.contract_months, facts.open_ended)
+    limit = probation_limit(contract_months(facts), facts.open_ended)
     if facts.probation_months is not None and limit is not None and facts.probation_months > limit:
         found.append(Finding(Level.WARNING, "probation_too_long", "LCL Art. 19, 83",
                              {"agreed": facts.probation_months, "allowed": limit}))
-    if ground in UNILATERAL and not facts.union_notified:
-        found.append(Finding(Level.WARNING, "union_not_notified", "LCL Art. 43"))
+    if ground in UNILATERAL:
+        found += _union(facts)
     if ground == G.MUTUAL and facts.proposed_by is None:
         found.append(Finding(Level.WARNING, "proposer_unknown", "LCL Art. 46(2)"))
     if ground == G.MUTUAL and facts.proposed_by == "employee":
@@ -183,7 +282,43 @@ def _procedure(facts: CaseFacts) -> list[Finding]:
         found.append(Finding(Level.INFO, "summary_dismissal", "LCL Art. 39, 46"))
     if ground in WITH_NOTICE:
         found.append(_notice_finding(facts))
-    found.append(Finding(Level.INFO, "certificate_required", "LCL Art. 50; Regs Art. 24"))
+    if ground == G.ILLNESS:
+        found.append(Finding(Level.INFO, "local_medical_subsidy", "LCL Art. 40(1)"))
+    if ground == G.EXPIRY:
+        found += _expiry_procedure(facts)
+    if ground == G.RETIREMENT and derived.retires_on is not None \
+            and facts.last_day >= derived.retires_on:
+        found.append(Finding(Level.INFO, "retirement_reached", "LCL Art. 44(2); Regs Art. 21",
+                             {"date": derived.retires_on}))
+    # An Art. 44 ending gets a certificate of the contract's end (终止), not of its rescission.
+    certificate = "certificate_required_end" if ground in ENDINGS else "certificate_required"
+    found.append(Finding(Level.INFO, certificate, "LCL Art. 50; Regs Art. 24"))
+    return found
+
+
+def _union(facts: CaseFacts) -> list[Finding]:
+    if facts.union_notified:
+        return []
+    if facts.union == "no":  # local practice: the higher-level union or staff representatives
+        return [Finding(Level.WARNING, "union_none", "LCL Art. 43")]
+    if facts.union is None:
+        return [Finding(Level.WARNING, "union_not_notified", "LCL Art. 43")]
+    return []  # union "yes" and not notified: blocking, in _restrictions
+
+
+def _expiry_procedure(facts: CaseFacts) -> list[Finding]:
+    found = []
+    if facts.contract_end is None and not facts.open_ended:
+        found.append(Finding(Level.WARNING, "contract_end_unknown", "LCL Art. 44(1)"))
+    if facts.renewal_offered is None:
+        found.append(Finding(Level.WARNING, "renewal_unknown", "LCL Art. 46(5)"))
+    elif facts.employee_declined and facts.renewal_offered in (RenewalOffer.SAME,
+                                                               RenewalOffer.BETTER):
+        found.append(Finding(Level.INFO, "renewal_declined", "LCL Art. 46(5)"))
+    else:
+        found.append(Finding(Level.INFO, "expiry_compensation", "LCL Art. 46(5)"))
+    # No national advance notice for an expiry; several cities require one (often 30 days).
+    found.append(Finding(Level.INFO, "local_expiry_notice", "LCL Art. 44(1)"))
     return found
 
 

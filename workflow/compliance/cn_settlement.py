@@ -39,6 +39,7 @@ class Terms:
     owed_article: str  # why (or why not)
     pay_in_lieu: bool  # a month's wage replaces the notice period
     old_rule_cap: bool  # the pre-2008 segment is capped at 12 months under the old rules
+    from_2008_only: bool = False  # Art. 97(3): the old rules owed nothing (expiry): no segment
 
 
 def art47_fraction(rest: Span, six_months_is_full: bool) -> Decimal:
@@ -90,6 +91,7 @@ def _base(facts: CaseFacts, sheet: _Sheet) -> tuple[Decimal, Decimal, bool]:
     average = money(facts.avg_wage)
     sheet.lines.append(Line("average", fmt_money(average), average, "money", BASE_ARTICLE))
     base = average
+    _min_wage_check(facts, average, sheet)
     if facts.min_wage is not None and average < facts.min_wage:
         base = money(facts.min_wage)
         sheet.lines.append(Line("floor", f"max({fmt_money(average)}, {fmt_money(base)})", base,
@@ -108,6 +110,25 @@ def _base(facts: CaseFacts, sheet: _Sheet) -> tuple[Decimal, Decimal, bool]:
     return base, cap, True
 
 
+def _min_wage_check(facts: CaseFacts, average: Decimal, sheet: _Sheet) -> None:
+    """Every assessment says how the minimum-wage floor was checked, or that it could not be."""
+    if facts.min_wage is None:
+        sheet.findings.append(Finding(Level.WARNING, "min_wage_unknown", FLOOR_ARTICLE))
+        return
+    if facts.min_wage_stale and facts.min_wage_effective is not None:
+        sheet.findings.append(Finding(Level.WARNING, "min_wage_stale", FLOOR_ARTICLE,
+                                      {"floor": facts.min_wage,
+                                       "effective": facts.min_wage_effective,
+                                       "year": facts.last_day.year}))
+    elif facts.min_wage_effective is not None:
+        sheet.findings.append(Finding(Level.INFO, "min_wage_in_force", FLOOR_ARTICLE,
+                                      {"floor": facts.min_wage,
+                                       "effective": facts.min_wage_effective}))
+    if average >= facts.min_wage:
+        sheet.findings.append(Finding(Level.INFO, "min_wage_checked", FLOOR_ARTICLE,
+                                      {"avg": average, "floor": facts.min_wage}))
+
+
 def settle(facts: CaseFacts, terms: Terms) -> tuple[Settlement, list[Finding]]:
     """The settlement for the facts under `terms`, with the findings the arithmetic raised."""
     sheet = _Sheet([], [])
@@ -116,7 +137,10 @@ def settle(facts: CaseFacts, terms: Terms) -> tuple[Settlement, list[Finding]]:
     uncapped, base, capped = _base(facts, sheet)
 
     segments: list[Segment] = []
-    if facts.hired < LCL_START:
+    if facts.hired < LCL_START and terms.from_2008_only:
+        sheet.findings.append(Finding(Level.INFO, "service_from_2008", ART97,
+                                      {"hired": facts.hired}))
+    elif facts.hired < LCL_START:
         # Art. 97: service before the LCL is paid under the rules of the time (no 3× cap there).
         length = span(facts.hired, min(end, LCL_START))
         fraction = pre2008_fraction(length, convention.pre2008, convention.six_months_is_full)
@@ -173,6 +197,10 @@ def settle(facts: CaseFacts, terms: Terms) -> tuple[Settlement, list[Finding]]:
     risk = 2 * money(base * risk_n)
     sheet.lines.append(Line("risk", f"2 × {fmt_money(base)} × {fmt_years(risk_n)}", risk, "money",
                             RISK_ARTICLE))
+    if risk < compensation:
+        # The old-rules segment has no 3× cap, so the lawful amount can exceed the damages.
+        sheet.findings.append(Finding(Level.INFO, "risk_below_lawful", RISK_ARTICLE,
+                                      {"risk": risk, "compensation": compensation}))
 
     settlement = Settlement(
         n=sum((seg.n for seg in segments), ZERO),

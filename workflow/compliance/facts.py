@@ -12,11 +12,14 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Literal
 
+from workflow.compliance.retirement import RetirementCategory
 from workflow.i18n import t
 from workflow.model import Ground
 
 Proposer = Literal["employer", "employee"]
 PROPOSERS: tuple[str, ...] = ("employer", "employee")
+UnionStatus = Literal["yes", "no"]
+UNION_STATUSES: tuple[str, ...] = ("yes", "no")
 # Dates outside this window are typing mistakes, and keep the date arithmetic far from its limits.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 
@@ -32,6 +35,15 @@ class Protection(StrEnum):
     MATERNITY = "maternity"
     NURSING = "nursing"
     NEAR_RETIREMENT = "near_retirement"  # >= 15 years' continuous service, < 5 years to retirement
+
+
+class RenewalOffer(StrEnum):
+    """What the employer offered when a fixed term ran out (LCL Art. 46(5))."""
+
+    SAME = "same"  # renewal on the same terms
+    BETTER = "better"  # on better terms
+    WORSE = "worse"  # on worse terms (declining it keeps the compensation)
+    NONE = "none"  # the employer does not renew
 
 
 class Pre2008Rounding(StrEnum):
@@ -71,6 +83,10 @@ class InvalidFacts(ValueError):
 
 
 _MONEY_FIELDS = ("avg_wage", "prev_wage", "local_avg", "min_wage")
+_DATE_FIELDS = ("birth_date", "contract_start", "contract_end", "probation_end", "notice_date",
+                "sick_since", "min_wage_effective")
+_COUNT_FIELDS = ("contract_months", "probation_months", "work_years", "headcount", "reduced",
+                 "fixed_terms", "work_injury_grade")
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,17 @@ class CaseFacts:
     the local monthly minimum wage (the floor). Unknown optional amounts are None.
     contract_months (None when open-ended or unknown), open_ended and probation_months feed the
     probation-length check. Money given as int or str is converted to Decimal.
+
+    The dated facts below let the rules derive what the law defines by dates (derive.py): a
+    typed flag (in_probation, notice_served, a protection) that the dates contradict is
+    overruled with a finding. birth_date + retirement_category → the retirement date;
+    contract_start/contract_end/probation_end → probation (Art. 19, 21); notice_date → the
+    Art. 40 notice; sick_since + work_years (all employers) → the medical period. union: the
+    company has a union ("yes"/"no", None = not set). headcount/reduced: an Art. 41 round.
+    renewal_offered/employee_declined/employee_wants_renewal/fixed_terms (consecutive fixed
+    terms since 2008, this one included): expiry (Art. 14, 46(5)). second_contract_binding: the
+    city's reading of Art. 14 para. 2 item 3 (False where courts let the employer decline).
+    min_wage_effective/min_wage_stale: where the min_wage figure came from (reference data).
     """
 
     ground: Ground
@@ -104,6 +131,25 @@ class CaseFacts:
     protections: frozenset[Protection] = field(default_factory=frozenset)
     union_notified: bool = False
     convention: Convention = field(default_factory=Convention)
+    birth_date: date | None = None
+    retirement_category: RetirementCategory | None = None
+    contract_start: date | None = None
+    contract_end: date | None = None
+    probation_end: date | None = None
+    notice_date: date | None = None
+    sick_since: date | None = None
+    work_years: int | None = None
+    union: UnionStatus | None = None
+    headcount: int | None = None
+    reduced: int | None = None
+    renewal_offered: RenewalOffer | None = None
+    employee_declined: bool = False
+    employee_wants_renewal: bool | None = None
+    fixed_terms: int | None = None
+    work_injury_grade: int | None = None
+    second_contract_binding: bool = True
+    min_wage_effective: date | None = None
+    min_wage_stale: bool = False
 
     def __post_init__(self) -> None:
         # Normalise the loose forms callers hold (strings from storage, ints from forms).
@@ -119,8 +165,10 @@ class CaseFacts:
             raise InvalidFacts("protection", value=sorted(map(str, self.protections))) from None
         for name in _MONEY_FIELDS:
             object.__setattr__(self, name, _money(name, getattr(self, name)))
-        for name in ("hired", "last_day"):
+        for name in ("hired", "last_day", *_DATE_FIELDS):
             value = getattr(self, name)
+            if value is None and name in _DATE_FIELDS:
+                continue
             if not isinstance(value, date) or not FIRST_YEAR <= value.year <= LAST_YEAR:
                 raise InvalidFacts("date", field=name, first=FIRST_YEAR, last=LAST_YEAR)
         if self.last_day < self.hired:
@@ -129,10 +177,42 @@ class CaseFacts:
             raise InvalidFacts("amount", field="avg_wage")
         if self.proposed_by is not None and self.proposed_by not in PROPOSERS:
             raise InvalidFacts("proposed_by", value=self.proposed_by)
-        for name in ("contract_months", "probation_months"):
+        for name in _COUNT_FIELDS:
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or value < 0):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 0):
                 raise InvalidFacts("count", field=name)
+        self._check_choices()
+        self._check_order()
+
+    def _check_choices(self) -> None:
+        for name, kind in (("retirement_category", RetirementCategory),
+                           ("renewal_offered", RenewalOffer)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                object.__setattr__(self, name, kind(value))
+            except ValueError:
+                raise InvalidFacts("choice", field=name, value=value) from None
+        if self.union is not None and self.union not in UNION_STATUSES:
+            raise InvalidFacts("choice", field="union", value=self.union)
+        if self.work_injury_grade is not None and not 1 <= self.work_injury_grade <= 10:
+            raise InvalidFacts("grade", value=self.work_injury_grade)
+
+    def _check_order(self) -> None:
+        """Dates and counts that cannot describe one real contract."""
+        start, end = self.contract_start, self.contract_end
+        if start is not None and end is not None and end < start:
+            raise InvalidFacts("contract_end_before_start", start=start, end=end)
+        if self.birth_date is not None and self.birth_date >= self.hired:
+            raise InvalidFacts("born_after_hired", birth=self.birth_date, hired=self.hired)
+        if self.open_ended and end is not None:
+            raise InvalidFacts("open_ended_with_end")
+        if (self.headcount is not None and self.reduced is not None
+                and self.reduced > self.headcount):
+            raise InvalidFacts("reduced_above_headcount", reduced=self.reduced,
+                               headcount=self.headcount)
 
 
 def _money(name: str, value: object) -> Decimal | None:

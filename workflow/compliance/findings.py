@@ -57,6 +57,9 @@ class DocumentRule:
     kind: str  # termination_notice | mutual_agreement | settlement_statement | ...
     article: str
     electronic_allowed: bool
+    # "rescind" (解除: a party ends the contract) or "end" (终止: it ends by law, Art. 44),
+    # which decides the notice's and the certificate's title and wording.
+    wording: str = "rescind"
 
 
 @dataclass(frozen=True)

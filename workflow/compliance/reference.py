@@ -1,7 +1,9 @@
 """Reference figures by city and year (local average wage, minimum wage) and retirement ages.
 
 Pure: the shell reads the JSON (config/reference-cn.json) and hands the mapping to
-`ReferenceData.from_mapping`. Keys starting with "_" are notes and are ignored.
+`ReferenceData.from_mapping`. Keys starting with "_" are notes and are ignored. A minimum wage
+is a figure with an effective date (it changes mid-year); `min_wage_figure` returns the newest
+one in force on a day and says whether the list is known to be complete for that year.
 """
 
 from __future__ import annotations
@@ -32,6 +34,19 @@ class CityFigures:
     local_avg: Mapping[int, Decimal]
     min_wage: tuple[tuple[date, Decimal], ...]
     min_wage_through: int | None
+    # LCL Art. 14 para. 2 item 3 as the city's courts read it: False where the employer may
+    # decline a third fixed term (e.g. Shanghai); True (the statute's wording) by default.
+    second_contract_binding: bool = True
+
+
+@dataclass(frozen=True)
+class MinWage:
+    """The minimum wage in force on a day: the figure, when it took effect, and whether a later
+    change could be missing (the day lies past the year the list is known complete for)."""
+
+    amount: Decimal
+    effective: date
+    stale: bool
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,22 @@ class ReferenceData:
         in_force = [amount for start, amount in figures.min_wage if start <= on]
         return in_force[-1] if in_force else None
 
+    def min_wage_figure(self, city: str, on: date) -> MinWage | None:
+        """The newest figure that took effect on or before `on`; None when there is none."""
+        figures = self.city(city)
+        if figures is None:
+            return None
+        in_force = [(start, amount) for start, amount in figures.min_wage if start <= on]
+        if not in_force:
+            return None
+        start, amount = in_force[-1]
+        through = figures.min_wage_through
+        return MinWage(amount, start, through is None or on.year > through)
+
+    def second_contract_binding(self, city: str) -> bool:
+        figures = self.city(city)
+        return True if figures is None else figures.second_contract_binding
+
     def retirement_age(self, category: str) -> int | None:
         return self.retirement_ages.get(category)
 
@@ -113,12 +144,15 @@ def _city(key: str, raw: Any) -> CityFigures:
     if not isinstance(raw, Mapping):
         raise BadReferenceData(f"cities.{key}: expected an object")
     local_avg = {}
-    for year, value in _entries(raw.get("local_avg_monthly", {})):
+    for year, entry in _entries(raw.get("local_avg_monthly", {})):
+        value = entry.get("amount") if isinstance(entry, Mapping) else entry
         if not year.isdigit():
             raise BadReferenceData(f"cities.{key}.local_avg_monthly: {year!r} is not a year")
         local_avg[int(year)] = _amount(f"cities.{key}.local_avg_monthly.{year}", value)
     min_wage = []
-    for start, value in _entries(raw.get("min_wage_monthly", {})):
+    for start, entry in _entries(raw.get("min_wage_monthly", {})):
+        # A figure alone, or {"amount": …, "source": …} so each carries where it was confirmed.
+        value = entry.get("amount") if isinstance(entry, Mapping) else entry
         try:
             effective = date.fromisoformat(start)
         except ValueError:
@@ -130,7 +164,12 @@ def _city(key: str, raw: Any) -> CityFigures:
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise BadReferenceData(f"cities.{key}.aliases: expected a list of names")
+    reading = raw.get("open_ended_second_term", "binding")
+    if reading not in ("binding", "employer_may_decline"):
+        raise BadReferenceData(f"cities.{key}.open_ended_second_term: {reading!r} is not "
+                               "'binding' or 'employer_may_decline'")
     return CityFigures(
+        second_contract_binding=reading == "binding",
         name=key,
         aliases=frozenset(a.strip().lower() for a in aliases),
         local_avg=MappingProxyType(local_avg),
