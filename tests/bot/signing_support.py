@@ -12,7 +12,7 @@ import pytest
 
 from bot.bootstrap import Services, bootstrap
 from handlers.contracts import from_payload
-from tests.bot.runtime_support import settings_for
+from tests.bot.services_support import settings_for
 from tests.handlers.conftest import SHANGHAI, START, World, make_world
 from tests.handlers.test_documents import link_in
 from tests.handlers.test_flow import T1_FACTS, supply_evidence, to_employee

@@ -16,7 +16,7 @@ import bot.admission
 from bot.admission import Admission
 from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
-from tests.bot.runtime_support import serving, settings_for
+from tests.bot.services_support import serving, settings_for
 
 # Generous bound so a stuck wait fails the test instead of hanging it; never a timing assertion.
 SAFETY = 30

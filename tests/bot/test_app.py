@@ -16,7 +16,7 @@ from bot.app import create_app
 from bot.bootstrap import Services, bootstrap
 from bot.errors import NotMigrated
 from storage.migrate import upgrade
-from tests.bot.runtime_support import closed_port, serving, settings_for
+from tests.bot.services_support import closed_port, serving, settings_for
 
 LIMIT = 4096
 

@@ -17,7 +17,7 @@ from bot.archive.verify import verify_bundle
 from handlers.seal import ClickToSign
 from handlers.signing.page import Answer, Visitor, answer
 from handlers.signing.record import record_bytes
-from tests.bot.runtime_support import Cli, in_process_cli
+from tests.bot.services_support import Cli, in_process_cli
 from tests.bot.signing_support import Site, latest_link, site_fixture  # noqa: F401
 from tests.handlers.conftest import SHANGHAI
 from tests.handlers.test_flow import T1_FACTS, supply_evidence

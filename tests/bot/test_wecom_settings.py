@@ -10,7 +10,7 @@ import pytest
 from bot.bootstrap import bootstrap, configured_channels
 from bot.channels.wecom import WeComChannel, routers
 from bot.settings import SettingsError, load_settings
-from tests.bot.runtime_support import settings_for
+from tests.bot.services_support import settings_for
 from tests.e2e.wecom_support import new_aes_key
 
 AES_KEY = new_aes_key()

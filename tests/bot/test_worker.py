@@ -17,7 +17,7 @@ from bot.channels.base import DeliveryError
 from bot.worker import Worker
 from storage.models import Case, OutboxMessage, Timer
 from storage.outbox import OutboxItem
-from tests.bot.runtime_support import settings_for
+from tests.bot.services_support import settings_for
 from tests.storage.data import Spec as TimerSpec
 from workflow.clock import ManualClock
 

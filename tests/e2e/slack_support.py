@@ -32,7 +32,7 @@ from bot.directory import import_entries, parse, workspace
 from bot.worker import Worker
 from handlers import identity
 from handlers.contracts import Inbound
-from tests.bot.runtime_support import inbox_taker, serving, settings_for
+from tests.bot.services_support import inbox_taker, serving, settings_for
 from tests.e2e.fake_slack import APP_ID, Call, FakeSlack, Message
 from workflow.clock import ManualClock
 
@@ -304,7 +304,7 @@ async def slack_stack(db_url: str, *, oauth: bool = False, socket_mode: bool = F
                       **overrides: Any) -> AsyncIterator[Stack]:
     """The fake Slack and the app serving /slack/events, one workspace (T1) unless `oauth`.
     With `take_inbox` (the default) what a request leaves in the inbox is handled before its
-    answer reaches the test (runtime_support.inbox_taker)."""
+    answer reaches the test (services_support.inbox_taker)."""
     fake = FakeSlack()
     await fake.start()
     settings_values: dict[str, Any] = {

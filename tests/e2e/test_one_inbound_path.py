@@ -14,7 +14,7 @@ from bot.bootstrap import Services, bootstrap
 from bot.console import ConsoleSession
 from bot.worker import Worker
 from storage.models import AuditEvent, OutboxMessage
-from tests.bot.runtime_support import settings_for
+from tests.bot.services_support import settings_for
 from tests.bot.test_console import START, seed_console_directory
 from tests.e2e.slack_support import add_people, drive, slack_stack
 from tests.e2e.wecom_support import wecom_stack

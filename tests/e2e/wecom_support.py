@@ -29,7 +29,7 @@ from bot.cards.model import decode_action
 from bot.channels.wecom import WeComChannel, routers
 from bot.channels.wecom.directory import sync_directory
 from bot.worker import Worker
-from tests.bot.runtime_support import inbox_taker, serving, settings_for
+from tests.bot.services_support import inbox_taker, serving, settings_for
 from tests.e2e.wecom_fake import FakeWeCom
 from workflow.clock import ManualClock
 

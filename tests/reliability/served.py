@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from bot.bootstrap import Services, bootstrap, configured_channels
 from bot.channels.slack import slack_server
 from bot.cli.serve import web_app
-from tests.bot.runtime_support import serving, settings_for
+from tests.bot.services_support import serving, settings_for
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_support import HR_CHANNEL, SECRET
 from tests.e2e.wecom_fake import FakeWeCom

@@ -33,7 +33,7 @@ from bot.worker import Worker
 from handlers.contracts import HR_GROUP, Inbound, Reply
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
-from tests.bot.runtime_support import closed_port
+from tests.bot.services_support import closed_port
 from tests.reliability.authz_world import OPENED, TALK_AT, TALKED, seed
 from tests.reliability.services import bot_env, bot_process, free_port, wait_until
 from workflow.clock import ManualClock

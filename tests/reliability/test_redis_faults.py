@@ -31,7 +31,7 @@ from storage.audit import verify
 from storage.db import make_session_factory
 from storage.models import Case, EvidenceItem, OutboxMessage
 from storage.uow import UnitOfWork
-from tests.bot.runtime_support import settings_for
+from tests.bot.services_support import settings_for
 from tests.e2e.slack_support import slack_stack
 from tests.e2e.wecom_support import Stack as WeComStack
 from tests.e2e.wecom_support import wecom_stack

@@ -1,4 +1,4 @@
-"""Helpers for the shell's tests: hermetic settings, a Services on a test database, a live server."""
+"""Helpers for the shell's tests: hermetic settings, services on a test database, a live server."""
 
 from __future__ import annotations
 
