@@ -121,7 +121,9 @@ async def bulk_insert(engine: AsyncEngine, table: Table, rows: Sequence[Mapping[
                 await conn.execute(insert(table), list(rows[start:start + 20_000]))
         return
     names, records = rows_for(table, rows)
-    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+    # JSON, or a typed value kept as JSON (the case's facts and record): rows give the stored form.
+    json_columns = {c.name for c in table.columns if "JSON" in (c.type.__class__.__name__,
+                                                               type(getattr(c.type, "impl_instance", None)).__name__)}
     positions = [i for i, name in enumerate(names) if name in json_columns]
     if positions:
         records = [tuple(json.dumps(v) if i in positions else v for i, v in enumerate(r)) for r in records]

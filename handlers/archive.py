@@ -16,8 +16,9 @@ from typing import Any
 from handlers.seal import SignatureProvider, key_id
 from storage.audit import canonical_json
 from storage.documents import past_retention, purge_case
-from storage.models import AuditEvent, Case, Document, EvidenceItem, Person, Signature
+from storage.models import AuditEvent, Document, EvidenceItem, Person, Signature
 from storage.uow import UnitOfWork
+from workflow.case import Case
 
 FORMAT = "offboard-bot/archive/1"
 MANIFEST = "manifest.json"
@@ -122,7 +123,7 @@ async def collect(uow: UnitOfWork, case: Case, signer: SignatureProvider,
         "case": {
             "id": case.id, "ref": case.ref, "tenant": tenant.key if tenant else "",
             "ground": case.ground, "state": case.state, "outcome": case.outcome,
-            "note": case.note, "facts": case.facts, "opened_at": _iso(case.opened_at),
+            "note": case.note, "facts": case.facts.entries(), "opened_at": _iso(case.opened_at),
             "closed_at": _iso(case.closed_at),
             "retain_until": case.retain_until.isoformat() if case.retain_until else None,
             "employee": _person(await uow.people.get(case.employee_id)),

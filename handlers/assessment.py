@@ -8,16 +8,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from handlers.deps import Deps
-from storage.models import Case
+from workflow.case import BOOL_FACTS, CHOICE_FACT_KEYS, DATE_FACTS, LIST_FACT_KEYS, MONEY_FACTS, Case
 from workflow.compliance import Assessment, CaseFacts, InvalidFacts, Protection
 from workflow.model import Ground
 
 # Facts HR confirms, with how each is read from text ("key=value" in a command or a form field).
-DATE_FACTS = ("hired", "last_day")
-MONEY_FACTS = ("avg_wage", "prev_wage", "local_avg", "min_wage")
-BOOL_FACTS = ("pay_in_lieu", "in_probation", "union_notified", "written_reasons", "notice_served")
 CHOICE_FACTS = {"proposed_by": ("employer", "employee")}
 LIST_FACTS = {"protections": tuple(p.value for p in Protection)}
+assert (tuple(CHOICE_FACTS), tuple(LIST_FACTS)) == (CHOICE_FACT_KEYS, LIST_FACT_KEYS), "Facts reads each one"
 REQUIRED_FACTS = ("hired", "last_day", "avg_wage")
 _TRUE = {"yes", "y", "true", "1", "是", "对"}
 _FALSE = {"no", "n", "false", "0", "否", "不"}
@@ -69,11 +67,7 @@ def known_fact_keys() -> tuple[str, ...]:
 
 
 def missing_facts(case: Case) -> list[str]:
-    return [k for k in REQUIRED_FACTS if not case.facts.get(k)]
-
-
-def _money(facts: dict[str, Any], key: str) -> Decimal | None:
-    return Decimal(facts[key]) if facts.get(key) else None
+    return case.facts.missing(REQUIRED_FACTS)
 
 
 def case_facts(case: Case, deps: Deps, city: str) -> CaseFacts | None:
@@ -81,27 +75,28 @@ def case_facts(case: Case, deps: Deps, city: str) -> CaseFacts | None:
     f = case.facts
     if missing_facts(case):
         return None
-    last_day = date.fromisoformat(f["last_day"])
-    local_avg, min_wage = _money(f, "local_avg"), _money(f, "min_wage")
+    assert f.hired is not None and f.last_day is not None and f.avg_wage is not None  # not missing
+    last_day = f.last_day
+    local_avg, min_wage = f.local_avg, f.min_wage
     if deps.reference is not None and city:
         # Reference data is for the previous year's local average (Art. 47), by city.
         local_avg = local_avg or deps.reference.local_avg(city, last_day.year - 1)
         min_wage = min_wage or deps.reference.min_wage(city, last_day)
     return CaseFacts(
         ground=Ground(case.ground),
-        hired=date.fromisoformat(f["hired"]),
+        hired=f.hired,
         last_day=last_day,
-        avg_wage=Decimal(f["avg_wage"]),
-        prev_wage=_money(f, "prev_wage"),
+        avg_wage=f.avg_wage,
+        prev_wage=f.prev_wage,
         local_avg=local_avg,
         min_wage=min_wage,
-        pay_in_lieu=bool(f.get("pay_in_lieu")),
-        proposed_by=f.get("proposed_by"),
-        in_probation=bool(f.get("in_probation")),
-        protections=frozenset(Protection(p) for p in f.get("protections", ())),
-        union_notified=bool(f.get("union_notified")),
-        written_reasons=bool(f.get("written_reasons")),
-        notice_served=bool(f.get("notice_served")),
+        pay_in_lieu=bool(f.pay_in_lieu),
+        proposed_by=f.proposed_by,
+        in_probation=bool(f.in_probation),
+        protections=frozenset(Protection(p) for p in f.protections or ()),
+        union_notified=bool(f.union_notified),
+        written_reasons=bool(f.written_reasons),
+        notice_served=bool(f.notice_served),
     )
 
 

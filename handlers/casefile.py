@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from handlers.context import Ctx
 from handlers.refusal import Refused
-from storage.models import Case, Person
+from storage.models import Person
+from workflow.case import Case
 from workflow.model import Party, Role
 
 HR_ROLES = frozenset({Role.HR.value, Role.HR_LEAD.value})
@@ -26,7 +27,7 @@ def parties_of(case: Case, person: Person | None, *, item_owner_id: int | None =
     if person.id == case.employee_id:
         # The employee hears of the case from HR and the manager at the talk, never first from
         # the bot: until a talk is scheduled they are not a party to it at all.
-        if case.data.get("talk_at"):
+        if case.record.talk_at is not None:
             parties.add(Party.EMPLOYEE)
     # HR may not act as HR on a case about themselves.
     elif is_hr(person):

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from handlers.contracts import HR_GROUP, Inbound, Message, to_payload
 from handlers.deps import Deps
-from storage.models import Case, Person, Tenant
+from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
+from workflow.case import Case
 from workflow.i18n import normalise_locale, t
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any
 
 from handlers.assessment import assess
@@ -18,7 +17,8 @@ from handlers.context import Ctx
 from handlers.rendering import DocumentSpec
 from handlers.transition import audit
 from storage.audit import canonical_json
-from storage.models import Case, Document
+from storage.models import Document
+from workflow.case import Case, Certificate, DocumentVersion, IssuedFile
 from workflow.compliance import Assessment, DocumentRule, Line, cite
 from workflow.compliance.settlement import fmt_money, fmt_years
 from workflow.documents import (
@@ -70,11 +70,11 @@ async def document_data(ctx: Ctx, case: Case, rule: DocumentRule, locale: str,
     employee = await ctx.uow.people.get(case.employee_id)
     assert employee is not None  # a foreign key
     facts = case.facts
-    hired = facts.get("hired") or (employee.hire_date.isoformat() if employee.hire_date else "")
-    last_day = facts.get("last_day", "")
+    hired = facts.hired or employee.hire_date
+    last_day = facts.last_day
     service = None
     if hired and last_day:
-        length = service_length(date.fromisoformat(hired), date.fromisoformat(last_day))
+        length = service_length(hired, last_day)
         service = {"years": length.years, "months": length.months}
     return {
         "case_ref": case.ref,
@@ -87,18 +87,18 @@ async def document_data(ctx: Ctx, case: Case, rule: DocumentRule, locale: str,
         "ground_article": cite(ctx.deps.jurisdiction.article(Ground(case.ground)), locale),
         "document_article": cite(rule.article, locale),
         "wording": rule.wording,  # "end" (终止) for an Art. 44 ending, else "rescind" (解除)
-        "proposed_by": facts.get("proposed_by", ""),
+        "proposed_by": facts.proposed_by or "",
         "reasons": case.note,
-        "revision_note": case.data.get("revision_note", ""),
-        "hired": hired,
-        "last_day": last_day,
+        "revision_note": case.record.revision_note or "",
+        "hired": hired.isoformat() if hired else "",
+        "last_day": last_day.isoformat() if last_day else "",
         "service": service,
         "settlement": _money(assess(case, ctx.deps, ctx.tenant.city).assessment, locale),
     }
 
 
 async def _issue(ctx: Ctx, case: Case, rules: tuple[DocumentRule, ...],
-                 version: int) -> list[dict[str, Any]]:
+                 version: int) -> tuple[IssuedFile, ...]:
     """Render and store every rule's document in every language; the files' summaries."""
     files = []
     for rule in rules:
@@ -113,48 +113,43 @@ async def _issue(ctx: Ctx, case: Case, rules: tuple[DocumentRule, ...],
                 media_type=done.media_type, content=done.content, text=done.text,
                 size=len(done.content), sha256=digest, created_at=ctx.now,
             ))
-            files.append({"id": row.id, "kind": rule.kind, "locale": locale, "title": done.title,
-                          "sha256": digest})
-    return files
+            files.append(IssuedFile(id=row.id, kind=rule.kind, locale=locale, title=done.title,
+                                    sha256=digest))
+    return tuple(files)
+
+
+def _summary(files: Iterable[IssuedFile]) -> list[dict[str, Any]]:
+    return [{"id": f.id, "kind": f.kind, "locale": f.locale, "sha256": f.sha256} for f in files]
 
 
 def _rules(case: Case, ctx: Ctx) -> tuple[DocumentRule, ...]:
     return ctx.deps.jurisdiction.documents(Ground(case.ground))
 
 
-async def issue_document(ctx: Ctx, case: Case) -> dict[str, Any]:
+async def issue_document(ctx: Ctx, case: Case) -> DocumentVersion:
     """Draw up the next version of the decision documents and record their hashes on the case
     and in the audit chain (the signature is later bound to the package hash)."""
     version = await ctx.uow.documents.latest_version(case.id) + 1
     rules = decision_documents(_rules(case, ctx))
     files = await _issue(ctx, case, rules, version)
-    document = {
-        "version": version,
-        "sha256": package_hash(case.ref, version, files),
-        "issued_at": ctx.now.isoformat(),
-        "agreement": is_agreement(tuple(r.kind for r in rules)),
-        "files": files,
-    }
-    case.data = {**case.data, "document": document}
+    document = DocumentVersion(
+        version=version, sha256=package_hash(case.ref, version, _summary(files)), issued_at=ctx.now,
+        agreement=is_agreement(tuple(r.kind for r in rules)), files=files,
+    )
+    case.record = case.record.with_document(document)
     await audit(ctx, case, "documents_issued", payload={
-        "version": version, "package_sha256": document["sha256"],
-        "files": [{k: f[k] for k in ("id", "kind", "locale", "sha256")} for f in files],
+        "version": version, "package_sha256": document.sha256, "files": _summary(files),
     })
     return document
 
 
 async def issue_certificate(ctx: Ctx, case: Case) -> None:
     """At termination: the documents issued when employment ends (LCL Art. 50), once per case."""
-    if case.data.get("certificate"):
+    if case.record.certificate is not None:
         return
     # It belongs to the version the employee answered (or, without one, to a version of its own).
-    version = (case.data.get("document") or {}).get("version")
-    if version is None:
-        version = await ctx.uow.documents.latest_version(case.id) + 1
+    document = case.record.document
+    version = document.version if document else await ctx.uow.documents.latest_version(case.id) + 1
     files = await _issue(ctx, case, termination_documents(_rules(case, ctx)), version)
-    case.data = {**case.data, "certificate": {"version": version, "files": files,
-                                              "issued_at": ctx.now.isoformat()}}
-    await audit(ctx, case, "documents_issued", payload={
-        "version": version,
-        "files": [{k: f[k] for k in ("id", "kind", "locale", "sha256")} for f in files],
-    })
+    case.record = case.record.with_certificate(Certificate(version=version, issued_at=ctx.now, files=files))
+    await audit(ctx, case, "documents_issued", payload={"version": version, "files": _summary(files)})

@@ -15,8 +15,9 @@ from handlers.handover import create_items
 from handlers.inputs import upload
 from handlers.signing.record import SigningEvidence, record_signature
 from handlers.transition import audit
-from storage.models import Case, EvidenceItem, HandoverItem
+from storage.models import EvidenceItem, HandoverItem
 from workflow.actions import Action, Effect, Value
+from workflow.case import Case, CaseRecord, Dispute, NoticeServed, SignatureNote
 
 # The evidence kind of a notice served by other means (registered mail …), recorded by HR.
 NOTICE_SERVICE = "notice_service"
@@ -36,40 +37,37 @@ class Change:
     item: HandoverItem | None = None
 
 
-def _now(ctx: Ctx) -> str:
-    return ctx.now.isoformat()
-
-
 def _value(change: Change, field: str, value: Value) -> Any:
     ctx = change.ctx
     match value:
         case Value.ASKER:
             return ctx.actor.id if ctx.actor else None
         case Value.NOW:
-            return _now(ctx)
+            return ctx.now
         case Value.TEXT:
             return ctx.text
         case Value.TALK_AT:
             assert change.talk_at is not None
-            return change.talk_at.isoformat()
+            return change.talk_at
         case Value.CLEARED:
             return None
         case Value.REASON_AND_TIME:
-            return {"reason": ctx.text, "at": _now(ctx)}
+            return Dispute(reason=ctx.text, at=ctx.now)
         case Value.KEPT_OR_NOW:
-            return change.case.data.get(field) or _now(ctx)
+            return getattr(change.case.record, field) or ctx.now
 
 
-def recorded(change: Change) -> dict[str, Any]:
-    """The case fields the action's spec records, computed from this request."""
-    return {field: _value(change, field, value) for field, value in change.action.records}
+def recorded(change: Change) -> CaseRecord:
+    """The case's record with the fields the action's spec records, computed from this request."""
+    return change.case.record.recorded(
+        **{field: _value(change, field, value) for field, value in change.action.records})
 
 
 async def apply(change: Change) -> None:
     """Record the spec's fields on the case, then run its effects in order."""
     case = change.case
     if change.action.records:
-        case.data = {**case.data, **recorded(change)}
+        case.record = recorded(change)
     for effect in change.action.effects:
         await EFFECT_RUNNERS[effect](change)
 
@@ -90,14 +88,10 @@ async def _record_signature(change: Change) -> None:
     """The sealed signature record, and the case's note of who signed which version when."""
     ctx, case = change.ctx, change.case
     signature = await record_signature(ctx, case, change.signing)
-    doc = case.data.get("document") or {}
-    case.data = {**case.data, "signed_at": _now(ctx),
-                 "read_at": case.data.get("read_at") or _now(ctx),
-                 "signature": {"id": signature.id, "person_id": ctx.actor.id if ctx.actor else None,
-                               "identity": ctx.actor_identity, "at": _now(ctx),
-                               "document_sha256": doc.get("sha256"),
-                               "document_version": doc.get("version"),
-                               "record_sha256": signature.record_sha256}}
+    case.record = case.record.signed(SignatureNote(
+        id=signature.id, person_id=ctx.actor.id if ctx.actor else None, identity=ctx.actor_identity,
+        at=ctx.now, document_sha256=signature.document_sha256, document_version=signature.document_version,
+        record_sha256=signature.record_sha256))
 
 
 async def _record_notice_evidence(change: Change) -> None:
@@ -117,8 +111,8 @@ async def _record_notice_evidence(change: Change) -> None:
     ))
     await audit(ctx, case, "evidence", payload={"kind": NOTICE_SERVICE, "sha256": digest,
                                                 "size": len(body), "evidence_id": item.id})
-    case.data = {**case.data, "notice": {"proof": proof, "at": _now(ctx), "by": ctx.actor.id,
-                                         "evidence_id": item.id}}
+    case.record = case.record.notice_served(
+        NoticeServed(proof=proof, at=ctx.now, by=ctx.actor.id, evidence_id=item.id))
 
 
 async def _tick_item(change: Change) -> None:

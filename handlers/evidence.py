@@ -10,9 +10,10 @@ from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.inputs import mebibytes
 from handlers.refusal import Refused
-from handlers.transition import audit, rearm_timers, touch
-from storage.models import Case, EvidenceItem
+from handlers.transition import audit, rearm_timers
+from storage.models import EvidenceItem
 from workflow.actions import BY_NAME
+from workflow.case import Case
 from workflow.evidence import all_kinds, kind_label, missing, parse_kind, requirement_label, requirements
 from workflow.i18n import t
 from workflow.model import Ground, State
@@ -64,7 +65,7 @@ async def handle(ctx: Ctx) -> Reply:
         blob=body if file else None, size=len(body), sha256=digest,
         added_by_id=ctx.actor.id, added_at=ctx.now,
     ))
-    touch(case, ctx.now, last_activity_at=ctx.now.isoformat())
+    case.touch(ctx.now, case.record.touched(ctx.now))
     await audit(ctx, case, "evidence", payload={"kind": kind, "sha256": digest, "size": len(body)})
     await rearm_timers(ctx, case)
     ctx.reply("evidence_added", t("h.done", ctx.locale),

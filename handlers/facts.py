@@ -7,7 +7,7 @@ from handlers.casefile import is_hr, load_case
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.refusal import Refused
-from handlers.transition import audit, rearm_timers, refuse_if_stale, touch
+from handlers.transition import audit, rearm_timers, refuse_if_stale
 from handlers.views import hr_review_card
 from workflow.actions import BY_NAME
 from workflow.compliance import InvalidFacts
@@ -38,7 +38,7 @@ async def handle(ctx: Ctx) -> Reply:
             updates[key] = parse_fact(key, str(value))
         except FactError as err:
             raise Refused("h.facts_bad", case=case, key=err.key, value=err.value, why=err.why) from err
-    case.facts = {**case.facts, **updates}
+    case.facts = case.facts.updated(updates)
     try:  # facts that parse one by one may still not describe a real case together
         case_facts(case, ctx.deps, ctx.tenant.city)
     except InvalidFacts as error:
@@ -49,7 +49,7 @@ async def handle(ctx: Ctx) -> Reply:
             raise Refused("h.facts_missing", case=case, missing=", ".join(gaps), ref=case.ref)
     # Any change un-confirms: HR confirms the facts as they finally stand.
     case.facts_confirmed = confirm or (case.facts_confirmed and not updates)
-    touch(case, ctx.now)
+    case.touch(ctx.now)
     await audit(ctx, case, "facts", payload={"set": updates, "confirmed": case.facts_confirmed})
     await rearm_timers(ctx, case)
     card = await hr_review_card(ctx, case, ctx.actor)  # type: ignore[arg-type]

@@ -7,7 +7,8 @@ from datetime import date
 
 from handlers.context import Ctx
 from handlers.views import local_time, message_for
-from storage.models import Case, HandoverItem, Person
+from storage.models import HandoverItem, Person
+from workflow.case import Case
 from workflow.handover import due_at
 from workflow.i18n import t
 from workflow.model import Role
@@ -16,16 +17,15 @@ _ROLE_OWNERS = {"it": Role.IT, "admin": Role.ADMIN, "finance": Role.FINANCE, "hr
 
 
 def termination_date(ctx: Ctx, case: Case) -> date:
-    last_day = case.facts.get("last_day")
-    return date.fromisoformat(last_day) if last_day else ctx.deps.calendar.local_date(ctx.now)
+    return case.facts.last_day or ctx.deps.calendar.local_date(ctx.now)
 
 
 async def _owner(ctx: Ctx, case: Case, role: str) -> Person:
     """Who owns an item: the manager for the work handover, else the first person with the role,
     falling back to the HR member who approved (someone always owns every item)."""
     if role == "successor":
-        return await ctx.uow.people.get(case.data.get("successor_id") or case.manager_id)
-    approver = case.data.get("approved_by")
+        return await ctx.uow.people.get(case.record.successor_id or case.manager_id)
+    approver = case.record.approved_by
     if role == "hr" and approver:
         return await ctx.uow.people.get(approver)
     people = await ctx.uow.people.with_role(case.tenant_id, _ROLE_OWNERS[role].value)

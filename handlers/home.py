@@ -10,8 +10,9 @@ from handlers.context import Ctx, person_recipient
 from handlers.contracts import Inbound, Message
 from handlers.deps import Deps
 from handlers.views import buttons_for, ground_text, local_time
-from storage.models import Case, HandoverItem
+from storage.models import HandoverItem
 from storage.uow import UnitOfWork
+from workflow.case import Case
 from workflow.i18n import t
 from workflow.model import Role
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import Ctx
 from handlers.refusal import Refused
-from storage.models import Case
 from workflow.actions import Action
+from workflow.case import Case
 from workflow.guards import Attempt
 
 
@@ -60,7 +60,7 @@ def attempt_fields(ctx: Ctx, case: Case, action: Action) -> dict[str, Any]:
                                   value=ctx.inbound.args.get("talk_at") or ctx.inbound.args.get("when") or "")
                 fields.update({field.attempt: talk_at, "talk_window": talk_window(ctx)})
             case "hash":
-                current = (case.data.get("document") or {}).get("sha256")
+                current = case.record.document.sha256 if case.record.document else None
                 fields[field.attempt] = ctx.inbound.args.get(field.name) or current
             case "file":
                 file = upload(ctx)

@@ -7,7 +7,7 @@ from handlers.casefile import load_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.refusal import Refused
-from handlers.transition import audit, touch
+from handlers.transition import audit
 from workflow.actions import BY_NAME
 from workflow.guards import party_refusal
 from workflow.model import State
@@ -25,7 +25,7 @@ async def handle(ctx: Ctx) -> Reply:
     if parties.isdisjoint(allowed):
         raise Refused.by_workflow(party_refusal(ASK_MEETING.name, allowed), case=case, audit=ASK_MEETING.name,
                                   payload={})
-    touch(case, ctx.now, **effects.recorded(effects.Change(ctx, case, ASK_MEETING)))
+    case.touch(ctx.now, effects.recorded(effects.Change(ctx, case, ASK_MEETING)))
     await audit(ctx, case, ASK_MEETING.name, payload={"text": ctx.text})
     await notify.tell(ctx, case, ASK_MEETING, state)
     await notify.answer(ctx, case, ASK_MEETING)

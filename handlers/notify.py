@@ -4,7 +4,6 @@ their language, then the asker's inline answer and prompts. Every text parameter
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from handlers.assessment import assess
@@ -19,8 +18,9 @@ from handlers.views import (
     message_for,
     signing_fields,
 )
-from storage.models import Case, HandoverItem, Person
+from storage.models import HandoverItem, Person
 from workflow.actions import TOLD_TITLE, Action, Notice, Param, To
+from workflow.case import Case
 from workflow.i18n import normalise_locale, t
 from workflow.model import Role, State
 
@@ -51,7 +51,7 @@ async def _recipients(ctx: Ctx, case: Case, to: To) -> list[Person]:
         case To.EMPLOYEE:
             people = [await _person(ctx, case.employee_id)]
         case To.SCHEDULER:
-            people = [await _person(ctx, case.data.get("scheduled_by"))]
+            people = [await _person(ctx, case.record.scheduled_by)]
         case _:
             people = list(await hr_people(ctx, case))
     return [p for p in people if p is not None]
@@ -73,7 +73,8 @@ async def _evidence_count(ctx: Ctx, case: Case, _loc: str) -> int:
 
 
 def _talk(ctx: Ctx, case: Case) -> str:
-    return local_time(ctx, datetime.fromisoformat(case.data["talk_at"]))
+    assert case.record.talk_at is not None  # told only once a talk is scheduled
+    return local_time(ctx, case.record.talk_at)
 
 
 Provider = Callable[[Ctx, Case, str], Awaitable[Any]]

@@ -10,7 +10,8 @@ from handlers.evidence import next_prompt
 from handlers.refusal import Refused
 from handlers.transition import audit, rearm_timers
 from handlers.views import ground_text, message_for
-from storage.models import Case, Person
+from storage.models import Person
+from workflow.case import Case, CaseRecord, Facts
 from workflow.evidence import requirement_label, requirements
 from workflow.i18n import normalise_locale, t
 from workflow.model import Ground, State
@@ -50,8 +51,8 @@ async def handle(ctx: Ctx) -> Reply:
         tenant_id=ctx.tenant.id, employee_id=employee.id, manager_id=manager_id,
         opened_by_id=ctx.actor.id, ground=ground.value, note=str(args.get("note", ""))[:4000],
         state=State.COLLECTING_EVIDENCE.value, version=1,
-        facts={"hired": employee.hire_date.isoformat()} if employee.hire_date else {},
-        data={}, opened_at=ctx.now, state_entered_at=ctx.now, updated_at=ctx.now,
+        facts=Facts(hired=employee.hire_date), record=CaseRecord(),
+        opened_at=ctx.now, state_entered_at=ctx.now, updated_at=ctx.now,
     ))
     await audit(ctx, case, "open", to_state=case.state,
                 payload={"employee_id": employee.id, "ground": ground.value, "note": case.note})

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.contracts import Message
-from storage.models import Case
+from workflow.case import Case
 from workflow.i18n import t
 from workflow.machine import refusal_text
 from workflow.model import Refusal

@@ -20,8 +20,9 @@ from handlers.inputs import attempt_fields
 from handlers.refusal import Refused, answer
 from handlers.signing.record import SigningEvidence
 from handlers.transition import audit, move, rearm_timers, refuse_if_stale, snapshot
-from storage.models import Case, HandoverItem
+from storage.models import HandoverItem
 from workflow.actions import BY_NAME, BY_TRIGGER, Action
+from workflow.case import Case
 from workflow.machine import Attempt, decide
 from workflow.model import State, Trigger
 

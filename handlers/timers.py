@@ -17,11 +17,12 @@ from handlers.notify import hr_people
 from handlers.service import run_or_answer
 from handlers.transition import audit
 from handlers.views import employee_card, local_time, message_for
-from storage.models import Case, Person
+from storage.models import Person
 from storage.queue import MAX_ATTEMPTS
 from storage.timers import ClaimedTimer
 from storage.uow import UnitOfWork
 from workflow.actions import ACTIONS
+from workflow.case import Case
 from workflow.evidence import missing, requirement_label
 from workflow.i18n import normalise_locale, t
 from workflow.model import Ground, Role
@@ -189,15 +190,15 @@ async def _recipients(ctx: Ctx, case: Case, action: TimerAction, payload: dict) 
     if action == TimerAction.ESCALATE_HR_LEAD:
         return await uow.people.with_role(case.tenant_id, Role.HR_LEAD.value) or await hr_people(ctx, case)
     if action == TimerAction.REMIND_TALK:
-        talk_at = case.data.get("talk_at")
-        if talk_at and ctx.now >= datetime.fromisoformat(talk_at):
+        talk_at = case.record.talk_at
+        if talk_at and ctx.now >= talk_at:
             return None  # a worker that was down past the talk time must not remind of the past
-        scheduler = case.data.get("scheduled_by")
+        scheduler = case.record.scheduled_by
         return [p for p in [await uow.people.get(case.manager_id),
                             await uow.people.get(scheduler) if scheduler else None] if p]
     if action == TimerAction.RESEND_EMPLOYEE_CARD:
         # Opening the signing page marks the card read without a new case version.
-        return None if case.data.get("read_at") else [await uow.people.get(case.employee_id)]
+        return None if case.record.read_at else [await uow.people.get(case.employee_id)]
     if action == TimerAction.REMIND_ITEM_OWNER:
         item = await uow.handover.get(int(payload["item_id"]))
         return None if item is None or item.done_at else [await uow.people.get(item.owner_id)]
@@ -222,11 +223,11 @@ async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: s
             due = local_time(ctx, item.due_at)
     elif "termination_date" in payload:
         due = payload["termination_date"]
-    talk = case.data.get("talk_at")
+    talk = case.record.talk_at
     return t(message_key(action), loc, case=case.ref, missing=gaps or t("h.none", loc),
              manager=manager.name if manager else "", days=_days(ctx, case),
-             talk=local_time(ctx, datetime.fromisoformat(talk)) if talk else "",
-             read=t("policy.read.opened" if case.data.get("read_at") else "policy.read.unopened", loc),
+             talk=local_time(ctx, talk) if talk else "",
+             read=t("policy.read.opened" if case.record.read_at else "policy.read.unopened", loc),
              item=item_label, due=due, owner=owner_name)
 
 

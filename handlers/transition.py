@@ -4,14 +4,14 @@ moving the case, its audit event and re-arming its timers (handlers/service.py r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from handlers.assessment import assess
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from handlers.views import case_card, local_time
-from storage.models import Case
+from workflow.case import Case
 from workflow.compliance.service import add_years
 from workflow.evidence import missing as missing_evidence
 from workflow.i18n import t
@@ -39,8 +39,8 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
         missing_evidence=tuple(r.key for r in missing_evidence(ground, [e.kind for e in evidence])),
         facts_confirmed=case.facts_confirmed,
         blocking_findings=verdict.blocking,
-        attendance_confirmed=bool(case.data.get("attendance_confirmed_at")),
-        document_hash=(case.data.get("document") or {}).get("sha256"),
+        attendance_confirmed=case.record.attendance_confirmed_at is not None,
+        document_hash=case.record.document.sha256 if case.record.document else None,
         open_items=sum(1 for i in items if i.done_at is None),
         certificate_issued=any(
             i.kind == "termination_certificate" and i.done_at is not None for i in items
@@ -72,16 +72,14 @@ async def refuse_if_stale(ctx: Ctx, case: Case) -> None:
 async def rearm_timers(ctx: Ctx, case: Case) -> None:
     """Arm every timer the case's state wants, at the case's current version (older ones go stale)."""
     items = await ctx.uow.handover.for_case(case.id)
-    last_day = case.facts.get("last_day")
-    talk_at = case.data.get("talk_at")
+    record = case.record
     context = TimerContext(
         state=State(case.state),
         state_entered_at=case.state_entered_at,
-        last_activity_at=datetime.fromisoformat(case.data.get("last_activity_at"))
-        if case.data.get("last_activity_at") else case.state_entered_at,
-        talk_at=datetime.fromisoformat(talk_at) if talk_at else None,
-        employee_opened=bool(case.data.get("read_at")),
-        termination_date=date.fromisoformat(last_day) if last_day else None,
+        last_activity_at=record.last_activity_at or case.state_entered_at,
+        talk_at=record.talk_at,
+        employee_opened=record.read_at is not None,
+        termination_date=case.facts.last_day,
         items=tuple(ItemDue(i.id, i.due_at, i.done_at is not None) for i in items),
     )
     specs = timers_for(context, ctx.deps.calendar, ctx.deps.ladder)
@@ -89,13 +87,6 @@ async def rearm_timers(ctx: Ctx, case: Case) -> None:
     await ctx.uow.timers.arm(case.id, case.version, [
         ArmedTimer(s.kind, s.due_at, {**s.payload, "action": s.action.value}) for s in specs
     ])
-
-
-def touch(case: Case, now: datetime, **data: Any) -> None:
-    """Record a change that keeps the state: bump the version so older cards go stale."""
-    case.data = {**case.data, **data}
-    case.version += 1
-    case.updated_at = now
 
 
 async def audit(ctx: Ctx, case: Case, action: str, *, from_state: str = "", to_state: str = "",
@@ -119,9 +110,9 @@ def move(ctx: Ctx, case: Case, decision: Decision) -> None:
         # Keep records >= 2 years after termination; counting from whichever is later of the
         # last working day and the closing day never keeps them too briefly.
         end = ctx.deps.calendar.local_date(ctx.now)
-        if decision.outcome == Outcome.COMPLETED and case.facts.get("last_day"):
-            end = max(end, date.fromisoformat(case.facts["last_day"]))
+        if decision.outcome == Outcome.COMPLETED and case.facts.last_day:
+            end = max(end, case.facts.last_day)
         # The jurisdiction's minimum, or longer where the company keeps records longer.
         case.retain_until = max(ctx.deps.jurisdiction.retention_until(end),
                                 add_years(end, ctx.deps.retention_years))
-    touch(case, ctx.now, last_activity_at=ctx.now.isoformat())
+    case.touch(ctx.now, case.record.touched(ctx.now))

@@ -6,9 +6,7 @@ Money and protected-status facts appear only on cards addressed to one person wh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.assessment import CaseAssessment, assess
@@ -16,8 +14,9 @@ from handlers.casefile import is_hr, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Message
 from handlers.signing.links import issue_link, signing_state
-from storage.models import Case, Person
+from storage.models import Person
 from workflow.actions import BY_TRIGGER
+from workflow.case import Case, DocumentVersion
 from workflow.documents import for_employee
 from workflow.evidence import kind_label
 from workflow.i18n import normalise_locale, t
@@ -44,10 +43,10 @@ async def basic_fields(ctx: Ctx, case: Case, locale: str) -> list[list[str]]:
     ]
 
 
-def title_for(document: Mapping[str, Any], locale: str) -> str:
+def title_for(document: DocumentVersion | None, locale: str) -> str:
     """The title of a document version's first file in `locale` (the notice or the agreement)."""
-    files = [f for f in document.get("files", ()) if f["locale"] == locale]
-    return files[0]["title"] if files else ""
+    files = [f for f in document.files if f.locale == locale] if document else []
+    return files[0].title if files else ""
 
 
 def buttons_for(case: Case, viewer: Person | None) -> tuple[str, ...]:
@@ -106,7 +105,7 @@ async def evidence_text(ctx: Ctx, case: Case, locale: str) -> str:
 
 
 def facts_text(case: Case, locale: str) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(case.facts.items())) or t("h.none", locale)
+    return ", ".join(f"{k}={v}" for k, v in sorted(case.facts.entries().items())) or t("h.none", locale)
 
 
 async def hr_review_card(ctx: Ctx, case: Case, hr: Person) -> Message:
@@ -134,7 +133,7 @@ async def employee_card(ctx: Ctx, case: Case, employee: Person) -> Message:
     """The decision card: reasons, evidence summary, the money and its arithmetic, the document."""
     locale = normalise_locale(employee.locale)
     verdict = assess(case, ctx.deps, ctx.tenant.city)
-    doc = case.data.get("document") or {}
+    doc = case.record.document
     article = t(f"h.article.{case.ground}", locale)
     fields = [
         [t("h.field.ground", locale), ground_text(case, locale)],
@@ -142,8 +141,8 @@ async def employee_card(ctx: Ctx, case: Case, employee: Person) -> Message:
         [t("h.field.evidence", locale), await evidence_text(ctx, case, locale)],
         [t("h.field.settlement", locale), settlement_text(verdict, locale, employee=True)],
         [t("h.field.document", locale),
-         t("signing.document", locale, title=title_for(doc, locale), version=doc.get("version", "?"),
-           sha=str(doc.get("sha256", ""))[:12])],
+         t("signing.document", locale, title=title_for(doc, locale), version=doc.version if doc else "?",
+           sha=doc.sha256[:12] if doc else "")],
     ]
     fields += await link_fields(ctx, case, employee, locale)
     actions = (*buttons_for(case, employee), "ask_meeting")

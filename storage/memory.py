@@ -20,7 +20,7 @@ from functools import cache
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, TypeDecorator, UniqueConstraint, inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
@@ -77,10 +77,18 @@ def _unique_keys(model: type[Base]) -> tuple[tuple[str, ...], ...]:
     return tuple(keys + [(c.key,) for c in table.c if c.unique])
 
 
+def _typed_json(column: Column[Any]) -> TypeDecorator[Any] | None:
+    """The column's type when it maps JSON to a typed value (the case's record and facts)."""
+    kind = column.type
+    return kind if isinstance(kind, TypeDecorator) and isinstance(kind.impl_instance, JSON) else None
+
+
 def _stored(column: Column[Any], value: Any) -> Any:
     """`value` as the database keeps it: JSON as JSON reads back, an instant as aware UTC."""
     if value is None:
         return None
+    if (typed := _typed_json(column)) is not None:
+        return json.loads(json.dumps(typed.process_bind_param(value, _DIALECT)))
     if isinstance(column.type, JSON):
         return json.loads(json.dumps(value))  # raises on what the database could not store either
     if isinstance(column.type, UTCDateTime):
@@ -88,21 +96,34 @@ def _stored(column: Column[Any], value: Any) -> Any:
     return value
 
 
+@cache
+def _columns(model: type[Base]) -> tuple[tuple[str, Column[Any]], ...]:
+    """Each column with the attribute that holds it (the case's "data" column is its `record`)."""
+    return tuple((prop.key, prop.columns[0]) for prop in inspect(model).column_attrs)
+
+
 def _row(instance: Base) -> Row:
     table = type(instance).__table__
     row = {}
-    for column in table.c:
-        value = getattr(instance, column.key)
+    for key, column in _columns(type(instance)):
+        value = getattr(instance, key)
         if value is None and not column.nullable:
             raise IntegrityError(f"INSERT INTO {table.name}", None,
-                                 ValueError(f"NOT NULL constraint failed: {table.name}.{column.key}"))
-        row[column.key] = _stored(column, value)
+                                 ValueError(f"NOT NULL constraint failed: {table.name}.{column.name}"))
+        row[key] = _stored(column, value)
     return row
 
 
 def _instance(model: type[M], row: Row) -> M:
     """A fresh instance of a stored row, sharing no mutable value with it."""
-    return model(**{column.key: _stored(column, row[column.key]) for column in model.__table__.c})
+    return model(**{key: _loaded(column, row[key]) for key, column in _columns(model)})
+
+
+def _loaded(column: Column[Any], stored: Any) -> Any:
+    """A stored value as the database driver hands it back (typed JSON read into its type)."""
+    if stored is not None and (typed := _typed_json(column)) is not None:
+        return typed.process_result_value(json.loads(json.dumps(stored)), _DIALECT)
+    return _stored(column, stored)
 
 
 class _Transaction:
@@ -135,10 +156,10 @@ class _Transaction:
     def add(self, instance: M) -> M:
         """Insert: column defaults filled in, the next id given, NOT NULL and unique keys checked."""
         model = type(instance)
-        for column in model.__table__.c:
-            if getattr(instance, column.key) is None and column.default is not None:
+        for key, column in _columns(model):
+            if getattr(instance, key) is None and column.default is not None:
                 default = column.default.arg  # type: ignore[attr-defined]
-                setattr(instance, column.key, default(None) if column.default.is_callable else default)
+                setattr(instance, key, default(None) if column.default.is_callable else default)
         for key in _unique_keys(model):
             taken = {name: getattr(instance, name) for name in key}
             if None not in taken.values() and self._taken(model, taken):  # NULLs never clash

@@ -1,6 +1,7 @@
 """The relational schema (SQLAlchemy 2 declarative); one code path for PostgreSQL and SQLite.
 
-Times are stored as timezone-aware UTC; JSON columns hold plain dicts of primitives.
+Times are stored as timezone-aware UTC; JSON columns hold plain dicts of primitives (the case's
+facts and record are typed values on the aggregate, mapped by storage/case_json.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -20,6 +22,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -27,6 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.case_json import CaseRecordJSON, FactsJSON
+from workflow.case import Case, CaseRecord, Facts
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for big tables.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -121,40 +127,42 @@ class Identity(Base):
     platform_user_id: Mapped[str] = mapped_column(String(128))
 
 
-class Case(Base):
-    """One separation case. `version` is the optimistic lock and the card/timer freshness stamp."""
-
-    __tablename__ = "cases"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "ref"),
-        Index("ix_cases_tenant_state", "tenant_id", "state"),
-    )
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-    ref: Mapped[str] = mapped_column(String(32))  # human number shown in chat, e.g. "C-0007"
-    employee_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    manager_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    opened_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    ground: Mapped[str] = mapped_column(String(32))
-    note: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(32))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    outcome: Mapped[str | None] = mapped_column(String(32), default=None)
-    # HR-confirmed facts the law needs (hire date, wages, protected statuses …), see handlers.
-    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    facts_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Everything else the workflow records along the way: talk time, attendance, document
-    # hash and version, who proposed, notice proof, read receipts …
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    opened_at: Mapped[datetime]
-    state_entered_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None] = mapped_column(default=None)
-    retain_until: Mapped[date | None] = mapped_column(Date, default=None)
-
-    # Optimistic lock: UPDATE … WHERE version = <loaded>; handlers bump `version` themselves
-    # (it is also the card/timer freshness stamp), so SQLAlchemy must not generate it.
-    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+# The case aggregate is workflow.case.Case, a plain dataclass; this maps it to its table. The JSON
+# columns hold its typed facts and record (storage/case_json.py); "data" is the record's column.
+cases = Table(
+    "cases",
+    Base.metadata,
+    Column("id", BigId, primary_key=True),
+    Column("tenant_id", ForeignKey("tenants.id"), nullable=False),
+    Column("ref", String(32), nullable=False),
+    Column("employee_id", ForeignKey("people.id"), nullable=False, index=True),
+    Column("manager_id", ForeignKey("people.id"), nullable=False, index=True),
+    Column("opened_by_id", ForeignKey("people.id"), nullable=False),
+    Column("ground", String(32), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("state", String(32), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("outcome", String(32), nullable=True, default=None),
+    Column("facts", FactsJSON, nullable=False, default=Facts),
+    Column("facts_confirmed", Boolean, nullable=False, default=False),
+    Column("data", CaseRecordJSON, nullable=False, default=CaseRecord),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("state_entered_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True, default=None),
+    Column("retain_until", Date, nullable=True, default=None),
+    UniqueConstraint("tenant_id", "ref"),
+    Index("ix_cases_tenant_state", "tenant_id", "state"),
+)
+Base.registry.map_imperatively(
+    Case, cases, properties={"record": cases.c.data},
+    # Optimistic lock: UPDATE … WHERE version = <loaded>; the case bumps `version` itself (it is
+    # also the card/timer freshness stamp), so SQLAlchemy must not generate it.
+    version_id_col=cases.c.version, version_id_generator=False,
+)
+# What declarative classes carry, for the code that reaches the table through its class.
+Case.__table__ = cases  # type: ignore[attr-defined]
+Case.__tablename__ = cases.name  # type: ignore[attr-defined]
 
 
 class EvidenceItem(Base):

@@ -74,14 +74,14 @@ class Step:
 
 
 class Value(StrEnum):
-    """What a recorded case field is set to (handlers/effects.py computes each once)."""
+    """What a recorded case field (workflow.case.CaseRecord) is set to (handlers/effects.py computes each once)."""
 
     ASKER = "asker"  # the acting person's id
-    NOW = "now"  # the request's time, ISO
+    NOW = "now"  # the request's time
     TEXT = "text"  # the request's free text (reason, comment, note …)
-    TALK_AT = "talk_at"  # the parsed talk time, ISO
+    TALK_AT = "talk_at"  # the parsed talk time
     CLEARED = "cleared"  # None
-    REASON_AND_TIME = "reason_and_time"  # {"reason": text, "at": now}
+    REASON_AND_TIME = "reason_and_time"  # a Dispute: the text, and now
     KEPT_OR_NOW = "kept_or_now"  # the field's value if set, else now
 
 
@@ -172,7 +172,7 @@ class Action:
     trigger: Trigger | None = None
     inputs: tuple[Input, ...] = ()
     typed: Rest = Rest.NOTHING  # how a typed command's words are read into `inputs`
-    records: tuple[tuple[str, Value], ...] = ()  # case fields it sets, in order
+    records: tuple[tuple[str, Value], ...] = ()  # CaseRecord fields it sets, in order
     effects: tuple[Effect, ...] = ()  # then these, in order
     notices: tuple[Notice, ...] = ()  # then who is told what
     prompts: tuple[str, ...] = ()  # further inline answers: "schedule", "evidence_if_manager"

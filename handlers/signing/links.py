@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.context import Ctx, channel_of
-from storage.models import Case, Person, SigningToken
+from storage.models import Person, SigningToken
+from workflow.case import Case
 from workflow.model import State
 from workflow.signing_rules import link_expiry
 
@@ -33,14 +34,14 @@ async def identity_of(ctx: Ctx, person: Person) -> str:
 
 async def issue_link(ctx: Ctx, case: Case, employee: Person) -> str | None:
     """A new link to sign the case's current document version, or None when none is awaited."""
-    document = case.data.get("document")
-    if not document or case.state not in AWAITING or employee.id != case.employee_id:
+    document = case.record.document
+    if document is None or case.state not in AWAITING or employee.id != case.employee_id:
         return None
     raw = secrets.token_urlsafe(32)
     await ctx.uow.signing_tokens.add(SigningToken(
         token_hash=token_hash(raw), case_id=case.id, person_id=employee.id,
-        identity=await identity_of(ctx, employee), document_version=int(document["version"]),
-        document_sha256=str(document["sha256"]), created_at=ctx.now,
+        identity=await identity_of(ctx, employee), document_version=document.version,
+        document_sha256=document.sha256, created_at=ctx.now,
         expires_at=link_expiry(ctx.now, ctx.deps.signing_link_hours), used_for="",
     ))
     return f"{ctx.deps.public_base_url.rstrip('/')}/sign/{raw}"
@@ -58,26 +59,26 @@ class SigningState:
 
 async def signing_state(ctx: Ctx, case: Case) -> SigningState | None:
     """Signed / disputed / read / unopened for the current version; None before any document."""
-    document = case.data.get("document")
-    if not document:
+    document = case.record.document
+    if document is None:
         return None
-    version = int(document["version"])
+    version = document.version
     signed = [s.signed_at for s in await ctx.uow.signatures.for_case(case.id)
               if s.document_version == version]
     links = [k for k in await ctx.uow.signing_tokens.for_case(case.id)
              if k.document_version == version]
     opened = [k.opened_at for k in links if k.opened_at]
-    if case.data.get("read_at"):
-        opened.append(datetime.fromisoformat(case.data["read_at"]))
-    dispute = case.data.get("dispute")
+    if case.record.read_at is not None:
+        opened.append(case.record.read_at)
+    dispute = case.record.dispute
     if signed:
         status, since = "signed", min(signed)
     elif dispute and case.state == State.DISPUTED.value:
-        status, since = "disputed", datetime.fromisoformat(dispute["at"])
+        status, since = "disputed", dispute.at
     elif opened:
         status, since = "read", min(opened)
     elif links:
         status, since = "unopened", min(k.created_at for k in links)
     else:
         status, since = "unsent", None
-    return SigningState(version, str(document["sha256"]), status, since)
+    return SigningState(version, document.sha256, status, since)

@@ -18,8 +18,9 @@ from handlers.service import run_page_answer as run
 from handlers.service import signature_effect
 from handlers.signing.links import AWAITING, token_hash
 from handlers.signing.record import SigningEvidence, intention_for
-from storage.models import Case, Document, Person, SigningToken
+from storage.models import Document, Person, SigningToken
 from storage.uow import UnitOfWork
+from workflow.case import Case
 from workflow.i18n import normalise_locale, t
 from workflow.model import Trigger
 from workflow.signing_rules import LinkState, link_state
@@ -94,7 +95,7 @@ async def _load(uow: UnitOfWork, raw: str, now: datetime, *, lock: bool) -> _Lin
         now=now, expires_at=token.expires_at, used_for=token.used_for or None,
         bound_to=token.person_id, employee=case.employee_id,
         link_version=token.document_version,
-        current_version=int((case.data.get("document") or {}).get("version", 0)),
+        current_version=case.record.document.version if case.record.document else 0,
         version_signed=any(s.document_version == token.document_version for s in signatures),
         awaiting_answer=case.state in AWAITING,
     )
@@ -146,8 +147,7 @@ async def open_link(uow_factory: UowFactory, deps: Deps, raw: str, visitor: Visi
         if link.state == LinkState.VALID and link.token.opened_at is None:
             link.token.opened_at = now
             # "read" without a new case version: the employee's chat card stays current.
-            if not link.case.data.get("read_at"):
-                link.case.data = {**link.case.data, "read_at": now.isoformat()}
+            link.case.mark_read(now)
             await uow.audit.append(
                 link.case, action="document_opened", actor_id=link.employee.id,
                 actor_identity=link.token.identity, at=now,

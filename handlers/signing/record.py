@@ -11,7 +11,8 @@ from typing import Any
 from handlers.context import Ctx
 from handlers.transition import audit
 from storage.audit import canonical_json
-from storage.models import Case, Signature
+from storage.models import Signature
+from workflow.case import Case
 from workflow.i18n import normalise_locale
 from workflow.signing_rules import intention
 
@@ -35,15 +36,17 @@ def record_bytes(record: dict[str, Any]) -> bytes:
 
 
 def intention_for(case: Case, locale: str) -> str:
-    document = case.data.get("document") or {}
-    return intention(bool(document.get("agreement")), locale, int(document.get("version", 0)),
-                     str(document.get("sha256", "")))
+    document = case.record.document
+    if document is None:
+        return intention(False, locale, 0, "")
+    return intention(document.agreement, locale, document.version, document.sha256)
 
 
 async def record_signature(ctx: Ctx, case: Case, evidence: SigningEvidence) -> Signature:
     """Seal and store the record of the employee signing the case's current document version."""
     assert ctx.actor is not None
-    document = case.data["document"]
+    document = case.record.document
+    assert document is not None  # the sign action's guard: a document was issued
     locale = normalise_locale(ctx.actor.locale)
     record = {
         "type": RECORD_TYPE,
@@ -51,9 +54,9 @@ async def record_signature(ctx: Ctx, case: Case, evidence: SigningEvidence) -> S
         "case": {"ref": case.ref, "tenant": ctx.tenant.key},
         "signer": {"person_id": ctx.actor.id, "employee_no": ctx.actor.employee_no,
                    "name": ctx.actor.name, "identity": ctx.actor_identity},
-        "document": {"version": document["version"], "sha256": document["sha256"],
-                     "files": [{k: f[k] for k in ("kind", "locale", "sha256")}
-                               for f in document["files"]]},
+        "document": {"version": document.version, "sha256": document.sha256,
+                     "files": [{"kind": f.kind, "locale": f.locale, "sha256": f.sha256}
+                               for f in document.files]},
         "intention": intention_for(case, locale),
         "locale": locale,
         "signed_at": ctx.now.astimezone(UTC).isoformat(),
@@ -66,13 +69,13 @@ async def record_signature(ctx: Ctx, case: Case, evidence: SigningEvidence) -> S
     seal = await ctx.deps.signer.seal(body)
     signature = await ctx.uow.signatures.add(Signature(
         case_id=case.id, person_id=ctx.actor.id, provider=seal.provider,
-        document_version=document["version"], document_sha256=document["sha256"],
+        document_version=document.version, document_sha256=document.sha256,
         signed_at=ctx.now, record=record, record_sha256=hashlib.sha256(body).hexdigest(),
         seal=seal.value, public_key=seal.public_key,
     ))
     await audit(ctx, case, "signature", payload={
         "signature_id": signature.id, "provider": seal.provider, "key_id": seal.key_id,
         "record_sha256": signature.record_sha256, "seal": seal.value,
-        "document_version": document["version"], "document_sha256": document["sha256"],
+        "document_version": document.version, "document_sha256": document.sha256,
     })
     return signature

@@ -181,7 +181,7 @@ async def test_a_chat_app_previewing_the_link_sees_nothing_and_records_nothing(
     assert "C-0001" not in preview.text and "78,500" not in preview.text
     assert "set-cookie" not in preview.headers
     assert await footprint(site.world) == before
-    assert (await site.world.case()).data.get("read_at") is None
+    assert (await site.world.case()).record.read_at is None
 
 
 async def test_malformed_posts_get_an_answer_not_a_crash(site: Site,

@@ -237,7 +237,7 @@ async def test_two_hr_people_approving_at_once_from_two_processes_decide_once(
                 case = await uow.cases.by_ref(tenant.id, ref)
                 assert isinstance(case, Case)
                 events = await uow.audit.for_case(case.id)
-                approver = await uow.people.get(case.data["approved_by"])
+                approver = await uow.people.get(case.record.approved_by)
             assert [e.action for e in events].count("approve") == 1
             assert (case.state, case.version) == ("scheduling_talk", before[ref] + 1)
             assert approver is not None and approver.name == STAFF[winner][1]

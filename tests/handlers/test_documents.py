@@ -31,7 +31,7 @@ def link_in(card) -> str:
 async def test_the_talk_issues_version_one_in_both_languages(world: World) -> None:
     await to_employee(world)
     case = await world.case()
-    document = case.data["document"]
+    document = case.record.document
     async with world.uow_factory() as uow:
         rows = await uow.documents.for_case(case.id)
         events = await uow.audit.for_case(case.id)
@@ -40,15 +40,15 @@ async def test_the_talk_issues_version_one_in_both_languages(world: World) -> No
         for loc in ("zh-CN", "en")}
     for row in rows:
         assert row.version == 1 and row.sha256 == hashlib.sha256(row.content).hexdigest()
-    assert document["sha256"] == package_hash(case.ref, 1, [
+    assert document.sha256 == package_hash(case.ref, 1, [
         {"kind": r.kind, "locale": r.locale, "sha256": r.sha256} for r in rows])
     issued = next(e for e in events if e.action == "documents_issued")
-    assert issued.payload["package_sha256"] == document["sha256"]
+    assert issued.payload["package_sha256"] == document.sha256
     assert {f["sha256"] for f in issued.payload["files"]} == {r.sha256 for r in rows}
 
     card = (await world.sent_to("alice", "employee_decision"))[-1]
     text = str(card.data["fields"])
-    assert "解除劳动合同通知书" in text and "第 1 版" in text and document["sha256"][:12] in text
+    assert "解除劳动合同通知书" in text and "第 1 版" in text and document.sha256[:12] in text
     assert "http://127.0.0.1:8000/sign/" in text  # PUBLIC_BASE_URL's default
     # The employer's unlawful-termination risk (2 × 66,000) is HR's figure, not the employee's.
     assert "132,000.00" not in str(card.data)
@@ -63,7 +63,7 @@ async def test_revising_makes_a_new_version_and_keeps_the_old(world: World) -> N
         rows = await uow.documents.for_case(case.id)
     assert sorted({r.version for r in rows}) == [1, 2]
     assert len([r for r in rows if r.version == 1]) == len([r for r in rows if r.version == 2]) == 4
-    assert case.data["document"]["version"] == 2
+    assert case.record.document.version == 2
     card = (await world.sent_to("alice", "employee_decision"))[-1]
     assert "第 2 版" in str(card.data["fields"])
 
@@ -80,7 +80,7 @@ async def test_a_chat_signature_is_sealed_chained_and_issues_the_certificate(wor
         assert await verify(uow.session, case.id) == []
     record = signature.record
     assert record["signer"]["identity"] == "console:local:alice"
-    assert record["document"]["sha256"] == case.data["document"]["sha256"]
+    assert record["document"]["sha256"] == case.record.document.sha256
     assert record["channel"] == "chat" and record["intention"]
     assert record["signed_at"].endswith("+00:00")
     body = record_bytes(record)
@@ -130,7 +130,7 @@ async def test_notice_served_records_the_proof_and_upload_as_evidence(world: Wor
     assert len(proof) == 1 and proof[0].content == "EMS EA123456789CN"
     assert proof[0].blob == scan and proof[0].sha256 == hashlib.sha256(scan).hexdigest()
     assert any(e.action == "evidence" and e.payload["sha256"] == proof[0].sha256 for e in events)
-    assert case.data["certificate"]["files"]
+    assert case.record.certificate.files
 
 
 async def test_retention_follows_the_setting(world: World) -> None:

@@ -143,16 +143,16 @@ async def test_approval_needs_confirmed_facts_and_no_blocking_finding(world: Wor
 
 async def test_dispute_revise_makes_a_new_document_version(world: World) -> None:
     await to_employee(world)
-    old = (await world.case()).data["document"]
+    old = (await world.case()).record.document
     assert (await world.act("alice", "dispute", text="PIP 目标不合理")).ok
     assert (await world.case()).state == "disputed"
     assert (await world.sent_to("wangfang", "dispute"))
     assert (await world.act("wangfang", "revise", text="补偿增加")).ok
     case = await world.case()
-    assert case.state == "awaiting_employee" and case.data["document"]["version"] == old["version"] + 1
-    reply = await world.act("alice", "sign", document_hash=old["sha256"])
+    assert case.state == "awaiting_employee" and case.record.document.version == old.version + 1
+    reply = await world.act("alice", "sign", document_hash=old.sha256)
     assert not reply.ok  # signing what they no longer see is refused
-    assert (await world.act("alice", "sign", document_hash=case.data["document"]["sha256"])).ok
+    assert (await world.act("alice", "sign", document_hash=case.record.document.sha256)).ok
 
 
 async def test_unknown_people_ambiguity_and_layoff_get_clear_answers(world: World) -> None:
@@ -231,4 +231,4 @@ async def test_typed_confirm_facts_confirms_with_the_routers_confirm_flag(world:
     reply = await world.act("wangfang", "confirm_facts", facts={"confirm": "yes"})
     assert reply.ok, reply.messages
     case = await world.case()
-    assert case.facts_confirmed and "confirm" not in case.facts
+    assert case.facts_confirmed and "confirm" not in case.facts.entries()

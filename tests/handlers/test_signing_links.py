@@ -31,7 +31,7 @@ async def footprint(world: World) -> dict[str, Any]:
         used = await session.scalar(select(func.count()).select_from(SigningToken)
                                     .where(SigningToken.used_at.is_not(None)))
         return {
-            "state": case.state, "version": case.version, "data": case.data,
+            "state": case.state, "version": case.version, "record": case.record,
             "events": await session.scalar(select(func.count()).select_from(AuditEvent)),
             "signatures": await session.scalar(select(func.count()).select_from(Signature)),
             "used": used, "outbox": outbox,
@@ -47,7 +47,7 @@ async def test_open_read_sign_then_already_signed(world: World) -> None:
     case = await world.case()
     async with world.uow_factory() as uow:
         (opened,) = [e for e in await uow.audit.for_case(case.id) if e.action == "document_opened"]
-    assert opened.payload["ip"] == PHONE.ip and case.data["read_at"]
+    assert opened.payload["ip"] == PHONE.ip and case.record.read_at
     # Opening again records nothing more.
     await open_link(world.uow_factory, world.deps, token, PHONE)
     async with world.uow_factory() as uow:
@@ -81,7 +81,7 @@ async def test_signing_needs_the_read_tick_and_a_dispute_needs_a_reason(world: W
                             Answer("dispute", False, "补偿计算有误"))
     assert disputed.state == LinkState.DISPUTED
     case = await world.case()
-    assert case.state == "disputed" and case.data["dispute"]["reason"] == "补偿计算有误"
+    assert case.state == "disputed" and case.record.dispute.reason == "补偿计算有误"
 
 
 async def test_a_used_link_cannot_be_used_again(world: World) -> None:

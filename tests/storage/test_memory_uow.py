@@ -24,6 +24,7 @@ from storage.models import (
 )
 from storage.uow import UnitOfWork
 from tests.storage.data import NOW, Spec
+from workflow.case import CaseRecord
 
 Factory = Callable[[], UnitOfWork]
 Scenario = Callable[[Factory], Awaitable[Any]]
@@ -117,7 +118,7 @@ async def test_cases_number_per_tenant_and_are_found(uow_factory: Factory) -> No
                 "refs": [first.ref, second.ref, elsewhere.ref, first.version],
                 "by_ref": [c and c.id for c in [await uow.cases.by_ref(ids["tenant"], "C-0002", for_update=True),
                                                 await uow.cases.by_ref(ids["tenant"], "C-0003")]],
-                "get": values([await uow.cases.get(first.id, for_update=True)], "ref", "state", "facts", "data",
+                "get": values([await uow.cases.get(first.id, for_update=True)], "ref", "state", "facts", "record",
                               "facts_confirmed", "opened_at", "note", "outcome"),
                 "locked": [(i, c.ref) for i, c in sorted((await uow.cases.lock_many([second.id, first.id])).items())],
                 "open": [c.ref for c in await uow.cases.open_cases(ids["tenant"])],
@@ -288,20 +289,20 @@ async def test_what_is_not_committed_is_forgotten(uow_factory: Factory) -> None:
             await uow.commit()
         async with factory() as uow:
             changed = await uow.cases.get(case.id)
-            changed.state, changed.data = "hr_review", {"x": 1}
+            changed.state, changed.record = "hr_review", changed.record.recorded(changes_requested="x")
             await uow.timers.arm(case.id, 1, [Spec("soon", NOW, {})])
             await uow.rollback()
-            after_rollback = values([await uow.cases.get(case.id)], "state", "data")
+            after_rollback = values([await uow.cases.get(case.id)], "state", "record")
         with pytest.raises(RuntimeError):
             async with factory() as uow:
                 (await uow.cases.get(case.id)).state = "closed"
                 await uow.people.upsert(ids["tenant"], "E009", name="New")
                 raise RuntimeError("the request failed")
         async with factory() as uow:
-            return {"rolled_back": after_rollback, "case": values([await uow.cases.get(case.id)], "state", "data"),
+            return {"rolled_back": after_rollback, "case": values([await uow.cases.get(case.id)], "state", "record"),
                     "timers": await uow.timers.pending_for(case.id),
                     "people": len(await uow.people.search(ids["tenant"], "New"))}
 
     seen = await same_on_both(scenario, uow_factory)
-    assert seen == {"rolled_back": [("collecting_evidence", {})], "case": [("collecting_evidence", {})],
-                    "timers": [], "people": 0}
+    untouched = [("collecting_evidence", CaseRecord())]
+    assert seen == {"rolled_back": untouched, "case": untouched, "timers": [], "people": 0}

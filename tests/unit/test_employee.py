@@ -30,7 +30,7 @@ async def test_acknowledge_marks_the_card_read_and_stops_resending_it(world: Wor
     since = await mark(world)
     await ok(world, "alice", "acknowledge")
     case = await world.case()
-    assert (case.state, case.version) == ("awaiting_employee", before.version + 1) and case.data["read_at"]
+    assert (case.state, case.version) == ("awaiting_employee", before.version + 1) and case.record.read_at
     assert (await last_event(world))[:3] == ("acknowledge", "awaiting_employee", "awaiting_employee")
     assert await timers(world) == {"employee_unsigned", "employee_escalate"}  # no resend once read
     assert await told(world, since) == []
@@ -41,12 +41,12 @@ async def test_sign_seals_a_signature_and_starts_the_handover(world: World) -> N
     since = await mark(world)
     await ok(world, "alice", "sign")
     case = await world.case()
-    assert case.state == "handover" and case.data["signature"]["document_version"] == 1
+    assert case.state == "handover" and case.record.signature.document_version == 1
     assert (await audit_actions(world))[-3:] == ["signature", "documents_issued", "sign"]
     async with world.uow_factory() as uow:
         [signature] = await uow.signatures.for_case(case.id)
         items = await uow.handover.for_case(case.id)
-    assert signature.document_sha256 == case.data["document"]["sha256"]
+    assert signature.document_sha256 == case.record.document.sha256
     sent = await told(world, since)
     assert {m.to for m in sent if m.kind == "handover_item"} == ITEM_OWNERS
     assert len([m for m in sent if m.kind == "handover_item"]) == len(items)
@@ -86,17 +86,17 @@ async def test_dispute_needs_a_reason(world: World) -> None:
 
 async def test_revise_issues_a_new_document_version_for_the_employee(world: World) -> None:
     await disputed(world)
-    old = (await world.case()).data["document"]
+    old = (await world.case()).record.document
     since = await mark(world)
     await ok(world, "wangfang", "revise", text="补偿增加一个月")
     case = await world.case()
-    assert case.state == "awaiting_employee" and case.data["document"]["version"] == old["version"] + 1
-    assert case.data["revision_note"] == "补偿增加一个月" and case.data["read_at"] is None
+    assert case.state == "awaiting_employee" and case.record.document.version == old.version + 1
+    assert case.record.revision_note == "补偿增加一个月" and case.record.read_at is None
     assert [(m.to, m.kind) for m in await told(world, since)] == [("alice", "employee_decision"),
                                                                  ("lee", "case_update")]
-    assert says(await world.act("alice", "sign", document_hash=old["sha256"]), "machine.refuse.document_stale",
+    assert says(await world.act("alice", "sign", document_hash=old.sha256), "machine.refuse.document_stale",
                 "zh-CN")
-    await ok(world, "alice", "sign", document_hash=case.data["document"]["sha256"])
+    await ok(world, "alice", "sign", document_hash=case.record.document.sha256)
 
 
 async def test_withdraw_after_a_dispute_tells_the_employee_too(world: World) -> None:
@@ -118,7 +118,7 @@ async def test_proceed_unilateral_needs_the_notice_served_then_starts_the_handov
     since = await mark(world)
     await ok(world, "wangfang", "proceed_unilateral", proof="EMS1234567890CN")
     case = await world.case()
-    assert case.state == "handover" and case.data["notice"]["proof"] == "EMS1234567890CN"
+    assert case.state == "handover" and case.record.notice.proof == "EMS1234567890CN"
     async with world.uow_factory() as uow:
         kinds = await uow.evidence.kinds(case.id)
     assert kinds[-1] == "notice_service"
@@ -164,7 +164,7 @@ async def test_the_timer_escalates_a_silent_employee_then_hr_records_notice_serv
                 "zh-CN")
     await ok(world, "wangfang", "record_notice_served", text="EMS1234567890CN")
     case = await world.case()
-    assert case.state == "handover" and case.data["notice"]["proof"] == "EMS1234567890CN"
+    assert case.state == "handover" and case.record.notice.proof == "EMS1234567890CN"
 
 
 async def test_a_stale_card_is_refused_with_the_current_one(world: World) -> None:

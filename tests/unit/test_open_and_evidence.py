@@ -23,7 +23,7 @@ async def test_open_starts_collecting_evidence_and_tells_the_hr_group(world: Wor
     reply = await ok(world, "lee", "open", None, employee="@alice", ground="incompetent", note="绩效未达标")
     case = await world.case()
     assert (case.ref, case.state, case.version) == ("C-0001", "collecting_evidence", 1)
-    assert case.facts == {"hired": "2019-03-15"}  # from the directory
+    assert case.facts.entries() == {"hired": "2019-03-15"}  # from the directory
     assert [m.kind for m in reply.messages] == ["case_opened", "evidence_prompt"]
     assert reply.messages[0].actions == ("withdraw",) and chinese(reply.messages[0].data["text"])
     assert await audit_actions(world) == ["open"]
@@ -131,4 +131,4 @@ async def test_a_retried_delivery_is_handled_once(world: World) -> None:
     await ok(world, "wangfang", "facts", facts={"avg_wage": "12000"}, delivery_id="console:d1")
     again = await world.act("wangfang", "facts", facts={"avg_wage": "13000"}, delivery_id="console:d1")
     assert again.duplicate
-    assert (await world.case()).facts["avg_wage"] == "12000"
+    assert (await world.case()).facts.entries()["avg_wage"] == "12000"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.assessment import known_fact_keys, parse_fact
 from tests.handlers.conftest import World
 from tests.unit.steps import (
     FACTS,
@@ -16,6 +17,7 @@ from tests.unit.steps import (
     timers,
     told,
 )
+from workflow.case import Facts
 from workflow.i18n import t
 
 
@@ -24,12 +26,12 @@ async def test_facts_are_recorded_then_confirmed(world: World) -> None:
     reply = await ok(world, "wangfang", "facts", facts={"avg_wage": "12000"})
     assert [m.kind for m in reply.messages][-1] == "facts_saved"
     case = await world.case()
-    assert case.facts["avg_wage"] and not case.facts_confirmed
+    assert case.facts.avg_wage and not case.facts_confirmed
     assert (await last_event(world))[0] == "facts"
     await ok(world, "wangfang", "facts", facts=FACTS)
     await ok(world, "wangfang", "confirm_facts", facts={"confirm": "yes"})
     case = await world.case()
-    assert case.facts_confirmed and "confirm" not in case.facts
+    assert case.facts_confirmed and "confirm" not in case.facts.entries()
     assert (await last_event(world))[3]["confirmed"] is True
     assert await timers(world) == {"review_remind", "review_escalate"}
 
@@ -134,3 +136,14 @@ async def test_reject_needs_a_reason(world: World) -> None:
     await in_review(world)
     assert says(await world.act("wangfang", "reject"), "machine.refuse.reason_required", "zh-CN")
     assert says(await world.act("zhao", "reject", reason=" "), "machine.refuse.reason_required", "en")
+
+
+def test_every_fact_hr_can_enter_is_a_typed_field_of_the_case() -> None:
+    samples = {"hired": "2019-03-15", "last_day": "2026-04-30", "proposed_by": "employer",
+               "protections": "pregnant, nursing"}
+    entered = {key: parse_fact(key, samples.get(key, "yes" if key.startswith(("pay", "in_", "union", "written",
+                                                                              "notice")) else "1,200.50"))
+               for key in known_fact_keys()}
+    facts = Facts.of(entered)
+    assert not facts.extra and facts.entries() == entered
+    assert all(getattr(facts, key) is not None for key in known_fact_keys())

@@ -27,7 +27,7 @@ async def test_schedule_invites_the_employee_and_asks_the_manager_to_confirm(wor
     await ok(world, "wangfang", "schedule", when=TALK)
     case = await world.case()
     assert case.state == "talk_scheduled"
-    assert datetime.fromisoformat(case.data["talk_at"]) == datetime(2024, 6, 4, 10, 0, tzinfo=SHANGHAI)
+    assert case.record.talk_at == datetime(2024, 6, 4, 10, 0, tzinfo=SHANGHAI)
     assert (await last_event(world))[:3] == ("schedule", "scheduling_talk", "talk_scheduled")
     assert await timers(world) == {"talk_remind", "talk_record_remind"}
     sent = await told(world, since)
@@ -55,7 +55,7 @@ async def test_confirm_attendance_keeps_the_state_and_tells_who_scheduled(world:
     await ok(world, "lee", "confirm_attendance")
     case = await world.case()
     assert (case.state, case.version) == ("talk_scheduled", before.version + 1)
-    assert case.data["attendance_confirmed_at"]
+    assert case.record.attendance_confirmed_at
     assert (await last_event(world))[:3] == ("confirm_attendance", "talk_scheduled", "talk_scheduled")
     assert [(m.to, m.kind) for m in await told(world, since)] == [("wangfang", "case_update")]
     assert await timers(world) == {"talk_remind", "talk_record_remind"}  # re-armed for the new version
@@ -64,7 +64,7 @@ async def test_confirm_attendance_keeps_the_state_and_tells_who_scheduled(world:
 async def test_only_the_manager_confirms_attendance(world: World) -> None:
     await talk_scheduled(world)
     assert chinese(refusal(await world.act("wangfang", "confirm_attendance")))
-    assert not (await world.case()).data.get("attendance_confirmed_at")
+    assert not (await world.case()).record.attendance_confirmed_at
 
 
 async def test_record_talk_issues_the_document_and_hands_the_case_to_the_employee(world: World) -> None:
@@ -75,7 +75,7 @@ async def test_record_talk_issues_the_document_and_hands_the_case_to_the_employe
     await ok(world, "wangfang", "record_talk")
     case = await world.case()
     assert case.state == "awaiting_employee"
-    assert case.data["document"]["version"] == 1 and len(case.data["document"]["sha256"]) == 64
+    assert case.record.document.version == 1 and len(case.record.document.sha256) == 64
     assert await timers(world) == {"employee_resend", "employee_unsigned", "employee_escalate"}
     sent = await told(world, since)
     assert [(m.to, m.kind) for m in sent] == [("alice", "employee_decision"), ("lee", "case_update")]
