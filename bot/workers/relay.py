@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.admission import Admission
 from bot.channels.base import ChannelRegistry, DeliveryError
-from bot.runtime import WAKE_CHANNEL
+from bot.gateway import WAKE_CHANNEL
 from bot.settings import Settings
 from bot.workers.base import QueueWorker
 from storage.cache import Cache
