@@ -1,5 +1,6 @@
 # The README's two commands: `make run` tries the bot (migrate + console on a SQLite file),
-# `make test` runs the linter and the test suite. Both start from a fresh checkout.
+# `make test` runs the linters (ruff, then import-linter's layer contracts from pyproject.toml)
+# and the test suite. Both start from a fresh checkout.
 # `make test-fast` is the fast lane: the pure workflow and every action on an in-memory unit of work.
 
 SHELL := /bin/bash
@@ -22,6 +23,7 @@ run: sync
 
 test: sync
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 	.venv/bin/python -m pytest -q
 
 # No database, Redis or process here (tests/unit, tests/workflow): seconds, for every edit.

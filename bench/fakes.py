@@ -8,7 +8,7 @@ import random
 from collections.abc import AsyncIterator
 from typing import Any
 
-from tests.bot.runtime_support import serving
+from tests.bot.services_support import serving
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.wecom_fake import FakeWeCom
 

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.admission import AdmissionGate
-from bot.runtime import Runtime
+from bot.bootstrap import Services
 from bot.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -34,15 +34,15 @@ SERVE_INBOX_CONCURRENCY = 1
 
 
 def create_app(
-    runtime: Runtime, *, run_worker: bool = True, routers: Iterable[APIRouter] = ()
+    services: Services, *, run_worker: bool = True, routers: Iterable[APIRouter] = ()
 ) -> FastAPI:
-    """The web app for `runtime`; more routers can be added later with `app.include_router`."""
+    """The web app for `services`; more routers can be added later with `app.include_router`."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await runtime.ensure_migrated()
+        await services.ensure_migrated()
         stop = asyncio.Event()
-        worker = Worker(runtime, inbox_concurrency=SERVE_INBOX_CONCURRENCY, yield_to=runtime.admission)
+        worker = Worker(services, inbox_concurrency=SERVE_INBOX_CONCURRENCY, yield_to=services.admission)
         task = asyncio.create_task(worker.run_forever(stop)) if run_worker else None
         try:
             yield
@@ -54,15 +54,15 @@ def create_app(
     app = FastAPI(
         title="offboard-bot",
         lifespan=lifespan,
-        max_body_size=runtime.settings.MAX_BODY_BYTES,
+        max_body_size=services.settings.MAX_BODY_BYTES,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.runtime = runtime
+    app.state.services = services
     app.add_middleware(ErrorGuard)
     # Outermost: a refusal under overload costs as little as possible.
-    app.add_middleware(AdmissionGate, admission=runtime.admission)
+    app.add_middleware(AdmissionGate, admission=services.admission)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(HTTPException, _http_error)
 
@@ -74,7 +74,7 @@ def create_app(
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
         """Readiness: the database answers, so requests can be handled."""
-        if await runtime.check_database():
+        if await services.check_database():
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 

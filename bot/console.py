@@ -3,22 +3,28 @@
 `as lee: 退工 @alice 不能胜任` speaks as a directory person (their console id), `as alice: press 2`
 taps a button of the last card alice got, `clock +3wd` moves time and lets timers fire. After every
 line the worker runs until idle, so what the handlers queued shows up at once.
+
+A line goes the way a Slack or WeCom request goes: kept in the inbox (Gateway.accept), handed by
+the worker to the console channel (`ConsoleDesk.take`), run through dispatch; its reply is shown
+then, before what the outbox delivers.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
+from bot.bootstrap import Services
 from bot.cards.build import card_for
 from bot.cards.model import decode_action, encode_action
 from bot.channels.console import ConsoleChannel
+from bot.gateway import Gateway
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
-from bot.router.values import fold, local_time
-from bot.runtime import Runtime
+from bot.router.readers import fold, local_time
 from bot.worker import Worker
 from handlers.context import person_recipient
 from handlers.contracts import HR_GROUP, Inbound
@@ -75,9 +81,37 @@ class StorageDirectory:
 
 
 class Ticker(Protocol):
-    """The worker as the console drives it (bot.worker.Worker): one tick -> (fired, sent)."""
+    """The worker as the console drives it (bot.worker.Worker): the inbox, then one tick of
+    timers and outbox -> (fired, sent)."""
+
+    async def drain_inbox(self) -> int: ...
 
     async def run_once(self) -> tuple[int, int]: ...
+
+
+class ConsoleDesk(ConsoleChannel):
+    """The console channel of a session: delivers like any console channel, and takes the lines
+    the session kept in the inbox, showing each reply to the one who typed the line."""
+
+    def __init__(self, sink: Callable[[str], None], gateway: Gateway, locale: str) -> None:
+        super().__init__(sink)
+        self.gateway = gateway
+        self.locale = locale  # the session's language
+
+    async def take(self, kept: dict[str, Any]) -> None:
+        name = str(kept["name"])
+        reply = await self.gateway.dispatch(Inbound(**kept["inbound"]))
+        for message in reply.messages:
+            # Replies to someone not in the directory carry no recipient.
+            self.show(t("console.reply", self.locale, name=name), card_for(message),
+                      recipient=message.recipient or f"{PLATFORM}:{name}")
+
+    async def gave_up(self, kept: dict[str, Any]) -> None:
+        self.sink(t("console.gave_up", self.locale, name=str(kept["name"])))
+
+    def origin(self, kept: dict[str, Any]) -> tuple[str, str]:
+        """Every console line comes from the local workspace."""
+        return PLATFORM, PLATFORM_TENANT
 
 
 @dataclass(frozen=True)
@@ -110,11 +144,11 @@ def parse_clock(text: str) -> ClockMove | None:
 
 
 class ConsoleSession:
-    """One console conversation over a Runtime whose clock is `clock`; output goes to `out`."""
+    """One console conversation over a Services whose clock is `clock`; output goes to `out`."""
 
     def __init__(
         self,
-        runtime: Runtime,
+        services: Services,
         clock: ManualClock,
         out: Callable[[str], None] = print,
         *,
@@ -123,15 +157,15 @@ class ConsoleSession:
         worker: Ticker | None = None,
         directory: ConsoleDirectory | None = None,
     ) -> None:
-        self.runtime = runtime
+        self.services = services
         self.clock = clock
         self.out = out
         self.locale = normalise_locale(locale)
         self.echo = echo  # scripts: show each line before what it caused
-        self.channel = ConsoleChannel(out)
-        runtime.channels.register(self.channel)
-        self.worker = worker or Worker(runtime)
-        self.directory = directory or StorageDirectory(runtime.uow_factory)
+        self.channel = ConsoleDesk(out, services.gateway, self.locale)
+        services.channels.register(self.channel)
+        self.worker = worker or Worker(services)
+        self.directory = directory or StorageDirectory(services.uow_factory)
         self.met: dict[str, ConsoleUser] = {}
         self.done = False
 
@@ -177,11 +211,9 @@ class ConsoleSession:
                    if press else self._inbound(name, parse(text)))
         if inbound is None:
             return
-        reply = await self.runtime.dispatch(inbound)
-        for message in reply.messages:
-            # Replies to someone not in the directory carry no recipient.
-            self.channel.show(t("console.reply", self.locale, name=name), card_for(message),
-                              recipient=message.recipient or f"{PLATFORM}:{name}")
+        await self.services.gateway.accept(
+            PLATFORM, f"{PLATFORM}:{uuid.uuid4().hex}", f"{PLATFORM}:{PLATFORM_TENANT}:{name}",
+            {"name": name, "inbound": asdict(inbound)})
         await self.settle()
 
     def _inbound(
@@ -211,14 +243,15 @@ class ConsoleSession:
         return self._inbound(name, parsed, ref.case_version)
 
     async def settle(self) -> None:
-        """Run the worker (due timers, then the outbox) until it has nothing left to do."""
+        """Run the worker (kept lines, due timers, the outbox) until it has nothing left to do."""
         for _ in range(MAX_WORKER_ROUNDS):
+            taken = await self.worker.drain_inbox()
             fired, sent = await self.worker.run_once()
-            if not fired and not sent:
+            if not taken and not fired and not sent:
                 return
 
     async def move_clock(self, text: str) -> None:
-        calendar = self.runtime.deps.calendar
+        calendar = self.services.deps.calendar
         move = parse_clock(text)
         if move is None:
             self.say("console.bad_clock")
@@ -234,10 +267,10 @@ class ConsoleSession:
 
     def show_clock(self) -> None:
         self.say("console.clock", now=self._local(self.clock.now()),
-                 zone=self.runtime.deps.calendar.tz.key)
+                 zone=self.services.deps.calendar.tz.key)
 
     def _local(self, instant: datetime) -> str:
-        local = instant.astimezone(self.runtime.deps.calendar.tz)
+        local = instant.astimezone(self.services.deps.calendar.tz)
         weekday = t("console.weekdays", self.locale).split(",")[local.weekday()]
         return f"{local:%Y-%m-%d %H:%M} {weekday}"
 

@@ -56,7 +56,7 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Problem:
+class DirectoryProblem:
     line: int
     reason: str
 
@@ -67,7 +67,7 @@ class Problem:
 class DirectoryError(Exception):
     """The file cannot be imported; `problems` lists every bad row."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[DirectoryProblem]) -> None:
         super().__init__("; ".join(str(problem) for problem in problems))
         self.problems = tuple(problems)
 
@@ -137,27 +137,27 @@ def parse(text: str, *, default_locale: str = "zh-CN") -> list[Entry]:
     if missing or extra:
         what = [f"missing column(s) {', '.join(missing)}"] if missing else []
         what += [f"unknown column(s) {', '.join(extra)}"] if extra else []
-        raise DirectoryError([Problem(1, f"{'; '.join(what)} (expected {','.join(COLUMNS)})")])
+        raise DirectoryError([DirectoryProblem(1, f"{'; '.join(what)} (expected {','.join(COLUMNS)})")])
     entries: list[Entry] = []
     for row in reader:
         if None in row:  # more cells than header columns
-            problems.append(Problem(reader.line_num, "more values than columns"))
+            problems.append(DirectoryProblem(reader.line_num, "more values than columns"))
             continue
         if not any((value or "").strip() for value in row.values()):
             continue  # blank line
         entry, reasons = _entry(reader.line_num, row, default_locale)
-        problems.extend(Problem(reader.line_num, reason) for reason in reasons)
+        problems.extend(DirectoryProblem(reader.line_num, reason) for reason in reasons)
         if entry is not None:
             entries.append(entry)
     problems.extend(_cross_check(entries))
     if not entries and not problems:
-        problems.append(Problem(1, "no people in the file"))
+        problems.append(DirectoryProblem(1, "no people in the file"))
     if problems:
         raise DirectoryError(sorted(problems, key=lambda problem: problem.line))
     return entries
 
 
-def _cross_check(entries: Sequence[Entry]) -> list[Problem]:
+def _cross_check(entries: Sequence[Entry]) -> list[DirectoryProblem]:
     """Duplicates and manager cycles; managers missing from the file are checked at import."""
     problems = []
     seen: dict[tuple[str, str], int] = {}
@@ -167,7 +167,7 @@ def _cross_check(entries: Sequence[Entry]) -> list[Problem]:
                  if (uid := entry.user_id(platform))]
         for key in keys:
             if key in seen:
-                problems.append(Problem(
+                problems.append(DirectoryProblem(
                     entry.line, f"{key[0]} {key[1]!r} already used on line {seen[key]}"
                 ))
             else:
@@ -180,7 +180,7 @@ def _cross_check(entries: Sequence[Entry]) -> list[Problem]:
             chain.append(boss)
             boss = managers[boss]
         if boss == entry.employee_no and len(chain) > 1:
-            problems.append(Problem(
+            problems.append(DirectoryProblem(
                 entry.line, f"manager chain loops: {' → '.join([*chain, entry.employee_no])}"
             ))
     return problems
@@ -240,7 +240,7 @@ async def import_entries(
                     uow, tenant.id, entry.manager_no
                 )
                 if manager_id is None:
-                    problems.append(Problem(
+                    problems.append(DirectoryProblem(
                         entry.line, f"manager_no {entry.manager_no!r} is neither in the file "
                         "nor in the directory",
                     ))

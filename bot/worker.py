@@ -2,7 +2,7 @@
 
 Runs inside `serve` by default and alone as `python -m bot worker` for scale-out. Each loop polls
 the database (the source of truth) and wakes early when work is queued: a handled request wakes
-the relay (Runtime.wake_workers), a kept one the inbox worker (Runtime.accept), fired timers the
+the relay (Gateway.wake_workers), a kept one the inbox worker (Gateway.accept), fired timers the
 relay of this process.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.admission import Admission
-from bot.runtime import Runtime
+from bot.bootstrap import Services
 from bot.workers.inbox import InboxWorker, takers
 from bot.workers.relay import OutboxRelay
 from bot.workers.timers import TimerPoller
@@ -23,7 +23,7 @@ class Worker:
     `yield_to`: the admission of the web app this worker shares a process with, whose requests
     go first."""
 
-    def __init__(self, runtime: Runtime, *, inbox_concurrency: int | None = None,
+    def __init__(self, runtime: Services, *, inbox_concurrency: int | None = None,
                  yield_to: Admission | None = None) -> None:
         self.runtime = runtime
         settings = runtime.settings
@@ -46,9 +46,9 @@ class Worker:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run the three loops until `stop` is set; a request kept in this process wakes its
-        inbox loop directly (Runtime.accept)."""
-        self.runtime.inbox_loops.add(self.inbox.woken)
+        inbox loop directly (Gateway.accept)."""
+        self.runtime.gateway.inbox_loops.add(self.inbox.woken)
         try:
             await asyncio.gather(*(worker.run_forever(stop) for worker in (self.inbox, self.timers, self.relay)))
         finally:
-            self.runtime.inbox_loops.discard(self.inbox.woken)
+            self.runtime.gateway.inbox_loops.discard(self.inbox.woken)

@@ -18,7 +18,7 @@ from handlers.context import Ctx, person_recipient
 from handlers.contracts import Inbound, Message, Reply
 from handlers.deps import Deps
 from handlers.refusal import Refused, answer
-from handlers.signing_links import resolve_message
+from handlers.signing.links import resolve_message
 from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
 from workflow.i18n import normalise_locale

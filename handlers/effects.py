@@ -14,7 +14,7 @@ from handlers.context import Ctx
 from handlers.document import issue_certificate, issue_document
 from handlers.handover import create_items
 from handlers.inputs import upload
-from handlers.signature import SigningEvidence, record_signature
+from handlers.signing.record import SigningEvidence, record_signature
 from handlers.transition import audit
 from storage.models import EvidenceItem, HandoverItem
 from workflow.actions import Action, Effect, Value

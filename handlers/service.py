@@ -18,7 +18,7 @@ from handlers.contracts import Reply
 from handlers.effects import CHAT, Change
 from handlers.inputs import attempt_fields
 from handlers.refusal import Refused, answer
-from handlers.signature import SigningEvidence
+from handlers.signing.record import SigningEvidence
 from handlers.transition import audit, move, rearm_timers, refuse_if_stale, snapshot
 from storage.models import HandoverItem
 from workflow.actions import BY_NAME, BY_TRIGGER, Action

@@ -13,7 +13,7 @@ from handlers.assessment import CaseAssessment, assess
 from handlers.casefile import is_hr, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Message
-from handlers.signing_links import issue_link, signing_state
+from handlers.signing.links import issue_link, signing_state
 from storage.models import Person
 from workflow.actions import BY_TRIGGER
 from workflow.case import Case, DocumentVersion

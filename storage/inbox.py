@@ -59,6 +59,14 @@ async def done(engine: AsyncEngine, item_id: int) -> None:
         await connection.execute(delete(InboxEntry.__table__).where(InboxEntry.__table__.c.id == item_id))
 
 
+async def forget(engine: AsyncEngine, delivery_id: str) -> None:
+    """Forget a request by its delivery id: one handled where it came in (its platform waited for
+    the answer), or given up there with the person told."""
+    table = InboxEntry.__table__
+    async with engine.begin() as connection:
+        await connection.execute(delete(table).where(table.c.delivery_id == delivery_id))
+
+
 class Inbox(LeasedQueue[InboxItem]):
     model = InboxEntry
     item = InboxItem

@@ -7,8 +7,8 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import AuditLog
+from storage.deliveries import Deliveries
 from storage.documents import Documents, Signatures, SigningTokens
-from storage.inbound import Inbound
 from storage.inbox import Inbox
 from storage.outbox import Outbox
 from storage.repositories import Cases, Evidence, Handover, People, Tenants
@@ -42,7 +42,7 @@ class UnitOfWork:
         self.audit = AuditLog(session)
         self.timers = Timers(session)
         self.outbox = Outbox(session)
-        self.inbound = Inbound(session)
+        self.inbound = Deliveries(session)
         self.inbox = Inbox(session)
         self.documents = Documents(session)
         self.signing_tokens = SigningTokens(session)

@@ -29,7 +29,7 @@ from typing import Any
 from handlers.archive import FORMAT, MANIFEST, MANIFEST_SEAL
 from handlers.document import package_hash
 from handlers.seal import key_id, verify_seal
-from handlers.signature import record_bytes
+from handlers.signing.record import record_bytes
 from storage.audit import GENESIS, event_hash, payload_hash
 from storage.models import AuditEvent
 

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bot.archive.bundle import bundle_path, retain_until, write
 from bot.archive.verify import verify_bundle
+from bot.bootstrap import bootstrap
 from bot.cli import CommandError
 from bot.directory import workspace
-from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.archive import collect, purge
 from handlers.seal import public_pem
@@ -58,18 +58,18 @@ def _export(args: argparse.Namespace) -> int:
 
 
 async def _write(settings: Settings, ref: str, tenant_key: str, out: Path | None) -> int:
-    runtime = Runtime(settings)
+    services = bootstrap(settings)
     try:
-        await runtime.ensure_migrated()
-        async with runtime.uow_factory() as uow:
+        await services.ensure_migrated()
+        async with services.uow_factory() as uow:
             tenant = await uow.tenants.by_key(tenant_key)
             case = tenant and await uow.cases.by_ref(tenant.id, ref)
             if not case:
                 raise CommandError(f"no case {ref} in workspace {tenant_key}")
-            bundle = await collect(uow, case, runtime.deps.signer, runtime.clock.now())
+            bundle = await collect(uow, case, services.deps.signer, services.clock.now())
             state = case.state
     finally:
-        await runtime.close()
+        await services.close()
     path = write(bundle, out or bundle_path(settings.ARCHIVE_DIR, bundle))
     until = bundle.retain_until.isoformat() if bundle.retain_until else "not set (case open)"
     print(f"wrote {path}: {len(bundle.files)} files; case {ref} is {state}; retain until {until}")
@@ -136,20 +136,20 @@ def _purge(args: argparse.Namespace) -> int:
 
 async def purge_past_retention(settings: Settings, dry_run: bool) -> int:
     """Delete (or, dry, list) the cases and bundles past their retain-until date; prints them."""
-    runtime = Runtime(settings)
+    services = bootstrap(settings)
     try:
-        await runtime.ensure_migrated()
-        today = runtime.deps.calendar.local_date(runtime.clock.now())
+        await services.ensure_migrated()
+        today = services.deps.calendar.local_date(services.clock.now())
         if dry_run:
-            async with runtime.uow_factory() as uow:
+            async with services.uow_factory() as uow:
                 cases = [(c.ref, c.retain_until) for c in await past_retention(uow.session, today)]
             gone = [f"case {ref} (retain until {until})" for ref, until in cases]
         else:
             gone = [f"case {p.tenant} {p.ref} (retain until {p.retain_until}): "
                     + ", ".join(f"{n} {table}" for table, n in p.rows.items() if n)
-                    for p in await purge(runtime.uow_factory, today)]
+                    for p in await purge(services.uow_factory, today)]
     finally:
-        await runtime.close()
+        await services.close()
     for path in sorted(Path(settings.ARCHIVE_DIR).glob("*/*.zip")):
         until = retain_until(path)
         if until is not None and until < today:

@@ -8,9 +8,9 @@ import asyncio
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.bootstrap import bootstrap
 from bot.cli import CommandError
 from bot.directory import workspace
-from bot.runtime import Runtime
 from bot.settings import Settings
 from storage.audit import AuditProblem, verify
 from storage.models import AuditEvent
@@ -42,10 +42,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _verify(settings: Settings, case_ref: str | None, tenant_key: str) -> int:
-    runtime = Runtime(settings)
+    services = bootstrap(settings)
     try:
-        await runtime.ensure_migrated()
-        async with runtime.uow_factory() as uow:
+        await services.ensure_migrated()
+        async with services.uow_factory() as uow:
             case_id = None
             if case_ref is not None:
                 tenant = await uow.tenants.by_key(tenant_key)
@@ -57,7 +57,7 @@ async def _verify(settings: Settings, case_ref: str | None, tenant_key: str) -> 
             cases, events = await _checked(uow.session, case_id)
             lines = [await _describe(uow, problem) for problem in problems]
     finally:
-        await runtime.close()
+        await services.close()
     if not problems:
         print(f"OK: {cases} case(s), {events} audit event(s) checked, every chain intact")
         return 0

@@ -20,8 +20,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bot.bootstrap import data_path
 from bot.cli import CommandError
-from bot.runtime import data_path
 from workflow.calendar import Arrangement, BadArrangement, arrangement, arrangements_from_mapping
 
 DEFAULT_DATA = "config/calendar-cn.json"

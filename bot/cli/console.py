@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.bootstrap import Services, bootstrap
 from bot.cli import CommandError
 from bot.clock import SystemClock
 from bot.console import ConsoleSession
 from bot.directory import import_entries, parse, workspace
-from bot.router.values import local_time
-from bot.runtime import Runtime
+from bot.router.readers import local_time
 from bot.settings import Settings
 from workflow.clock import ManualClock
 
@@ -77,11 +77,11 @@ async def _console(
     now = start.replace(tzinfo=zone) if start else SystemClock().now().replace(second=0,
                                                                              microsecond=0)
     clock = ManualClock(now)
-    runtime = Runtime(settings, clock=clock)
+    services = bootstrap(settings, clock=clock)
     try:
-        await runtime.ensure_migrated()
-        await _seed_example_directory(runtime, settings)
-        session = ConsoleSession(runtime, clock, _print, locale=settings.LOCALE,
+        await services.ensure_migrated()
+        await _seed_example_directory(services, settings)
+        session = ConsoleSession(services, clock, _print, locale=settings.LOCALE,
                                  echo=not interactive)
         if interactive:
             session.say("console.help")
@@ -92,16 +92,16 @@ async def _console(
                 break
         return 0
     finally:
-        await runtime.close()
+        await services.close()
 
 
-async def _seed_example_directory(runtime: Runtime, settings: Settings) -> None:
+async def _seed_example_directory(services: Services, settings: Settings) -> None:
     """A first local trial has nobody to play: load the example company so `as lee: …` works."""
     where = workspace("console")
-    async with runtime.uow_factory() as uow:
+    async with services.uow_factory() as uow:
         if await uow.tenants.by_key(where.key) is not None:
             return  # a directory was imported (or seeded) before
     people = parse(EXAMPLE_PEOPLE.read_text(encoding="utf-8-sig"))
-    await import_entries(runtime.uow_factory, people, where, timezone=settings.TIMEZONE, city=settings.CITY)
+    await import_entries(services.uow_factory, people, where, timezone=settings.TIMEZONE, city=settings.CITY)
     print(f"(empty directory: loaded the example company from {EXAMPLE_PEOPLE.name}; "
           "`python -m bot directory import` loads your own)", flush=True)

@@ -12,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.bootstrap import bootstrap
 from bot.cli import CommandError
 from bot.console import ConsoleSession
 from bot.directory import import_entries, parse, workspace
-from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
 from storage.migrate import upgrade
 from workflow.clock import ManualClock
@@ -46,20 +46,20 @@ def run(args: argparse.Namespace) -> int:
 
 async def _demo(settings: Settings, people: str, lines: list[str]) -> int:
     clock = ManualClock(datetime.fromisoformat(START).replace(tzinfo=ZoneInfo(settings.TIMEZONE)))
-    runtime = Runtime(settings, clock=clock)
+    services = bootstrap(settings, clock=clock)
     try:
-        await import_entries(runtime.uow_factory, parse(people), workspace("console"),
+        await import_entries(services.uow_factory, parse(people), workspace("console"),
                              timezone=settings.TIMEZONE, city=settings.CITY)
-        session = ConsoleSession(runtime, clock, lambda text: print(text, flush=True),
+        session = ConsoleSession(services, clock, lambda text: print(text, flush=True),
                                  locale=settings.LOCALE, echo=True)
         session.show_clock()
         for line in lines:
             await session.handle_line(line)
-        async with runtime.uow_factory() as uow:
+        async with services.uow_factory() as uow:
             tenant = await uow.tenants.by_key(workspace("console").key)
             case = await uow.cases.by_ref(tenant.id, "C-0001") if tenant else None
         closed = case is not None and case.state == "closed"
         print(f"\n== C-0001: {case.state if case else 'missing'} ({case.outcome if case else '-'})")
         return 0 if closed else 1
     finally:
-        await runtime.close()
+        await services.close()

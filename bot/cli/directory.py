@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.bootstrap import bootstrap
 from bot.channels.wecom.api import ApiError, WeComApi
 from bot.channels.wecom.config import WeComConfig
 from bot.channels.wecom.directory import SyncSummary, sync_directory
@@ -24,7 +25,6 @@ from bot.directory import (
     parse,
     workspace,
 )
-from bot.runtime import Runtime
 from bot.settings import Settings
 
 
@@ -77,14 +77,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _import(settings: Settings, entries: Sequence[Entry], where: Workspace) -> Summary:
-    runtime = Runtime(settings)
+    services = bootstrap(settings)
     try:
-        await runtime.ensure_migrated()
+        await services.ensure_migrated()
         return await import_entries(
-            runtime.uow_factory, entries, where, timezone=settings.TIMEZONE, city=settings.CITY
+            services.uow_factory, entries, where, timezone=settings.TIMEZONE, city=settings.CITY
         )
     finally:
-        await runtime.close()
+        await services.close()
 
 
 def _sync_wecom(settings: Settings, hr_departments: Sequence[str]) -> int:
@@ -104,10 +104,10 @@ def _sync_wecom(settings: Settings, hr_departments: Sequence[str]) -> int:
 
 async def _sync(settings: Settings, config: WeComConfig,
                 hr_departments: Sequence[str]) -> SyncSummary:
-    runtime = Runtime(settings)
+    services = bootstrap(settings)
     try:
-        await runtime.ensure_migrated()
-        return await sync_directory(WeComApi.from_config(config), runtime.uow_factory, config,
+        await services.ensure_migrated()
+        return await sync_directory(WeComApi.from_config(config), services.uow_factory, config,
                                     hr_departments=hr_departments)
     finally:
-        await runtime.close()
+        await services.close()

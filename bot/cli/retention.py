@@ -9,8 +9,8 @@ import argparse
 import asyncio
 from datetime import timedelta
 
+from bot.bootstrap import bootstrap
 from bot.cli.archive import purge_past_retention
-from bot.runtime import Runtime
 from bot.settings import Settings
 from storage.retention import Periods, prune
 
@@ -34,12 +34,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _prune(settings: Settings) -> None:
-    runtime = Runtime(settings)
+    services = bootstrap(settings)
     try:
-        await runtime.ensure_migrated()
-        async with runtime.uow_factory() as uow:
-            done = await prune(uow.session, runtime.clock.now(), periods(settings))
+        await services.ensure_migrated()
+        async with services.uow_factory() as uow:
+            done = await prune(uow.session, services.clock.now(), periods(settings))
             await uow.commit()
     finally:
-        await runtime.close()
+        await services.close()
     print("pruned " + ", ".join(f"{p.count} {p.what}" for p in done))

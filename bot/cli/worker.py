@@ -7,7 +7,7 @@ import asyncio
 import logging
 import signal
 
-from bot.runtime import Runtime, configured_channels
+from bot.bootstrap import bootstrap, configured_channels
 from bot.settings import Settings
 from bot.worker import Worker
 
@@ -24,16 +24,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _work(settings: Settings) -> int:
-    runtime = Runtime(settings, channels=configured_channels(settings))
+    services = bootstrap(settings, channels=configured_channels(settings))
     try:
-        await runtime.ensure_migrated()
+        await services.ensure_migrated()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         log.info("worker started (polling every %.1f s)", settings.POLL_INTERVAL_SECONDS)
-        await Worker(runtime).run_forever(stop)
+        await Worker(services).run_forever(stop)
         log.info("worker stopped")
         return 0
     finally:
-        await runtime.close()
+        await services.close()

@@ -5,7 +5,7 @@
 """
 
 from bot.router.parse import Parsed, ParseError, parse, parse_action, to_inbound
-from bot.router.values import case_ref as normalise_case_ref
+from bot.router.readers import case_ref as normalise_case_ref
 from workflow.command_texts import help_text, usage
 
 __all__ = [

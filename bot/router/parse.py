@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.router import values
+from bot.router import readers
 from handlers.contracts import Inbound
 from workflow.commands import (
     BY_NAME,
@@ -32,7 +32,7 @@ _QUOTE = 40
 
 @dataclass(frozen=True)
 class Parsed:
-    """A request: `name` is the Inbound name, `args` JSON-safe values."""
+    """A request: `name` is the Inbound name, `args` JSON-safe readers."""
 
     name: str
     case_ref: str | None = None
@@ -56,7 +56,7 @@ class _Word:
 
     @property
     def folded(self) -> str:
-        return values.fold(self.raw) if len(self.raw) <= values.MAX_WORD else ""
+        return readers.fold(self.raw) if len(self.raw) <= readers.MAX_WORD else ""
 
 
 class _Words:
@@ -120,7 +120,7 @@ def parse(text: str) -> Parsed | ParseError:
     verb = words.peek()
     if verb is None:
         return Parsed("help")
-    if values.is_mention(verb.raw):
+    if readers.is_mention(verb.raw):
         return _read(BY_NAME["open"], words, None)
     command = BY_VERB.get(verb.folded)
     if command is not None:
@@ -155,14 +155,14 @@ def _names_ground_next(words: _Words, word: _Word) -> bool:
     after = _Words(words.text)
     after.pos = word.end
     following = after.peek()
-    return following is not None and values.ground(following.raw) is not None
+    return following is not None and readers.ground(following.raw) is not None
 
 
 def _read(command: Command, words: _Words, case_ref: str | None) -> Parsed | ParseError:
     if case_ref is None and command.case != "none":
         word = words.peek()
         if word is not None:
-            case_ref = values.case_ref(word.raw)
+            case_ref = readers.case_ref(word.raw)
             if case_ref is None:
                 return _error("router.bad_case_ref", command, value=_quote(word.raw))
             words.take()
@@ -199,11 +199,11 @@ def _read_time(command: Command, words: _Words) -> Args:
         return _error("router.missing_arg.talk_at", command)
     second = words.peek()
     if second is not None:
-        at = values.local_time(f"{first.raw} {second.raw}")
+        at = readers.local_time(f"{first.raw} {second.raw}")
         if at is not None:
             words.take()
             return {"talk_at": at, **_note(words)}
-    at = values.local_time(first.raw)
+    at = readers.local_time(first.raw)
     if at is None:
         return _error("router.bad_time", command, value=_quote(words.text[first.start:].strip()))
     return {"talk_at": at, **_note(words)}
@@ -213,7 +213,7 @@ def _read_item(command: Command, words: _Words) -> Args:
     word = words.take()
     if word is None:
         return _error("router.missing_arg.item", command)
-    item = values.item_id(word.raw)
+    item = readers.item_id(word.raw)
     if item is None:
         return _error("router.bad_item", command, value=_quote(word.raw))
     return {"item": item, **_note(words)}
@@ -222,7 +222,7 @@ def _read_item(command: Command, words: _Words) -> Args:
 def _read_facts(command: Command, words: _Words) -> Args:
     facts: dict[str, str] = {}
     while (word := words.take()) is not None:
-        pair = values.fact(word.raw)
+        pair = readers.fact(word.raw)
         if pair is None:
             return _error("router.bad_fact", command, value=_quote(word.raw))
         key, value = pair
@@ -238,15 +238,15 @@ def _read_open(command: Command, words: _Words) -> Args:
     word = words.take()
     if word is None:
         return _error("router.missing_arg.employee", command)
-    employee = values.mention(word.raw) if values.is_mention(word.raw) else word.raw
+    employee = readers.mention(word.raw) if readers.is_mention(word.raw) else word.raw
     if not employee:
         return _error("router.missing_arg.employee", command)
     next_word = words.peek()
-    ground = values.ground(next_word.raw) if next_word is not None else None
+    ground = readers.ground(next_word.raw) if next_word is not None else None
     if ground is not None:
         words.take()
     else:
-        glued = values.split_glued_ground(employee)
+        glued = readers.split_glued_ground(employee)
         if glued is not None:
             employee, ground = glued
         elif next_word is None:

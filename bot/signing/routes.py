@@ -20,14 +20,14 @@ from fastapi import APIRouter, Request
 from fastapi import Path as InPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from bot.bootstrap import Services
 from bot.documents.markup import MarkupError, parse
 from bot.documents.render import TEMPLATES, template_environment
-from bot.runtime import Runtime
 from bot.signing import csrf
 from bot.signing.keys import KeyFileSigner
-from handlers.signing import Answer, LinkView, Visitor, answer, link_document, open_link, withdrawn
+from handlers.signing.page import Answer, LinkView, Visitor, answer, link_document, open_link, withdrawn
 from workflow.i18n import normalise_locale, t
-from workflow.signing import LinkState
+from workflow.signing_rules import LinkState
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +94,14 @@ def _secure(response: Response, *, html: bool = True) -> Response:
     return response
 
 
-def signing_router(runtime: Runtime) -> APIRouter:
-    """The routes of the signing page, bound to `runtime` (its database, clock and key)."""
+def signing_router(services: Services) -> APIRouter:
+    """The routes of the signing page, bound to `services` (its database, clock and key)."""
     router = APIRouter()
     env = template_environment()
-    signer = runtime.deps.signer
+    signer = services.deps.signer
     # Derived from the key file so every replica agrees; a per-process secret otherwise.
     secret = signer.secret("csrf") if isinstance(signer, KeyFileSigner) else secrets.token_bytes(32)
-    zone = ZoneInfo(runtime.settings.TIMEZONE)
+    zone = ZoneInfo(services.settings.TIMEZONE)
     stylesheet = (TEMPLATES / "signing" / "sign.css").read_bytes()
 
     def when(instant: datetime | None) -> str:
@@ -165,7 +165,7 @@ def signing_router(runtime: Runtime) -> APIRouter:
                         text=t("page.preview.text", loc), problem="")
         if not TOKEN.match(token):
             return status_page(LinkView(LinkState.UNKNOWN, normalise_locale(lang)))
-        view = await open_link(runtime.uow_factory, runtime.deps, token, visitor(request), lang)
+        view = await open_link(services.uow_factory, services.deps, token, visitor(request), lang)
         if view.state != LinkState.VALID:
             return status_page(view)
         return form_page(view, token, request.cookies.get(csrf.COOKIE) or csrf.new_nonce())
@@ -185,9 +185,9 @@ def signing_router(runtime: Runtime) -> APIRouter:
         reply = Answer(action=str(form.get("action") or ""),
                        read_confirmed=form.get("read") == "yes",
                        reason=str(form.get("reason") or "")[:4000])
-        view = await answer(runtime.uow_factory, runtime.deps, token, visitor(request), reply,
+        view = await answer(services.uow_factory, services.deps, token, visitor(request), reply,
                             lang)
-        await runtime.wake_workers()  # HR and the manager hear about it through the outbox
+        await services.gateway.wake_workers()  # HR and the manager hear about it through the outbox
         if view.state == LinkState.VALID:  # not taken (e.g. the box was not ticked): ask again
             assert nonce is not None
             return form_page(view, token, nonce, status=422)
@@ -202,9 +202,9 @@ def signing_router(runtime: Runtime) -> APIRouter:
         """One of the link's documents."""
         document = None
         if TOKEN.match(token):
-            document = await link_document(runtime.uow_factory, runtime.deps, token, document_id)
+            document = await link_document(services.uow_factory, services.deps, token, document_id)
         if document is None:
-            gone = await withdrawn(runtime.uow_factory, runtime.deps, token, document_id) \
+            gone = await withdrawn(services.uow_factory, services.deps, token, document_id) \
                 if TOKEN.match(token) else None
             if gone is not None:  # signed, superseded, expired …: say what to do instead
                 return status_page(gone, 410, t("page.documents_gone", gone.locale))

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.admission import Admission
 from bot.channels.base import ChannelRegistry
-from bot.runtime import INBOX_CHANNEL
+from bot.gateway import INBOX_CHANNEL
 from bot.settings import Settings
 from bot.workers.base import QueueWorker
 from handlers.identity import tenant_key

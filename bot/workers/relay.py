@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.admission import Admission
 from bot.channels.base import ChannelRegistry, DeliveryError
-from bot.runtime import WAKE_CHANNEL
+from bot.gateway import WAKE_CHANNEL
 from bot.settings import Settings
 from bot.workers.base import QueueWorker
 from handlers.deps import Deps
-from handlers.signing_links import resolve_links
+from handlers.signing.links import resolve_links
 from storage.cache import Cache
 from storage.outbox import OutboxItem, Receipts
 from storage.uow import UnitOfWork

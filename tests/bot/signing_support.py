@@ -1,4 +1,4 @@
-"""A Runtime with PDFs and a key file on a test database, cases waiting for their employees, and
+"""A Services with PDFs and a key file on a test database, cases waiting for their employees, and
 the links on their cards: what the signing page and archive tests start from."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.bootstrap import Services, bootstrap
 from handlers.contracts import from_payload
-from handlers.signing_links import resolve_links
-from tests.bot.runtime_support import settings_for
+from handlers.signing.links import resolve_links
+from tests.bot.services_support import settings_for
 from tests.handlers.conftest import SHANGHAI, START, World, make_world
 from tests.handlers.test_documents import link_in
 from tests.handlers.test_flow import T1_FACTS, supply_evidence, to_employee
@@ -22,7 +22,7 @@ from workflow.clock import ManualClock
 
 @dataclass
 class Site:
-    runtime: Runtime
+    runtime: Services
     world: World
     key_path: Path
 
@@ -33,7 +33,7 @@ async def site_fixture(db_url: str, uow_factory: object, tmp_path: Path) -> Asyn
     `db_url` is a migrated database."""
     clock = ManualClock(START)
     key_path = tmp_path / "keys" / "signing-key.pem"
-    runtime = Runtime(settings_for(db_url, SIGNING_KEY_PATH=str(key_path),
+    runtime = bootstrap(settings_for(db_url, SIGNING_KEY_PATH=str(key_path),
                                    ARCHIVE_DIR=str(tmp_path / "archive"),
                                    PUBLIC_BASE_URL="https://offboard.example.com"), clock=clock)
     world = await make_world(runtime.uow_factory, clock)

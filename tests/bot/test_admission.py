@@ -15,16 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import bot.admission
 from bot.admission import Admission
 from bot.app import create_app
-from bot.runtime import Runtime
-from tests.bot.runtime_support import serving, settings_for
+from bot.bootstrap import Services, bootstrap
+from tests.bot.services_support import serving, settings_for
 
 # Generous bound so a stuck wait fails the test instead of hanging it; never a timing assertion.
 SAFETY = 30
 
 
 @pytest.fixture
-async def runtime(db_url: str, engine: AsyncEngine) -> AsyncIterator[Runtime]:
-    runtime = Runtime(settings_for(db_url, MAX_IN_FLIGHT=2))
+async def runtime(db_url: str, engine: AsyncEngine) -> AsyncIterator[Services]:
+    runtime = bootstrap(settings_for(db_url, MAX_IN_FLIGHT=2))
     yield runtime
     await runtime.close()
 
@@ -42,7 +42,7 @@ def holding_router(release: asyncio.Event, arrived: asyncio.Queue[None]) -> APIR
     return router
 
 
-async def test_past_the_limit_a_platform_request_gets_a_quick_503(runtime: Runtime) -> None:
+async def test_past_the_limit_a_platform_request_gets_a_quick_503(runtime: Services) -> None:
     release, arrived = asyncio.Event(), asyncio.Queue()
     app = create_app(runtime, run_worker=False, routers=[holding_router(release, arrived)])
     async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=SAFETY) as client:

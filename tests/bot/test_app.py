@@ -13,10 +13,10 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
+from bot.bootstrap import Services, bootstrap
 from bot.errors import NotMigrated
-from bot.runtime import Runtime
 from storage.migrate import upgrade
-from tests.bot.runtime_support import closed_port, serving, settings_for
+from tests.bot.services_support import closed_port, serving, settings_for
 
 LIMIT = 4096
 
@@ -52,14 +52,14 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-async def runtime(sqlite_url: str) -> AsyncIterator[Runtime]:
-    runtime = Runtime(settings_for(sqlite_url, MAX_BODY_BYTES=LIMIT))
+async def runtime(sqlite_url: str) -> AsyncIterator[Services]:
+    runtime = bootstrap(settings_for(sqlite_url, MAX_BODY_BYTES=LIMIT))
     yield runtime
     await runtime.close()
 
 
 @pytest.fixture
-async def base_url(runtime: Runtime) -> AsyncIterator[str]:
+async def base_url(runtime: Services) -> AsyncIterator[str]:
     async with serving(create_app(runtime, routers=[probe_router()])) as url:
         yield url
 
@@ -72,7 +72,7 @@ async def client(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_probes_answer_on_a_migrated_database(db_url: str, engine: AsyncEngine) -> None:
     # `engine` makes conftest hand over a migrated database (SQLite and PostgreSQL).
-    runtime = Runtime(settings_for(db_url))
+    runtime = bootstrap(settings_for(db_url))
     try:
         async with serving(create_app(runtime)) as url, httpx.AsyncClient(base_url=url) as client:
             health = await client.get("/healthz")
@@ -85,7 +85,7 @@ async def test_probes_answer_on_a_migrated_database(db_url: str, engine: AsyncEn
 
 async def test_readiness_is_red_while_the_database_is_unreachable() -> None:
     url = f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/offboard"
-    runtime = Runtime(settings_for(url))
+    runtime = bootstrap(settings_for(url))
     try:
         # Without the lifespan: the app is up, the database went away afterwards.
         app = create_app(runtime, run_worker=False)
@@ -99,7 +99,7 @@ async def test_readiness_is_red_while_the_database_is_unreachable() -> None:
 
 
 async def test_the_app_refuses_to_start_on_an_unmigrated_database(tmp_path: Path) -> None:
-    runtime = Runtime(settings_for(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"))
+    runtime = bootstrap(settings_for(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"))
     try:
         app = create_app(runtime)
         with pytest.raises(NotMigrated, match="python -m bot db upgrade"):

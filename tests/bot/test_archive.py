@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bot.archive.verify import verify_bundle
 from handlers.seal import ClickToSign
-from handlers.signature import record_bytes
-from handlers.signing import Answer, Visitor, answer
-from tests.bot.runtime_support import Cli, in_process_cli
+from handlers.signing.page import Answer, Visitor, answer
+from handlers.signing.record import record_bytes
+from tests.bot.services_support import Cli, in_process_cli
 from tests.bot.signing_support import Site, latest_link, site_fixture  # noqa: F401
 from tests.handlers.conftest import SHANGHAI
 from tests.handlers.test_flow import T1_FACTS, supply_evidence

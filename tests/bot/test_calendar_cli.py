@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import load_arrangements
 from bot.cli import CommandError
 from bot.cli import calendar as calendar_cli
-from bot.runtime import load_arrangements
 from workflow.calendar import WorkCalendar
 
 SAMPLE = {"holidays": ["2027-01-01", *(f"2027-02-{d:02d}" for d in range(5, 14))],

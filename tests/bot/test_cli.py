@@ -19,7 +19,7 @@ import pytest
 import bot.cli
 from storage.models import Case
 from storage.uow import UnitOfWork
-from tests.bot.runtime_support import closed_port, in_process_cli
+from tests.bot.services_support import closed_port, in_process_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 UPGRADE = "python -m bot db upgrade"

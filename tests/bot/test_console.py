@@ -6,6 +6,7 @@ real handlers, database and worker.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,16 +52,27 @@ class FakeDirectory:
 
 
 @dataclass
-class FakeRuntime:
-    """What the console uses of bot.runtime.Runtime: channels, deps and dispatch."""
+class FakeServices:
+    """What the console uses of bot.bootstrap.Services: channels, deps, and the gateway's accept
+    (the inbox) and dispatch."""
 
     replies: list[Reply] = field(default_factory=list)
     received: list[Inbound] = field(default_factory=list)
+    kept: list[dict[str, Any]] = field(default_factory=list)
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     deps: FakeDeps = field(default_factory=FakeDeps)
 
+    @property
+    def gateway(self) -> FakeServices:
+        return self
+
     def uow_factory(self) -> None:
         raise AssertionError("the fake directory answers lookups")
+
+    async def accept(self, channel: str, delivery_id: str, lane: str, body: dict[str, Any]) -> bool:
+        assert channel == "console" and delivery_id.startswith("console:")
+        self.kept.append(json.loads(json.dumps(body)))  # kept as JSON, like the inbox
+        return True
 
     async def dispatch(self, inbound: Inbound) -> Reply:
         self.received.append(inbound)
@@ -70,9 +83,17 @@ class FakeRuntime:
 class FakeWorker:
     """Each tick delivers what is queued (through the console channel) and reports the counts."""
 
-    runtime: FakeRuntime
+    runtime: FakeServices
     queued: list[Message] = field(default_factory=list)
     ticks: int = 0
+
+    async def drain_inbox(self) -> int:
+        channel = self.runtime.channels.get("console")
+        taken = 0
+        while self.runtime.kept:
+            await channel.take(self.runtime.kept.pop(0))  # type: ignore[union-attr]
+            taken += 1
+        return taken
 
     async def run_once(self) -> tuple[int, int]:
         self.ticks += 1
@@ -96,8 +117,8 @@ def review_card(recipient: str = "person:4", version: int = 3) -> Message:
 
 
 @pytest.fixture
-def console() -> tuple[ConsoleSession, FakeRuntime, FakeWorker, list[str]]:
-    runtime = FakeRuntime()
+def console() -> tuple[ConsoleSession, FakeServices, FakeWorker, list[str]]:
+    runtime = FakeServices()
     worker = FakeWorker(runtime)
     out: list[str] = []
     session = ConsoleSession(runtime, ManualClock(START), out.append,  # type: ignore[arg-type]
@@ -105,7 +126,7 @@ def console() -> tuple[ConsoleSession, FakeRuntime, FakeWorker, list[str]]:
     return session, runtime, worker, out
 
 
-Console = tuple[ConsoleSession, FakeRuntime, FakeWorker, list[str]]
+Console = tuple[ConsoleSession, FakeServices, FakeWorker, list[str]]
 
 
 async def test_text_is_parsed_and_sent_as_that_console_user(console: Console) -> None:
@@ -314,7 +335,7 @@ async def live(request: pytest.FixtureRequest, db_url: str, uow_factory: Callabl
                ) -> AsyncIterator[tuple[ConsoleSession, list[str]]]:
     """A console over the real runtime, on each database and with each kind of Redis (the
     runtime wakes its workers through Redis after every request)."""
-    from bot.runtime import Runtime
+    from bot.bootstrap import bootstrap
     from bot.settings import load_settings
 
     redis_url = ""
@@ -323,7 +344,7 @@ async def live(request: pytest.FixtureRequest, db_url: str, uow_factory: Callabl
         redis_url = REDIS_URL
     await seed_console_directory(uow_factory)
     clock = ManualClock(START)
-    runtime = Runtime(load_settings(DATABASE_URL=db_url, REDIS_URL=redis_url), clock=clock)
+    runtime = bootstrap(load_settings(DATABASE_URL=db_url, REDIS_URL=redis_url), clock=clock)
     out: list[str] = []
     try:
         yield ConsoleSession(runtime, clock, out.append, locale="en", echo=False), out

@@ -11,7 +11,7 @@ import pytest
 from bot.directory import DirectoryError, parse
 from storage.models import Person
 from storage.uow import UnitOfWork
-from tests.bot.runtime_support import Cli, in_process_cli
+from tests.bot.services_support import Cli, in_process_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "people.csv"

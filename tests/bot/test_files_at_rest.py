@@ -16,9 +16,9 @@ from bot.archive.bundle import write
 from bot.settings import Settings
 from bot.signing.keys import KeyFileError, KeyFileSigner, check_sealing_key
 from handlers.archive import BundleFile, CaseBundle
-from handlers.signing import Answer, Visitor, answer
+from handlers.signing.page import Answer, Visitor, answer
 from storage.db import make_engine
-from tests.bot.runtime_support import Cli, in_process_cli
+from tests.bot.services_support import Cli, in_process_cli
 from tests.bot.signing_support import Site, latest_link, site_fixture  # noqa: F401
 from tests.handlers.test_flow import to_employee
 

@@ -9,7 +9,7 @@ import pytest
 
 from storage.models import InboundDelivery
 from storage.retention import log
-from tests.bot.runtime_support import Cli, in_process_cli
+from tests.bot.services_support import Cli, in_process_cli
 from tests.bot.signing_support import Site, site_fixture  # noqa: F401
 from tests.bot.test_archive import closed_case
 

@@ -14,9 +14,17 @@ from slack_sdk.models.views import View
 from bot.cards.build import inputs_for
 from bot.cards.model import ActionRef, decode_action
 from bot.channels.slack.blocks import MESSAGE_BLOCKS, render_message, render_messages, without_buttons
-from bot.channels.slack.home import home_view
-from bot.channels.slack.listeners.commands import form_for
-from bot.channels.slack.modals import Origin, form_view, metadata, missing, read_metadata, read_values, submitted
+from bot.channels.slack.inbound.home import home_view
+from bot.channels.slack.inbound.listeners.commands import form_for
+from bot.channels.slack.inbound.modals import (
+    Origin,
+    form_view,
+    metadata,
+    missing,
+    read_metadata,
+    read_values,
+    submitted,
+)
 from handlers.contracts import Message
 from handlers.home import CASE, SECTION
 from workflow.commands import BY_NAME

@@ -14,11 +14,11 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import MetaData, String, Text
 
-from bot.channels.slack.delivery import failure
 from bot.channels.slack.encrypted_installs import BOT_SECRETS, INSTALLATION_SECRETS
-from bot.channels.slack.installs import REDIRECT_PATH, SCOPES
-from bot.channels.slack.listeners.commands import COMMAND
-from bot.channels.slack.routes import EVENTS_PATH
+from bot.channels.slack.inbound.installs import REDIRECT_PATH, SCOPES
+from bot.channels.slack.inbound.listeners.commands import COMMAND
+from bot.channels.slack.inbound.routes import EVENTS_PATH
+from bot.channels.slack.sender import failure
 from bot.settings import SettingsError, load_settings
 from storage.models import Base
 

@@ -15,7 +15,7 @@ from bot.channels.wecom.api import ApiError, TokenStorage, WeComApi, WeComClient
 from bot.channels.wecom.config import WeComConfig
 from bot.channels.wecom.robot import RobotLimiter, RobotWebhook
 from storage.cache import MemoryRedis
-from tests.bot.runtime_support import closed_port, serving
+from tests.bot.services_support import closed_port, serving
 from tests.e2e.wecom_fake import FakeWeCom, refuse
 from workflow.clock import ManualClock
 

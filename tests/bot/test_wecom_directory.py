@@ -13,7 +13,7 @@ import pytest
 from bot.channels.wecom.directory import Department, manager_of
 from storage.models import Person
 from storage.uow import UnitOfWork
-from tests.bot.runtime_support import in_process_cli, serving
+from tests.bot.services_support import in_process_cli, serving
 from tests.e2e.wecom_fake import FakeWeCom
 from tests.e2e.wecom_support import company, new_aes_key
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from bot.bootstrap import bootstrap, configured_channels
 from bot.channels.wecom import WeComChannel, routers
-from bot.runtime import Runtime, configured_channels
 from bot.settings import SettingsError, load_settings
-from tests.bot.runtime_support import settings_for
+from tests.bot.services_support import settings_for
 from tests.e2e.wecom_support import new_aes_key
 
 AES_KEY = new_aes_key()
@@ -44,21 +44,25 @@ def test_a_bad_configuration_names_the_variable(changes: dict[str, Any], message
     assert "the-secret" not in str(error.value)
 
 
-def test_no_wecom_settings_no_wecom() -> None:
-    settings = settings_for("sqlite+aiosqlite:///x.db")
+async def test_no_wecom_settings_no_wecom(tmp_path: Any) -> None:
+    settings = settings_for(f"sqlite+aiosqlite:///{tmp_path}/x.db")
     assert "wecom" not in settings.chat_platforms()
-    assert [c.name for c in configured_channels(settings)] == ["console"]
+    services = bootstrap(settings, channels=configured_channels(settings))
+    try:
+        assert services.channels.names() == ("console",)
+    finally:
+        await services.close()
 
 
 async def test_the_channel_and_route_come_with_the_settings(tmp_path: Any) -> None:
     settings = settings_for(f"sqlite+aiosqlite:///{tmp_path}/x.db", **WECOM)
-    runtime = Runtime(settings, channels=configured_channels(settings))
+    runtime = bootstrap(settings, channels=configured_channels(settings))
     try:
         assert isinstance(runtime.channels.get("wecom"), WeComChannel)
-        [router] = routers(runtime)
+        [router] = routers(runtime.channels)
         assert {route.path for route in router.routes} == {"/wecom/callback"}
-        without = Runtime(settings_for(f"sqlite+aiosqlite:///{tmp_path}/y.db"))
-        assert routers(without) == []
+        without = bootstrap(settings_for(f"sqlite+aiosqlite:///{tmp_path}/y.db"))
+        assert routers(without.channels) == []
         await without.close()
     finally:
         await runtime.close()

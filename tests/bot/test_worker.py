@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.bootstrap import Services, bootstrap
 from bot.channels.base import DeliveryError
-from bot.runtime import Runtime
 from bot.worker import Worker
-from handlers.signing_links import resolve_links
+from handlers.signing.links import resolve_links
 from storage.models import Case, OutboxMessage, Timer
 from storage.outbox import OutboxItem
-from tests.bot.runtime_support import settings_for
+from tests.bot.services_support import settings_for
 from tests.storage.data import Spec as TimerSpec
 from workflow.clock import ManualClock
 
@@ -82,12 +82,12 @@ def channel() -> FakeChannel:
 @pytest.fixture
 async def make_runtime(
     db_url: str, engine: AsyncEngine, clock: ManualClock, channel: FakeChannel
-) -> AsyncIterator[Callable[..., Runtime]]:
+) -> AsyncIterator[Callable[..., Services]]:
     # `engine` makes conftest hand over a migrated database.
-    made: list[Runtime] = []
+    made: list[Services] = []
 
-    def make(**settings: Any) -> Runtime:
-        runtime = Runtime(settings_for(db_url, **settings), clock=clock, channels=[channel])
+    def make(**settings: Any) -> Services:
+        runtime = bootstrap(settings_for(db_url, **settings), clock=clock, channels=[lambda _core: channel])
         made.append(runtime)
         return runtime
 
@@ -96,7 +96,7 @@ async def make_runtime(
         await runtime.close()
 
 
-async def enqueue(runtime: Runtime, *recipients: str, channel: str = "fake") -> dict[str, int]:
+async def enqueue(runtime: Services, *recipients: str, channel: str = "fake") -> dict[str, int]:
     async with runtime.uow_factory() as uow:
         tenant = await uow.tenants.get_or_create("console:local")
         for recipient in recipients:
@@ -109,7 +109,7 @@ async def enqueue(runtime: Runtime, *recipients: str, channel: str = "fake") -> 
     return await rows(runtime)
 
 
-async def rows(runtime: Runtime) -> dict[str, OutboxMessage]:
+async def rows(runtime: Services) -> dict[str, OutboxMessage]:
     """Every outbox row by recipient (dead-letter alerts under "hr_group:<failed recipient>")."""
     async with runtime.uow_factory() as uow:
         query = select(OutboxMessage).order_by(OutboxMessage.id)
@@ -124,7 +124,7 @@ async def rows(runtime: Runtime) -> dict[str, OutboxMessage]:
 
 
 async def test_run_once_delivers_and_records_each_outcome(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock
 ) -> None:
     runtime = make_runtime()
     channel.script = {
@@ -165,7 +165,7 @@ async def test_run_once_delivers_and_records_each_outcome(
 
 
 async def test_a_message_is_dead_lettered_after_the_last_attempt(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock
 ) -> None:
     runtime = make_runtime(QUEUE_MAX_ATTEMPTS=2)
     channel.script = {"flaky": [DeliveryError("timeout")]}
@@ -179,7 +179,7 @@ async def test_a_message_is_dead_lettered_after_the_last_attempt(
 
 
 async def test_a_pass_stops_when_its_lease_runs_out(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock
 ) -> None:
     runtime = make_runtime(CLAIM_LEASE_SECONDS=60)
     channel.script = {"slow": [lambda: clock.advance(timedelta(seconds=61))]}
@@ -193,7 +193,7 @@ async def test_a_pass_stops_when_its_lease_runs_out(
 
 
 async def test_the_loop_wakes_on_request_and_stops_on_request(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel
+    make_runtime: Callable[..., Services], channel: FakeChannel
 ) -> None:
     # An hour between polls: only a wake-up can explain a prompt second delivery.
     runtime = make_runtime(POLL_INTERVAL_SECONDS=3600)
@@ -204,7 +204,7 @@ async def test_the_loop_wakes_on_request_and_stops_on_request(
     channel.arrived.clear()
 
     await enqueue(runtime, "second")
-    await runtime.wake_workers()
+    await runtime.gateway.wake_workers()
     await asyncio.wait_for(channel.arrived.wait(), SAFETY)
     assert channel.delivered == ["first", "second"]
 
@@ -213,7 +213,7 @@ async def test_the_loop_wakes_on_request_and_stops_on_request(
 
 
 async def test_the_loop_survives_a_failing_round(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, monkeypatch: pytest.MonkeyPatch
+    make_runtime: Callable[..., Services], channel: FakeChannel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime = make_runtime(POLL_INTERVAL_SECONDS=0.01)
     worker = Worker(runtime)
@@ -236,30 +236,30 @@ async def test_the_loop_survives_a_failing_round(
     assert failures == [1] and channel.delivered == ["after-outage"]
 
 
-async def keep(runtime: Runtime, who: str, lane: str = "lane") -> bool:
-    return await runtime.accept("fake", f"fake:{who}", lane, {"who": who})
+async def keep(runtime: Services, who: str, lane: str = "lane") -> bool:
+    return await runtime.gateway.accept("fake", f"fake:{who}", lane, {"who": who})
 
 
 async def test_a_kept_request_wakes_the_inbox_loop_of_its_process(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel
+    make_runtime: Callable[..., Services], channel: FakeChannel
 ) -> None:
     # An hour between polls, and no Redis: only the direct wake-up explains a prompt take.
     runtime = make_runtime(POLL_INTERVAL_SECONDS=3600)
     stop = asyncio.Event()
     loop = asyncio.create_task(Worker(runtime).run_forever(stop))
-    while not runtime.inbox_loops:
+    while not runtime.gateway.inbox_loops:
         await asyncio.sleep(0)
     assert await keep(runtime, "pressed") is True
     await asyncio.wait_for(channel.arrived.wait(), SAFETY)
     stop.set()
     await asyncio.wait_for(loop, SAFETY)
-    assert channel.taken == ["pressed"] and runtime.inbox_loops == set()
+    assert channel.taken == ["pressed"] and runtime.gateway.inbox_loops == set()
     async with runtime.uow_factory() as uow:
         assert await uow.inbox.waiting() == 0  # handled, so forgotten
 
 
 async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock,
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     runtime = make_runtime()
@@ -286,7 +286,7 @@ async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
 
 
 async def test_a_poison_request_goes_dead_and_its_tenants_hr_is_alerted_once(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock,
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock,
 ) -> None:
     runtime = make_runtime(QUEUE_MAX_ATTEMPTS=3)
     async with runtime.uow_factory() as uow:
@@ -307,18 +307,18 @@ async def test_a_poison_request_goes_dead_and_its_tenants_hr_is_alerted_once(
 
 
 async def test_a_dead_request_of_no_known_tenant_is_logged(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, caplog: pytest.LogCaptureFixture,
+    make_runtime: Callable[..., Services], channel: FakeChannel, caplog: pytest.LogCaptureFixture,
 ) -> None:
     runtime = make_runtime(QUEUE_MAX_ATTEMPTS=1)
     channel.script["stranger"] = [RuntimeError("cannot handle this")]
-    await runtime.accept("fake", "fake:stranger", "lane", {"who": "stranger", "tenant": "nowhere"})
+    await runtime.gateway.accept("fake", "fake:stranger", "lane", {"who": "stranger", "tenant": "nowhere"})
     assert await Worker(runtime).drain_inbox() == 1
     assert channel.given_up == ["stranger"] and await rows(runtime) == {}
     assert "no tenant's HR can be told (tenant 'console:nowhere')" in caplog.text
 
 
 async def test_a_timer_that_keeps_failing_goes_dead_and_hr_is_alerted_once(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel, clock: ManualClock,
+    make_runtime: Callable[..., Services], channel: FakeChannel, clock: ManualClock,
 ) -> None:
     runtime = make_runtime(QUEUE_MAX_ATTEMPTS=2)
     async with runtime.uow_factory() as uow:
@@ -346,7 +346,7 @@ async def test_a_timer_that_keeps_failing_goes_dead_and_hr_is_alerted_once(
 
 
 async def test_the_relay_sends_the_signing_link_the_row_only_refers_to(
-    make_runtime: Callable[..., Runtime], channel: FakeChannel
+    make_runtime: Callable[..., Services], channel: FakeChannel
 ) -> None:
     """A signing link is made from its reference when sent; the row keeps the reference."""
     runtime = make_runtime()

@@ -1,6 +1,6 @@
 """Driving the real app as Slack does: signed HTTP requests to /slack/events, against the fake Slack.
 
-`slack_stack` serves the fake Slack API and the app (uvicorn, 127.0.0.1) on a Runtime with a
+`slack_stack` serves the fake Slack API and the app (uvicorn, 127.0.0.1) on a Services with a
 manual clock; `Workspace` signs slash commands, button presses, form submissions and events the
 way Slack's servers do (v0 HMAC-SHA256 of "v0:{ts}:{body}") and builds each payload from what
 the fake recorded — the message a person sees, the modal they were shown; `settle` runs the
@@ -25,14 +25,14 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bot.app import create_app
+from bot.bootstrap import Services, bootstrap
 from bot.cards.model import decode_action
 from bot.channels.slack import SlackChannel, slack_server
 from bot.directory import import_entries, parse, workspace
-from bot.runtime import Runtime
 from bot.worker import Worker
 from handlers import identity
 from handlers.contracts import Inbound
-from tests.bot.runtime_support import inbox_taker, serving, settings_for
+from tests.bot.services_support import inbox_taker, serving, settings_for
 from tests.e2e.fake_slack import APP_ID, Call, FakeSlack, Message
 from workflow.clock import ManualClock
 
@@ -271,7 +271,7 @@ def add_people(fake: FakeSlack, team: str, domain: str) -> None:
 
 @dataclass
 class Stack:
-    runtime: Runtime
+    runtime: Services
     fake: FakeSlack
     clock: ManualClock
     http: httpx.AsyncClient
@@ -304,7 +304,7 @@ async def slack_stack(db_url: str, *, oauth: bool = False, socket_mode: bool = F
                       **overrides: Any) -> AsyncIterator[Stack]:
     """The fake Slack and the app serving /slack/events, one workspace (T1) unless `oauth`.
     With `take_inbox` (the default) what a request leaves in the inbox is handled before its
-    answer reaches the test (runtime_support.inbox_taker)."""
+    answer reaches the test (services_support.inbox_taker)."""
     fake = FakeSlack()
     await fake.start()
     settings_values: dict[str, Any] = {
@@ -320,8 +320,8 @@ async def slack_stack(db_url: str, *, oauth: bool = False, socket_mode: bool = F
         settings_values["SLACK_APP_TOKEN"] = "xapp-1-test"
     settings = settings_for(db_url, **settings_values)
     clock = ManualClock(START)
-    runtime = Runtime(settings, clock=clock,
-                      channels=[SlackChannel(settings, timeout=delivery_timeout)])
+    runtime = bootstrap(settings, clock=clock,
+                      channels=[lambda core: SlackChannel(core, timeout=delivery_timeout)])
     server = slack_server(runtime, socket_mode=socket_mode)
     assert server is not None
     app = create_app(runtime, run_worker=False, routers=server.routers)
@@ -389,7 +389,7 @@ async def drive(stack: Stack, until: str, *, team: str = "T1", domain: str = "ex
             stack.clock.set(datetime(2024, 6, 4, 11, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
         if name == "open":
             args = {**args, "employee": f"alice@{domain}"}
-        reply = await stack.runtime.dispatch(Inbound(
+        reply = await stack.runtime.gateway.dispatch(Inbound(
             platform="slack", platform_tenant=team, user_id=user_id(team, handle), name=name,
             case_ref=None if name == "open" else "C-0001", args=args))
         assert reply.ok, (name, reply)

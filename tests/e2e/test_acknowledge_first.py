@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.bootstrap import Services, bootstrap
 from bot.channels.slack import SlackChannel
-from bot.runtime import Runtime
 from bot.worker import Worker
 from storage.models import AuditEvent, InboxEntry
 from tests.e2e.fake_slack import Message
@@ -24,20 +24,20 @@ from tests.e2e.wecom_support import Stack as WeComStack
 from tests.e2e.wecom_support import wecom_stack
 
 
-async def _waiting(runtime: Runtime) -> list[str]:
+async def _waiting(runtime: Services) -> list[str]:
     async with runtime.uow_factory() as uow:
         query = select(InboxEntry.lane).where(InboxEntry.dead_at.is_(None)).order_by(InboxEntry.id)
         return list((await uow.session.scalars(query)).all())
 
 
-async def _drain(runtime: Runtime) -> int:
+async def _drain(runtime: Services) -> int:
     taken = 0
     while n := await Worker(runtime).drain_inbox():
         taken += n
     return taken
 
 
-async def _count_actions(runtime: Runtime, action: str) -> int:
+async def _count_actions(runtime: Services, action: str) -> int:
     async with runtime.uow_factory() as uow:
         query = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
         return int(await uow.session.scalar(query) or 0)
@@ -70,8 +70,8 @@ async def test_a_slack_press_is_answered_at_once_and_handled_by_any_worker(db_ur
 
         # The process that answered does nothing more (as if it had died): another one's worker
         # handles the press, and the pressed message is updated once.
-        other = Runtime(stack.runtime.settings, clock=stack.clock,
-                        channels=[SlackChannel(stack.runtime.settings)])
+        other = bootstrap(stack.runtime.settings, clock=stack.clock,
+                        channels=[SlackChannel])
         try:
             assert await _drain(other) == 1
         finally:
@@ -117,7 +117,7 @@ async def test_one_members_callbacks_are_handled_in_the_order_they_came(db_url: 
         assert reason is not None and reason["text"] == "已与员工协商，暂缓"
 
 
-async def _give_up(runtime: Runtime, clock: Any, monkeypatch: pytest.MonkeyPatch, channel: Any) -> None:
+async def _give_up(runtime: Services, clock: Any, monkeypatch: pytest.MonkeyPatch, channel: Any) -> None:
     """Every try of the waiting request fails (its handling cannot reach the database, say) until
     the worker gives up on it."""
 

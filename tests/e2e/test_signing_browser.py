@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import create_app
 from bot.signing.routes import signing_router
-from tests.bot.runtime_support import serving
+from tests.bot.services_support import serving
 from tests.bot.signing_support import Site, latest_link, site_fixture, to_employee  # noqa: F401
 from tests.conftest import service_unavailable
 

@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.slack.blocks import render_message
-from handlers.contracts import Message
+from bot.channels.slack.inbound import typed
+from bot.channels.slack.inbound.answers import Source
+from handlers.contracts import Inbound, Message
 from storage.models import AuditEvent, Case, InboundDelivery, OutboxMessage
 from tests.e2e.slack_support import (
     HR_CHANNEL,
@@ -166,14 +168,37 @@ async def test_someone_not_in_the_directory_hears_why_and_hr_is_told_once(stack:
 
 
 async def test_a_failing_listener_tells_the_person(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def broken(inbound: object) -> object:
+    async def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(stack.runtime, "dispatch", broken)
+    monkeypatch.setattr(stack.runtime.gateway, "dispatch", broken)
     t1 = stack.workspace("T1")
     response = await t1.command("lee", "status")
     assert response.status_code == 200
     assert "Something went wrong" in response.json()["text"]
+    # A DM is kept in the inbox before Slack hears anything: when it cannot be kept, Slack is
+    # answered 503 and sends the event again later.
+    monkeypatch.setattr(stack.runtime.gateway, "accept", broken)
     event = await t1.dm("lee", "status")
-    assert event.status_code == 503  # Slack sends the event again later
+    assert event.status_code == 503
     assert await _count(stack, OutboxMessage) == 0
+
+
+async def test_a_command_a_worker_takes_from_the_inbox_is_answered_on_its_response_url(stack: Stack) -> None:
+    """A slash command is kept in the inbox while its listener runs it; a worker that takes it
+    meanwhile (or after the listener died) runs it the same way and answers on the command's
+    response_url; taken again, it is a duplicate that changes nothing and says nothing."""
+    t1 = stack.workspace("T1")
+    delivery = "slack:T1:cmd:trigger.kept"
+    inbound = Inbound(platform="slack", platform_tenant="T1", user_id=t1.uid("lee"), name="status",
+                      delivery_id=delivery, locale="en")
+    source = Source("T1", t1.uid("lee"), ephemeral=True, response_url=stack.fake.response_url("kept"))
+    kept = typed.inbox_body(inbound, source, action="status", dedup=delivery)
+    for _ in range(2):
+        assert await stack.runtime.gateway.accept("slack", delivery, typed.lane_of(inbound), kept)
+        await stack.settle()
+    [answer] = [r for r in stack.fake.responses if r["key"] == "kept"]
+    assert answer["response_type"] == "ephemeral" and answer.get("blocks")
+    assert await _count(stack, InboundDelivery, InboundDelivery.delivery_id == delivery) == 1
+    async with stack.runtime.uow_factory() as uow:
+        assert await uow.inbox.waiting() == 0

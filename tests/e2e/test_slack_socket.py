@@ -46,6 +46,9 @@ async def test_socket_mode_dispatches_commands_actions_forms_and_events(
                                       "accepts_response_payload": False, "retry_attempt": attempt,
                                       "retry_reason": "timeout" if attempt else "",
                                       "payload": event})
+        async with stack.runtime.uow_factory() as uow:
+            assert await uow.inbox.waiting() == 1  # kept once, retry and all
+        await stack.settle()
         state, version = await case_state(stack)
         assert (state, version) == ("collecting_evidence", 2)
 

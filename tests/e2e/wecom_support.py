@@ -1,6 +1,6 @@
 """Driving the real app as WeCom does: encrypted callbacks for a test corp, a fake WeCom API.
 
-`wecom_stack` serves the fake API and the app (uvicorn, 127.0.0.1) with a Runtime on a manual
+`wecom_stack` serves the fake API and the app (uvicorn, 127.0.0.1) with a Services on a manual
 clock; `Phone` encrypts messages and clicks with wechatpy's crypto for the corp's Token and
 EncodingAESKey and POSTs them to /wecom/callback; `settle` runs the worker until it is idle.
 """
@@ -24,12 +24,12 @@ import xmltodict
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 
 from bot.app import create_app
+from bot.bootstrap import Services, bootstrap, configured_channels
 from bot.cards.model import decode_action
 from bot.channels.wecom import WeComChannel, routers
 from bot.channels.wecom.directory import sync_directory
-from bot.runtime import Runtime, configured_channels
 from bot.worker import Worker
-from tests.bot.runtime_support import inbox_taker, serving, settings_for
+from tests.bot.services_support import inbox_taker, serving, settings_for
 from tests.e2e.wecom_fake import FakeWeCom
 from workflow.clock import ManualClock
 
@@ -158,7 +158,7 @@ def button(card: dict[str, Any], action: str) -> dict[str, Any]:
 @dataclass
 class Stack:
     fake: FakeWeCom
-    runtime: Runtime
+    runtime: Services
     channel: WeComChannel
     phone: Phone
     clock: ManualClock
@@ -220,10 +220,10 @@ async def wecom_stack(database_url: str, *, redis_url: str | None = None,
         if hr_webhook:
             values["WECOM_HR_WEBHOOK"] = f"{fake_url}/robot/send?key={fake.robot_key}"
         config = settings_for(database_url, **values)
-        runtime = Runtime(config, clock=clock, channels=configured_channels(config))
+        runtime = bootstrap(config, clock=clock, channels=configured_channels(config))
         channel = runtime.channels.get("wecom")
         assert isinstance(channel, WeComChannel)
-        app = create_app(runtime, run_worker=run_worker, routers=routers(runtime))
+        app = create_app(runtime, run_worker=run_worker, routers=routers(runtime.channels))
         try:
             # Without the app's worker, the test's takes what a callback left in the inbox.
             hooks = {"response": [inbox_taker(runtime)]} if take_inbox and not run_worker else {}

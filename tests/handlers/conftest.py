@@ -13,7 +13,7 @@ import pytest
 from handlers.contracts import Inbound, Reply, from_payload
 from handlers.deps import Deps, build_deps
 from handlers.dispatch import handle
-from handlers.signing_links import resolve_links
+from handlers.signing.links import resolve_links
 from handlers.timers import fire_due
 from storage.models import Case, OutboxMessage
 from storage.uow import UnitOfWork

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from handlers.document import package_hash
 from handlers.seal import verify_seal
-from handlers.signature import record_bytes
+from handlers.signing.record import record_bytes
 from storage.audit import verify
 from tests.handlers.conftest import World
 from tests.handlers.test_flow import to_employee

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from handlers.signing import Answer, Visitor, answer, link_document, open_link
+from handlers.signing.page import Answer, Visitor, answer, link_document, open_link
 from storage.models import AuditEvent, Signature, SigningToken
 from tests.handlers.conftest import World
 from tests.handlers.test_documents import link_in
 from tests.handlers.test_flow import to_employee
-from workflow.signing import LinkState
+from workflow.signing_rules import LinkState
 
 PHONE = Visitor(ip="203.0.113.7", user_agent="Mozilla/5.0 (iPhone)")
 SIGN = Answer(action="sign", read_confirmed=True)

@@ -26,7 +26,7 @@ from bot.directory import import_entries, parse
 from storage.models import Case, OutboxMessage, Person
 from storage.models import Tenant as TenantRow
 from storage.uow import UnitOfWork
-from tests.bot.runtime_support import serving
+from tests.bot.services_support import serving
 from tests.e2e.fake_slack import FakeSlack, Message
 from tests.e2e.slack_support import SECRET, Sent, Workspace, user_id
 from tests.e2e.wecom_fake import FakeWeCom

@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 import httpx
 from fastapi import FastAPI
 
+from bot.bootstrap import Services, bootstrap, configured_channels
 from bot.channels.slack import slack_server
 from bot.cli.serve import web_app
-from bot.runtime import Runtime, configured_channels
-from tests.bot.runtime_support import serving, settings_for
+from tests.bot.services_support import serving, settings_for
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_support import HR_CHANNEL, SECRET
 from tests.e2e.wecom_fake import FakeWeCom
@@ -39,7 +39,7 @@ class Served:
 
     url: str
     app: FastAPI
-    runtime: Runtime
+    runtime: Services
     slack: FakeSlack
     wecom: FakeWeCom
     aes_key: str
@@ -83,7 +83,7 @@ async def serve_like(database_url: str, signing_key: Path) -> AsyncIterator[Serv
                 WECOM_HR_WEBHOOK=f"{wecom_url}/robot/send?key={wecom.robot_key}",
                 SIGNING_KEY_PATH=str(signing_key),
             )
-            runtime = Runtime(settings, channels=configured_channels(settings))
+            runtime = bootstrap(settings, channels=configured_channels(settings))
             try:
                 app = web_app(runtime, slack_server(runtime))
                 async with serving(app) as url:

@@ -248,7 +248,8 @@ async def test_a_wecom_callback_in_an_outage_or_a_crash_at_commit_gets_503_and_i
             return bool(await uow.session.scalar(select(func.count()).select_from(EvidenceItem)))
 
         crash = Crash(running, when=files_evidence)
-        monkeypatch.setattr(stack.runtime, "uow_factory", lambda: DiesAtCommit(stack.runtime.session_factory, crash))
+        monkeypatch.setattr(stack.runtime.gateway, "uow_factory",
+                            lambda: DiesAtCommit(stack.runtime.session_factory, crash))
         kept = await phone.post(answer)
         monkeypatch.undo()
         running.start()

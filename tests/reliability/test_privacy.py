@@ -26,14 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.bootstrap import Services, bootstrap
 from bot.channels.console import ConsoleChannel
-from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.worker import Worker
 from handlers.contracts import HR_GROUP, Inbound, Reply
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
-from tests.bot.runtime_support import closed_port
+from tests.bot.services_support import closed_port
 from tests.reliability.authz_world import OPENED, TALK_AT, TALKED, seed
 from tests.reliability.services import bot_env, bot_process, free_port, wait_until
 from workflow.clock import ManualClock
@@ -106,13 +106,13 @@ def files(tmp_path: Path) -> dict[str, str]:
 
 
 class CaseRun:
-    """One whole case through Runtime.dispatch, the worker relaying after every step."""
+    """One whole case through Services.dispatch, the worker relaying after every step."""
 
-    def __init__(self, runtime: Runtime, clock: ManualClock, *, relay: bool) -> None:
+    def __init__(self, runtime: Services, clock: ManualClock, *, relay: bool) -> None:
         self.runtime, self.clock, self.relay = runtime, clock, relay
 
     async def act(self, who: str, name: str, ref: str | None = "C-0001", **args: Any) -> Reply:
-        reply = await self.runtime.dispatch(Inbound(platform="console", platform_tenant="local", user_id=who,
+        reply = await self.runtime.gateway.dispatch(Inbound(platform="console", platform_tenant="local", user_id=who,
                                                     name=name, case_ref=ref, args=args))
         assert reply.ok, (who, name, [m.data for m in reply.messages])
         if self.relay:
@@ -157,7 +157,7 @@ async def test_a_whole_case_leaks_nothing_to_logs_or_the_hr_group(
     shown: list[str] = []
     clock = ManualClock(OPENED)
     settings = Settings(_env_file=None, DATABASE_URL=with_password(db_url), REDIS_URL=None, **secrets, **files)
-    runtime = Runtime(settings, clock=clock, channels=[ConsoleChannel(sink=shown.append)])
+    runtime = bootstrap(settings, clock=clock, channels=[lambda _core: ConsoleChannel(sink=shown.append)])
     try:
         await CaseRun(runtime, clock, relay=True).whole_case()
     finally:
@@ -191,7 +191,7 @@ async def test_serve_and_worker_output_carries_no_secret(
     # A whole case whose every message is still waiting: `serve` relays them while logging at DEBUG.
     await seed(uow_factory)
     clock = ManualClock(OPENED)
-    runtime = Runtime(Settings(_env_file=None, DATABASE_URL=db_url, REDIS_URL=None,
+    runtime = bootstrap(Settings(_env_file=None, DATABASE_URL=db_url, REDIS_URL=None,
                                **files), clock=clock, channels=[])
     try:
         await CaseRun(runtime, clock, relay=False).whole_case()

@@ -22,16 +22,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.bootstrap import bootstrap
 from bot.cards.model import decode_action
 from bot.channels.wecom.api import WeComApi
 from bot.router import usage
-from bot.runtime import Runtime
 from handlers.contracts import HR_GROUP, Inbound, Message, to_payload
 from storage.audit import verify
 from storage.db import make_session_factory
 from storage.models import Case, EvidenceItem, OutboxMessage
 from storage.uow import UnitOfWork
-from tests.bot.runtime_support import settings_for
+from tests.bot.services_support import settings_for
 from tests.e2e.slack_support import slack_stack
 from tests.e2e.wecom_support import Stack as WeComStack
 from tests.e2e.wecom_support import wecom_stack
@@ -77,7 +77,7 @@ async def test_stop_flush_and_restart_redis_mid_run(
     await seed(uow_factory)
     log = tmp_path / "worker.log"
     with private_redis() as redis:
-        runtime = Runtime(settings_for(db_url, REDIS_URL=redis.url), clock=ManualClock(NOW))
+        runtime = bootstrap(settings_for(db_url, REDIS_URL=redis.url), clock=ManualClock(NOW))
         env = bot_env(DATABASE_URL=db_url, REDIS_URL=redis.url, POLL_INTERVAL_SECONDS="0.5", LOG_LEVEL="INFO")
         try:
             with bot_process(["worker"], env, log) as worker:
@@ -92,7 +92,7 @@ async def test_stop_flush_and_restart_redis_mid_run(
                                           delivery_id=f"slack:open-{opened}")
                         # A hang guard, not a timing assertion: a request must not wait on Redis.
                         async with asyncio.timeout(30):
-                            reply = await runtime.dispatch(inbound)
+                            reply = await runtime.gateway.dispatch(inbound)
                         assert reply.ok, [m.data for m in reply.messages]
                         opened += 1
 

@@ -25,7 +25,7 @@ from workflow.handover import default_template
 from workflow.i18n import LOCALES, load_catalogues
 from workflow.model import Ground, Outcome, Party, State, Trigger
 from workflow.policy import TimerAction
-from workflow.signing import LinkState
+from workflow.signing_rules import LinkState
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "handlers", "storage", "workflow")

@@ -10,7 +10,7 @@ import pytest
 from workflow.compliance import get_jurisdiction
 from workflow.documents import decision_documents, is_agreement, service_length, termination_documents
 from workflow.model import Ground
-from workflow.signing import LinkState, intention, link_expiry, link_state
+from workflow.signing_rules import LinkState, intention, link_expiry, link_state
 
 NOW = datetime(2024, 6, 4, 3, 0, tzinfo=UTC)
 USABLE = {"now": NOW, "expires_at": NOW + timedelta(hours=1), "used_for": None, "bound_to": 7,

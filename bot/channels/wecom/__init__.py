@@ -11,7 +11,7 @@ Incoming), intake (Incoming → handler requests and dialog steps), conversation
 Redis), outbound (what is queued in the outbox), cards (Card → template_card / markdown), api
 (the wechatpy client), robot (HR group webhook and its rate limit), channel (outbox delivery),
 callback (the FastAPI router), directory (contacts sync), texts. Secrets in HTTP logs are masked
-by bot/logs.py. `routers(runtime)` is what `serve` mounts.
+by bot/logs.py. `routers(channels)` is what `serve` mounts.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from bot.channels.wecom.channel import WeComChannel
 from bot.channels.wecom.config import WeComConfig
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.channels.base import ChannelRegistry
 
 __all__ = ["WeComChannel", "WeComConfig", "routers"]
 
 
-def routers(runtime: Runtime) -> list[APIRouter]:
-    """The callback router when the WeCom channel is configured in `runtime`, else none."""
-    channel = runtime.channels.get(WeComChannel.name)
+def routers(channels: ChannelRegistry) -> list[APIRouter]:
+    """The callback router when the WeCom channel is among `channels`, else none."""
+    channel = channels.get(WeComChannel.name)
     return [callback_router(channel)] if isinstance(channel, WeComChannel) else []

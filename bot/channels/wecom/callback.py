@@ -74,7 +74,7 @@ def callback_router(channel: WeComChannel) -> APIRouter:
         body = await request.body()
         try:
             xml = channel.crypto.open(body, msg_signature, timestamp, nonce)
-            check_fresh(timestamp, channel.runtime.clock.now())
+            check_fresh(timestamp, channel.core.clock.now())
             incoming = parse(xml, channel.config.corp_id)
         except CallbackRejected as rejected:
             return _refused(rejected)

@@ -39,12 +39,12 @@ from bot.channels.wecom.intake import PLATFORM, Intake
 from bot.channels.wecom.outbound import CHANNEL, FETCH_MEDIA, UPDATE_CARD, USER_PREFIX
 from bot.channels.wecom.robot import RobotBusy, RobotLimiter, RobotWebhook, robot_name
 from handlers.contracts import HR_GROUP, Inbound, Message, Reply, from_payload
-from handlers.dispatch import Then, handle
+from handlers.dispatch import Then
 from workflow.i18n import t
 from workflow.model import Role
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core import Core
     from storage.outbox import OutboxItem
     from storage.uow import UnitOfWork
 
@@ -62,48 +62,31 @@ def _delivery_error(error: ApiError) -> DeliveryError:
 class WeComChannel:
     name = CHANNEL
 
-    def __init__(self, config: WeComConfig, *, api: WeComApi | None = None) -> None:
+    def __init__(self, config: WeComConfig, core: Core, *, api: WeComApi | None = None) -> None:
         self.config = config
+        self.core = core
         self.api = api or WeComApi.from_config(config)
         self.crypto = CallbackCrypto(config)
-        self._runtime: Runtime | None = None
-        self._intake: Intake | None = None
-        self._robot: RobotWebhook | None = None
+        dialogs = Conversations(core.redis, config.corp_id)
 
-    def bind(self, runtime: Runtime) -> None:
-        """Called by the Runtime it is registered with: the database, Redis and clock to use."""
-        self._runtime = runtime
-        dialogs = Conversations(runtime.redis, self.config.corp_id)
         async def dispatch(inbound: Inbound, then: Then | None) -> Reply:
-            # The handlers themselves rather than Runtime.dispatch: the intake queues its rows in
-            # the request's transaction (`then`) and wakes the relay once they are in.
-            return await handle(inbound, runtime.uow_factory, runtime.deps, then=then)
+            # The intake queues its rows in the request's transaction (`then`).
+            return await core.gateway.dispatch(inbound, then=then)
 
-        self._intake = Intake(
-            self.config, dispatch=dispatch, wake=runtime.wake_workers,
-            uow_factory=runtime.uow_factory, clock=runtime.clock, dialogs=dialogs, api=self.api,
+        self.intake = Intake(
+            config, dispatch=dispatch, wake=core.gateway.wake_workers,
+            uow_factory=core.uow_factory, clock=core.clock, dialogs=dialogs, api=self.api,
         )
-        if self.config.hr_webhook is not None:
-            url = self.config.hr_webhook.get_secret_value()
-            limiter = RobotLimiter(runtime.redis, runtime.clock, robot=robot_name(url))
-            self._robot = RobotWebhook(self.config.hr_webhook, limiter)
-
-    @property
-    def intake(self) -> Intake:
-        if self._intake is None:
-            raise RuntimeError("the WeCom channel is not bound to a Runtime")
-        return self._intake
-
-    @property
-    def runtime(self) -> Runtime:
-        if self._runtime is None:
-            raise RuntimeError("the WeCom channel is not bound to a Runtime")
-        return self._runtime
+        self._robot: RobotWebhook | None = None
+        if config.hr_webhook is not None:
+            url = config.hr_webhook.get_secret_value()
+            limiter = RobotLimiter(core.redis, core.clock, robot=robot_name(url))
+            self._robot = RobotWebhook(config.hr_webhook, limiter)
 
     async def keep(self, incoming: Received, xml: str) -> None:
         """Keep a verified callback in the inbox for the worker (`take`); one lane per member, so
         a typed answer is handled after the press that asked for it."""
-        await self.runtime.accept(CHANNEL, incoming.delivery_id,
+        await self.core.gateway.accept(CHANNEL, incoming.delivery_id,
                                   f"{PLATFORM}:{self.config.corp_id}:{incoming.user_id}", {"xml": xml})
 
     async def take(self, kept: dict[str, Any]) -> None:
@@ -142,7 +125,7 @@ class WeComChannel:
             return item.recipient.removeprefix(USER_PREFIX)
         kind, _, person_id = item.recipient.partition(":")
         if kind == "person" and person_id.isdigit():
-            async with self.runtime.uow_factory() as uow:
+            async with self.core.uow_factory() as uow:
                 found = await self._wecom_ids(uow, int(person_id))
             if found:
                 return found[0]
@@ -206,7 +189,7 @@ class WeComChannel:
         return {"userids": members}
 
     async def _hr_user_ids(self, tenant_id: int) -> list[str]:
-        async with self.runtime.uow_factory() as uow:
+        async with self.core.uow_factory() as uow:
             return [user_id for person in await uow.people.with_role(tenant_id, Role.HR.value)
                     for user_id in await self._wecom_ids(uow, person.id)]
 

@@ -38,7 +38,7 @@ from bot.channels.wecom.outbound import (
     user_recipient,
 )
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound, usage
-from bot.router.values import fold, yes_no
+from bot.router.readers import fold, yes_no
 from handlers.contracts import Inbound, Message, Reply, to_payload
 from handlers.dispatch import Settled, Then
 from storage.models import Person

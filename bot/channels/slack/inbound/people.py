@@ -17,7 +17,7 @@ from handlers.identity import Member
 from workflow.i18n import normalise_locale
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +51,10 @@ def _email(user: dict[str, Any]) -> str:
     return str(profile.get("email") or "")
 
 
-async def resolve(runtime: Runtime, client: AsyncWebClient, team_id: str, user_id: str,
+async def resolve(core: Core, client: AsyncWebClient, team_id: str, user_id: str,
                   *, default_locale: str) -> Asker:
     """Who `user_id` is; on first contact looks them up and links them by e-mail."""
-    uow_factory = runtime.uow_factory
+    uow_factory = core.uow_factory
     known = await identity.member(uow_factory, PLATFORM, team_id, user_id)
     if known is not None:
         return Asker(team_id, user_id, known.locale, known)
@@ -68,15 +68,15 @@ async def resolve(runtime: Runtime, client: AsyncWebClient, team_id: str, user_i
         return Asker(team_id, user_id, linked.locale, linked)
     if not user.get("is_bot"):
         name = str(user.get("real_name") or user.get("name") or "")
-        await identity.report_unknown(uow_factory, runtime.clock.now(), PLATFORM, team_id,
+        await identity.report_unknown(uow_factory, core.clock.now(), PLATFORM, team_id,
                                       user_id, name=name, email=email)
     return Asker(team_id, user_id, locale, None)
 
 
-async def handle_for(runtime: Runtime, client: AsyncWebClient, team_id: str, user_id: str) -> str:
+async def handle_for(core: Core, client: AsyncWebClient, team_id: str, user_id: str) -> str:
     """How the handlers should look up a person picked or @mentioned in Slack: their account
     once linked (by e-mail if need be), else their e-mail, so a refusal names someone readable."""
-    uow_factory = runtime.uow_factory
+    uow_factory = core.uow_factory
     if await identity.member(uow_factory, PLATFORM, team_id, user_id) is not None:
         return user_id
     user = await _profile(client, user_id)

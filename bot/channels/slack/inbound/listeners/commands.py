@@ -1,8 +1,10 @@
-"""/offboard: a typed command, answered in the command's own response (seen only by the asker).
-With nothing typed, or a form command missing what its form asks, the modal opens at once."""
+"""/offboard: a typed command, kept in the inbox and run at once (Gateway.handle_now), answered in
+the command's own response (seen only by the asker). With nothing typed, or a form command missing
+what its form asks, the modal opens at once (views.open, within the trigger's 3 s; no action runs)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -11,8 +13,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.cards.build import inputs_for
 from bot.cards.model import ActionRef
 from bot.channels.slack.blocks import render_messages
-from bot.channels.slack.bridge import Bridge, bridge_of, form_failed
-from bot.channels.slack.modals import Origin, value_of
+from bot.channels.slack.inbound import typed
+from bot.channels.slack.inbound.answers import Source
+from bot.channels.slack.inbound.modals import Origin, value_of
+from bot.channels.slack.inbound.steps import RequestSteps, form_failed, steps_of
 from bot.channels.slack.workspaces import PLATFORM
 from bot.router import Parsed, ParseError, normalise_case_ref, parse, to_inbound
 from handlers.contracts import Reply
@@ -38,13 +42,13 @@ def form_for(text: str) -> ActionRef | None:
     return ActionRef(name, case_ref, None) if case_ref else None
 
 
-async def _with_people(bridge: Bridge, client: AsyncWebClient, team: str, text: str,
+async def _with_people(steps: RequestSteps, client: AsyncWebClient, team: str, text: str,
                        parsed: Parsed | ParseError) -> Parsed | ParseError:
     """An @mentioned employee is looked up (and linked) like the asker, by e-mail if need be."""
     if isinstance(parsed, Parsed) and parsed.name == "open":
         employee = str(parsed.args.get("employee", ""))
         if employee and f"<@{employee}" in text:
-            handle = await bridge.handle_for(client, team, employee)
+            handle = await steps.handle_for(client, team, employee)
             return Parsed(parsed.name, parsed.case_ref, {**parsed.args, "employee": handle})
     return parsed
 
@@ -59,25 +63,30 @@ async def _answer(ack: AsyncAck, reply: Reply, team: str) -> None:
 
 async def offboard(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                    context: AsyncBoltContext) -> None:
-    bridge = bridge_of(context)
+    steps = steps_of(context)
     team, user = str(context.team_id), str(context.user_id)
     text = str(body.get("text") or "")
     trigger = str(body.get("trigger_id") or "")
-    asker = await bridge.asker(client, team, user)
+    asker = await steps.asker(client, team, user)
     form = form_for(text)
     if form is not None and trigger and asker.member is not None:
-        error = await bridge.open_form(client, trigger, form, asker.locale,
+        error = await steps.open_form(client, trigger, form, asker.locale,
                                        Origin(value=value_of(form)))
         if error is None:
             await ack()
             return
         await _answer(ack, form_failed(form.action, error, asker.locale), team)
         return
-    parsed = await _with_people(bridge, client, team, text, parse(text))
+    parsed = await _with_people(steps, client, team, text, parse(text))
     inbound = to_inbound(parsed, platform=PLATFORM, platform_tenant=team, user_id=user,
                          delivery_id=f"slack:{team}:cmd:{trigger}" if trigger else None,
                          locale=asker.locale)
-    await _answer(ack, await bridge.dispatch(inbound), team)
+    key = inbound.delivery_id or f"slack:{team}:cmd:{uuid.uuid4().hex}"
+    source = Source(team, user, ephemeral=True, response_url=body.get("response_url"))
+    kept = typed.inbox_body(inbound, source, action=inbound.name, dedup=key)
+    reply = await steps.core.gateway.handle_now(PLATFORM, key, typed.lane_of(inbound), kept,
+                                                lambda: steps.dispatch(inbound))
+    await _answer(ack, reply, team)
 
 
 def register(app: AsyncApp) -> None:

@@ -1,4 +1,4 @@
-"""Helpers for the shell's tests: hermetic settings, a Runtime on a test database, a live server."""
+"""Helpers for the shell's tests: hermetic settings, services on a test database, a live server."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import uvicorn
 from fastapi import FastAPI
 
 import bot.cli
+from bot.bootstrap import Services
 from bot.cli.serve import Server
-from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.worker import Worker
 
@@ -56,7 +56,7 @@ async def serving(app: FastAPI, *, lifespan: str = "on") -> AsyncIterator[str]:
         listener.close()
 
 
-def inbox_taker(runtime: Runtime) -> Callable[[httpx.Response], Awaitable[None]]:
+def inbox_taker(runtime: Services) -> Callable[[httpx.Response], Awaitable[None]]:
     """An httpx response hook standing in for the worker `serve` runs beside its routes: once a
     platform request is answered, the requests it left in the inbox are handled (the test's
     worker, as `settle` runs the relay), so a test reads their effects right after."""

@@ -14,7 +14,7 @@ from storage.audit import canonical_json
 from storage.models import Signature
 from workflow.case import Case
 from workflow.i18n import normalise_locale
-from workflow.signing import intention
+from workflow.signing_rules import intention
 
 RECORD_TYPE = "offboard-bot/signature-record/1"
 

@@ -16,14 +16,14 @@ from handlers.contracts import Inbound
 from handlers.deps import Deps
 from handlers.service import run_page_answer as run
 from handlers.service import signature_effect
-from handlers.signature import SigningEvidence, intention_for
-from handlers.signing_links import AWAITING, token_hash
+from handlers.signing.links import AWAITING, token_hash
+from handlers.signing.record import SigningEvidence, intention_for
 from storage.models import Document, Person, SigningToken
 from storage.uow import UnitOfWork
 from workflow.case import Case
 from workflow.i18n import normalise_locale, t
 from workflow.model import Trigger
-from workflow.signing import LinkState, link_state
+from workflow.signing_rules import LinkState, link_state
 
 UowFactory = Callable[[], UnitOfWork]
 ANSWERS = {"sign": Trigger.SIGN, "dispute": Trigger.DISPUTE}

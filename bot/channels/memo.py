@@ -12,7 +12,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-class Recent(Generic[K, V]):
+class ExpiringMemo(Generic[K, V]):
     """Values kept `seconds` after they were put; at most `size` of them (then it starts over)."""
 
     def __init__(self, seconds: float, size: int = 10_000) -> None:

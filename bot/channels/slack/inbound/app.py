@@ -18,15 +18,15 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
-from bot.channels.slack import listeners
-from bot.channels.slack.bridge import CONTEXT_KEY, Bridge
-from bot.channels.slack.installs import oauth_settings
-from bot.channels.slack.modals import notice_view
+from bot.channels.slack.inbound import listeners
+from bot.channels.slack.inbound.installs import oauth_settings
+from bot.channels.slack.inbound.modals import notice_view
+from bot.channels.slack.inbound.steps import CONTEXT_KEY, RequestSteps
 from bot.channels.slack.workspaces import Workspaces
 from workflow.i18n import LOCALES, t
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +60,18 @@ async def on_error(error: Exception, body: dict[str, Any],
     return BoltResponse(status=503, body="")
 
 
-def _inject(bridge: Bridge) -> Callable[..., Awaitable[None]]:
+def _inject(steps: RequestSteps) -> Callable[..., Awaitable[None]]:
     async def inject(context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]) -> None:
-        context[CONTEXT_KEY] = bridge
+        context[CONTEXT_KEY] = steps
         await next_()
 
     return inject
 
 
-def build_app(runtime: Runtime, workspaces: Workspaces | None = None) -> AsyncApp:
-    """The bolt app for `runtime`'s settings (callers checked that Slack is configured)."""
-    settings = runtime.settings
-    workspaces = workspaces or Workspaces(settings, runtime.engine)
+def build_app(core: Core, workspaces: Workspaces | None = None) -> AsyncApp:
+    """The bolt app for `core`'s settings (callers checked that Slack is configured)."""
+    settings = core.settings
+    workspaces = workspaces or Workspaces(settings, core.engine)
     secret = settings.SLACK_SIGNING_SECRET.get_secret_value() if settings.SLACK_SIGNING_SECRET else ""
     common: dict[str, Any] = {
         "name": "offboard-bot", "logger": log, "signing_secret": secret,
@@ -79,13 +79,13 @@ def build_app(runtime: Runtime, workspaces: Workspaces | None = None) -> AsyncAp
     }
     if settings.slack_oauth:
         app = AsyncApp(client=workspaces.client(), installation_store=workspaces.installations,
-                       oauth_settings=oauth_settings(runtime, workspaces), **common)
+                       oauth_settings=oauth_settings(core, workspaces), **common)
         # tokens_revoked / app_uninstalled delete the workspace's installation.
         app.enable_token_revocation_listeners()
     else:
         token = settings.SLACK_BOT_TOKEN.get_secret_value() if settings.SLACK_BOT_TOKEN else None
         app = AsyncApp(client=workspaces.client(token), **common)
-    app.use(_inject(Bridge(runtime, workspaces)))
+    app.use(_inject(RequestSteps(core, workspaces)))
     app.error(on_error)
     listeners.register(app)
     return app

@@ -21,10 +21,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
-from bot.channels.slack.installs import INSTALL_PATH, REDIRECT_PATH
+from bot.channels.slack.inbound.installs import INSTALL_PATH, REDIRECT_PATH
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,8 @@ def _unreadable(body: bytes, content_type: str | None) -> str | None:
     return None if isinstance(parsed, dict) else "not a JSON object"
 
 
-def slack_router(runtime: Runtime, app: AsyncApp) -> APIRouter:
-    settings = runtime.settings
+def slack_router(core: Core, app: AsyncApp) -> APIRouter:
+    settings = core.settings
     if settings.SLACK_SIGNING_SECRET is None:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
     verifier = SignatureVerifier(settings.SLACK_SIGNING_SECRET.get_secret_value())
@@ -108,7 +108,7 @@ def slack_router(runtime: Runtime, app: AsyncApp) -> APIRouter:
         """Slash commands, interactivity and Events API deliveries from Slack, signed."""
         body = await request.body()
         if not _signed(verifier, body, dict(request.headers)):
-            await runtime.redis.incr(REJECTED_COUNTER)
+            await core.redis.incr(REJECTED_COUNTER)
             log.warning("refused a Slack request with a bad or stale signature")
             return JSONResponse({"status": "unauthorized", "reason": "invalid signature"},
                                 status_code=401)

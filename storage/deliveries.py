@@ -10,7 +10,7 @@ from storage.models import InboundDelivery
 from storage.sql import insert_if_absent
 
 
-class Inbound:
+class Deliveries:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

@@ -18,7 +18,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.channels.slack.workspaces import Workspaces, tenant_key
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +32,18 @@ SCOPES = (
 )
 
 
-async def register_workspace(runtime: Runtime, installation: Installation) -> None:
+async def register_workspace(core: Core, installation: Installation) -> None:
     """The installed workspace becomes a tenant; the channel picked at install is its HR channel
     (else SLACK_HR_CHANNEL). Its people come from `python -m bot directory import`."""
     team = installation.team_id
     if not team:
         raise ValueError("Enterprise Grid org-wide installs are not supported; install per workspace")
     channel = installation.incoming_webhook_channel_id or ""
-    async with runtime.uow_factory() as uow:
+    async with core.uow_factory() as uow:
         tenant = await uow.tenants.get_or_create(
             tenant_key(team), name=installation.team_name or team,
-            timezone=runtime.settings.TIMEZONE, city=runtime.settings.CITY,
-            hr_channel=channel or runtime.settings.SLACK_HR_CHANNEL,
+            timezone=core.settings.TIMEZONE, city=core.settings.CITY,
+            hr_channel=channel or core.settings.SLACK_HR_CHANNEL,
         )
         if channel:
             tenant.hr_channel = channel
@@ -51,15 +51,15 @@ async def register_workspace(runtime: Runtime, installation: Installation) -> No
             tenant.name = installation.team_name
         await uow.commit()
     log.info("Slack workspace %s (%s) installed; HR channel %s", team, installation.team_name,
-             channel or runtime.settings.SLACK_HR_CHANNEL or "(none yet)")
+             channel or core.settings.SLACK_HR_CHANNEL or "(none yet)")
 
 
-def oauth_settings(runtime: Runtime, workspaces: Workspaces) -> AsyncOAuthSettings:
-    settings = runtime.settings
+def oauth_settings(core: Core, workspaces: Workspaces) -> AsyncOAuthSettings:
+    settings = core.settings
     assert settings.SLACK_CLIENT_ID and settings.SLACK_CLIENT_SECRET is not None
 
     async def success(args: AsyncSuccessArgs) -> BoltResponse:
-        await register_workspace(runtime, args.installation)
+        await register_workspace(core, args.installation)
         return await args.default.success(args)
 
     async def failure(args: AsyncFailureArgs) -> BoltResponse:

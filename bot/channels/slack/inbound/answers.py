@@ -30,13 +30,13 @@ from bot.channels.slack.blocks import (
     to_dicts,
     without_buttons,
 )
-from bot.channels.slack.delivery import CALL, RESPONSE_URL
+from bot.channels.slack.calls import CALL, RESPONSE_URL
 from bot.channels.slack.workspaces import PLATFORM, tenant_key
 from handlers.contracts import Message, Reply
 from workflow.i18n import t
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core import Core
     from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -167,18 +167,18 @@ def plan_answer(source: Source, reply: Reply, *, action: str, locale: str, when:
     return plan
 
 
-async def queue(runtime: Runtime, source: Source, plan: Plan, dedup: str) -> bool:
+async def queue(core: Core, source: Source, plan: Plan, dedup: str) -> bool:
     """Write the plan's calls to the outbox (one transaction); False when the workspace is not a
     tenant here (nothing can be queued for it)."""
     if not plan.calls:
         return True
-    async with runtime.uow_factory() as uow:
+    async with core.uow_factory() as uow:
         tenant = await uow.tenants.by_key(tenant_key(source.team_id))
         if tenant is None:
             return False
-        await write(uow, tenant.id, plan, dedup, runtime.clock.now())
+        await write(uow, tenant.id, plan, dedup, core.clock.now())
         await uow.commit()
-    await runtime.wake_workers()
+    await core.gateway.wake_workers()
     return True
 
 

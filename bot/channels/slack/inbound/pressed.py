@@ -1,7 +1,7 @@
 """What a button press does, once Slack has had its answer: the press listener keeps the press in
-the inbox and acks at once (listeners/actions.py); the worker hands it back here (SlackChannel.take)
-to run the action and update the pressed message. A press on a card drawn for another workspace
-is refused outright."""
+the inbox and acks at once (listeners/actions.py); the worker hands it back here (through
+SlackChannel.take) to run the action and update the pressed message. A press on a card
+drawn for another workspace is refused outright."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards.model import ActionRef, decode_action
-from bot.channels.slack.answers import Source
 from bot.channels.slack.blocks import team_of_block
-from bot.channels.slack.bridge import Bridge, refusal
-from bot.channels.slack.people import Asker
+from bot.channels.slack.inbound.answers import Source
+from bot.channels.slack.inbound.people import Asker
+from bot.channels.slack.inbound.steps import RequestSteps, refusal
 from bot.channels.slack.workspaces import PLATFORM
 from bot.router import parse_action, to_inbound
 from handlers.contracts import Reply
 from workflow.i18n import t
 
-# The inbox body of a press (Runtime.accept): who pressed, where, and the press itself.
+# The inbox body of a press (Gateway.accept): who pressed, where, and the press itself.
 KIND = "press"
 
 
@@ -59,13 +59,13 @@ def inbox_body(team: str, user: str, body: dict[str, Any], action: dict[str, Any
     return {"kind": KIND, "team": team, "user": user, "body": body, "action": action}
 
 
-async def pressed(bridge: Bridge, client: AsyncWebClient, team: str, user: str, body: dict[str, Any],
+async def pressed(steps: RequestSteps, client: AsyncWebClient, team: str, user: str, body: dict[str, Any],
                   action: dict[str, Any]) -> tuple[ActionRef, Asker, Source, Reply | None] | None:
     """What was pressed, by whom, where; with the refusal when the card is another workspace's."""
     ref = decode_action(action.get("value"))
     if ref is None:
         return None  # not one of our buttons
-    asker = await bridge.asker(client, team, user)
+    asker = await steps.asker(client, team, user)
     source = source_of(body, team, user)
     drawn_for = team_of_block(action.get("block_id"))
     if drawn_for is not None and drawn_for != team:
@@ -73,15 +73,15 @@ async def pressed(bridge: Bridge, client: AsyncWebClient, team: str, user: str, 
     return ref, asker, source, None
 
 
-async def _kept(bridge: Bridge, client: AsyncWebClient, kept: dict[str, Any]
+async def _kept(steps: RequestSteps, client: AsyncWebClient, kept: dict[str, Any]
                 ) -> tuple[ActionRef, Asker, Source, Reply | None] | None:
     """`pressed` for a press kept in the inbox (`inbox_body`)."""
-    return await pressed(bridge, client, str(kept["team"]), str(kept["user"]), kept["body"], kept["action"])
+    return await pressed(steps, client, str(kept["team"]), str(kept["user"]), kept["body"], kept["action"])
 
 
-async def run(bridge: Bridge, client: AsyncWebClient, kept: dict[str, Any]) -> None:
+async def run(steps: RequestSteps, client: AsyncWebClient, kept: dict[str, Any]) -> None:
     """Run a kept press: the action, then its answer where it was pressed."""
-    found = await _kept(bridge, client, kept)
+    found = await _kept(steps, client, kept)
     if found is None:
         return
     ref, asker, source, reply = found
@@ -93,20 +93,21 @@ async def run(bridge: Bridge, client: AsyncWebClient, kept: dict[str, Any]) -> N
             platform_tenant=team, user_id=user, delivery_id=delivery,
             locale=asker.locale, case_version=ref.case_version,
         )
-        reply = await bridge.dispatch_and_answer(inbound, source, action=ref.action, locale=asker.locale,
+        reply = await steps.dispatch_and_answer(inbound, source, action=ref.action, locale=asker.locale,
                                                  dedup=delivery)
     else:
-        await bridge.answer(source, reply, action=ref.action, locale=asker.locale, dedup=delivery)
+        await steps.answer(source, reply, action=ref.action, locale=asker.locale, dedup=delivery)
     if source.home and not reply.duplicate:
-        await bridge.publish_home(asker, dedup=f"{delivery}:home")
+        await steps.publish_home(asker, dedup=f"{delivery}:home")
 
 
-async def gave_up(bridge: Bridge, client: AsyncWebClient, kept: dict[str, Any]) -> None:
+async def gave_up(steps: RequestSteps, client: AsyncWebClient, kept: dict[str, Any]) -> None:
     """Tell the presser that a kept press was never run (the worker gave up on it)."""
-    found = await _kept(bridge, client, kept)
+    found = await _kept(steps, client, kept)
     if found is None:
         return
     ref, asker, source, _ = found
     reply = refusal(t("slack.error", asker.locale), asker.locale)
-    await bridge.answer(source, reply, action=ref.action, locale=asker.locale,
+    await steps.answer(source, reply, action=ref.action, locale=asker.locale,
                         dedup=f"{delivery_of(source.team_id, kept['action'])}:gave-up")
+

@@ -1,5 +1,6 @@
-"""The Slack channel for the outbox relay: messages to the HR channel and to people's DMs, and the
+"""The Slack sender, the outbox relay's side: messages to the HR channel and to people's DMs, and the
 prepared Web API calls of the Slack adapter itself (card updates, ephemeral answers, Home views).
+It knows nothing of the inbound side (bot.channels.slack.inbound); the two share only calls.py.
 
 Slack's errors map onto the relay's rules: `ratelimited` waits as long as Retry-After says, a 5xx
 or a timeout is retried with backoff, and an error retrying cannot fix (a revoked token, an
@@ -18,26 +19,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels.base import DeliveryError
-from bot.channels.recent import Recent
+from bot.channels.memo import ExpiringMemo
 from bot.channels.slack.blocks import render_message
+from bot.channels.slack.calls import CALL, CALLS, RESPONSE_URL
 from bot.channels.slack.workspaces import PLATFORM, Workspaces, team_of
-from bot.settings import Settings
 from handlers import identity
 from handlers.contracts import HR_GROUP, from_payload
 
 if TYPE_CHECKING:
-    from bot.channels.slack.bridge import Bridge
-    from bot.runtime import Runtime
+    from bot.core import Core
     from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
-# Outbox kind of an item that is one prepared Web API call (payload: method, args).
-CALL = "slack_call"
-# POST to an interaction's response_url (payload args: url, body): answers on ephemeral messages.
-RESPONSE_URL = "response_url"
-CALLS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish",
-                   RESPONSE_URL})
 # Errors retrying cannot fix: dead-letter at once (and HR is told).
 PERMANENT = frozenset({
     "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
@@ -73,43 +67,25 @@ def failure(error: SlackApiError, what: str) -> DeliveryError:
     return DeliveryError(f"{what}: {code or f'HTTP {status}'}", permanent=code in PERMANENT)
 
 
-class SlackChannel:
-    """Delivers outbox items to Slack; bound to the process's runtime for the directory and tokens."""
+class SlackSender:
+    """Delivers outbox items to Slack, with the process's core for the directory and tokens."""
 
-    name = PLATFORM
-
-    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
-        self.settings = settings
+    def __init__(self, core: Core, workspaces: Workspaces, *, timeout: float = 10.0) -> None:
+        self.core = core
+        self.settings = core.settings
         self.timeout = timeout
-        self._runtime: Runtime | None = None
-        self._workspaces: Workspaces | None = None
-        self._tenants: Recent[int, tuple[str, str]] = Recent(LOOKUP_SECONDS)
-        self._accounts: Recent[tuple[int, str], str] = Recent(LOOKUP_SECONDS)
+        self.workspaces = workspaces
+        self._tenants: ExpiringMemo[int, tuple[str, str]] = ExpiringMemo(LOOKUP_SECONDS)
+        self._accounts: ExpiringMemo[tuple[int, str], str] = ExpiringMemo(LOOKUP_SECONDS)
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
-        self._bridge: Bridge | None = None
-
-    def bind(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        self._workspaces = Workspaces(self.settings, runtime.engine)
-
-    @property
-    def runtime(self) -> Runtime:
-        if self._runtime is None:
-            raise RuntimeError("SlackChannel used before Runtime bound it")
-        return self._runtime
-
-    @property
-    def workspaces(self) -> Workspaces:
-        assert self._workspaces is not None, "SlackChannel used before Runtime bound it"
-        return self._workspaces
 
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         team, hr_channel = await self._workspace(item.tenant_id)
         token = await self.workspaces.token(team)
         if token is None:
             raise DeliveryError(f"Slack workspace {team} has not installed the app", permanent=True)
-        client = self.workspaces.client(token, timeout=self.timeout, session=self._http())
+        client = self.client(token)
         what = f"{item.kind} to {item.recipient}"
         try:
             if item.kind == CALL:
@@ -120,35 +96,9 @@ class SlackChannel:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
 
-    async def take(self, kept: dict[str, Any]) -> None:
-        """Handle a request the listeners kept in the inbox (Runtime.accept): a button press."""
-        await self._press(kept, give_up=False)
-
-    async def gave_up(self, kept: dict[str, Any]) -> None:
-        """The worker stopped trying a kept press: the presser is told nothing was done."""
-        await self._press(kept, give_up=True)
-
-    def origin(self, kept: dict[str, Any]) -> tuple[str, str]:
-        """The workspace a kept press came from (its HR hears when the worker gives up on it)."""
-        return PLATFORM, str(kept["team"])
-
-    async def _press(self, kept: dict[str, Any], *, give_up: bool) -> None:
-        # Imported here: the answering side imports this module for its outbox kinds.
-        from bot.channels.slack import pressed
-        from bot.channels.slack.bridge import Bridge
-
-        if kept.get("kind") != pressed.KIND:
-            log.warning("inbox: a Slack request of unknown kind %r; dropped", kept.get("kind"))
-            return
-        team = str(kept["team"])
-        token = await self.workspaces.token(team)
-        if token is None:
-            log.warning("inbox: a press from workspace %s, which has not installed the app; dropped", team)
-            return
-        if self._bridge is None:
-            self._bridge = Bridge(self.runtime, self.workspaces)
-        client = self.workspaces.client(token, timeout=self.timeout, session=self._http())
-        await (pressed.gave_up if give_up else pressed.run)(self._bridge, client, kept)
+    def client(self, token: str) -> AsyncWebClient:
+        """A Web API client for `token` on this process's connection pool."""
+        return self.workspaces.client(token, timeout=self.timeout, session=self._http())
 
     def _http(self) -> aiohttp.ClientSession:
         """One connection pool for every Web API call of this process: a relay sending a burst
@@ -160,7 +110,7 @@ class SlackChannel:
         return self._session
 
     async def close(self) -> None:
-        """Close the kept connections (Runtime.close)."""
+        """Close the kept connections (Services.close)."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
@@ -168,7 +118,7 @@ class SlackChannel:
         known = self._tenants.get(tenant_id)
         if known is not None:
             return known
-        async with self.runtime.uow_factory() as uow:
+        async with self.core.uow_factory() as uow:
             tenant = await uow.tenants.get(tenant_id)
         team = team_of(tenant.key) if tenant is not None else None
         if tenant is None or team is None:
@@ -205,7 +155,7 @@ class SlackChannel:
         known = self._accounts.get((int(raw_id), team))
         if known is not None:
             return known
-        uow_factory = self.runtime.uow_factory
+        uow_factory = self.core.uow_factory
         found = await identity.contact(uow_factory, int(raw_id), PLATFORM, team)
         if found is None:
             raise DeliveryError(f"{recipient} is not in the directory", permanent=True)

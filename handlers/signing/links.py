@@ -22,7 +22,7 @@ from handlers.deps import Deps
 from storage.models import Person, SigningToken
 from workflow.case import Case
 from workflow.model import State
-from workflow.signing import link_expiry
+from workflow.signing_rules import link_expiry
 
 # States in which the employee's answer is awaited, so a link is worth sending.
 AWAITING = frozenset({State.AWAITING_EMPLOYEE.value, State.ESCALATED.value})

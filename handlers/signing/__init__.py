@@ -1,0 +1,2 @@
+"""Signing use cases: the signing page (page), the links on employee cards (links) and the sealed
+signature record (record)."""
