@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.assessment import FactError, case_facts, known_fact_keys, missing_facts, parse_fact
-from handlers.casefile import is_hr, load_case
+from handlers.casefile import is_hr, load_case, not_on_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.refusal import Refused
@@ -21,6 +21,8 @@ FACTS = BY_NAME["facts"]
 
 async def handle(ctx: Ctx) -> Reply:
     case = await load_case(ctx)
+    if not parties_of(case, ctx.actor):
+        raise not_on_case(case, FACTS.name)
     if not is_hr(ctx.actor) or (ctx.actor is not None and ctx.actor.id == case.employee_id):
         raise Refused(FACTS.refuse_party, case=case, audit=FACTS.name)
     await refuse_if_stale(ctx, case)

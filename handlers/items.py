@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.casefile import load_case
+from handlers.casefile import load_case, not_on_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.refusal import Refused
@@ -19,6 +19,9 @@ async def complete(ctx: Ctx) -> Reply:
     case = await load_case(ctx)
     raw = str(ctx.inbound.args.get("item", "")).strip()
     items = {str(i.id): i for i in await ctx.uow.handover.for_case(case.id)}
+    owns_one = ctx.actor is not None and any(i.owner_id == ctx.actor.id for i in items.values())
+    if not owns_one and not parties_of(case, ctx.actor):
+        raise not_on_case(case, Trigger.COMPLETE_ITEM.value)
     item = items.get(raw)
     if item is None:
         raise Refused("h.item_unknown", case=case, ref=case.ref, id=raw)

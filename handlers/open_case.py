@@ -40,6 +40,8 @@ async def handle(ctx: Ctx) -> Reply:
     assert ctx.actor is not None
     if employee.id == ctx.actor.id:
         raise Refused("h.self_case")
+    if ctx.actor.manager_id is not None and ctx.actor.manager_id == employee.id:
+        raise Refused("h.own_manager_case")  # separation of duties: not about one's own manager
     if employee.manager_id != ctx.actor.id and not is_hr(ctx.actor):
         raise Refused("h.not_a_manager", name=employee.name)
     existing = [c for c in await ctx.uow.cases.for_person(employee.id)

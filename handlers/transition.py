@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.assessment import assess
+from handlers.casefile import approvals
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from handlers.views import case_card, local_time
@@ -46,6 +47,9 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
             i.kind == "termination_certificate" and i.done_at is not None for i in items
         ),
         unilateral_allowed=ctx.deps.jurisdiction.unilateral_allowed(ground),
+        approvals=len(approvals(case)),
+        second_approval_required=bool(ctx.tenant.settings.get("two_hr_approvals"))
+        or any(a.opened_or_manages for a in approvals(case)),
     )
 
 

@@ -444,3 +444,17 @@ class SlackOAuthState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     state: Mapped[str] = mapped_column(String(200))
     expire_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RetentionRecord(Base):
+    """One prune of the retention job (storage/retention.py): what went, how many, and when.
+
+    Pruned rows (and purged cases, whose own audit chains go with them) leave only this count."""
+
+    __tablename__ = "retention_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime]
+    what: Mapped[str] = mapped_column(String(64))  # inbound_deliveries | outbox | inbox | … | case
+    count: Mapped[int] = mapped_column(Integer)
+    older_than: Mapped[datetime]  # the cut-off the rows were past
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a purged case: tenant, ref, rows

@@ -165,6 +165,16 @@ class NoticeServed:
     evidence_id: int
 
 
+@dataclass(frozen=True)
+class Approval:
+    """One HR member's approval in review; whether they opened or manage the case (then another's
+    approval is needed too: separation of duties)."""
+
+    by: int
+    opened_or_manages: bool
+    at: datetime
+
+
 class RecordError(ValueError):
     """A change that would break the record's rules (a programming error, never user input)."""
 
@@ -175,6 +185,7 @@ class CaseRecord:
     `extra` keeps keys this code does not know (written by older code) so they survive a save."""
 
     approved_by: int | None = None
+    approvals: tuple[Approval, ...] | None = None  # since the case was last sent back for changes
     changes_requested: str | None = None
     talk_at: datetime | None = None
     scheduled_by: int | None = None

@@ -51,6 +51,8 @@ LOCAL_PEOPLE = {
     "chen": ("I001", "陈工", "it", None, "zh-CN"),
     "liu": ("A001", "刘行政", "admin", None, "zh-CN"),
     "sun": ("F001", "孙财务", "finance", None, "zh-CN"),
+    "zhou": ("H002", "Zhou Min", "hr", None, "en"),  # a second HR member (two approvals)
+    "xiao": ("H003", "萧红", "hr", "alice", "zh-CN"),  # HR who reports to the employee
 }
 OTHER_PEOPLE = {"wangfang": ("H001", "Wang Fang (other corp)", "hr,manager", None, "en")}
 
@@ -73,6 +75,7 @@ ROLES: dict[str, Actor] = {
     "assignee": Actor("local", "chen", "zh-CN", True),  # owns account_revocation in handover
     "stranger": Actor("local", "ghost", "zh-CN", False),  # no directory entry at all
     "other_tenant": Actor("other", "wangfang", "en", False),
+    "hr_reporting": Actor("local", "xiao", "zh-CN", True),  # HR, but the case is about their manager
 }
 
 Factory = Callable[[], UnitOfWork]
@@ -330,7 +333,7 @@ _CASE_PARTIES: dict[str, Callable[[State], frozenset[Party]]] = {
     "assignee": lambda s: frozenset({Party.ASSIGNEE}) if s == State.HANDOVER else frozenset(),
 }
 # Caseless actions: who may, by role (open: Alice's manager or HR; report: HR, of their own tenant).
-_CASELESS_MAY = {"open": frozenset({"manager", "hr"}), "report": frozenset({"hr", "other_tenant"})}
+_CASELESS_MAY = {"open": frozenset({"manager", "hr"}), "report": frozenset({"hr", "other_tenant", "hr_reporting"})}
 # The guards this world's case trips for someone with the right: Alice's case is open until it closes
 # (a second one may not be opened), and in handover the items are not done yet (finish waits).
 _TRIPPED = {("open", state) for state in State if state != State.CLOSED} | {("finish", State.HANDOVER)}

@@ -347,6 +347,15 @@ GUARDS: list[tuple[State, Trigger, Party, dict[str, Any], dict[str, Any], str, d
         {},
     ),
     (
+        S.HR_REVIEW,
+        T.APPROVE,
+        P.HR,
+        {"approvals": 1, "second_approval_required": True},
+        {"approved_before": True},
+        "machine.refuse.approved_already",
+        {},
+    ),
+    (
         S.HANDOVER,
         T.COMPLETE_ITEM,
         P.ASSIGNEE,
@@ -687,12 +696,38 @@ def test_machine_definition_matches_the_spec() -> None:
     definition = machine.machine_definition()
     assert definition["initial"] == S.COLLECTING_EVIDENCE.value
     assert definition["states"] == [s.value for s in State]
-    rows = {(State(tr["source"]), Trigger(tr["trigger"])): tr["dest"] for tr in definition["transitions"]}
+    rows: dict[tuple[State, Trigger], list[str | None]] = {}
+    for tr in definition["transitions"]:
+        rows.setdefault((State(tr["source"]), Trigger(tr["trigger"])), []).append(tr["dest"])
     assert rows.keys() == SPEC.keys()
-    for key, dest in rows.items():
+    for key, (dest, *waits) in rows.items():
         _parties, spec_dest, _outcome = SPEC[key]
         assert (dest or key[0].value) == spec_dest.value
         assert (dest is None) == (key[1] in STAYS)  # stays are internal: no exit/enter
+        assert waits == WAITS.get(key, [])
+
+
+# A first of two approvals is recorded and the case stays in review (separation of duties).
+WAITS: dict[tuple[State, Trigger], list[str | None]] = {(S.HR_REVIEW, T.APPROVE): [None]}
+
+
+@pytest.mark.parametrize(("case_changes", "attempt_changes", "dest"), [
+    ({}, {}, S.SCHEDULING_TALK),  # an HR member with no other role on the case approves alone
+    ({}, {"opened_or_manages": True}, S.HR_REVIEW),  # the opener or manager: one of two
+    ({"second_approval_required": True}, {}, S.HR_REVIEW),  # the company wants two
+    ({"approvals": 1, "second_approval_required": True}, {}, S.SCHEDULING_TALK),  # the second HR member
+    ({"approvals": 1, "second_approval_required": True}, {"opened_or_manages": True}, S.SCHEDULING_TALK),
+])
+def test_an_approval_by_the_opener_or_manager_or_under_two_approvals_waits_for_a_second(
+        case_changes: dict[str, Any], attempt_changes: dict[str, Any], dest: State) -> None:
+    decision = decide(snapshot(S.HR_REVIEW, **case_changes), attempt(T.APPROVE, P.HR, **attempt_changes))
+    assert decision.allowed and decision.to_state == dest
+
+
+def test_nobody_approves_twice() -> None:
+    decision = decide(snapshot(S.HR_REVIEW, approvals=1, second_approval_required=True),
+                      attempt(T.APPROVE, P.HR, opened_or_manages=True, approved_before=True))
+    refused(decision, "machine.refuse.approved_already")
 
 
 def test_machine_has_no_timeouts_or_auto_transitions() -> None:
