@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from handlers.assessment import assess
+from handlers.assessment import assess, company_union
 from handlers.context import Ctx
 from handlers.rendering import DocumentSpec
 from handlers.transition import audit
@@ -93,7 +93,7 @@ async def document_data(ctx: Ctx, case: Case, rule: DocumentRule, locale: str,
         "hired": hired.isoformat() if hired else "",
         "last_day": last_day.isoformat() if last_day else "",
         "service": service,
-        "settlement": _money(assess(case, ctx.deps, ctx.tenant.city).assessment, locale),
+        "settlement": _money(assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant)).assessment, locale),
     }
 
 

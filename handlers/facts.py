@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.assessment import FactError, case_facts, known_fact_keys, missing_facts, parse_fact
+from handlers.assessment import FactError, case_facts, company_union, known_fact_keys, missing_facts, parse_fact
 from handlers.casefile import is_hr, load_case
 from handlers.context import Ctx
 from handlers.contracts import Reply
@@ -33,14 +33,15 @@ async def handle(ctx: Ctx) -> Reply:
     updates = {}
     for key, value in raw.items():
         if key not in known_fact_keys():
-            raise Refused("h.facts_bad", case=case, key=key, value=value, why=", ".join(known_fact_keys()))
+            raise Refused("h.facts_bad", case=case, key=key, value=value,
+                          why=t("h.fact_why.unknown", ctx.locale, choices=", ".join(known_fact_keys())))
         try:
             updates[key] = parse_fact(key, str(value))
         except FactError as err:
-            raise Refused("h.facts_bad", case=case, key=err.key, value=err.value, why=err.why) from err
+            raise Refused("h.facts_bad", case=case, key=err.key, value=err.value, why=err.reason(ctx.locale)) from err
     case.facts = case.facts.updated(updates)
     try:  # facts that parse one by one may still not describe a real case together
-        case_facts(case, ctx.deps, ctx.tenant.city)
+        case_facts(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     except InvalidFacts as error:
         raise Refused(f"compliance.invalid.{error.code}", case=case, **error.params) from error
     if confirm:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from handlers.assessment import assess
+from handlers.assessment import assess, company_union
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from handlers.views import case_card, local_time
@@ -32,7 +32,7 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
     evidence = await ctx.uow.evidence.for_case(case.id)
     items = await ctx.uow.handover.for_case(case.id)
     ground = Ground(case.ground)
-    verdict = assess(case, ctx.deps, ctx.tenant.city)
+    verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     return CaseSnapshot(
         state=State(case.state),
         ground=ground,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers.assessment import CaseAssessment, assess
+from handlers.assessment import CaseAssessment, assess, company_union
 from handlers.casefile import is_hr, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Message
@@ -111,7 +111,7 @@ def facts_text(case: Case, locale: str) -> str:
 async def hr_review_card(ctx: Ctx, case: Case, hr: Person) -> Message:
     """The private review card for one HR member: facts, evidence, findings and money."""
     locale = normalise_locale(hr.locale)
-    verdict = assess(case, ctx.deps, ctx.tenant.city)
+    verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     fields = await basic_fields(ctx, case, locale)
     fields += [
         [t("h.field.note", locale), case.note or t("h.none", locale)],
@@ -132,7 +132,7 @@ async def hr_review_card(ctx: Ctx, case: Case, hr: Person) -> Message:
 async def employee_card(ctx: Ctx, case: Case, employee: Person) -> Message:
     """The decision card: reasons, evidence summary, the money and its arithmetic, the document."""
     locale = normalise_locale(employee.locale)
-    verdict = assess(case, ctx.deps, ctx.tenant.city)
+    verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     doc = case.record.document
     article = t(f"h.article.{case.ground}", locale)
     fields = [
