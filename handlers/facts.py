@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from handlers.assessment import FactError, case_facts, company_union, known_fact_keys, missing_facts, parse_fact
 from handlers.casefile import is_hr, load_case
 from handlers.context import Ctx
@@ -10,6 +12,7 @@ from handlers.refusal import Refused
 from handlers.transition import audit, rearm_timers, refuse_if_stale
 from handlers.views import hr_review_card
 from workflow.actions import BY_NAME
+from workflow.case import Case
 from workflow.compliance import InvalidFacts
 from workflow.i18n import t
 from workflow.model import State
@@ -17,6 +20,18 @@ from workflow.model import State
 # Where facts may change is the spec's (after approval they are part of what the employee is
 # shown; they change only by revision); "facts" and "confirm_facts" share it.
 FACTS = BY_NAME["facts"]
+
+
+def _refuse_a_past_last_day(ctx: Ctx, case: Case, updates: dict[str, object]) -> None:
+    """A last day before today is a typing mistake unless HR marks the case as recording a past
+    separation (past_separation=yes); checked when either is entered, so later edits of other facts
+    are not refused because time has passed."""
+    if not {"last_day", "past_separation"} & updates.keys():
+        return
+    last_day, today = case.facts.last_day, ctx.now.astimezone(ZoneInfo(ctx.tenant.timezone)).date()
+    if last_day is not None and last_day < today and not case.facts.past_separation:
+        raise Refused("h.facts_last_day_past", case=case, last_day=last_day.isoformat(),
+                      today=today.isoformat())
 
 
 async def handle(ctx: Ctx) -> Reply:
@@ -40,6 +55,7 @@ async def handle(ctx: Ctx) -> Reply:
         except FactError as err:
             raise Refused("h.facts_bad", case=case, key=err.key, value=err.value, why=err.reason(ctx.locale)) from err
     case.facts = case.facts.updated(updates)
+    _refuse_a_past_last_day(ctx, case, updates)
     try:  # facts that parse one by one may still not describe a real case together
         case_facts(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     except InvalidFacts as error:

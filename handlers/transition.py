@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers.assessment import assess, company_union
 from handlers.context import Ctx
@@ -46,6 +47,8 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
             i.kind == "termination_certificate" and i.done_at is not None for i in items
         ),
         unilateral_allowed=ctx.deps.jurisdiction.unilateral_allowed(ground),
+        talk_at=(case.record.talk_at.astimezone(ZoneInfo(ctx.tenant.timezone))
+                 if case.record.talk_at else None),
     )
 
 
