@@ -8,13 +8,14 @@ from handlers.assessment import FactError, case_facts, company_union, known_fact
 from handlers.casefile import is_hr, load_case
 from handlers.context import Ctx
 from handlers.contracts import Reply
+from handlers.document import issue_document
 from handlers.refusal import Refused
 from handlers.transition import audit, rearm_timers, refuse_if_stale
-from handlers.views import hr_review_card
+from handlers.views import employee_card, hr_review_card, message_for
 from workflow.actions import BY_NAME
-from workflow.case import Case
+from workflow.case import Case, Facts
 from workflow.compliance import InvalidFacts
-from workflow.i18n import t
+from workflow.i18n import normalise_locale, t
 from workflow.model import State
 
 # Where facts may change is the spec's (after approval they are part of what the employee is
@@ -32,6 +33,45 @@ def _refuse_a_past_last_day(ctx: Ctx, case: Case, updates: dict[str, object]) ->
     if last_day is not None and last_day < today and not case.facts.past_separation:
         raise Refused("h.facts_last_day_past", case=case, last_day=last_day.isoformat(),
                       today=today.isoformat())
+
+
+def changed_facts(before: Facts, after: Facts) -> list[tuple[str, str, str]]:
+    """(key, old, new) for every fact whose value changed, in their entered (text) form."""
+    old, new = before.entries(), after.entries()
+    return [(key, _shown(old.get(key)), _shown(new.get(key)))
+            for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)]
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
+
+
+async def _reissue_if_frozen(ctx: Ctx, case: Case, before: Facts) -> None:
+    """Facts are frozen once the employee holds a document built from them: a change issues a new
+    version of the documents (every one reads the facts: the settlement, dates and proposer), so
+    the old version's hash no longer matches and cannot be signed, and the employee is told what
+    changed, in their language."""
+    changes = changed_facts(before, case.facts)
+    old = case.record.document
+    if old is None or not changes:
+        return
+    new = await issue_document(ctx, case)
+    employee = await ctx.uow.people.get(case.employee_id)
+    if employee is None:
+        return
+    locale = normalise_locale(employee.locale)
+    fields = [[t(f"slack.fact.{key}", locale), f"{was} → {now}"] for key, was, now in changes]
+    await ctx.send(message_for(case, employee, "facts_revised",
+                               t("h.facts_revised.title", locale, ref=case.ref),
+                               t("h.facts_revised.text", locale, old=old.version, new=new.version),
+                               fields), case=case)
+    await ctx.send(await employee_card(ctx, case, employee), case=case)
 
 
 async def handle(ctx: Ctx) -> Reply:
@@ -54,6 +94,7 @@ async def handle(ctx: Ctx) -> Reply:
             updates[key] = parse_fact(key, str(value))
         except FactError as err:
             raise Refused("h.facts_bad", case=case, key=err.key, value=err.value, why=err.reason(ctx.locale)) from err
+    before = case.facts
     case.facts = case.facts.updated(updates)
     _refuse_a_past_last_day(ctx, case, updates)
     try:  # facts that parse one by one may still not describe a real case together
@@ -68,6 +109,7 @@ async def handle(ctx: Ctx) -> Reply:
     case.facts_confirmed = confirm or (case.facts_confirmed and not updates)
     case.touch(ctx.now)
     await audit(ctx, case, "facts", payload={"set": updates, "confirmed": case.facts_confirmed})
+    await _reissue_if_frozen(ctx, case, before)
     await rearm_timers(ctx, case)
     card = await hr_review_card(ctx, case, ctx.actor)  # type: ignore[arg-type]
     ctx.replies.append(card)
