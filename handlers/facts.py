@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from handlers.assessment import FactError, case_facts, company_union, known_fact_keys, missing_facts, parse_fact
+from handlers.assessment import FactError, assess, case_facts, company_union, known_fact_keys, missing_facts, parse_fact
 from handlers.casefile import is_hr, load_case
 from handlers.context import Ctx
 from handlers.contracts import Reply
@@ -74,6 +74,27 @@ async def _reissue_if_frozen(ctx: Ctx, case: Case, before: Facts) -> None:
     await ctx.send(await employee_card(ctx, case, employee), case=case)
 
 
+def _remember_company_union(ctx: Ctx, case: Case, updates: dict[str, object]) -> None:
+    """Whether the company has a union is a company setting: HR's answer on a case sets it
+    ("notified" says yes, and that this case's union was told)."""
+    answer = updates.get("union")
+    if answer is None:
+        return
+    has_union = "no" if answer == "no" else "yes"
+    if ctx.tenant.settings.get("union") != has_union:
+        ctx.tenant.settings = {**ctx.tenant.settings, "union": has_union}  # a new dict: stored
+
+
+def _union_question_open(ctx: Ctx, case: Case) -> bool:
+    """The ending needs the union told in advance (the engine says so) and nobody has said whether
+    the company has one: the facts step asks for the setting."""
+    if company_union(ctx.tenant) is not None or case.facts.union is not None:
+        return False
+    verdict = assess(case, ctx.deps, ctx.tenant.city)
+    return verdict.assessment is not None and any(
+        f.code == "union_not_notified" for f in verdict.assessment.findings)
+
+
 async def handle(ctx: Ctx) -> Reply:
     case = await load_case(ctx)
     if not is_hr(ctx.actor) or (ctx.actor is not None and ctx.actor.id == case.employee_id):
@@ -101,10 +122,13 @@ async def handle(ctx: Ctx) -> Reply:
         case_facts(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     except InvalidFacts as error:
         raise Refused(f"compliance.invalid.{error.code}", case=case, **error.params) from error
+    _remember_company_union(ctx, case, updates)
     if confirm:
         gaps = missing_facts(case)
         if gaps:
             raise Refused("h.facts_missing", case=case, missing=", ".join(gaps), ref=case.ref)
+        if _union_question_open(ctx, case):
+            raise Refused("h.facts_union_unset", case=case, ref=case.ref)
     # Any change un-confirms: HR confirms the facts as they finally stand.
     case.facts_confirmed = confirm or (case.facts_confirmed and not updates)
     case.touch(ctx.now)
@@ -113,5 +137,6 @@ async def handle(ctx: Ctx) -> Reply:
     await rearm_timers(ctx, case)
     card = await hr_review_card(ctx, case, ctx.actor)  # type: ignore[arg-type]
     ctx.replies.append(card)
-    ctx.reply("facts_saved", t("h.facts_saved.title", ctx.locale, ref=case.ref), case=case)
+    ask = t("h.facts_union_unset", ctx.locale, ref=case.ref) if _union_question_open(ctx, case) else ""
+    ctx.reply("facts_saved", t("h.facts_saved.title", ctx.locale, ref=case.ref), ask, case=case)
     return Reply(ok=True)
