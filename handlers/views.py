@@ -21,7 +21,7 @@ from workflow.documents import for_employee
 from workflow.evidence import kind_label
 from workflow.i18n import normalise_locale, t
 from workflow.machine import available
-from workflow.model import State
+from workflow.model import Ground, State
 
 
 def local_time(ctx: Ctx, instant: datetime) -> str:
@@ -146,9 +146,13 @@ async def employee_card(ctx: Ctx, case: Case, employee: Person) -> Message:
     ]
     fields += await link_fields(ctx, case, employee, locale)
     actions = (*buttons_for(case, employee), "ask_meeting")
+    # An Art. 44 ending is the contract ending by law (终止), not the company rescinding it (解除).
+    rules = ctx.deps.jurisdiction.documents(Ground(case.ground))
+    ends = bool(rules) and rules[0].wording == "end"
     return message_for(case, employee, "employee_decision",
                        t("h.employee_card.title", locale, ref=case.ref),
-                       t("h.employee_card.text", locale, article=article), fields, actions)
+                       t("h.employee_card.text_end" if ends else "h.employee_card.text", locale,
+                         article=article), fields, actions)
 
 
 async def link_fields(ctx: Ctx, case: Case, employee: Person, locale: str) -> list[list[str]]:
