@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from handlers.assessment import assess
+from handlers.assessment import assess, company_union
 from handlers.casefile import parties_of
 from handlers.context import Ctx, hr_group_message
 from handlers.evidence import next_prompt
@@ -64,7 +64,7 @@ async def _name(ctx: Ctx, person_id: int | None) -> str:
 
 
 async def _counts(ctx: Ctx, case: Case, level: str) -> int:
-    verdict = assess(case, ctx.deps, ctx.tenant.city)
+    verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     findings = verdict.assessment.findings if verdict.assessment else ()
     return sum(f.level == level for f in findings)
 

@@ -109,6 +109,12 @@ class Person(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh-CN")
     hire_date: Mapped[date | None] = mapped_column(Date, default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What the law reads from the person and their contract; prefilled into a new case's facts.
+    birth_date: Mapped[date | None] = mapped_column(Date, default=None)
+    retirement_category: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    contract_start: Mapped[date | None] = mapped_column(Date, default=None)
+    contract_end: Mapped[date | None] = mapped_column(Date, default=None)
+    probation_end: Mapped[date | None] = mapped_column(Date, default=None)
 
     @property
     def role_set(self) -> frozenset[str]:

@@ -270,9 +270,11 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "schedule", trigger=T.SCHEDULE, style="primary",
-        steps=(Step(S.SCHEDULING_TALK, (P.HR,), S.TALK_SCHEDULED, (g.talk_time_in_policy,)),),
+        # Again while scheduled: the talk moves (a new time, the manager confirms again).
+        steps=(Step(S.SCHEDULING_TALK, (P.HR,), S.TALK_SCHEDULED, (g.talk_time_in_policy,)),
+               Step(S.TALK_SCHEDULED, (P.HR,), guards=(g.talk_time_in_policy,))),
         inputs=(Input("talk_at", "datetime", attempt="talk_at"),), typed=Rest.TIME,
-        records=(("talk_at", V.TALK_AT), ("scheduled_by", V.ASKER)),
+        records=(("talk_at", V.TALK_AT), ("scheduled_by", V.ASKER), ("attendance_confirmed_at", V.CLEARED)),
         notices=(
             Notice(To.MANAGER, kind="talk_confirm", title="h.talk_confirm.title", text="h.talk_confirm.text",
                    params=(Param.WHEN,), buttons=("confirm_attendance",)),
@@ -288,7 +290,8 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "record_talk", trigger=T.RECORD_TALK, style="primary",
-        steps=(Step(S.TALK_SCHEDULED, (P.HR,), S.AWAITING_EMPLOYEE, (g.attendance_or_override,)),),
+        steps=(Step(S.TALK_SCHEDULED, (P.HR,), S.AWAITING_EMPLOYEE,
+                    (g.talk_time_reached, g.attendance_or_override)),),
         # Without the manager's confirmation the reason given is the override.
         inputs=(Input("reason", required=False, attempt="override_reason"),), typed=Rest.TEXT,
         effects=(E.ISSUE_DOCUMENT,),

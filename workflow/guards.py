@@ -29,6 +29,7 @@ class CaseSnapshot:
     unilateral_allowed: bool = False  # decided by the jurisdiction for the ground (Art. 39/40/41)
     approvals: int = 0  # HR approvals recorded so far (each by a different HR member)
     second_approval_required: bool = False  # the company wants two, or a recorded approver opened/manages it
+    talk_at: datetime | None = None  # the scheduled talk, in the company's time zone
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,14 @@ def talk_time_in_policy(_case: CaseSnapshot, attempt: Attempt) -> Refusal | None
     if not earliest <= talk_at <= latest:
         params = {"talk_at": _iso(talk_at), "earliest": _iso(earliest), "latest": _iso(latest)}
         return Refusal("machine.refuse.talk_outside_window", params)
+    return None
+
+
+@_guard("talk_time_reached")
+def talk_time_reached(case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
+    """A talk is recorded only once its time has come (not as held before it happened)."""
+    if case.talk_at is not None and attempt.now < case.talk_at:
+        return Refusal("machine.refuse.talk_not_yet", {"talk_at": _iso(case.talk_at)})
     return None
 
 

@@ -36,6 +36,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPENED = datetime(2024, 6, 3, 9, 0, tzinfo=SHANGHAI)  # a Monday
 TALK_AT = "2024-06-04 10:00"
 TALKED = datetime(2024, 6, 4, 11, 0, tzinfo=SHANGHAI)
+MOVED_TO = "2024-06-04 17:00"  # a time HR may move the talk to, seen from before and after it
 REF = "C-0001"
 GROUND = Ground.INCOMPETENT
 FACTS = {"hired": "2019-03-15", "last_day": "2024-06-30", "avg_wage": "12000", "prev_wage": "12500",
@@ -134,6 +135,8 @@ class Driver:
                 await self.act("wangfang", "approve")
             case State.TALK_SCHEDULED:
                 await self.act("wangfang", "schedule", when=TALK_AT)
+                # The talk has been held: recording it is possible (not before its time).
+                self.clock.set(TALKED)
             case State.AWAITING_EMPLOYEE:
                 await self.act("lee", "confirm_attendance")
                 self.clock.set(TALKED)

@@ -23,9 +23,9 @@ from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
 from tests.reliability import refusals
 from tests.reliability.authz_world import (
+    MOVED_TO,
     REF,
     ROLES,
-    TALK_AT,
     Actor,
     Footprint,
     Snapshot,
@@ -86,7 +86,7 @@ def request_args(action: str, item_id: int) -> dict[str, Any]:
         "withdraw": {"reason": "不再需要"},
         "request_changes": {"comment": "请补充第二季度绩效记录"},
         "reject": {"reason": "证据不足"},
-        "schedule": {"when": TALK_AT},
+        "schedule": {"when": MOVED_TO},
         "record_talk": {"reason": "经理出差，HR 单独面谈"},
         "dispute": {"reason": "PIP 目标不合理"},
         "ask_meeting": {"text": "想再谈一次"},
