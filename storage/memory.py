@@ -42,7 +42,9 @@ from storage.models import (
     Timer,
     UTCDateTime,
 )
+from storage.reports import ReportQuery, assemble
 from storage.timers import ClaimedTimer, TimerSpecLike
+from workflow.reports import CaseHistory
 
 M = TypeVar("M", bound=Base)
 Row = dict[str, Any]
@@ -453,6 +455,20 @@ class MemorySignatures:
         return self._tx.all(Signature, lambda s: s.case_id == case_id)
 
 
+class MemoryReports:
+    def __init__(self, tx: _Transaction) -> None:
+        self._tx = tx
+
+    async def histories(self, query: ReportQuery) -> list[CaseHistory]:
+        people = {p.id: p for p in self._tx.all(Person)}
+        cases = self._tx.all(Case, lambda c: query.wants(c, people[c.employee_id].department))
+        ids = {case.id for case in cases}
+        return assemble(cases, {i: p.department for i, p in people.items()}, {i: p.name for i, p in people.items()},
+                        self._tx.all(AuditEvent, lambda e: e.case_id in ids and e.to_state != ""),
+                        self._tx.all(HandoverItem, lambda i: i.case_id in ids),
+                        self._tx.all(SigningToken, lambda k: k.case_id in ids and k.used_at is not None))
+
+
 class MemoryUnitOfWork:
     """storage.uow.UnitOfWork in memory: `async with … as uow: …; await uow.commit()`."""
 
@@ -478,6 +494,7 @@ class MemoryUnitOfWork:
         self.documents = MemoryDocuments(tx)
         self.signing_tokens = MemorySigningTokens(tx)
         self.signatures = MemorySignatures(tx)
+        self.reports = MemoryReports(tx)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -11,6 +11,7 @@ from storage.documents import Documents, Signatures, SigningTokens
 from storage.inbound import Inbound
 from storage.inbox import Inbox
 from storage.outbox import Outbox
+from storage.reports import Reports
 from storage.repositories import Cases, Evidence, Handover, People, Tenants
 from storage.timers import Timers
 
@@ -47,6 +48,7 @@ class UnitOfWork:
         self.documents = Documents(session)
         self.signing_tokens = SigningTokens(session)
         self.signatures = Signatures(session)
+        self.reports = Reports(session)
         return self
 
     async def __aexit__(
