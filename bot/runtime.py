@@ -18,6 +18,7 @@ from sqlalchemy import text
 from bot.admission import Admission
 from bot.channels.base import Channel, ChannelRegistry
 from bot.channels.console import ConsoleChannel
+from bot.channels.webhook import WebhookChannel
 from bot.clock import SystemClock
 from bot.documents.render import PdfRenderer
 from bot.errors import not_migrated, unreachable
@@ -87,7 +88,7 @@ def load_reference(path: str) -> Mapping[str, Any] | None:
 def configured_channels(settings: Settings) -> list[Channel]:
     """The channels `serve` and `worker` deliver on. The console needs no credentials (it
     prints, for the local trial); Slack and WeCom join when their credentials are set."""
-    channels: list[Channel] = [ConsoleChannel()]
+    channels: list[Channel] = [ConsoleChannel(), WebhookChannel()]
     # Each platform's SDKs are imported only where it is configured: they take seconds to load,
     # and a worker on a busy machine should start polling soon.
     platforms = settings.chat_platforms()

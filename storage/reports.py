@@ -39,7 +39,7 @@ class ReportQuery:
                 and (not self.department or department == self.department))
 
 
-def channel_of(identity: str) -> str:
+def via_identity(identity: str) -> str:
     """"slack:T1:U2" -> "slack"; the system's own events -> "system"."""
     return identity.split(":", 1)[0] or "system"
 
@@ -51,7 +51,7 @@ def assemble(cases: Iterable[Case], departments: dict[int, str], names: dict[int
     page_answers = {(token.case_id, token.used_at) for token in used_links}
     moves: dict[int, list[Transition]] = defaultdict(list)
     for event in sorted(events, key=lambda e: (e.case_id, e.seq)):
-        via = PAGE if (event.case_id, event.at) in page_answers else channel_of(event.actor_identity)
+        via = PAGE if (event.case_id, event.at) in page_answers else via_identity(event.actor_identity)
         moves[event.case_id].append(Transition(event.at, event.action, event.from_state, event.to_state, via))
     tasks: dict[int, list[ItemHistory]] = defaultdict(list)
     for item in sorted(items, key=lambda i: (i.case_id, i.due_at, i.id)):

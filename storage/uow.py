@@ -14,6 +14,7 @@ from storage.outbox import Outbox
 from storage.reports import Reports
 from storage.repositories import Cases, Evidence, Handover, People, Tenants
 from storage.timers import Timers
+from storage.webhooks import WebhookSubscriptions
 
 
 class UnitOfWork:
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.signing_tokens = SigningTokens(session)
         self.signatures = Signatures(session)
         self.reports = Reports(session)
+        self.webhooks = WebhookSubscriptions(session)
         return self
 
     async def __aexit__(

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from bot.app import create_app
 from bot.channels.slack import SlackServer, slack_server
 from bot.channels.slack.workspaces import Workspaces
+from bot.channels.webhook.routes import webhook_router
 from bot.channels.wecom import routers as wecom_routers
 from bot.runtime import Runtime, configured_channels, settle_heap
 from bot.settings import Settings
@@ -53,7 +54,8 @@ def web_app(runtime: Runtime, slack: SlackServer | None, *, run_worker: bool = T
     """The app `serve` runs: probes and worker, and the WeCom, signing and Slack routes."""
     slack_routers = slack.routers if slack is not None else []
     return create_app(runtime, run_worker=run_worker,
-                      routers=[*wecom_routers(runtime), signing_router(runtime), *slack_routers])
+                      routers=[*wecom_routers(runtime), signing_router(runtime), webhook_router(runtime),
+                               *slack_routers])
 
 
 async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode: bool = False,
