@@ -266,6 +266,9 @@ async def test_a_failing_receiver_is_retried_then_dead_lettered_and_hr_is_told(
     tries = receiver.at("/down")
     assert len(tries) == 3 and len({r.headers["webhook-id"] for r in tries}) == 1  # the same message
     assert len({r.headers["webhook-timestamp"] for r in tries}) == 3  # each try signed anew
+    data = tries[0].event["data"]  # the default fields: no pay, no protected status
+    assert data["employee_name"] == "Alice Zhang" and data["last_day"] == FACTS["last_day"]
+    assert "avg_wage" not in data and "protections" not in data
     async with world.uow_factory() as uow:
         rows = (await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     (hook,) = [r for r in rows if r.channel == "webhook"]
