@@ -9,10 +9,12 @@ from handlers.contracts import Reply
 from handlers.refusal import Refused
 from handlers.transition import audit, rearm_timers, refuse_if_stale
 from handlers.views import hr_review_card
+from handlers.webhooks import announce
 from workflow.actions import BY_NAME
 from workflow.compliance import InvalidFacts
 from workflow.i18n import t
 from workflow.model import State
+from workflow.webhooks import Event
 
 # Where facts may change is the spec's (after approval they are part of what the employee is
 # shown; they change only by revision); "facts" and "confirm_facts" share it.
@@ -52,6 +54,7 @@ async def handle(ctx: Ctx) -> Reply:
     case.touch(ctx.now)
     await audit(ctx, case, "facts", payload={"set": updates, "confirmed": case.facts_confirmed})
     await rearm_timers(ctx, case)
+    await announce(ctx, case, [Event.LAST_DAY_SET] if "last_day" in updates else [])
     card = await hr_review_card(ctx, case, ctx.actor)  # type: ignore[arg-type]
     ctx.replies.append(card)
     ctx.reply("facts_saved", t("h.facts_saved.title", ctx.locale, ref=case.ref), case=case)
