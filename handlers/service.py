@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from handlers import effects, notify
+from handlers import effects, notify, webhooks
 from handlers.casefile import approval_standing, load_case, not_on_case, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Reply
@@ -64,6 +64,7 @@ async def run(ctx: Ctx, action: Action, *, case: Case | None = None, item: Hando
     await rearm_timers(ctx, case)
     await notify.tell(ctx, case, action, decision.from_state)
     await notify.answer(ctx, case, action, item)
+    await webhooks.announce_action(ctx, case, action, decision.from_state, item)
     if action.follow_up == "finish_when_items_done":
         await finish_if_done(ctx, case)
     return Reply(ok=True)

@@ -278,6 +278,23 @@ class OutboxMessage(Base):
     platform_ref: Mapped[dict[str, Any]] = mapped_column(default=dict)  # channel+ts, task_id …
 
 
+class WebhookSubscription(Base):
+    """A company system told of case events: where to, which events, which fields it may see, and
+    which handover items it may complete by calling back (both signed with `secret`)."""
+
+    __tablename__ = "webhook_subscriptions"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))  # e.g. "payroll", "it"
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))  # "whsec_<base64>", the Standard Webhooks form
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # the payload fields it may see
+    completes: Mapped[list[str]] = mapped_column(JSON, default=list)  # item kinds it may call back on
+    created_at: Mapped[datetime]
+
+
 class InboundDelivery(Base):
     """A platform delivery id already handled: a retry hits the unique key and changes nothing."""
 
