@@ -12,7 +12,7 @@ from handlers.document import issue_document
 from handlers.refusal import Refused
 from handlers.transition import audit, rearm_timers, refuse_if_stale
 from handlers.views import employee_card, hr_review_card, message_for
-from handlers.webhooks import announce
+from handlers.webhooks import publish
 from workflow.actions import BY_NAME
 from workflow.case import Case, Facts
 from workflow.compliance import InvalidFacts
@@ -139,7 +139,7 @@ async def handle(ctx: Ctx) -> Reply:
     await audit(ctx, case, "facts", payload={"set": updates, "confirmed": case.facts_confirmed})
     await _reissue_if_frozen(ctx, case, before)
     await rearm_timers(ctx, case)
-    await announce(ctx, case, [Event.LAST_DAY_SET] if "last_day" in updates else [])
+    await publish(ctx, case, [Event.LAST_DAY_SET] if "last_day" in updates else [])
     card = await hr_review_card(ctx, case, ctx.actor)  # type: ignore[arg-type]
     ctx.replies.append(card)
     ask = t("h.facts_union_unset", ctx.locale, ref=case.ref) if _union_question_open(ctx, case) else ""

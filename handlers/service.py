@@ -64,7 +64,7 @@ async def run(ctx: Ctx, action: Action, *, case: Case | None = None, item: Hando
     await rearm_timers(ctx, case)
     await notify.tell(ctx, case, action, decision.from_state)
     await notify.answer(ctx, case, action, item)
-    await webhooks.announce_action(ctx, case, action, decision.from_state, item)
+    await webhooks.publish_action(ctx, case, action, decision.from_state, item)
     if action.follow_up == "finish_when_items_done":
         await finish_if_done(ctx, case)
     return Reply(ok=True)

@@ -50,7 +50,7 @@ async def _values(ctx: Ctx, case: Case, item: HandoverItem | None) -> dict[str, 
     return values
 
 
-async def announce(ctx: Ctx, case: Case, events: Iterable[Event], item: HandoverItem | None = None) -> int:
+async def publish(ctx: Ctx, case: Case, events: Iterable[Event], item: HandoverItem | None = None) -> int:
     """Queue `events` of `case` (about `item`, for handover events) for every subscriber of the
     tenant that wants them; how many rows were queued."""
     wanted = list(events)
@@ -83,13 +83,13 @@ def _row(subscription: WebhookSubscription, key: str, body: dict[str, Any], case
             "case_ref": case_ref, "alert_channel": alert_channel}
 
 
-async def announce_item_due(ctx: Ctx, case: Case, item_id: int) -> None:
+async def publish_item_due(ctx: Ctx, case: Case, item_id: int) -> None:
     item = await ctx.uow.handover.get(item_id)
     if item is not None and item.done_at is None:
-        await announce(ctx, case, [Event.ITEM_DUE], item)
+        await publish(ctx, case, [Event.ITEM_DUE], item)
 
 
-async def announce_action(ctx: Ctx, case: Case, action: Action, from_state: State,
+async def publish_action(ctx: Ctx, case: Case, action: Action, from_state: State,
                           item: HandoverItem | None) -> None:
     """The events a workflow action just made happen (handlers.service runs every action)."""
-    await announce(ctx, case, events_after(action.name, from_state.value, case.state), item)
+    await publish(ctx, case, events_after(action.name, from_state.value, case.state), item)

@@ -39,7 +39,7 @@ FIELDS = ("employee_no", "employee_name", "employee_email", "department", "manag
 # the wage; nobody else should see either).
 SENSITIVE = frozenset({"avg_wage", "protections"})
 DEFAULT_FIELDS = tuple(f for f in FIELDS if f not in SENSITIVE)
-# The workflow actions that announce an event, besides any move into CLOSED.
+# The workflow actions that publish an event, besides any move into CLOSED.
 _BY_ACTION = {"sign": Event.CASE_SIGNED, "complete_item": Event.ITEM_DONE}
 # Events that mean a state was entered: a first of two HR approvals leaves the case in review, so
 # "approved" is the move into scheduling the talk, not the press.
@@ -51,7 +51,7 @@ class SignatureError(Exception):
 
 
 def events_after(action: str, from_state: str, to_state: str) -> list[Event]:
-    """The events a workflow action that moved the case from `from_state` to `to_state` announces."""
+    """The events a workflow action that moved the case from `from_state` to `to_state` publishes."""
     events = [_BY_ACTION[action]] if action in _BY_ACTION else []
     if to_state != from_state and to_state in _BY_STATE_ENTERED:
         events.append(_BY_STATE_ENTERED[State(to_state)])

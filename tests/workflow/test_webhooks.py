@@ -1,4 +1,4 @@
-"""The webhook rules: which actions announce which events, what a subscriber's payload may carry,
+"""The webhook rules: which actions publish which events, what a subscriber's payload may carry,
 and the Standard Webhooks signature (checked against the convention's published example)."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_a_secret_must_have_the_standard_form() -> None:
             signature(bad, MSG, STAMP, BODY)
 
 
-def test_actions_announce_their_events_and_every_ending_closes() -> None:
+def test_actions_publish_their_events_and_every_ending_closes() -> None:
     assert events_after("approve", "hr_review", "scheduling_talk") == [Event.CASE_APPROVED]
     # The first of two approvals leaves the case in review: nothing is approved yet.
     assert events_after("approve", "hr_review", "hr_review") == []
