@@ -15,7 +15,7 @@ from handlers.contracts import Inbound
 from handlers.deps import build_deps
 from handlers.dispatch import handle
 from storage.uow import UnitOfWork
-from tests.bot.runtime_support import Cli, in_process_cli
+from tests.bot.services_support import Cli, in_process_cli
 from workflow.clock import ManualClock
 
 CSV = """employee_no,name,email,manager_no,roles,locale,hire_date,console_id,birth_date,retirement_category,\
