@@ -444,3 +444,13 @@ class SlackOAuthState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     state: Mapped[str] = mapped_column(String(200))
     expire_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ConsoleStateEntry(Base):
+    """What a console session needs after a restart (bot/console.py): its clock, each person's
+    last card with buttons. Keyed by name: "clock", "card:<recipient>"."""
+
+    __tablename__ = "console_state"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
