@@ -26,8 +26,10 @@ START = "2024-06-03 09:00"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="run one whole case on a simulated clock and print it")
-    parser.add_argument("--script", type=Path, default=EXAMPLES / "demo-case.txt", metavar="FILE")
-    parser.add_argument("--people", type=Path, default=EXAMPLES / "people.csv", metavar="CSV")
+    parser.add_argument("--script", type=Path, default=EXAMPLES / "demo-case.txt", metavar="FILE",
+                        help="the console lines to play (default: examples/demo-case.txt)")
+    parser.add_argument("--people", type=Path, default=EXAMPLES / "people.csv", metavar="CSV",
+                        help="the company directory to load first (default: examples/people.csv)")
     parser.set_defaults(func=run)
 
 
