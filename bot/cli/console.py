@@ -12,7 +12,7 @@ import atexit
 import contextlib
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from io import TextIOWrapper
 from pathlib import Path
@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
         interactive = False
     else:
         interactive = sys.stdin.isatty()
-        if interactive:
-            _keep_history(data_dir / HISTORY_FILE)
+        if interactive and (write_history := _keep_history(data_dir / HISTORY_FILE)):
+            atexit.register(write_history)
         lines = _stdin_lines(sys.stdin, interactive)
     log_path = data_dir / LOG_FILE
     try:
@@ -90,12 +90,13 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_console(settings, lines, interactive, args.start, locale))
 
 
-def _keep_history(path: Path) -> None:
-    """Arrow keys recall earlier lines, this session's and the previous ones'."""
+def _keep_history(path: Path) -> Callable[[], None] | None:
+    """Arrow keys recall earlier lines, this session's and the previous ones'; returns what
+    writes the history back (None: this Python has no readline, the prompt still works)."""
     try:
         import readline
-    except ImportError:  # a Python without readline: the prompt still works
-        return
+    except ImportError:
+        return None
     readline.set_history_length(HISTORY_LINES)
     with contextlib.suppress(OSError):  # the first session has no history yet
         readline.read_history_file(path)
@@ -106,7 +107,7 @@ def _keep_history(path: Path) -> None:
         except OSError as error:
             log.warning("console history not kept: %s", error)
 
-    atexit.register(write)
+    return write
 
 
 def _stdin_lines(stream: TextIO, interactive: bool) -> Iterator[str]:

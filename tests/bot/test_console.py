@@ -481,3 +481,20 @@ async def test_a_long_chinese_paste_with_emoji_reaches_the_database_and_a_cut_on
     await session.handle_line(("as lee: 进度 " + "中" * 2000).encode()[:4094]
                               .decode("utf-8", "surrogateescape"))
     assert out == [t("console.unreadable", "en")]
+
+
+def test_typed_lines_are_kept_in_a_readline_history(tmp_path: Path) -> None:
+    readline = pytest.importorskip("readline")
+    from bot.cli.console import _keep_history
+
+    history = tmp_path / "console_history"
+    history.write_text("as lee: 进度\nclock +1wd\n", encoding="utf-8")
+    readline.clear_history()
+    write = _keep_history(history)
+    assert write is not None
+    assert [readline.get_history_item(n) for n in (1, 2)] == ["as lee: 进度", "clock +1wd"]
+    readline.add_history("as wangfang: press 2")
+    write()
+    readline.clear_history()
+    readline.read_history_file(history)
+    assert readline.get_history_item(readline.get_current_history_length()) == "as wangfang: press 2"
