@@ -20,6 +20,7 @@ from sqlalchemy import text
 from bot.admission import Admission
 from bot.channels.base import ChannelRegistry
 from bot.channels.console import ConsoleChannel
+from bot.channels.webhook import WebhookChannel
 from bot.clock import SystemClock
 from bot.core import ChannelMaker, Core
 from bot.documents.render import PdfRenderer
@@ -116,9 +117,13 @@ def load_reference(path: str) -> Mapping[str, Any] | None:
 
 
 def configured_channels(settings: Settings) -> list[ChannelMaker]:
-    """The channels `serve` and `worker` deliver on. The console needs no credentials (it
-    prints, for the local trial); Slack and WeCom join when their credentials are set."""
-    makers: list[ChannelMaker] = [lambda _core: ConsoleChannel()]
+    """The channels `serve` and `worker` deliver on. The console (it prints, for the local trial)
+    and the webhooks (subscriptions live in the database) need no credentials; Slack and WeCom
+    join when their credentials are set."""
+    makers: list[ChannelMaker] = [
+        lambda _core: ConsoleChannel(),
+        lambda core: WebhookChannel(uow_factory=core.uow_factory, now=core.clock.now),
+    ]
     # Each platform's SDKs are imported only where it is configured: they take seconds to load,
     # and a worker on a busy machine should start polling soon.
     platforms = settings.chat_platforms()

@@ -1,8 +1,9 @@
 """The people directory from a CSV export: parse and check every row, then import all or nothing.
 
 Columns: employee_no,name,email,department,position,manager_no,roles,locale,hire_date,
-console_id,slack_id,wecom_id. Roles are separated by ";" or "|"; manager_no names another row
-(in any order) or someone already in the directory.
+console_id,slack_id,wecom_id, and optionally birth_date,retirement_category,contract_start,
+contract_end,probation_end (prefilled into a new case's facts). Roles are separated by ";" or
+"|"; manager_no names another row (in any order) or someone already in the directory.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from workflow.model import Role
 COLUMNS = (
     "employee_no", "name", "email", "department", "position", "manager_no", "roles", "locale",
     "hire_date", "console_id", "slack_id", "wecom_id",
+    "birth_date", "retirement_category", "contract_start", "contract_end", "probation_end",
 )
+# The dates the law reads (optional columns); retirement categories in English or Chinese.
+DATE_COLUMNS = ("hire_date", "birth_date", "contract_start", "contract_end", "probation_end")
+RETIREMENT_CATEGORIES = {"male": "male", "男": "male", "男职工": "male",
+                         "female_cadre": "female_cadre", "女干部": "female_cadre",
+                         "female_worker": "female_worker", "女工人": "female_worker"}
 REQUIRED = ("employee_no", "name")
 PLATFORM_COLUMNS = {"console": "console_id", "slack": "slack_id", "wecom": "wecom_id"}
 CONSOLE_TENANT = "local"  # the console's platform_tenant: one local workspace
@@ -44,6 +51,11 @@ class Entry:
     roles: tuple[str, ...]
     locale: str
     hire_date: date | None
+    birth_date: date | None
+    retirement_category: str  # "" when not given
+    contract_start: date | None
+    contract_end: date | None
+    probation_end: date | None
     console_id: str  # given, else the e-mail's local part, else the employee number
     slack_id: str | None
     wecom_id: str | None
@@ -105,12 +117,21 @@ def _entry(line: int, row: dict[str, str], default_locale: str) -> tuple[Entry |
     locale = _locale(field["locale"]) if field["locale"] else default_locale
     if locale is None:
         reasons.append(f"locale {field['locale']!r} is not zh-CN or en")
-    hire_date = None
-    if field["hire_date"]:
-        try:
-            hire_date = date.fromisoformat(field["hire_date"])
-        except ValueError:
-            reasons.append(f"hire_date {field['hire_date']!r} is not a date (YYYY-MM-DD)")
+    dates: dict[str, date | None] = {}
+    for name in DATE_COLUMNS:
+        dates[name] = None
+        if field[name]:
+            try:
+                dates[name] = date.fromisoformat(field[name])
+            except ValueError:
+                reasons.append(f"{name} {field[name]!r} is not a date (YYYY-MM-DD)")
+    category = RETIREMENT_CATEGORIES.get(field["retirement_category"].lower())
+    if field["retirement_category"] and category is None:
+        reasons.append(f"retirement_category {field['retirement_category']!r} is not one of "
+                       "male, female_cadre, female_worker (男, 女干部, 女工人)")
+    start, end = dates["contract_start"], dates["contract_end"]
+    if start and end and end < start:
+        reasons.append(f"contract_end {end} is before contract_start {start}")
     if field["manager_no"] and field["manager_no"] == field["employee_no"]:
         reasons.append("manager_no is the person themself")
     if reasons:
@@ -120,7 +141,9 @@ def _entry(line: int, row: dict[str, str], default_locale: str) -> tuple[Entry |
         line=line, employee_no=field["employee_no"], name=field["name"], email=email,
         department=field["department"], position=field["position"],
         manager_no=field["manager_no"] or None, roles=roles, locale=locale,
-        hire_date=hire_date,
+        hire_date=dates["hire_date"], birth_date=dates["birth_date"],
+        retirement_category=category or "", contract_start=start, contract_end=end,
+        probation_end=dates["probation_end"],
         console_id=field["console_id"] or email.partition("@")[0] or field["employee_no"],
         slack_id=field["slack_id"] or None, wecom_id=field["wecom_id"] or None,
     ), []
@@ -133,6 +156,7 @@ def parse(text: str, *, default_locale: str = "zh-CN") -> list[Entry]:
     reader.fieldnames = header
     problems = []
     missing = [name for name in REQUIRED if name not in header]
+    # Optional columns may be left out of the header (older exports); every cell then reads as empty.
     extra = [name for name in header if name not in COLUMNS]
     if missing or extra:
         what = [f"missing column(s) {', '.join(missing)}"] if missing else []
@@ -229,7 +253,9 @@ async def import_entries(
                 tenant.id, entry.employee_no, name=entry.name, email=entry.email,
                 department=entry.department, position=entry.position,
                 roles=",".join(entry.roles), locale=entry.locale, hire_date=entry.hire_date,
-                active=True,
+                birth_date=entry.birth_date, retirement_category=entry.retirement_category,
+                contract_start=entry.contract_start, contract_end=entry.contract_end,
+                probation_end=entry.probation_end, active=True,
             )
             ids[entry.employee_no] = person.id
         problems = []

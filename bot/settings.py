@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     CITY: str = ""
     # Terminated contracts must be kept at least two years (Labor Contract Law Art. 50).
     RETENTION_YEARS: int = Field(2, ge=2)
+    # The daily retention job (`retention run`): platform delivery ids are kept past the platforms'
+    # retry window only; sent/dead outbox and dead inbox rows this many days.
+    RETENTION_DELIVERY_ID_HOURS: PositiveInt = 24
+    RETENTION_QUEUE_DAYS: PositiveInt = 30
     # Slack (bot/channels/slack). One workspace: SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET; many
     # workspaces: SLACK_CLIENT_ID + SLACK_CLIENT_SECRET, each installed through /slack/install.
     SLACK_BOT_TOKEN: SecretStr | None = None

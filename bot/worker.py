@@ -30,7 +30,7 @@ class Worker:
         common = {"uow_factory": runtime.uow_factory, "settings": settings, "cache": runtime.redis,
                   "yield_to": yield_to}
         self.relay = OutboxRelay(engine=runtime.engine, clock=runtime.clock, channels=runtime.channels,
-                                 **common)
+                                 deps=runtime.deps, **common)
         self.timers = TimerPoller(deps=runtime.deps, fired=self.relay.wake, **common)
         self.inbox = InboxWorker(engine=runtime.engine, clock=runtime.clock, takers=takers(runtime.channels),
                                  concurrency=inbox_concurrency or settings.INBOX_CONCURRENCY, **common)

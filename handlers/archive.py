@@ -15,8 +15,8 @@ from typing import Any
 
 from handlers.seal import SignatureProvider, key_id
 from storage.audit import canonical_json
-from storage.documents import past_retention, purge_case
 from storage.models import AuditEvent, Document, EvidenceItem, Person, Signature
+from storage.retention import purge_cases
 from storage.uow import UnitOfWork
 from workflow.case import Case
 
@@ -157,15 +157,12 @@ class Purged:
     rows: dict[str, int]
 
 
-async def purge(uow_factory: Callable[[], UnitOfWork], today: date) -> list[Purged]:
-    """Delete every closed case whose retain-until date is before `today`, with all its records;
-    cases still within retention are not touched."""
-    done = []
+async def purge(uow_factory: Callable[[], UnitOfWork], today: date, now: datetime | None = None) -> list[Purged]:
+    """Delete every closed case whose retain-until date is before `today`, with all its records
+    (each logged by the retention log); cases still within retention are not touched."""
     async with uow_factory() as uow:
-        for case in await past_retention(uow.session, today):
-            tenant = await uow.tenants.get(case.tenant_id)
-            assert case.retain_until is not None
-            found = (tenant.key if tenant else "", case.ref, case.retain_until)
-            done.append(Purged(*found, await purge_case(uow.session, case.id)))
+        purged = await purge_cases(uow.session, today, now)
+        keys = {t.id: t.key for t in await uow.tenants.get_many({p.detail["tenant_id"] for p in purged})}
         await uow.commit()
-    return done
+    return [Purged(keys.get(p.detail["tenant_id"], ""), p.detail["ref"], date.fromisoformat(p.detail["retain_until"]),
+                   p.detail["rows"]) for p in purged]

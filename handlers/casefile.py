@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from storage.models import Person
-from workflow.case import Case
+from workflow.case import Approval, Case
 from workflow.model import Party, Role
 
 HR_ROLES = frozenset({Role.HR.value, Role.HR_LEAD.value})
@@ -29,12 +29,30 @@ def parties_of(case: Case, person: Person | None, *, item_owner_id: int | None =
         # the bot: until a talk is scheduled they are not a party to it at all.
         if case.record.talk_at is not None:
             parties.add(Party.EMPLOYEE)
-    # HR may not act as HR on a case about themselves.
-    elif is_hr(person):
+    # HR may not act as HR on a case about themselves, nor on one about their own manager.
+    elif is_hr(person) and not (person.manager_id is not None and person.manager_id == case.employee_id):
         parties.add(Party.HR)
     if item_owner_id is not None and person.id == item_owner_id:
         parties.add(Party.ASSIGNEE)
     return frozenset(parties)
+
+
+def opened_or_manages(case: Case, person: Person) -> bool:
+    """Whether `person` opened `case` or is its manager: then their approval alone is not enough."""
+    return person.id in (case.opened_by_id, case.manager_id)
+
+
+def approvals(case: Case) -> tuple[Approval, ...]:
+    """The HR approvals recorded on `case` since it was last sent back for changes."""
+    return case.record.approvals or ()
+
+
+def approval_standing(case: Case, person: Person | None) -> dict[str, bool]:
+    """The approve Attempt's fields about the asker (workflow/guards.py decides what they mean)."""
+    if person is None:
+        return {}
+    return {"opened_or_manages": opened_or_manages(case, person),
+            "approved_before": any(a.by == person.id for a in approvals(case))}
 
 
 def normalise_ref(ref: str) -> str:
@@ -50,5 +68,12 @@ async def load_case(ctx: Ctx, *, for_update: bool = True) -> Case:
         raise Refused("h.need_case")
     case = await ctx.uow.cases.by_ref(ctx.tenant.id, normalise_ref(ref), for_update=for_update)
     if case is None:
-        raise Refused("h.unknown_case", ref=ref)
+        raise Refused("h.unknown_case", ref=normalise_ref(ref))
     return case
+
+
+def not_on_case(case: Case, action: str) -> Refused:
+    """The answer to someone with no relation to `case`: word for word the answer for a case that
+    does not exist (load_case's), so nobody learns which references exist. The attempt is kept in
+    the case's audit log, which only HR reads."""
+    return Refused("h.unknown_case", about=case, audit=action, payload={"code": "not_on_case"}, ref=case.ref)

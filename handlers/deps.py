@@ -26,6 +26,8 @@ class Deps:
     handover_template: tuple[HandoverTemplateItem, ...]
     # The talk is held at most this many working days after it is scheduled (WORKFLOW.md: 1–2).
     talk_max_working_days: int = 2
+    # A talk is held on a working day within these hours, in the company's time zone.
+    talk_hours: tuple[time, time] = (time(9, 0), time(18, 0))
     max_evidence_bytes: int = 20 * 1024 * 1024
     # Documents and signing (issue 5): the shell passes its PDF renderer and key-file signer;
     # the defaults (JSON documents, a per-process key) serve tests and tools.

@@ -8,7 +8,7 @@ the channel queues to show the reply is kept exactly when the outcome is, at no 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,6 +18,7 @@ from handlers.context import Ctx, person_recipient, reply_locale
 from handlers.contracts import Inbound, Message, Reply
 from handlers.deps import Deps
 from handlers.refusal import Refused, answer
+from handlers.signing.links import resolve_message
 from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
 from workflow.model import Trigger
@@ -78,7 +79,7 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
                 unknown = Refused("h.unknown_user", identity=f"{inbound.platform}:{inbound.user_id}")
                 reply = Reply(ok=False, messages=_refused(unknown, inbound, None))
                 # The delivery is handled: a retry changes nothing either.
-                return await _commit(uow, Settled(uow, tenant, None, reply), then)
+                return await _commit(uow, Settled(uow, tenant, None, reply), then, deps)
             ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now)
             attempt: tuple[int, str, dict[str, Any]] | None = None  # a refused attempt to audit
             try:
@@ -92,7 +93,7 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
                 reply = Reply(ok=False)
             if reply.ok:
                 return await _commit(uow, Settled(uow, tenant, actor, Reply(ok=True, messages=tuple(ctx.replies))),
-                                     then)
+                                     then, deps)
         # Refused: nothing the handler touched is kept; the delivery and the attempt are.
         async with uow_factory() as uow:
             if inbound.delivery_id:
@@ -105,14 +106,15 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
                                            actor_identity=ctx.actor_identity, from_state=case.state,
                                            to_state="", payload=payload, at=now)
             return await _commit(uow, Settled(uow, tenant, actor, Reply(ok=False, messages=tuple(ctx.replies))),
-                                 then)
+                                 then, deps)
     except StaleDataError:
         conflict = Refused("h.conflict", ref=inbound.case_ref or "")
         return Reply(ok=False, messages=_refused(conflict, inbound, None))
 
 
-async def _commit(uow: UnitOfWork, settled: Settled, then: Then | None) -> Reply:
+async def _commit(uow: UnitOfWork, settled: Settled, then: Then | None, deps: Deps) -> Reply:
     if then is not None:
-        await then(settled)
+        await then(settled)  # what it keeps (the outbox) holds signing-link references, never links
     await uow.commit()
-    return settled.reply
+    reply = settled.reply
+    return replace(reply, messages=tuple(resolve_message(m, deps) for m in reply.messages))

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from handlers.assessment import assess
+from handlers.assessment import assess, company_union
 from handlers.context import Ctx
 from handlers.rendering import DocumentSpec
 from handlers.transition import audit
@@ -22,6 +22,7 @@ from workflow.case import Case, Certificate, DocumentVersion, IssuedFile
 from workflow.compliance import Assessment, DocumentRule, Line, cite
 from workflow.compliance.settlement import fmt_money, fmt_years
 from workflow.documents import (
+    AT_TERMINATION,
     decision_documents,
     for_employee,
     is_agreement,
@@ -73,13 +74,16 @@ async def document_data(ctx: Ctx, case: Case, rule: DocumentRule, locale: str,
     hired = facts.hired or employee.hire_date
     last_day = facts.last_day
     service = None
+    issued_on = ctx.deps.calendar.local_date(ctx.now)
+    if rule.kind in AT_TERMINATION and last_day is not None:
+        issued_on = max(issued_on, last_day)  # it certifies an ending: never dated before the last day
     if hired and last_day:
         length = service_length(hired, last_day)
         service = {"years": length.years, "months": length.months}
     return {
         "case_ref": case.ref,
         "version": version,
-        "issued_on": ctx.deps.calendar.local_date(ctx.now).isoformat(),
+        "issued_on": issued_on.isoformat(),
         "company": ctx.tenant.name,
         "employee": {"name": employee.name, "employee_no": employee.employee_no,
                      "department": employee.department, "position": employee.position},
@@ -93,7 +97,7 @@ async def document_data(ctx: Ctx, case: Case, rule: DocumentRule, locale: str,
         "hired": hired.isoformat() if hired else "",
         "last_day": last_day.isoformat() if last_day else "",
         "service": service,
-        "settlement": _money(assess(case, ctx.deps, ctx.tenant.city).assessment, locale),
+        "settlement": _money(assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant)).assessment, locale),
     }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from handlers.casefile import opened_or_manages
 from handlers.context import Ctx
 from handlers.document import issue_certificate, issue_document
 from handlers.handover import create_items
@@ -17,7 +18,7 @@ from handlers.signing.record import SigningEvidence, record_signature
 from handlers.transition import audit
 from storage.models import EvidenceItem, HandoverItem
 from workflow.actions import Action, Effect, Value
-from workflow.case import Case, CaseRecord, Dispute, NoticeServed, SignatureNote
+from workflow.case import Approval, Case, CaseRecord, Dispute, NoticeServed, SignatureNote
 
 # The evidence kind of a notice served by other means (registered mail …), recorded by HR.
 NOTICE_SERVICE = "notice_service"
@@ -55,6 +56,11 @@ def _value(change: Change, field: str, value: Value) -> Any:
             return Dispute(reason=ctx.text, at=ctx.now)
         case Value.KEPT_OR_NOW:
             return getattr(change.case.record, field) or ctx.now
+        case Value.APPROVAL:
+            assert ctx.actor is not None
+            approval = Approval(by=ctx.actor.id, opened_or_manages=opened_or_manages(change.case, ctx.actor),
+                                at=ctx.now)
+            return (*(change.case.record.approvals or ()), approval)
 
 
 def recorded(change: Change) -> CaseRecord:

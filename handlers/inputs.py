@@ -19,8 +19,10 @@ from workflow.guards import Attempt
 
 def talk_window(ctx: Ctx) -> tuple[datetime, datetime]:
     """When the talk may be held: from now to the policy's working days ahead (default 2)."""
-    cal = ctx.deps.calendar
-    return ctx.now, cal.add_working_days(ctx.now, ctx.deps.talk_max_working_days)
+    cal, zone = ctx.deps.calendar, ZoneInfo(ctx.tenant.timezone)
+    # In the company's zone: the refusal shows the window as its people read the clock.
+    latest = cal.add_working_days(ctx.now, ctx.deps.talk_max_working_days)
+    return ctx.now.astimezone(zone), latest.astimezone(zone)
 
 
 def parse_talk_at(ctx: Ctx) -> datetime | None:
@@ -35,6 +37,18 @@ def parse_talk_at(ctx: Ctx) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(ctx.tenant.timezone))
     return parsed
+
+
+def _refuse_outside_working_time(ctx: Ctx, case: Case, talk_at: datetime) -> None:
+    """A talk is held on a working day within working hours, in the company's time zone (and said so
+    in that zone, never in UTC)."""
+    zone = ZoneInfo(ctx.tenant.timezone)
+    local = talk_at.astimezone(zone)
+    start, end = ctx.deps.talk_hours
+    if ctx.deps.calendar.is_working_day(local.date()) and start <= local.time() < end:
+        return
+    raise Refused("h.talk_not_working_time", case=case, talk_at=local.strftime("%Y-%m-%d %H:%M"),
+                  start=start.strftime("%H:%M"), end=end.strftime("%H:%M"), zone=ctx.tenant.timezone)
 
 
 def upload(ctx: Ctx) -> dict[str, Any] | None:
@@ -58,6 +72,7 @@ def attempt_fields(ctx: Ctx, case: Case, action: Action) -> dict[str, Any]:
                 if talk_at is None:
                     raise Refused("h.bad_time", case=case,
                                   value=ctx.inbound.args.get("talk_at") or ctx.inbound.args.get("when") or "")
+                _refuse_outside_working_time(ctx, case, talk_at)
                 fields.update({field.attempt: talk_at, "talk_window": talk_window(ctx)})
             case "hash":
                 current = case.record.document.sha256 if case.record.document else None

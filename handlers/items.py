@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.casefile import load_case
+from handlers.casefile import load_case, not_on_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.refusal import Refused
@@ -20,6 +20,9 @@ async def complete(ctx: Ctx) -> Reply:
     raw = str(ctx.inbound.args.get("item", "")).strip()
     # Items are numbered 1..n within the case (handlers.handover.item_number), in id order.
     items = await ctx.uow.handover.for_case(case.id)
+    owns_one = ctx.actor is not None and any(i.owner_id == ctx.actor.id for i in items)
+    if not owns_one and not parties_of(case, ctx.actor):
+        raise not_on_case(case, Trigger.COMPLETE_ITEM.value)
     number = int(raw) if raw.isdigit() else 0
     if not 1 <= number <= len(items):
         raise Refused("h.item_unknown", case=case, ref=case.ref, id=raw, count=len(items))

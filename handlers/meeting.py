@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers import effects, notify
-from handlers.casefile import load_case, parties_of
+from handlers.casefile import load_case, not_on_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.refusal import Refused
@@ -19,7 +19,7 @@ async def handle(ctx: Ctx) -> Reply:
     case = await load_case(ctx)
     parties = parties_of(case, ctx.actor)
     if not parties:
-        raise Refused("h.unknown_case", about=case, audit=ASK_MEETING.name, ref=case.ref)
+        raise not_on_case(case, ASK_MEETING.name)
     state = State(case.state)
     allowed = ASK_MEETING.parties_in(state)
     if parties.isdisjoint(allowed):

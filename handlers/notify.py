@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from handlers.assessment import assess
+from handlers.assessment import assess, company_union
+from handlers.casefile import parties_of
 from handlers.context import Ctx, hr_group_message
 from handlers.evidence import next_prompt
 from handlers.inputs import talk_window
@@ -22,13 +23,13 @@ from storage.models import HandoverItem, Person
 from workflow.actions import TOLD_TITLE, Action, Notice, Param, To
 from workflow.case import Case
 from workflow.i18n import normalise_locale, t
-from workflow.model import Role, State
+from workflow.model import Party, Role, State
 
 
 async def hr_people(ctx: Ctx, case: Case) -> list[Person]:
-    """HR members of the tenant, except the employee (HR may themselves be the subject)."""
+    """HR members who may act as HR on the case: not the employee, nor anyone the employee manages."""
     people = await ctx.uow.people.with_role(case.tenant_id, Role.HR.value)
-    return [p for p in people if p.id != case.employee_id]
+    return [p for p in people if Party.HR in parties_of(case, p)]
 
 
 async def _person(ctx: Ctx, person_id: int | None) -> Person | None:
@@ -63,7 +64,7 @@ async def _name(ctx: Ctx, person_id: int | None) -> str:
 
 
 async def _counts(ctx: Ctx, case: Case, level: str) -> int:
-    verdict = assess(case, ctx.deps, ctx.tenant.city)
+    verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     findings = verdict.assessment.findings if verdict.assessment else ()
     return sum(f.level == level for f in findings)
 
@@ -120,10 +121,15 @@ async def _until(ctx: Ctx, case: Case, loc: str) -> Any:
     return str(case.retain_until)
 
 
+async def _approver(ctx: Ctx, case: Case, loc: str) -> Any:
+    return ctx.actor.name if ctx.actor else t("h.system", loc)
+
+
 PARAMS: dict[Param, Provider] = {
     Param.REF: _ref, Param.WHEN: _when, Param.MANAGER: _manager, Param.NAME: _employee,
     Param.REASON: _text, Param.TEXT: _text, Param.EVIDENCE: _evidence, Param.COUNT: _evidence_count,
     Param.BLOCKING: _blocking, Param.WARNINGS: _warnings, Param.OUTCOME: _outcome, Param.UNTIL: _until,
+    Param.APPROVER: _approver,
 }
 assert set(PARAMS) == set(Param), "every notice parameter needs its provider"
 
@@ -155,6 +161,8 @@ async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
     for notice in action.notices:
         if notice.only_from and from_state not in notice.only_from:
             continue
+        if notice.only_to and State(case.state) not in notice.only_to:
+            continue
         if notice.to is To.HR_GROUP:
             loc = normalise_locale(ctx.tenant.settings.get("locale"))
             title, text = await _texts(ctx, case, action, notice, loc)
@@ -174,11 +182,19 @@ async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
 
 
 async def _schedule_prompt(ctx: Ctx, case: Case) -> None:
+    if case.state != State.SCHEDULING_TALK:
+        return  # a first of two approvals leaves the case in review
     earliest, latest = talk_window(ctx)
     ctx.reply("schedule_prompt", t("h.schedule_prompt.title", ctx.locale, ref=case.ref),
               t("h.schedule_prompt.text", ctx.locale, ref=case.ref,
                 earliest=local_time(ctx, earliest), latest=local_time(ctx, latest)),
               case=case, actions=("schedule",))
+
+
+async def _second_approval_prompt(ctx: Ctx, case: Case) -> None:
+    if case.state == State.HR_REVIEW:
+        ctx.reply("second_approval", t("h.second_approval.title", ctx.locale, ref=case.ref),
+                  t("h.second_approval.recorded", ctx.locale, ref=case.ref), case=case)
 
 
 async def _evidence_prompt_for_the_manager(ctx: Ctx, case: Case) -> None:
@@ -188,6 +204,7 @@ async def _evidence_prompt_for_the_manager(ctx: Ctx, case: Case) -> None:
 
 PROMPTS: dict[str, Callable[[Ctx, Case], Awaitable[None]]] = {
     "schedule": _schedule_prompt,
+    "second_approval": _second_approval_prompt,
     "evidence_if_manager": _evidence_prompt_for_the_manager,
 }
 

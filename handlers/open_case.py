@@ -31,6 +31,15 @@ async def resolve_person(ctx: Ctx, who: str) -> Person:
     return matches[0]
 
 
+def directory_facts(employee: Person) -> Facts:
+    """What the directory already knows, prefilled for HR to check: the hire date, and the dates the
+    law reads from the person and their contract (a column the directory lacks stays unknown)."""
+    return Facts(hired=employee.hire_date, birth_date=employee.birth_date,
+                 retirement_category=employee.retirement_category or None,
+                 contract_start=employee.contract_start, contract_end=employee.contract_end,
+                 probation_end=employee.probation_end)
+
+
 async def handle(ctx: Ctx) -> Reply:
     args = ctx.inbound.args
     ground = Ground(args["ground"])
@@ -40,6 +49,8 @@ async def handle(ctx: Ctx) -> Reply:
     assert ctx.actor is not None
     if employee.id == ctx.actor.id:
         raise Refused("h.self_case")
+    if ctx.actor.manager_id is not None and ctx.actor.manager_id == employee.id:
+        raise Refused("h.own_manager_case")  # separation of duties: not about one's own manager
     if employee.manager_id != ctx.actor.id and not is_hr(ctx.actor):
         raise Refused("h.not_a_manager", name=employee.name)
     existing = [c for c in await ctx.uow.cases.for_person(employee.id)
@@ -51,7 +62,7 @@ async def handle(ctx: Ctx) -> Reply:
         tenant_id=ctx.tenant.id, employee_id=employee.id, manager_id=manager_id,
         opened_by_id=ctx.actor.id, ground=ground.value, note=str(args.get("note", ""))[:4000],
         state=State.COLLECTING_EVIDENCE.value, version=1,
-        facts=Facts(hired=employee.hire_date), record=CaseRecord(),
+        facts=directory_facts(employee), record=CaseRecord(),
         opened_at=ctx.now, state_entered_at=ctx.now, updated_at=ctx.now,
     ))
     await audit(ctx, case, "open", to_state=case.state,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,6 +46,17 @@ class SignatureProvider(Protocol):
 
     async def seal(self, record: bytes) -> Seal: ...
 
+    def secret(self, purpose: str) -> bytes:
+        """A secret for `purpose` derived from the key (signing links, CSRF tokens): every process
+        sharing the key agrees on it, and it is never stored."""
+        ...
+
+
+def derive_secret(key: Ed25519PrivateKey, purpose: str) -> bytes:
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                            serialization.NoEncryption())
+    return hmac.new(raw, f"offboard-bot/{purpose}".encode(), hashlib.sha256).digest()
+
 
 def public_pem(key: Ed25519PublicKey) -> str:
     return key.public_bytes(
@@ -75,6 +87,9 @@ class ClickToSign:
     async def seal(self, record: bytes) -> Seal:
         value = base64.b64encode(self._key.sign(record)).decode()
         return Seal(self.name, value, self.public_key)
+
+    def secret(self, purpose: str) -> bytes:
+        return derive_secret(self._key, purpose)
 
     def __repr__(self) -> str:  # never show key material
         return f"ClickToSign(key_id={key_id(self.public_key)})"

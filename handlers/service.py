@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from handlers import effects, notify
-from handlers.casefile import load_case, parties_of
+from handlers import effects, notify, webhooks
+from handlers.casefile import approval_standing, load_case, not_on_case, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Reply
 from handlers.effects import CHAT, Change
@@ -42,15 +42,15 @@ async def run(ctx: Ctx, action: Action, *, case: Case | None = None, item: Hando
     assert action.trigger is not None, f"{action.name} is not a workflow action"
     if case is None:
         case = await load_case(ctx)
-    fields = attempt_fields(ctx, case, action)
     parties = parties_of(case, ctx.actor, item_owner_id=item.owner_id if item else None)
     if not parties:
-        # Not on this case: answer as if it did not exist, and show no card of it.
-        raise Refused("h.unknown_case", about=case, audit=action.name, payload={"code": "not_on_case"},
-                      ref=case.ref)
+        # Not on this case: answer as if it did not exist (before reading any input), no card of it.
+        raise not_on_case(case, action.name)
+    fields = attempt_fields(ctx, case, action)
     await refuse_if_stale(ctx, case)
     decision = decide(await snapshot(ctx, case), Attempt(trigger=action.trigger, parties=parties, now=ctx.now,
-                                                         item_owned=item is not None, **fields))
+                                                         item_owned=item is not None,
+                                                         **approval_standing(case, ctx.actor), **fields))
     if not decision.allowed:
         assert decision.refusal is not None
         raise Refused.by_workflow(decision.refusal, case=case, audit=action.name,
@@ -64,6 +64,7 @@ async def run(ctx: Ctx, action: Action, *, case: Case | None = None, item: Hando
     await rearm_timers(ctx, case)
     await notify.tell(ctx, case, action, decision.from_state)
     await notify.answer(ctx, case, action, item)
+    await webhooks.publish_action(ctx, case, action, decision.from_state, item)
     if action.follow_up == "finish_when_items_done":
         await finish_if_done(ctx, case)
     return Reply(ok=True)

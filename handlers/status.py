@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.casefile import is_hr, load_case, parties_of
+from handlers.casefile import is_hr, load_case, not_on_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
-from handlers.refusal import Refused
 from handlers.views import case_card, ground_text, local_time
 from workflow.i18n import has, t
 
@@ -39,7 +38,7 @@ async def _one(ctx: Ctx) -> Reply:
     case = await load_case(ctx, for_update=False)
     if not parties_of(case, ctx.actor):
         # Not theirs to see: answer as if it did not exist (no leaking of who is being let go).
-        raise Refused("h.unknown_case", about=case, audit="status", ref=ctx.inbound.case_ref)
+        raise not_on_case(case, "status")
     events = await ctx.uow.audit.for_case(case.id)
     lines = []
     for event in events:

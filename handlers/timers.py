@@ -17,6 +17,7 @@ from handlers.notify import hr_people
 from handlers.service import run_or_answer
 from handlers.transition import audit
 from handlers.views import employee_card, local_time, message_for
+from handlers.webhooks import publish_item_due
 from storage.models import Person
 from storage.queue import MAX_ATTEMPTS
 from storage.timers import ClaimedTimer
@@ -163,6 +164,8 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
     if recipients is None:
         return  # the item it was about is done already
     await audit(ctx, case, f"reminder:{action.value}", payload={"timer": kind})
+    if action == TimerAction.REMIND_ITEM_OWNER:
+        await publish_item_due(ctx, case, int(payload["item_id"]))
     day = deps.calendar.local_date(now).isoformat()
     if action in _GROUP_ACTIONS:
         loc = normalise_locale(tenant.settings.get("locale"))

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from handlers.assessment import assess
+from handlers.assessment import assess, company_union
+from handlers.casefile import approvals
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from handlers.views import case_card, local_time
@@ -32,7 +34,7 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
     evidence = await ctx.uow.evidence.for_case(case.id)
     items = await ctx.uow.handover.for_case(case.id)
     ground = Ground(case.ground)
-    verdict = assess(case, ctx.deps, ctx.tenant.city)
+    verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     return CaseSnapshot(
         state=State(case.state),
         ground=ground,
@@ -46,6 +48,11 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
             i.kind == "termination_certificate" and i.done_at is not None for i in items
         ),
         unilateral_allowed=ctx.deps.jurisdiction.unilateral_allowed(ground),
+        approvals=len(approvals(case)),
+        second_approval_required=bool(ctx.tenant.settings.get("two_hr_approvals"))
+        or any(a.opened_or_manages for a in approvals(case)),
+        talk_at=(case.record.talk_at.astimezone(ZoneInfo(ctx.tenant.timezone))
+                 if case.record.talk_at else None),
     )
 
 

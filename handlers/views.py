@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers.assessment import CaseAssessment, assess
+from handlers.assessment import CaseAssessment, assess, company_union
 from handlers.casefile import is_hr, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Message
@@ -21,7 +21,7 @@ from workflow.documents import for_employee
 from workflow.evidence import kind_label
 from workflow.i18n import normalise_locale, t
 from workflow.machine import available
-from workflow.model import State
+from workflow.model import Ground, State
 
 
 def local_time(ctx: Ctx, instant: datetime) -> str:
@@ -111,7 +111,7 @@ def facts_text(case: Case, locale: str) -> str:
 async def hr_review_card(ctx: Ctx, case: Case, hr: Person) -> Message:
     """The private review card for one HR member: facts, evidence, findings and money."""
     locale = normalise_locale(hr.locale)
-    verdict = assess(case, ctx.deps, ctx.tenant.city)
+    verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     fields = await basic_fields(ctx, case, locale)
     fields += [
         [t("h.field.note", locale), case.note or t("h.none", locale)],
@@ -132,7 +132,7 @@ async def hr_review_card(ctx: Ctx, case: Case, hr: Person) -> Message:
 async def employee_card(ctx: Ctx, case: Case, employee: Person) -> Message:
     """The decision card: reasons, evidence summary, the money and its arithmetic, the document."""
     locale = normalise_locale(employee.locale)
-    verdict = assess(case, ctx.deps, ctx.tenant.city)
+    verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     doc = case.record.document
     article = t(f"h.article.{case.ground}", locale)
     fields = [
@@ -146,9 +146,13 @@ async def employee_card(ctx: Ctx, case: Case, employee: Person) -> Message:
     ]
     fields += await link_fields(ctx, case, employee, locale)
     actions = (*buttons_for(case, employee), "ask_meeting")
+    # An Art. 44 ending is the contract ending by law (终止), not the company rescinding it (解除).
+    rules = ctx.deps.jurisdiction.documents(Ground(case.ground))
+    ends = bool(rules) and rules[0].wording == "end"
     return message_for(case, employee, "employee_decision",
                        t("h.employee_card.title", locale, ref=case.ref),
-                       t("h.employee_card.text", locale, article=article), fields, actions)
+                       t("h.employee_card.text_end" if ends else "h.employee_card.text", locale,
+                         article=article), fields, actions)
 
 
 async def link_fields(ctx: Ctx, case: Case, employee: Person, locale: str) -> list[list[str]]:

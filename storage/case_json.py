@@ -14,6 +14,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from workflow.case import (
+    Approval,
     CaseRecord,
     Certificate,
     Dispute,
@@ -59,6 +60,8 @@ def _files_json(files: tuple[IssuedFile, ...]) -> list[dict[str, Any]]:
 
 _READ = {
     "approved_by": _int,
+    "approvals": lambda a: tuple(Approval(by=_int(x["by"]), opened_or_manages=bool(x["opened_or_manages"]),
+                                          at=_time(x["at"])) for x in a),
     "changes_requested": _text,
     "talk_at": _time,
     "scheduled_by": _int,
@@ -103,6 +106,10 @@ def _json(value: Any) -> Any:
     match value:
         case datetime():
             return value.isoformat()
+        case tuple():
+            return [_json(item) for item in value]
+        case Approval():
+            return {"by": value.by, "opened_or_manages": value.opened_or_manages, "at": value.at.isoformat()}
         case Dispute():
             return {"reason": value.reason, "at": value.at.isoformat()}
         case DocumentVersion():

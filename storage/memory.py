@@ -41,8 +41,11 @@ from storage.models import (
     Tenant,
     Timer,
     UTCDateTime,
+    WebhookSubscription,
 )
+from storage.reports import ReportQuery, assemble
 from storage.timers import ClaimedTimer, TimerSpecLike
+from workflow.reports import CaseHistory
 
 M = TypeVar("M", bound=Base)
 Row = dict[str, Any]
@@ -132,9 +135,12 @@ class _Transaction:
     def __init__(self, database: MemoryDatabase) -> None:
         self.database = database
         self.held: dict[type[Base], dict[int, Base]] = {}
+        self.deleted: set[tuple[type[Base], int]] = set()
 
     def get(self, model: type[M], id_: int | None) -> M | None:
         held = self.held.setdefault(model, {})
+        if (model, id_) in self.deleted:
+            return None
         if id_ in held:
             return held[id_]  # type: ignore[return-value]
         row = self.database.tables.get(model, {}).get(id_) if id_ is not None else None
@@ -180,15 +186,23 @@ class _Transaction:
     def _taken(self, model: type[Base], key: Row) -> bool:
         return any(all(getattr(row, name) == value for name, value in key.items()) for row in self.all(model))
 
+    def delete(self, model: type[Base], id_: int) -> None:
+        self.held.setdefault(model, {}).pop(id_, None)
+        self.deleted.add((model, id_))
+
     def commit(self) -> None:
         # Every row is checked before any is written: a bad one leaves the database as it was.
         rows = {model: {id_: _row(instance) for id_, instance in instances.items()}
                 for model, instances in self.held.items()}
         for model, changed in rows.items():
             self.database.tables.setdefault(model, {}).update(changed)
+        for model, id_ in self.deleted:
+            self.database.tables.get(model, {}).pop(id_, None)
+        self.deleted.clear()
 
     def rollback(self) -> None:
         self.held.clear()
+        self.deleted.clear()
 
 
 class MemoryTenants:
@@ -453,6 +467,40 @@ class MemorySignatures:
         return self._tx.all(Signature, lambda s: s.case_id == case_id)
 
 
+class MemoryWebhookSubscriptions:
+    def __init__(self, tx: _Transaction) -> None:
+        self._tx = tx
+
+    async def add(self, subscription: WebhookSubscription) -> WebhookSubscription:
+        return self._tx.add(subscription)
+
+    async def get(self, subscription_id: int) -> WebhookSubscription | None:
+        return self._tx.get(WebhookSubscription, subscription_id)
+
+    async def by_name(self, tenant_id: int, name: str) -> WebhookSubscription | None:
+        return self._tx.first(WebhookSubscription, lambda w: (w.tenant_id, w.name) == (tenant_id, name))
+
+    async def for_tenant(self, tenant_id: int) -> list[WebhookSubscription]:
+        return self._tx.all(WebhookSubscription, lambda w: w.tenant_id == tenant_id)
+
+    async def remove(self, subscription_id: int) -> None:
+        self._tx.delete(WebhookSubscription, subscription_id)
+
+
+class MemoryReports:
+    def __init__(self, tx: _Transaction) -> None:
+        self._tx = tx
+
+    async def histories(self, query: ReportQuery) -> list[CaseHistory]:
+        people = {p.id: p for p in self._tx.all(Person)}
+        cases = self._tx.all(Case, lambda c: query.wants(c, people[c.employee_id].department))
+        ids = {case.id for case in cases}
+        return assemble(cases, {i: p.department for i, p in people.items()}, {i: p.name for i, p in people.items()},
+                        self._tx.all(AuditEvent, lambda e: e.case_id in ids and e.to_state != ""),
+                        self._tx.all(HandoverItem, lambda i: i.case_id in ids),
+                        self._tx.all(SigningToken, lambda k: k.case_id in ids and k.used_at is not None))
+
+
 class MemoryUnitOfWork:
     """storage.uow.UnitOfWork in memory: `async with … as uow: …; await uow.commit()`."""
 
@@ -478,6 +526,8 @@ class MemoryUnitOfWork:
         self.documents = MemoryDocuments(tx)
         self.signing_tokens = MemorySigningTokens(tx)
         self.signatures = MemorySignatures(tx)
+        self.reports = MemoryReports(tx)
+        self.webhooks = MemoryWebhookSubscriptions(tx)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -109,6 +109,12 @@ class Person(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh-CN")
     hire_date: Mapped[date | None] = mapped_column(Date, default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What the law reads from the person and their contract; prefilled into a new case's facts.
+    birth_date: Mapped[date | None] = mapped_column(Date, default=None)
+    retirement_category: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    contract_start: Mapped[date | None] = mapped_column(Date, default=None)
+    contract_end: Mapped[date | None] = mapped_column(Date, default=None)
+    probation_end: Mapped[date | None] = mapped_column(Date, default=None)
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -270,6 +276,23 @@ class OutboxMessage(Base):
     dead_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
     platform_ref: Mapped[dict[str, Any]] = mapped_column(default=dict)  # channel+ts, task_id …
+
+
+class WebhookSubscription(Base):
+    """A company system told of case events: where to, which events, which fields it may see, and
+    which handover items it may complete by calling back (both signed with `secret`)."""
+
+    __tablename__ = "webhook_subscriptions"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))  # e.g. "payroll", "it"
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))  # "whsec_<base64>", the Standard Webhooks form
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # the payload fields it may see
+    completes: Mapped[list[str]] = mapped_column(JSON, default=list)  # item kinds it may call back on
+    created_at: Mapped[datetime]
 
 
 class InboundDelivery(Base):
@@ -444,6 +467,20 @@ class SlackOAuthState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     state: Mapped[str] = mapped_column(String(200))
     expire_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RetentionRecord(Base):
+    """One prune of the retention job (storage/retention.py): what went, how many, and when.
+
+    Pruned rows (and purged cases, whose own audit chains go with them) leave only this count."""
+
+    __tablename__ = "retention_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime]
+    what: Mapped[str] = mapped_column(String(64))  # inbound_deliveries | outbox | inbox | … | case
+    count: Mapped[int] = mapped_column(Integer)
+    older_than: Mapped[datetime]  # the cut-off the rows were past
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a purged case: tenant, ref, rows
 
 
 class ConsoleStateEntry(Base):

@@ -82,8 +82,10 @@ class Outbox(LeasedQueue[OutboxItem]):
         if row.kind == DEAD_LETTER:
             return  # an alert about an alert would never end
         params = {"kind": row.kind, "failed_id": row.id, "error": error[:ALERT_ERROR_CHARS]}
+        # A row for another system (a webhook) names the chat channel HR is told on.
         await self.alert_hr(
-            tenant_id=row.tenant_id, case_id=row.case_id, channel=row.channel,
+            tenant_id=row.tenant_id, case_id=row.case_id,
+            channel=(row.payload or {}).get("alert_channel") or row.channel,
             case_ref=(row.payload or {}).get("case_ref"), dedup_key=f"dead:{row.id}", now=now,
             title=t("notice.dead_letter.title", DEFAULT_LOCALE),
             text=t("notice.dead_letter.text", DEFAULT_LOCALE, **params), params=params,

@@ -11,8 +11,10 @@ from storage.deliveries import Deliveries
 from storage.documents import Documents, Signatures, SigningTokens
 from storage.inbox import Inbox
 from storage.outbox import Outbox
+from storage.reports import Reports
 from storage.repositories import Cases, Evidence, Handover, People, Tenants
 from storage.timers import Timers
+from storage.webhooks import WebhookSubscriptions
 
 
 class UnitOfWork:
@@ -47,6 +49,8 @@ class UnitOfWork:
         self.documents = Documents(session)
         self.signing_tokens = SigningTokens(session)
         self.signatures = Signatures(session)
+        self.reports = Reports(session)
+        self.webhooks = WebhookSubscriptions(session)
         return self
 
     async def __aexit__(

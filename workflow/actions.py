@@ -83,6 +83,7 @@ class Value(StrEnum):
     CLEARED = "cleared"  # None
     REASON_AND_TIME = "reason_and_time"  # a Dispute: the text, and now
     KEPT_OR_NOW = "kept_or_now"  # the field's value if set, else now
+    APPROVAL = "approval"  # the field's list plus {"by": asker, "opened_or_manages": …, "at": now}
 
 
 class Effect(StrEnum):
@@ -121,6 +122,7 @@ class Param(StrEnum):
     WARNINGS = "warnings"  # how many warnings
     OUTCOME = "outcome"  # the case's outcome label
     UNTIL = "until"  # the retention date
+    APPROVER = "approver"  # the acting person's name
 
 
 # The message "<who> did <action> at <when>; the case is now at <state>".
@@ -147,12 +149,13 @@ class Notice:
     no_buttons_for_manager: bool = False  # HR's buttons are not the case manager's, even if they are HR
     card: str = ""
     only_from: tuple[State, ...] = ()  # only when the action left one of these states
+    only_to: tuple[State, ...] = ()  # only when the action left the case in one of these states
     not_the_asker: bool = False  # the asker has the inline answer instead
 
 
-def told(to: To, extra: str = "", *, only_from: tuple[State, ...] = ()) -> Notice:
+def told(to: To, extra: str = "", *, only_from: tuple[State, ...] = (), only_to: tuple[State, ...] = ()) -> Notice:
     """The short "X did Y" update; the asker is never sent one (they get the inline answer)."""
-    return Notice(to, extra=extra, only_from=only_from, not_the_asker=to is not To.HR_GROUP)
+    return Notice(to, extra=extra, only_from=only_from, only_to=only_to, not_the_asker=to is not To.HR_GROUP)
 
 
 Style = Literal["primary", "danger"] | None
@@ -175,7 +178,8 @@ class Action:
     records: tuple[tuple[str, Value], ...] = ()  # CaseRecord fields it sets, in order
     effects: tuple[Effect, ...] = ()  # then these, in order
     notices: tuple[Notice, ...] = ()  # then who is told what
-    prompts: tuple[str, ...] = ()  # further inline answers: "schedule", "evidence_if_manager"
+    prompts: tuple[str, ...] = ()  # further inline answers, each only where it applies: "schedule",
+    # "second_approval", "evidence_if_manager"
     answer: str = "told"  # the asker's inline answer: "told" (the X-did-Y update) or a kind
     follow_up: str = ""  # what may happen next by itself: "finish_when_items_done"
     fired_by: TimerAction | None = None  # the timer that fires it (SYSTEM steps)
@@ -236,16 +240,24 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "approve", trigger=T.APPROVE, style="primary",
-        steps=(Step(S.HR_REVIEW, (P.HR,), S.SCHEDULING_TALK, (g.facts_confirmed, g.no_blocking_finding)),),
-        records=(("approved_by", V.ASKER),),
-        notices=(told(To.MANAGER), told(To.HR_GROUP)),
-        prompts=("schedule",),
+        # Separation of duties: an approval by whoever opened or manages the case (or any, where the
+        # company wants two) is recorded and the case stays in review until another HR member approves.
+        steps=(Step(S.HR_REVIEW, (P.HR,), S.SCHEDULING_TALK,
+                    (g.facts_confirmed, g.no_blocking_finding, g.not_approved_yet, g.approvals_complete)),
+               Step(S.HR_REVIEW, (P.HR,), None,
+                    (g.facts_confirmed, g.no_blocking_finding, g.not_approved_yet, g.second_approval_needed))),
+        records=(("approvals", V.APPROVAL), ("approved_by", V.ASKER)),
+        notices=(told(To.MANAGER, only_to=(S.SCHEDULING_TALK,)), told(To.HR_GROUP, only_to=(S.SCHEDULING_TALK,)),
+                 Notice(To.HR_EACH, kind="second_approval", title="h.second_approval.title",
+                        text="h.second_approval.text", params=(Param.NAME, Param.APPROVER), buttons=("approve",),
+                        no_buttons_for_manager=True, only_to=(S.HR_REVIEW,), not_the_asker=True)),
+        prompts=("schedule", "second_approval"),
     ),
     Action(
         "request_changes", trigger=T.REQUEST_CHANGES,
         steps=(Step(S.HR_REVIEW, (P.HR,), S.COLLECTING_EVIDENCE, (g.comment_given,)),),
         inputs=(Input("comment"),), typed=Rest.TEXT,
-        records=(("changes_requested", V.TEXT),),
+        records=(("changes_requested", V.TEXT), ("approvals", V.CLEARED)),  # approvals were of the old file
         notices=(told(To.MANAGER, "reason"),),
         prompts=("evidence_if_manager",),
     ),
@@ -258,9 +270,11 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "schedule", trigger=T.SCHEDULE, style="primary",
-        steps=(Step(S.SCHEDULING_TALK, (P.HR,), S.TALK_SCHEDULED, (g.talk_time_in_policy,)),),
+        # Again while scheduled: the talk moves (a new time, the manager confirms again).
+        steps=(Step(S.SCHEDULING_TALK, (P.HR,), S.TALK_SCHEDULED, (g.talk_time_in_policy,)),
+               Step(S.TALK_SCHEDULED, (P.HR,), guards=(g.talk_time_in_policy,))),
         inputs=(Input("talk_at", "datetime", attempt="talk_at"),), typed=Rest.TIME,
-        records=(("talk_at", V.TALK_AT), ("scheduled_by", V.ASKER)),
+        records=(("talk_at", V.TALK_AT), ("scheduled_by", V.ASKER), ("attendance_confirmed_at", V.CLEARED)),
         notices=(
             Notice(To.MANAGER, kind="talk_confirm", title="h.talk_confirm.title", text="h.talk_confirm.text",
                    params=(Param.WHEN,), buttons=("confirm_attendance",)),
@@ -276,7 +290,8 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "record_talk", trigger=T.RECORD_TALK, style="primary",
-        steps=(Step(S.TALK_SCHEDULED, (P.HR,), S.AWAITING_EMPLOYEE, (g.attendance_or_override,)),),
+        steps=(Step(S.TALK_SCHEDULED, (P.HR,), S.AWAITING_EMPLOYEE,
+                    (g.talk_time_reached, g.attendance_or_override)),),
         # Without the manager's confirmation the reason given is the override.
         inputs=(Input("reason", required=False, attempt="override_reason"),), typed=Rest.TEXT,
         effects=(E.ISSUE_DOCUMENT,),

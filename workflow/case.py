@@ -15,10 +15,14 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-DATE_FACTS = ("hired", "last_day")
+DATE_FACTS = ("hired", "last_day", "birth_date", "contract_start", "contract_end", "probation_end",
+              "notice_date", "sick_since")
 MONEY_FACTS = ("avg_wage", "prev_wage", "local_avg", "min_wage")
-BOOL_FACTS = ("pay_in_lieu", "in_probation", "union_notified", "written_reasons", "notice_served")
-CHOICE_FACT_KEYS = ("proposed_by",)  # their allowed values: handlers/assessment.py
+BOOL_FACTS = ("pay_in_lieu", "in_probation", "union_notified", "written_reasons", "notice_served",
+              "open_ended", "employee_declined", "employee_wants_renewal", "past_separation")
+# their allowed values: handlers/assessment.py
+CHOICE_FACT_KEYS = ("proposed_by", "retirement_category", "union", "renewal_offered")
+COUNT_FACTS = ("work_years", "headcount", "reduced", "fixed_terms", "work_injury_grade")
 LIST_FACT_KEYS = ("protections",)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -40,7 +44,25 @@ class Facts:
     written_reasons: bool | None = None
     notice_served: bool | None = None
     proposed_by: str | None = None
-    protections: tuple[str, ...] | None = None
+    protections: tuple[str, ...] | None = None  # () is an answer: none of them
+    birth_date: date | None = None
+    contract_start: date | None = None
+    contract_end: date | None = None
+    probation_end: date | None = None
+    notice_date: date | None = None
+    sick_since: date | None = None
+    open_ended: bool | None = None
+    employee_declined: bool | None = None
+    employee_wants_renewal: bool | None = None
+    past_separation: bool | None = None  # HR records a separation that already happened
+    retirement_category: str | None = None
+    union: str | None = None
+    renewal_offered: str | None = None
+    work_years: int | None = None
+    headcount: int | None = None
+    reduced: int | None = None
+    fixed_terms: int | None = None
+    work_injury_grade: int | None = None
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     @classmethod
@@ -99,6 +121,8 @@ def _fact(key: str, raw: Any) -> Any:
     if key in BOOL_FACTS and isinstance(raw, bool):
         return raw
     if key in CHOICE_FACT_KEYS and isinstance(raw, str):
+        return raw
+    if key in COUNT_FACTS and isinstance(raw, int) and not isinstance(raw, bool):
         return raw
     if key in LIST_FACT_KEYS and isinstance(raw, list | tuple) and all(isinstance(v, str) for v in raw):
         return tuple(raw)
@@ -165,6 +189,16 @@ class NoticeServed:
     evidence_id: int
 
 
+@dataclass(frozen=True)
+class Approval:
+    """One HR member's approval in review; whether they opened or manage the case (then another's
+    approval is needed too: separation of duties)."""
+
+    by: int
+    opened_or_manages: bool
+    at: datetime
+
+
 class RecordError(ValueError):
     """A change that would break the record's rules (a programming error, never user input)."""
 
@@ -175,6 +209,7 @@ class CaseRecord:
     `extra` keeps keys this code does not know (written by older code) so they survive a save."""
 
     approved_by: int | None = None
+    approvals: tuple[Approval, ...] | None = None  # since the case was last sent back for changes
     changes_requested: str | None = None
     talk_at: datetime | None = None
     scheduled_by: int | None = None

@@ -27,6 +27,9 @@ class CaseSnapshot:
     open_items: int = 0  # handover items not done
     certificate_issued: bool = False
     unilateral_allowed: bool = False  # decided by the jurisdiction for the ground (Art. 39/40/41)
+    approvals: int = 0  # HR approvals recorded so far (each by a different HR member)
+    second_approval_required: bool = False  # the company wants two, or a recorded approver opened/manages it
+    talk_at: datetime | None = None  # the scheduled talk, in the company's time zone
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Attempt:
     document_hash_seen: str | None = None  # sign
     notice_served: bool = False  # proceed_unilateral
     item_owned: bool = False  # complete_item: the actor owns that item
+    opened_or_manages: bool = False  # approve: the actor opened the case or is its manager
+    approved_before: bool = False  # approve: the actor's approval is already recorded
 
     def __post_init__(self) -> None:
         # Comparing naive with aware instants fails late and obscurely; refuse them up front.
@@ -109,6 +114,35 @@ def no_blocking_finding(case: CaseSnapshot, _attempt: Attempt) -> Refusal | None
     return None
 
 
+def _approvals_needed(case: CaseSnapshot, attempt: Attempt) -> int:
+    # Whoever opened or manages the case never approves it alone; a company may want two always.
+    return 2 if case.second_approval_required or attempt.opened_or_manages else 1
+
+
+def _other_branch(case: CaseSnapshot, attempt: Attempt) -> Refusal:
+    # approve has two steps out of hr_review told apart by the two guards below; when one refuses,
+    # the other step is taken, so this refusal is never the one a person reads.
+    return Refusal("machine.refuse.not_now", {"state": case.state.value, "trigger": attempt.trigger.value,
+                                              "available": []})
+
+
+@_guard("not_approved_yet")
+def not_approved_yet(_case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
+    return Refusal("machine.refuse.approved_already") if attempt.approved_before else None
+
+
+@_guard("approvals_complete")
+def approvals_complete(case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
+    """This approval is the last one needed: the case moves on."""
+    return None if case.approvals + 1 >= _approvals_needed(case, attempt) else _other_branch(case, attempt)
+
+
+@_guard("second_approval_needed")
+def second_approval_needed(case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
+    """This approval is recorded and the case stays in review for another HR member's."""
+    return None if case.approvals + 1 < _approvals_needed(case, attempt) else _other_branch(case, attempt)
+
+
 @_guard("talk_time_in_policy")
 def talk_time_in_policy(_case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
     talk_at = attempt.talk_at
@@ -123,6 +157,14 @@ def talk_time_in_policy(_case: CaseSnapshot, attempt: Attempt) -> Refusal | None
     if not earliest <= talk_at <= latest:
         params = {"talk_at": _iso(talk_at), "earliest": _iso(earliest), "latest": _iso(latest)}
         return Refusal("machine.refuse.talk_outside_window", params)
+    return None
+
+
+@_guard("talk_time_reached")
+def talk_time_reached(case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
+    """A talk is recorded only once its time has come (not as held before it happened)."""
+    if case.talk_at is not None and attempt.now < case.talk_at:
+        return Refusal("machine.refuse.talk_not_yet", {"talk_at": _iso(case.talk_at)})
     return None
 
 

@@ -131,10 +131,11 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    return asyncio.run(_clean(args.settings, args.dry_run))
+    return asyncio.run(purge_past_retention(args.settings, args.dry_run))
 
 
-async def _clean(settings: Settings, dry_run: bool) -> int:
+async def purge_past_retention(settings: Settings, dry_run: bool) -> int:
+    """Delete (or, dry, list) the cases and bundles past their retain-until date; prints them."""
     services = bootstrap(settings)
     try:
         await services.ensure_migrated()

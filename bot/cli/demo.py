@@ -22,12 +22,16 @@ from workflow.clock import ManualClock
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 START = "2024-06-03 09:00"
+# The case each ground's demo runs (--ground): T1's Art. 40(2), or T11's fixed term ending.
+SCRIPTS = {"incompetent": EXAMPLES / "demo-case.txt", "expiry": EXAMPLES / "demo-expiry.txt"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="run one whole case on a simulated clock and print it")
-    parser.add_argument("--script", type=Path, default=EXAMPLES / "demo-case.txt", metavar="FILE",
-                        help="the console lines to play (default: examples/demo-case.txt)")
+    parser.add_argument("--ground", choices=tuple(SCRIPTS), default="incompetent",
+                        help="which example case to run (default: incompetent, vector T1)")
+    parser.add_argument("--script", type=Path, default=None, metavar="FILE",
+                        help="a script of your own (overrides --ground)")
     parser.add_argument("--people", type=Path, default=EXAMPLES / "people.csv", metavar="CSV",
                         help="the company directory to load first (default: examples/people.csv)")
     parser.set_defaults(func=run)
@@ -35,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        lines = args.script.read_text(encoding="utf-8").splitlines()
+        script = args.script or SCRIPTS[args.ground]
+        lines = script.read_text(encoding="utf-8").splitlines()
         people = args.people.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise CommandError(f"cannot read the demo files: {error}") from None

@@ -16,6 +16,7 @@ from bot.app import create_app
 from bot.bootstrap import Services, bootstrap, configured_channels
 from bot.channels.slack import SlackServer, slack_server
 from bot.channels.slack.workspaces import Workspaces
+from bot.channels.webhook.routes import webhook_router
 from bot.channels.wecom import routers as wecom_routers
 from bot.settings import Settings
 from bot.signing.keys import check_sealing_key
@@ -60,10 +61,11 @@ class Server(uvicorn.Server):
 
 
 def web_app(services: Services, slack: SlackServer | None, *, run_worker: bool = True) -> FastAPI:
-    """The app `serve` runs: probes and worker, and the WeCom, signing and Slack routes."""
+    """The app `serve` runs: probes and worker, and the WeCom, signing, webhook and Slack routes."""
     slack_routers = slack.routers if slack is not None else []
     return create_app(services, run_worker=run_worker,
-                      routers=[*wecom_routers(services.channels), signing_router(services), *slack_routers])
+                      routers=[*wecom_routers(services.channels), signing_router(services),
+                               webhook_router(services), *slack_routers])
 
 
 async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode: bool = False,

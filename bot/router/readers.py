@@ -114,9 +114,36 @@ FACT_KEYS: dict[str, str] = {
         "proposed_by": ("proposed_by", "提出方"),
         "in_probation": ("in_probation", "试用期内"),
         "protections": ("protections", "特殊保护", "保护情形"),
+        "birth_date": ("birth_date", "出生日期"),
+        "retirement_category": ("retirement_category", "退休类别"),
+        "contract_start": ("contract_start", "合同开始", "合同开始日期"),
+        "contract_end": ("contract_end", "合同终止", "合同到期日", "合同结束日期"),
+        "open_ended": ("open_ended", "无固定期限"),
+        "probation_end": ("probation_end", "试用期结束", "试用期截止"),
+        "notice_date": ("notice_date", "通知日期", "通知送达日期"),
+        "sick_since": ("sick_since", "病假开始"),
+        "work_years": ("work_years", "工龄", "累计工作年限"),
+        "union": ("union", "工会"),
+        "union_notified": ("union_notified", "已通知工会"),
+        "headcount": ("headcount", "职工总数"),
+        "reduced": ("reduced", "裁减人数"),
+        "renewal_offered": ("renewal_offered", "续订条件"),
+        "employee_declined": ("employee_declined", "员工拒绝续订"),
+        "employee_wants_renewal": ("employee_wants_renewal", "员工要求续订"),
+        "fixed_terms": ("fixed_terms", "固定期限次数"),
+        "work_injury_grade": ("work_injury_grade", "伤残等级"),
+        "past_separation": ("past_separation", "补录离职"),
         "confirm": ("confirm", "确认"),
     }.items()
     for alias in aliases
+}
+# Chinese spellings of choice values (a matter of language; the handlers judge the values).
+_CHOICES = {
+    "retirement_category": {"男": "male", "男职工": "male", "女干部": "female_cadre",
+                            "女工人": "female_worker"},
+    "union": {"有": "yes", "无": "no", "没有": "no", "已通知": "notified"},
+    "renewal_offered": {"同等": "same", "维持": "same", "更好": "better", "提高": "better",
+                        "降低": "worse", "不续订": "none", "无": "none"},
 }
 _PARTY = {"公司": "employer", "单位": "employer", "用人单位": "employer",
           "员工": "employee", "个人": "employee", "劳动者": "employee"}
@@ -147,6 +174,8 @@ def fact(word: str) -> tuple[str, str] | None:
     canonical = FACT_KEYS.get(key, key)
     if canonical == "proposed_by":
         value = _PARTY.get(value, value)
+    elif canonical in _CHOICES:
+        value = _CHOICES[canonical].get(value, value)
     elif canonical == "confirm":
         answer = yes_no(value)
         if answer is None:

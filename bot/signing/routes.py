@@ -25,7 +25,7 @@ from bot.documents.markup import MarkupError, parse
 from bot.documents.render import TEMPLATES, template_environment
 from bot.signing import csrf
 from bot.signing.keys import KeyFileSigner
-from handlers.signing.page import Answer, LinkView, Visitor, answer, link_document, open_link
+from handlers.signing.page import Answer, LinkView, Visitor, answer, link_document, open_link, withdrawn
 from workflow.i18n import normalise_locale, t
 from workflow.signing_rules import LinkState
 
@@ -78,7 +78,8 @@ SUBMIT_OPENAPI = {
     },
 }
 DOCUMENT_OPENAPI = {"responses": {"200": {"description": "The document (PDF)"},
-                                  "404": {"description": "No such document for this link", **_PAGE}}}
+                                  "404": {"description": "No such document for this link", **_PAGE},
+                                  "410": {"description": "The link serves documents no more", **_PAGE}}}
 # Chat apps fetch links to draw previews. Such a fetch is not the employee reading: it gets a
 # neutral page, shows nothing of the case and records nothing.
 LINK_PREVIEWS = re.compile(
@@ -113,15 +114,18 @@ def signing_router(services: Services) -> APIRouter:
         body = env.get_template(f"signing/{name}").render(t=say, **context)
         return _secure(HTMLResponse(body, status_code=status))
 
-    def status_page(view: LinkView) -> Response:
+    def status_page(view: LinkView, status: int | None = None, problem: str = "") -> Response:
         state = view.state.value
         loc = view.locale
+        # The signer who comes back sees the receipt of what they signed (never the documents).
+        receipt = t("page.version", loc, version=view.version, sha=view.sha256) \
+            if view.state == LinkState.SIGNED and view.sha256 else ""
         return html(
-            "status.html", loc, STATUS_CODES[view.state], state=state,
+            "status.html", loc, status or STATUS_CODES[view.state], state=state,
             title=t(f"page.{state}.title", loc),
             text=t(f"page.{state}.text", loc, ref=view.case_ref, version=view.version,
                    when=when(view.at)),
-            problem=view.problem,
+            problem=problem or view.problem, receipt=receipt,
         )
 
     def form_page(view: LinkView, token: str, nonce: str, status: int = 200) -> Response:
@@ -200,6 +204,10 @@ def signing_router(services: Services) -> APIRouter:
         if TOKEN.match(token):
             document = await link_document(services.uow_factory, services.deps, token, document_id)
         if document is None:
+            gone = await withdrawn(services.uow_factory, services.deps, token, document_id) \
+                if TOKEN.match(token) else None
+            if gone is not None:  # signed, superseded, expired …: say what to do instead
+                return status_page(gone, 410, t("page.documents_gone", gone.locale))
             return status_page(LinkView(LinkState.UNKNOWN, "zh-CN"))
         response = Response(document.content, media_type=document.media_type)
         filename = Path(document.filename).name

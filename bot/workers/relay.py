@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +20,8 @@ from bot.channels.base import ChannelRegistry, DeliveryError
 from bot.gateway import WAKE_CHANNEL
 from bot.settings import Settings
 from bot.workers.base import QueueWorker
+from handlers.deps import Deps
+from handlers.signing.links import resolve_links
 from storage.cache import Cache
 from storage.outbox import OutboxItem, Receipts
 from storage.uow import UnitOfWork
@@ -32,12 +35,13 @@ class OutboxRelay(QueueWorker[OutboxItem]):
     wake_channel = WAKE_CHANNEL
 
     def __init__(self, *, uow_factory: Callable[[], UnitOfWork], engine: AsyncEngine, clock: Clock,
-                 settings: Settings, cache: Cache, channels: ChannelRegistry,
+                 settings: Settings, cache: Cache, channels: ChannelRegistry, deps: Deps,
                  yield_to: Admission | None = None) -> None:
         super().__init__(uow_factory=uow_factory, clock=clock, settings=settings, cache=cache,
                          yield_to=yield_to)
         self.engine = engine
         self.channels = channels
+        self.deps = deps  # the signing key's secret and the public URL: signing links are made here
 
     @property
     def batch_size(self) -> int:
@@ -71,7 +75,8 @@ class OutboxRelay(QueueWorker[OutboxItem]):
                                retry_after=None, permanent=True)
             return False
         try:
-            platform_ref = await channel.deliver(item)
+            # The row holds signing-link references; the link exists only in what is sent.
+            platform_ref = await channel.deliver(replace(item, payload=resolve_links(item.payload, self.deps)))
         except DeliveryError as error:
             retry_after = None if error.retry_after is None else timedelta(seconds=error.retry_after)
             await self._failed(item, str(error), retry_after, error.permanent)

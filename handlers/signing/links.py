@@ -1,14 +1,24 @@
 """Signing links: a fresh single-use link on every employee card, and where the employee stands
-with the current document (signed / read / unopened, and since when) for HR's cards."""
+with the current document (signed / read / unopened, and since when) for HR's cards.
+
+A link is a bearer secret. The database keeps only its SHA-256; a message (and so the outbox row)
+carries an opaque reference, which `resolve_links` turns into the URL when the message is sent,
+from the reference and a secret derived from the signing key (never stored)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from handlers.context import Ctx, channel_of
+from handlers.contracts import Message
+from handlers.deps import Deps
 from storage.models import Person, SigningToken
 from workflow.case import Case
 from workflow.model import State
@@ -37,14 +47,40 @@ async def issue_link(ctx: Ctx, case: Case, employee: Person) -> str | None:
     document = case.record.document
     if document is None or case.state not in AWAITING or employee.id != case.employee_id:
         return None
-    raw = secrets.token_urlsafe(32)
+    reference = secrets.token_urlsafe(24)
     await ctx.uow.signing_tokens.add(SigningToken(
-        token_hash=token_hash(raw), case_id=case.id, person_id=employee.id,
+        token_hash=token_hash(_raw(ctx.deps, reference)), case_id=case.id, person_id=employee.id,
         identity=await identity_of(ctx, employee), document_version=document.version,
         document_sha256=document.sha256, created_at=ctx.now,
         expires_at=link_expiry(ctx.now, ctx.deps.signing_link_hours), used_for="",
     ))
-    return f"{ctx.deps.public_base_url.rstrip('/')}/sign/{raw}"
+    return f"<<signing-link:{reference}>>"
+
+
+_REFERENCE = re.compile(r"<<signing-link:([A-Za-z0-9_-]{16,64})>>")
+
+
+def _raw(deps: Deps, reference: str) -> str:
+    """The link's token: what only the holder of the signing key can make from the reference."""
+    digest = hmac.new(deps.signer.secret("signing-links"), reference.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def resolve_links(value: Any, deps: Deps) -> Any:
+    """`value` (a message's payload or data) with each signing-link reference made its URL: the one
+    place a link's URL exists, at send time (the relay, and the dispatcher's inline answer)."""
+    if isinstance(value, str):
+        base = deps.public_base_url.rstrip("/")
+        return _REFERENCE.sub(lambda m: f"{base}/sign/{_raw(deps, m.group(1))}", value)
+    if isinstance(value, dict):
+        return {key: resolve_links(item, deps) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(resolve_links(item, deps) for item in value)
+    return value
+
+
+def resolve_message(message: Message, deps: Deps) -> Message:
+    return replace(message, data=resolve_links(message.data, deps))
 
 
 @dataclass(frozen=True)

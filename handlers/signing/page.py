@@ -210,15 +210,29 @@ async def answer(uow_factory: UowFactory, deps: Deps, raw: str, visitor: Visitor
 
 async def link_document(uow_factory: UowFactory, deps: Deps, raw: str,
                         document_id: int) -> Document | None:
-    """One file of the link's document version, while the link is usable or was used."""
-    now = deps.clock.now()
+    """One file of the link's document version, while the link can still be answered: once it was
+    signed, disputed, superseded, expired or the case moved on, it serves documents no more."""
+    found = await _link_file(uow_factory, deps, raw, document_id)
+    return found[1] if found and found[0].state == LinkState.VALID else None
+
+
+async def withdrawn(uow_factory: UowFactory, deps: Deps, raw: str, document_id: int) -> LinkView | None:
+    """The link's view when it no longer serves that file of its own (what to say instead)."""
+    found = await _link_file(uow_factory, deps, raw, document_id)
+    if found is None or found[0].state in (LinkState.VALID, LinkState.FOREIGN):
+        return None
     async with uow_factory() as uow:
-        link = await _load(uow, raw, now, lock=False)
-        if link is None or link.state not in (LinkState.VALID, LinkState.SIGNED,
-                                              LinkState.DISPUTED):
+        return await _view(uow, found[0])
+
+
+async def _link_file(uow_factory: UowFactory, deps: Deps, raw: str,
+                     document_id: int) -> tuple[_Link, Document] | None:
+    async with uow_factory() as uow:
+        link = await _load(uow, raw, deps.clock.now(), lock=False)
+        if link is None:
             return None
         document = await uow.documents.get(document_id)
         if (document is None or document.case_id != link.case.id
                 or document.version != link.token.document_version):
             return None
-        return document
+        return link, document

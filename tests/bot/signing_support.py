@@ -12,6 +12,7 @@ import pytest
 
 from bot.bootstrap import Services, bootstrap
 from handlers.contracts import from_payload
+from handlers.signing.links import resolve_links
 from tests.bot.services_support import settings_for
 from tests.handlers.conftest import SHANGHAI, START, World, make_world
 from tests.handlers.test_documents import link_in
@@ -62,7 +63,7 @@ async def latest_link(world: World, who: str, ref: str = "C-0001") -> str:
     async with world.uow_factory() as uow:
         person = await uow.people.by_identity("console", "local", who)
         assert person is not None
-        cards = [from_payload(m.payload) for m in await uow.outbox.for_case(case.id)
+        cards = [from_payload(resolve_links(m.payload, world.deps)) for m in await uow.outbox.for_case(case.id)
                  if m.recipient == f"person:{person.id}" and m.kind == "employee_decision"]
     return link_in(cards[-1])
 

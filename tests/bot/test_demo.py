@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,4 +30,7 @@ def test_demo_help_describes_every_option() -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     shown = " ".join(done.stdout.split())
-    assert "the console lines to play" in shown and "the company directory to load first" in shown
+    for option, description in ((r"--ground \{[^}]*\}", "which example case to run"),
+                                ("--script FILE", "a script of your own"),
+                                ("--people CSV", "the company directory to load first")):
+        assert re.search(f"{option} {description}", shown), shown

@@ -196,3 +196,49 @@ async def test_malformed_posts_get_an_answer_not_a_crash(site: Site,
         response = await client.post(f"/sign/{token}", content=body, headers=headers)
         assert 400 <= response.status_code < 500, (headers, response.status_code)
     assert await footprint(site.world) == before
+
+
+async def _download_paths(site: Site, token: str) -> list[str]:
+    case = await site.world.case()
+    async with site.world.uow_factory() as uow:
+        documents = await uow.documents.for_case(case.id, case.record.document.version)
+    return [f"/sign/{token}/documents/{d.id}" for d in documents]
+
+
+async def test_a_signed_link_serves_no_documents_but_shows_the_signer_the_receipt(
+        site: Site, client: httpx.AsyncClient) -> None:
+    await to_employee(site.world)
+    token = await latest_link(site.world, "alice")
+    paths = await _download_paths(site, token)
+    assert (await client.get(paths[0])).status_code == 200  # while it can be answered
+    nonce, csrf = await open_page(client, token)
+    assert (await post(client, token, nonce, csrf)).status_code == 303
+    case = await site.world.case()
+    for path in paths:
+        gone = await client.get(path)
+        assert gone.status_code == 410 and "不再提供文件" in gone.text and "%PDF" not in gone.text
+        assert_secure(gone)
+    receipt = await client.get(f"/sign/{token}")
+    assert receipt.status_code == 200 and "已签署" in receipt.text
+    assert case.record.document.sha256 in receipt.text  # what was signed
+    assert "/documents/" not in receipt.text
+    english = await client.get(paths[0] + "?lang=en")
+    assert english.status_code == 410
+
+
+async def test_superseded_and_expired_links_serve_no_documents(site: Site, client: httpx.AsyncClient) -> None:
+    await to_employee(site.world)
+    old = await latest_link(site.world, "alice")
+    old_paths = await _download_paths(site, old)
+    assert (await site.world.act("alice", "dispute", text="有误")).ok
+    assert (await site.world.act("wangfang", "revise", text="已更正")).ok
+    for path in old_paths:
+        superseded = await client.get(path)
+        assert superseded.status_code == 410 and "文件已更新" in superseded.text
+    current = await latest_link(site.world, "alice")
+    paths = await _download_paths(site, current)
+    assert (await client.get(paths[0])).status_code == 200
+    site.world.clock.set(site.world.clock.now() + timedelta(hours=72))
+    for path in paths:
+        expired = await client.get(path)
+        assert expired.status_code == 410 and "链接已过期" in expired.text and "不再提供文件" in expired.text

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import Services, bootstrap
 from bot.channels.base import DeliveryError
 from bot.worker import Worker
+from handlers.signing.links import resolve_links
 from storage.models import Case, OutboxMessage, Timer
 from storage.outbox import OutboxItem
 from tests.bot.services_support import settings_for
@@ -37,6 +38,7 @@ class FakeChannel:
         self.delivered: list[str] = []
         self.taken: list[str] = []
         self.given_up: list[str] = []
+        self.payloads: list[dict[str, Any]] = []
         self.arrived = asyncio.Event()
 
     def _play(self, who: str) -> None:
@@ -50,6 +52,7 @@ class FakeChannel:
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         self._play(item.recipient)
         self.delivered.append(item.recipient)
+        self.payloads.append(item.payload)
         self.arrived.set()
         return {"ts": f"{len(self.delivered)}.000"}
 
@@ -340,3 +343,23 @@ async def test_a_timer_that_keeps_failing_goes_dead_and_hr_is_alerted_once(
     async with runtime.uow_factory() as uow:
         timer = await uow.session.scalar(select(Timer).where(Timer.case_id == case.id))
     assert timer is not None and timer.attempts == 2 and timer.dead_at is not None and timer.fired_at is None
+
+
+async def test_the_relay_sends_the_signing_link_the_row_only_refers_to(
+    make_runtime: Callable[..., Services], channel: FakeChannel
+) -> None:
+    """A signing link is made from its reference when sent; the row keeps the reference."""
+    runtime = make_runtime()
+    reference = "<<signing-link:AbCdEfGhIjKlMnOpQrStUvWx>>"
+    async with runtime.uow_factory() as uow:
+        tenant = await uow.tenants.get_or_create("console:local", name="local")
+        await uow.outbox.enqueue(tenant_id=tenant.id, case_id=None, channel="fake", recipient="alice",
+                                 kind="employee_decision", payload={"data": {"fields": [["link", reference]]}},
+                                 dedup_key="link", now=runtime.clock.now())
+        await uow.commit()
+    assert await Worker(runtime).run_once() == (0, 1)
+    (sent,) = channel.payloads
+    link = sent["data"]["fields"][0][1]
+    assert link == resolve_links(reference, runtime.deps)
+    assert link.startswith(runtime.settings.PUBLIC_BASE_URL.rstrip("/") + "/sign/") and "<<" not in link
+    assert (await rows(runtime))["alice"].payload["data"]["fields"][0][1] == reference

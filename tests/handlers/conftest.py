@@ -13,6 +13,7 @@ import pytest
 from handlers.contracts import Inbound, Reply, from_payload
 from handlers.deps import Deps, build_deps
 from handlers.dispatch import handle
+from handlers.signing.links import resolve_links
 from handlers.timers import fire_due
 from storage.models import Case, OutboxMessage
 from storage.uow import UnitOfWork
@@ -67,7 +68,8 @@ class World:
         async with self.uow_factory() as uow:
             person = await uow.people.by_identity("console", "local", who)
         assert person is not None
-        return [from_payload(m.payload) for m in await self.outbox()
+        # As the relay sends them: signing-link references made links.
+        return [from_payload(resolve_links(m.payload, self.deps)) for m in await self.outbox()
                 if m.recipient == f"person:{person.id}" and (kind is None or m.kind == kind)]
 
     async def advance_to(self, instant: datetime) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -156,3 +157,23 @@ async def test_a_case_that_moved_on_refuses_through_the_workflow(world: World) -
     view = await answer(world.uow_factory, world.deps, token, PHONE, SIGN)
     assert view.state == LinkState.SIGNED and not view.done
     assert await footprint(world) == before
+
+
+async def test_no_raw_link_is_stored_anywhere_the_message_carries_a_reference(world: World) -> None:
+    """The outbox row holds an opaque reference; the link exists only in what is sent (resolved by
+    the relay, or in the inline answer); the database keeps the token's hash alone."""
+    await to_employee(world)
+    token = await alice_link(world)  # as the relay sends it
+    rows = await world.outbox()
+    stored = " ".join(str(row.payload) for row in rows)
+    assert "/sign/" not in stored and token not in stored
+    assert "<<signing-link:" in stored
+    async with world.uow_factory() as uow:
+        hashes = set((await uow.session.scalars(select(SigningToken.token_hash))).all())
+        tables = " ".join(str(row) for row in (await uow.session.execute(select(SigningToken))).all())
+    assert hashlib.sha256(token.encode()).hexdigest() in hashes and token not in tables
+    assert (await open_link(world.uow_factory, world.deps, token, PHONE)).state == LinkState.VALID
+    # The employee's own inline answer (status) shows a working link, never the reference.
+    reply = await world.act("alice", "status", "C-0001")
+    shown = " ".join(str(m.data) for m in reply.messages)
+    assert "/sign/" in shown and "<<signing-link:" not in shown

@@ -36,6 +36,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPENED = datetime(2024, 6, 3, 9, 0, tzinfo=SHANGHAI)  # a Monday
 TALK_AT = "2024-06-04 10:00"
 TALKED = datetime(2024, 6, 4, 11, 0, tzinfo=SHANGHAI)
+MOVED_TO = "2024-06-04 17:00"  # a time HR may move the talk to, seen from before and after it
 REF = "C-0001"
 GROUND = Ground.INCOMPETENT
 FACTS = {"hired": "2019-03-15", "last_day": "2024-06-30", "avg_wage": "12000", "prev_wage": "12500",
@@ -51,6 +52,8 @@ LOCAL_PEOPLE = {
     "chen": ("I001", "陈工", "it", None, "zh-CN"),
     "liu": ("A001", "刘行政", "admin", None, "zh-CN"),
     "sun": ("F001", "孙财务", "finance", None, "zh-CN"),
+    "zhou": ("H002", "Zhou Min", "hr", None, "en"),  # a second HR member (two approvals)
+    "xiao": ("H003", "萧红", "hr", "alice", "zh-CN"),  # HR who reports to the employee
 }
 OTHER_PEOPLE = {"wangfang": ("H001", "Wang Fang (other corp)", "hr,manager", None, "en")}
 
@@ -73,6 +76,7 @@ ROLES: dict[str, Actor] = {
     "assignee": Actor("local", "chen", "zh-CN", True),  # owns account_revocation in handover
     "stranger": Actor("local", "ghost", "zh-CN", False),  # no directory entry at all
     "other_tenant": Actor("other", "wangfang", "en", False),
+    "hr_reporting": Actor("local", "xiao", "zh-CN", True),  # HR, but the case is about their manager
 }
 
 Factory = Callable[[], UnitOfWork]
@@ -131,6 +135,8 @@ class Driver:
                 await self.act("wangfang", "approve")
             case State.TALK_SCHEDULED:
                 await self.act("wangfang", "schedule", when=TALK_AT)
+                # The talk has been held: recording it is possible (not before its time).
+                self.clock.set(TALKED)
             case State.AWAITING_EMPLOYEE:
                 await self.act("lee", "confirm_attendance")
                 self.clock.set(TALKED)
@@ -330,7 +336,7 @@ _CASE_PARTIES: dict[str, Callable[[State], frozenset[Party]]] = {
     "assignee": lambda s: frozenset({Party.ASSIGNEE}) if s == State.HANDOVER else frozenset(),
 }
 # Caseless actions: who may, by role (open: Alice's manager or HR; report: HR, of their own tenant).
-_CASELESS_MAY = {"open": frozenset({"manager", "hr"}), "report": frozenset({"hr", "other_tenant"})}
+_CASELESS_MAY = {"open": frozenset({"manager", "hr"}), "report": frozenset({"hr", "other_tenant", "hr_reporting"})}
 # The guards this world's case trips for someone with the right: Alice's case is open until it closes
 # (a second one may not be opened), and in handover the items are not done yet (finish waits).
 _TRIPPED = {("open", state) for state in State if state != State.CLOSED} | {("finish", State.HANDOVER)}

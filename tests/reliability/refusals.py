@@ -15,6 +15,7 @@ from workflow.i18n import LOCALES, t
 WHO = frozenset({
     "machine.refuse.party", "h.unknown_case", "h.unknown_user", "h.only_manager_evidence", "h.facts_only_hr",
     "h.item_not_owner", "h.report.only_hr", "h.not_a_manager", "h.self_case", "h.unknown_person",
+    "h.own_manager_case",
 })
 # Refused because of where the case is: nobody could do it now.
 STATE = frozenset({"machine.refuse.not_now", "h.evidence_closed", "h.facts_locked", "h.item_unknown",

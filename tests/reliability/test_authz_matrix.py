@@ -13,16 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from handlers.casefile import normalise_ref
 from handlers.contracts import Inbound, Reply
 from handlers.deps import Deps
 from handlers.dispatch import handle
+from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
 from tests.reliability import refusals
 from tests.reliability.authz_world import (
+    MOVED_TO,
     REF,
     ROLES,
-    TALK_AT,
     Actor,
     Footprint,
     Snapshot,
@@ -36,6 +39,7 @@ from tests.reliability.authz_world import (
     seed,
 )
 from workflow.evidence import requirements
+from workflow.i18n import t
 from workflow.model import Ground, State, Trigger
 
 MATRIX_FILE = Path(__file__).with_name("authz_matrix.txt")
@@ -82,7 +86,7 @@ def request_args(action: str, item_id: int) -> dict[str, Any]:
         "withdraw": {"reason": "不再需要"},
         "request_changes": {"comment": "请补充第二季度绩效记录"},
         "reject": {"reason": "证据不足"},
-        "schedule": {"when": TALK_AT},
+        "schedule": {"when": MOVED_TO},
         "record_talk": {"reason": "经理出差，HR 单独面谈"},
         "dispute": {"reason": "PIP 目标不合理"},
         "ask_meeting": {"text": "想再谈一次"},
@@ -300,3 +304,120 @@ async def test_refusals_on_postgresql(state: State, uow_factory: Callable[[], Un
                 failures.append(f"{action}/{role} (expected {cells[role]!r}): " + "; ".join(found))
     assert not failures, f"in {state.value}:\n  " + "\n  ".join(failures)
 
+
+
+# ------------------------------------------------------------------ no existence oracle
+
+# Who has no relation to C-0001 in a state, with every case-naming action they might try.
+_UNRELATED = ("other_manager", "other_employee", "stranger", "other_tenant")
+
+
+@pytest.mark.parametrize("state", (State.HR_REVIEW, State.HANDOVER), ids=lambda s: s.value)
+async def test_an_unrelated_person_cannot_tell_an_existing_case_from_a_missing_one(
+        state: State, snapshots: dict[State, Snapshot], tmp_path: Path) -> None:
+    """Every case-naming action, typed with the ref as people type it: the same answer for C-0001
+    and for a case that does not exist, and nothing the asker could see changes."""
+    snapshot = snapshots[state]
+    copy = StateCopy(snapshot, tmp_path / "case.db")
+    await copy.fresh()
+    deps = deps_at(snapshot.now)
+    item_id = snapshots[State.HANDOVER].item_id or 0
+
+    async def ask(actor: Actor, action: str, ref: str) -> tuple[str, Footprint]:
+        before, _ = await observe(copy.uow_factory)
+        reply = await handle(Inbound(platform="console", platform_tenant=actor.platform_tenant,
+                                     user_id=actor.user_id, name=action, case_ref=ref,
+                                     args=request_args(action, item_id)), copy.uow_factory, deps)
+        after, _ = await observe(copy.uow_factory)
+        assert not reply.ok, (action, ref)
+        assert after == before
+        text = " ".join(str(m.data) for m in reply.messages)
+        return text.replace(normalise_ref(ref), "<ref>").replace(ref, "<ref>"), after
+
+    try:
+        differ = []
+        for role in _UNRELATED:
+            for action in ACTIONS:
+                if action in CASELESS:
+                    continue
+                for typed_ref, missing in (("c-1", "c-999"), (REF, "C-0999"), ("1", "999")):
+                    existing, _ = await ask(ROLES[role], action, typed_ref)
+                    absent, _ = await ask(ROLES[role], action, missing)
+                    if existing != absent:
+                        differ.append(f"{role} {action} {typed_ref}: {existing[:160]} != {absent[:160]}")
+        assert not differ, "\n".join(differ)
+    finally:
+        await copy.close()
+
+
+# ------------------------------------------------------------------ separation of duties: two approvals
+
+
+async def _approve(copy: StateCopy, deps: Deps, who: str) -> tuple[Reply, str, list[Any]]:
+    """`who` approves C-0001 from a fresh card: the reply, the case's state after, and the outbox rows."""
+    before, _ = await observe(copy.uow_factory)
+    reply = await handle(Inbound(platform="console", platform_tenant="local", user_id=who, name="approve",
+                                 case_ref=REF, case_version=before.version), copy.uow_factory, deps)
+    after, _ = await observe(copy.uow_factory)
+    async with copy.uow_factory() as uow:
+        rows = list((await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+    return reply, after.state, rows[before.outbox:]
+
+
+def _texts(reply: Reply) -> str:
+    return " ".join(str(m.data) for m in reply.messages)
+
+
+@pytest.mark.parametrize("why", ["hr_manages", "hr_opened", "company_wants_two"])
+async def test_an_approval_that_needs_a_second_waits_for_another_hr_member(
+        why: str, snapshots: dict[State, Snapshot], tmp_path: Path) -> None:
+    """The HR member who manages or opened the case (or anyone, where the company wants two) cannot
+    approve alone: their approval is recorded, the case stays in review, both are told in their
+    language, they cannot approve twice, and another HR member's approval moves it on."""
+    snapshot = snapshots[State.HR_REVIEW]
+    copy = StateCopy(snapshot, tmp_path / "case.db")
+    await copy.fresh()
+    deps = deps_at(snapshot.now)
+    first, second = ("lee", "wangfang") if why == "hr_manages" else ("wangfang", "zhou")
+    try:
+        async with copy.uow_factory() as uow:
+            tenant = await uow.tenants.by_key("console:local")
+            case = await uow.cases.by_ref(tenant.id, REF, for_update=True)
+            if why == "hr_manages":
+                lee = await uow.people.get(case.manager_id)
+                lee.roles = "manager,hr"
+            elif why == "hr_opened":
+                case.opened_by_id = (await uow.people.by_identity("console", "local", "wangfang")).id
+            else:
+                tenant.settings = {**tenant.settings, "two_hr_approvals": True}
+            await uow.commit()
+
+        reply, state, sent = await _approve(copy, deps, first)
+        assert reply.ok and state == State.HR_REVIEW.value
+        first_locale = "zh-CN"  # 李雷 and 王芳 both read Chinese
+        assert any(m.kind == "second_approval" and m.locale == first_locale for m in reply.messages)
+        asked = [row for row in sent if row.kind == "second_approval"]
+        assert asked, [row.kind for row in sent]
+        if second == "zhou":
+            assert any("a second approval is needed" in str(row.payload) for row in asked)
+
+        again, state, _ = await _approve(copy, deps, first)
+        assert not again.ok and state == State.HR_REVIEW.value
+        refused = next(str(m.data["text"]) for m in again.messages if m.kind == "refusal")
+        assert refused == t("machine.refuse.approved_already", first_locale)
+
+        reply, state, _ = await _approve(copy, deps, second)
+        assert reply.ok and state == State.SCHEDULING_TALK.value, _texts(reply)
+    finally:
+        await copy.close()
+
+
+async def test_a_plain_hr_member_approves_alone(snapshots: dict[State, Snapshot], tmp_path: Path) -> None:
+    snapshot = snapshots[State.HR_REVIEW]
+    copy = StateCopy(snapshot, tmp_path / "case.db")
+    await copy.fresh()
+    try:
+        reply, state, _ = await _approve(copy, deps_at(snapshot.now), "zhou")
+        assert reply.ok and state == State.SCHEDULING_TALK.value
+    finally:
+        await copy.close()

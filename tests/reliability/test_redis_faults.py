@@ -235,6 +235,14 @@ async def test_wecom_through_a_redis_outage_token_dialogs_and_recovery(db_url: s
 
             redis.start()
             await wait_until(stack.runtime.redis.ping, seconds=30, what="the app's Redis client recovering")
+            # The token store waits RETRY_AFTER after its last failure before it tries Redis again;
+            # a restart quicker than that would otherwise leave the next token in memory only.
+            storage = stack.channel.api.client.session
+
+            async def token_store_back() -> bool:
+                return storage.trying_redis()
+
+            await wait_until(token_store_back, seconds=5, what="the token store trying Redis again")
             assert redis.cli("FLUSHALL") == "OK"
             await say(stack, "wangfang", "报表")
             assert fake.calls[-1].path == "message/send" and fake.calls[-1].errcode == 0

@@ -140,9 +140,13 @@ async def test_reject_needs_a_reason(world: World) -> None:
 
 def test_every_fact_hr_can_enter_is_a_typed_field_of_the_case() -> None:
     samples = {"hired": "2019-03-15", "last_day": "2026-04-30", "proposed_by": "employer",
-               "protections": "pregnant, nursing"}
-    entered = {key: parse_fact(key, samples.get(key, "yes" if key.startswith(("pay", "in_", "union", "written",
-                                                                              "notice")) else "1,200.50"))
+               "protections": "pregnant, nursing", "birth_date": "1970-01-01", "contract_start": "2019-03-15",
+               "contract_end": "2026-04-30", "probation_end": "2019-05-14", "notice_date": "2026-03-31",
+               "sick_since": "2025-01-01", "retirement_category": "male", "union": "yes",
+               "renewal_offered": "same", "work_years": "20", "headcount": "100", "reduced": "5",
+               "fixed_terms": "2", "work_injury_grade": "7"}
+    flags = ("pay", "in_", "union", "written", "notice", "open", "employee", "past")
+    entered = {key: parse_fact(key, samples.get(key, "yes" if key.startswith(flags) else "1,200.50"))
                for key in known_fact_keys()}
     facts = Facts.of(entered)
     assert not facts.extra and facts.entries() == entered

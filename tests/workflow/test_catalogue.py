@@ -18,8 +18,9 @@ from typing import get_args
 import pytest
 
 from workflow.commands import COMMANDS, Audience
-from workflow.compliance.facts import Pre2008Rounding, Proposer, Protection
+from workflow.compliance.facts import UNION_STATUSES, Pre2008Rounding, Proposer, Protection, RenewalOffer
 from workflow.compliance.findings import Level
+from workflow.compliance.retirement import RetirementCategory
 from workflow.evidence import DEFAULT_REQUIREMENTS, EvidenceKind
 from workflow.handover import default_template
 from workflow.i18n import LOCALES, load_catalogues
@@ -81,8 +82,9 @@ FAMILIES = (
     Family("compliance.protected.{}", _values(Protection)),
     Family("compliance.expiry_extended.{}", _values(Protection)),
     Family("compliance.line.service_pre2008.{}", _values(Pre2008Rounding)),
-    Family("slack.protection.{}", _values(Protection)),
-    Family("slack.choice.{}", _values(get_args(Proposer))),
+    Family("slack.protection.{}", _values(Protection, ["none"])),  # "none": an answer
+    Family("slack.choice.{}", _values(get_args(Proposer), RetirementCategory, UNION_STATUSES, ["notified"],
+                                      RenewalOffer)),
     Family("doc.agreement.proposer.{}", _values(get_args(Proposer), [""])),  # "": not recorded
     Family("router.form.{}", _values(c.name for c in COMMANDS)),
     Family("router.about.{}", _values(c.name for c in COMMANDS)),
@@ -102,6 +104,7 @@ FAMILIES = (
     Family("h.timeline.{}", open=True),
     Family("signing.status.{}", open=True),
     Family("slack.fact.{}", open=True),
+    Family("h.fact_why.{}", open=True),
     Family("wecom.done.{}", open=True),
     Family("router.missing_arg.{}", open=True),
     Family("card.input.{}", open=True),

@@ -76,6 +76,7 @@ SPEC: dict[tuple[State, Trigger], tuple[frozenset[Party], State, Outcome | None]
     (S.HR_REVIEW, T.REQUEST_CHANGES): (frozenset({P.HR}), S.COLLECTING_EVIDENCE, None),
     (S.HR_REVIEW, T.REJECT): (frozenset({P.HR}), S.CLOSED, Outcome.REJECTED),
     (S.SCHEDULING_TALK, T.SCHEDULE): (frozenset({P.HR}), S.TALK_SCHEDULED, None),
+    (S.TALK_SCHEDULED, T.SCHEDULE): (frozenset({P.HR}), S.TALK_SCHEDULED, None),  # the talk moves
     (S.TALK_SCHEDULED, T.CONFIRM_ATTENDANCE): (frozenset({P.MANAGER}), S.TALK_SCHEDULED, None),
     (S.TALK_SCHEDULED, T.RECORD_TALK): (frozenset({P.HR}), S.AWAITING_EMPLOYEE, None),
     (S.AWAITING_EMPLOYEE, T.ACKNOWLEDGE): (frozenset({P.EMPLOYEE}), S.AWAITING_EMPLOYEE, None),
@@ -90,7 +91,7 @@ SPEC: dict[tuple[State, Trigger], tuple[frozenset[Party], State, Outcome | None]
     (S.HANDOVER, T.COMPLETE_ITEM): (frozenset({P.ASSIGNEE}), S.HANDOVER, None),
     (S.HANDOVER, T.FINISH): (frozenset({P.SYSTEM, P.HR}), S.CLOSED, Outcome.COMPLETED),
 }
-STAYS = {T.CONFIRM_ATTENDANCE, T.ACKNOWLEDGE, T.COMPLETE_ITEM}
+STAYS = {T.CONFIRM_ATTENDANCE, T.ACKNOWLEDGE, T.COMPLETE_ITEM, T.SCHEDULE}  # schedule: moving the talk
 
 ALLOWED = [
     (state, trigger, party, dest, outcome)
@@ -276,6 +277,24 @@ GUARDS: list[tuple[State, Trigger, Party, dict[str, Any], dict[str, Any], str, d
     ),
     (
         S.TALK_SCHEDULED,
+        T.SCHEDULE,
+        P.HR,
+        {},
+        {"talk_at": NOW - timedelta(hours=1)},  # moving the talk: again only into the future
+        "machine.refuse.talk_in_past",
+        {"talk_at": "2025-03-03T01:00+00:00"},
+    ),
+    (
+        S.TALK_SCHEDULED,
+        T.RECORD_TALK,
+        P.HR,
+        {"talk_at": NOW + timedelta(minutes=1)},  # not held yet
+        {},
+        "machine.refuse.talk_not_yet",
+        {"talk_at": "2025-03-03T02:01+00:00"},
+    ),
+    (
+        S.TALK_SCHEDULED,
         T.RECORD_TALK,
         P.HR,
         {"attendance_confirmed": False},
@@ -344,6 +363,15 @@ GUARDS: list[tuple[State, Trigger, Party, dict[str, Any], dict[str, Any], str, d
         {},
         {"text": ""},
         "machine.refuse.proof_required",
+        {},
+    ),
+    (
+        S.HR_REVIEW,
+        T.APPROVE,
+        P.HR,
+        {"approvals": 1, "second_approval_required": True},
+        {"approved_before": True},
+        "machine.refuse.approved_already",
         {},
     ),
     (
@@ -465,7 +493,7 @@ AVAILABLE = [
     (S.HR_REVIEW, P.MANAGER, ()),
     (S.SCHEDULING_TALK, P.HR, (T.SCHEDULE,)),
     (S.TALK_SCHEDULED, P.MANAGER, (T.CONFIRM_ATTENDANCE,)),
-    (S.TALK_SCHEDULED, P.HR, (T.RECORD_TALK,)),
+    (S.TALK_SCHEDULED, P.HR, (T.SCHEDULE, T.RECORD_TALK)),
     (S.AWAITING_EMPLOYEE, P.EMPLOYEE, (T.ACKNOWLEDGE, T.SIGN, T.DISPUTE)),
     (S.AWAITING_EMPLOYEE, P.SYSTEM, (T.ESCALATE,)),
     (S.AWAITING_EMPLOYEE, P.HR, ()),
@@ -604,6 +632,7 @@ SAMPLES = [
         },
     ),
     Refusal("machine.refuse.items_open", {"count": 2}),
+    Refusal("machine.refuse.talk_not_yet", {"talk_at": "2025-03-04T10:00+08:00"}),
 ]
 NEEDS_PARAMS = {r.code for r in SAMPLES}
 SAMPLES += [Refusal(code) for code in sorted(REFUSAL_CODES - NEEDS_PARAMS)]
@@ -687,12 +716,38 @@ def test_machine_definition_matches_the_spec() -> None:
     definition = machine.machine_definition()
     assert definition["initial"] == S.COLLECTING_EVIDENCE.value
     assert definition["states"] == [s.value for s in State]
-    rows = {(State(tr["source"]), Trigger(tr["trigger"])): tr["dest"] for tr in definition["transitions"]}
+    rows: dict[tuple[State, Trigger], list[str | None]] = {}
+    for tr in definition["transitions"]:
+        rows.setdefault((State(tr["source"]), Trigger(tr["trigger"])), []).append(tr["dest"])
     assert rows.keys() == SPEC.keys()
-    for key, dest in rows.items():
+    for key, (dest, *waits) in rows.items():
         _parties, spec_dest, _outcome = SPEC[key]
         assert (dest or key[0].value) == spec_dest.value
-        assert (dest is None) == (key[1] in STAYS)  # stays are internal: no exit/enter
+        assert (dest is None) == (spec_dest == key[0])  # stays are internal: no exit/enter
+        assert waits == WAITS.get(key, [])
+
+
+# A first of two approvals is recorded and the case stays in review (separation of duties).
+WAITS: dict[tuple[State, Trigger], list[str | None]] = {(S.HR_REVIEW, T.APPROVE): [None]}
+
+
+@pytest.mark.parametrize(("case_changes", "attempt_changes", "dest"), [
+    ({}, {}, S.SCHEDULING_TALK),  # an HR member with no other role on the case approves alone
+    ({}, {"opened_or_manages": True}, S.HR_REVIEW),  # the opener or manager: one of two
+    ({"second_approval_required": True}, {}, S.HR_REVIEW),  # the company wants two
+    ({"approvals": 1, "second_approval_required": True}, {}, S.SCHEDULING_TALK),  # the second HR member
+    ({"approvals": 1, "second_approval_required": True}, {"opened_or_manages": True}, S.SCHEDULING_TALK),
+])
+def test_an_approval_by_the_opener_or_manager_or_under_two_approvals_waits_for_a_second(
+        case_changes: dict[str, Any], attempt_changes: dict[str, Any], dest: State) -> None:
+    decision = decide(snapshot(S.HR_REVIEW, **case_changes), attempt(T.APPROVE, P.HR, **attempt_changes))
+    assert decision.allowed and decision.to_state == dest
+
+
+def test_nobody_approves_twice() -> None:
+    decision = decide(snapshot(S.HR_REVIEW, approvals=1, second_approval_required=True),
+                      attempt(T.APPROVE, P.HR, opened_or_manages=True, approved_before=True))
+    refused(decision, "machine.refuse.approved_already")
 
 
 def test_machine_has_no_timeouts_or_auto_transitions() -> None:

@@ -79,6 +79,10 @@ class TokenStorage(SessionStorage):
                 self._down_until = time.monotonic() + self.RETRY_AFTER
         return call(self._memory)
 
+    def trying_redis(self) -> bool:
+        """Whether the next call goes to Redis (no failure within the last RETRY_AFTER seconds)."""
+        return time.monotonic() >= self._down_until
+
     def get(self, key: str, default: Any = None) -> Any:
         return self._try(lambda store: store.get(key, default))
 

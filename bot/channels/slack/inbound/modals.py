@@ -34,7 +34,7 @@ from slack_sdk.models.views import View
 from bot.cards.build import card_for
 from bot.cards.model import ActionRef, Button, Input, encode_action
 from bot.channels.slack.blocks import SECTION_TEXT, clamp, escape
-from handlers.assessment import BOOL_FACTS, CHOICE_FACTS, DATE_FACTS, LIST_FACTS, MONEY_FACTS
+from handlers.assessment import BOOL_FACTS, CHOICE_FACTS, COUNT_FACTS, DATE_FACTS, LIST_FACTS, MONEY_FACTS
 from handlers.contracts import Message
 from workflow.evidence import all_kinds, kind_label
 from workflow.i18n import t
@@ -119,6 +119,8 @@ def _fact_element(key: str, locale: str) -> Any:
         return DatePickerElement(action_id=VALUE)
     if key in MONEY_FACTS:
         return NumberInputElement(action_id=VALUE, is_decimal_allowed=True, min_value="0")
+    if key in COUNT_FACTS:
+        return NumberInputElement(action_id=VALUE, is_decimal_allowed=False, min_value="0")
     if key in BOOL_FACTS:
         return _yes_no(locale)
     if key in CHOICE_FACTS:
@@ -128,7 +130,7 @@ def _fact_element(key: str, locale: str) -> Any:
 
 
 def fact_keys() -> tuple[str, ...]:
-    return (*DATE_FACTS, *MONEY_FACTS, *BOOL_FACTS, *CHOICE_FACTS, *LIST_FACTS)
+    return (*DATE_FACTS, *MONEY_FACTS, *COUNT_FACTS, *BOOL_FACTS, *CHOICE_FACTS, *LIST_FACTS)
 
 
 def _facts_blocks(locale: str, confirming: bool) -> list[Block]:
