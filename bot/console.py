@@ -7,10 +7,15 @@ line the worker runs until idle, so what the handlers queued shows up at once.
 A line goes the way a Slack or WeCom request goes: kept in the inbox (Gateway.accept), handed by
 the worker to the console channel (`ConsoleDesk.take`), run through dispatch; its reply is shown
 then, before what the outbox delivers.
+
+With a state store (the database), the clock and each person's last card are kept after every
+line, so `press 2` and the time of day survive a restart. A line that is not proper text (a
+terminal that cut a long paste mid-character hands over undecodable bytes) is refused, not sent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from collections.abc import Callable
@@ -19,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.bootstrap import Services
-from bot.cards.build import card_for
 from bot.cards.model import decode_action, encode_action
 from bot.channels.console import ConsoleChannel
 from bot.gateway import Gateway
@@ -43,6 +47,23 @@ _AS = re.compile(r"as\s+([^\s:：]+)\s*[:：]\s*(.*)", re.DOTALL)
 _PRESS = re.compile(r"(?:press|按)\s*(\d{1,3})(?:\s+(.*))?", re.DOTALL | re.ASCII)
 _MOVE = re.compile(r"\+\s*(\d{1,5})\s*(wd|d|h|m)", re.ASCII)
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+CLOCK_KEY = "clock"
+CARD_KEY = "card:"
+
+
+def readable(line: str) -> str | None:
+    """`line` as proper Unicode text, or None when part of it is not text at all.
+
+    Standard input decoded with surrogateescape turns bytes that are not UTF-8 (a paste cut
+    mid-character) into lone surrogates, which no output or database can encode; a UTF-16 source
+    may hand an emoji over as its two halves, which are joined here.
+    """
+    try:
+        line = line.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        return None
+    return None if _LONE_SURROGATE.search(line) else line
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,14 @@ class StorageDirectory:
                                normalise_locale(person.locale), person.role_set)
 
 
+class StateStore(Protocol):
+    """Named JSON values that outlive the process (storage.console_state.ConsoleStore)."""
+
+    async def load(self) -> dict[str, dict[str, Any]]: ...
+
+    async def save(self, key: str, value: dict[str, Any]) -> None: ...
+
+
 class Ticker(Protocol):
     """The worker as the console drives it (bot.worker.Worker): the inbox, then one tick of
     timers and outbox -> (fired, sent)."""
@@ -103,7 +132,7 @@ class ConsoleDesk(ConsoleChannel):
         reply = await self.gateway.dispatch(Inbound(**kept["inbound"]))
         for message in reply.messages:
             # Replies to someone not in the directory carry no recipient.
-            self.show(t("console.reply", self.locale, name=name), card_for(message),
+            self.show(t("console.reply", self.locale, name=name), message,
                       recipient=message.recipient or f"{PLATFORM}:{name}")
 
     async def gave_up(self, kept: dict[str, Any]) -> None:
@@ -156,6 +185,7 @@ class ConsoleSession:
         echo: bool = False,
         worker: Ticker | None = None,
         directory: ConsoleDirectory | None = None,
+        store: StateStore | None = None,
     ) -> None:
         self.services = services
         self.clock = clock
@@ -166,14 +196,44 @@ class ConsoleSession:
         services.channels.register(self.channel)
         self.worker = worker or Worker(services)
         self.directory = directory or StorageDirectory(services.uow_factory)
+        self.store = store
+        self.kept: dict[str, dict[str, Any]] = {}  # what the store holds, to write only changes
         self.met: dict[str, ConsoleUser] = {}
         self.done = False
+
+    async def restore(self, *, clock: bool = True) -> None:
+        """Take back the last cards (and, if `clock`, the time) a previous session kept."""
+        if self.store is None:
+            return
+        self.kept = await self.store.load()
+        for key, value in self.kept.items():
+            if key.startswith(CARD_KEY):
+                self.channel.recall(key.removeprefix(CARD_KEY), value)
+        saved = self.kept.get(CLOCK_KEY, {}).get("now")
+        if clock and isinstance(saved, str):
+            with contextlib.suppress(ValueError):  # unreadable: start from the time given
+                self.clock.set(datetime.fromisoformat(saved))
+
+    async def keep(self) -> None:
+        """Write the clock and the cards that changed since the last write."""
+        if self.store is None:
+            return
+        now = {CLOCK_KEY: {"now": self.clock.now().isoformat()}}
+        cards = {CARD_KEY + recipient: value for recipient, value in self.channel.shown_cards().items()}
+        for key, value in {**now, **cards}.items():
+            if self.kept.get(key) != value:
+                await self.store.save(key, value)
+                self.kept[key] = value
 
     def say(self, key: str, **params: object) -> None:
         self.out(t(key, self.locale, **params))
 
     async def handle_line(self, line: str) -> None:
-        stripped = line.strip()
+        text = readable(line)
+        if text is None:
+            self.say("console.unreadable")
+            return
+        stripped = text.strip()
         if not stripped:
             return
         if stripped.startswith("#"):
@@ -192,6 +252,7 @@ class ConsoleSession:
         elif word == "tick" and not rest:
             fired, sent = await self.worker.run_once()
             self.say("console.tick", fired=fired, sent=sent)
+            await self.keep()
         elif word == "who" and not rest:
             self.who()
         elif word in ("help", "?") and not rest:
@@ -215,6 +276,7 @@ class ConsoleSession:
             PLATFORM, f"{PLATFORM}:{uuid.uuid4().hex}", f"{PLATFORM}:{PLATFORM_TENANT}:{name}",
             {"name": name, "inbound": asdict(inbound)})
         await self.settle()
+        await self.keep()
 
     def _inbound(
         self, name: str, parsed: Parsed | ParseError, case_version: int | None = None
@@ -264,6 +326,7 @@ class ConsoleSession:
         self.clock.set(target)
         self.show_clock()
         await self.settle()
+        await self.keep()
 
     def show_clock(self) -> None:
         self.say("console.clock", now=self._local(self.clock.now()),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MASK = "***"
@@ -91,3 +92,15 @@ def configure_logging(level: str) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # transitions narrates every state callback; the audit log is our record of transitions.
     logging.getLogger("transitions").setLevel(logging.WARNING)
+
+
+def log_to_file(path: Path) -> None:
+    """Send every log line to `path` instead of stderr (the console: a transcript stays clean)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8", errors="backslashreplace")
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(REDACTOR)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)

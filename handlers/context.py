@@ -17,6 +17,14 @@ def person_recipient(person: Person) -> str:
     return f"person:{person.id}"
 
 
+def reply_locale(inbound: Inbound, actor: Person | None) -> str:
+    """The language to answer the asker in: the one their command was written in, else their
+    directory locale, else the platform's idea of it, else the company default."""
+    if inbound.written:
+        return normalise_locale(inbound.written)
+    return normalise_locale(actor.locale if actor is not None else inbound.locale)
+
+
 def channel_of(tenant: Tenant) -> str:
     """Tenant keys are '<platform>:<id>' (or 'console'); the platform is the delivery channel."""
     return tenant.key.split(":", 1)[0]
@@ -34,9 +42,8 @@ class Ctx:
 
     @property
     def locale(self) -> str:
-        if self.actor is not None:
-            return normalise_locale(self.actor.locale)
-        return normalise_locale(self.inbound.locale)
+        """The asker's language for this request (reply_locale); others are told in theirs."""
+        return reply_locale(self.inbound, self.actor)
 
     @property
     def text(self) -> str:

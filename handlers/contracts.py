@@ -31,6 +31,7 @@ class Inbound:
     args: dict[str, Any] = field(default_factory=dict)
     delivery_id: str | None = None  # platform retry key; None = not deduplicated
     locale: str | None = None  # the platform's idea of the user's locale, if it has one
+    written: str | None = None  # the language the command words were typed in, if recognised
 
 
 @dataclass(frozen=True)

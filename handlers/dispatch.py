@@ -14,14 +14,13 @@ from typing import Any
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers import evidence, facts, help, items, meeting, open_case, report, service, status
-from handlers.context import Ctx, person_recipient
+from handlers.context import Ctx, person_recipient, reply_locale
 from handlers.contracts import Inbound, Message, Reply
 from handlers.deps import Deps
 from handlers.refusal import Refused, answer
 from handlers.signing.links import resolve_message
 from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
-from workflow.i18n import normalise_locale
 from workflow.model import Trigger
 
 Route = Callable[[Ctx], Awaitable[Reply]]
@@ -60,8 +59,8 @@ def tenant_key(inbound: Inbound) -> str:
 
 def _refused(refused: Refused, inbound: Inbound, actor: Person | None) -> tuple[Message, ...]:
     """The asker's answer to a refusal: in their language (the platform's guess for a stranger)."""
-    locale = normalise_locale(actor.locale if actor is not None else inbound.locale)
-    return answer(refused, recipient=person_recipient(actor) if actor is not None else "", locale=locale)
+    return answer(refused, recipient=person_recipient(actor) if actor is not None else "",
+                  locale=reply_locale(inbound, actor))
 
 
 async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: Deps, *,

@@ -49,15 +49,23 @@ async def create_items(ctx: Ctx, case: Case) -> None:
         await send_item_card(ctx, case, item, owner, employee)
 
 
+async def item_number(ctx: Ctx, item: HandoverItem) -> int:
+    """The item's number within its case (1..n, in the order the items were made): what cards
+    show and commands take; the row id never reaches a person."""
+    items = await ctx.uow.handover.for_case(item.case_id)
+    return next(n for n, each in enumerate(items, start=1) if each.id == item.id)
+
+
 async def send_item_card(ctx: Ctx, case: Case, item: HandoverItem, owner: Person,
                          employee: Person | None) -> None:
     label = t(f"handover.{item.kind}", owner.locale)
+    number = await item_number(ctx, item)
     message = message_for(
         case, owner, "handover_item", t("h.item.title", owner.locale, item=label, ref=case.ref),
         t("h.item.text", owner.locale, name=employee.name if employee else "—",
-          due=local_time(ctx, item.due_at), ref=case.ref, id=item.id),
+          due=local_time(ctx, item.due_at), ref=case.ref, id=number),
         [], ("complete_item",),
     )
-    # The Done button carries the item id, so a press needs nothing typed.
-    message.data["item"] = item.id
+    # The Done button carries the item's number, so a press needs nothing typed.
+    message.data["item"] = number
     await ctx.send(message, case=case, dedup_key=f"item:{item.id}:card")

@@ -9,6 +9,7 @@ from handlers.casefile import is_hr
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Inbound, Message
 from handlers.deps import Deps
+from handlers.handover import item_number
 from handlers.views import buttons_for, ground_text, local_time
 from storage.models import HandoverItem
 from storage.uow import UnitOfWork
@@ -69,7 +70,7 @@ async def _item_entry(ctx: Ctx, item: HandoverItem) -> Message | None:
         data={"title": t("home.item", ctx.locale, item=t(f"handover.{item.kind}", ctx.locale),
                          ref=case.ref),
               "text": f"{text} · {t('home.overdue', ctx.locale)}" if late else text,
-              "fields": [], "item": item.id},
+              "fields": [], "item": await item_number(ctx, item)},
     )
 
 

@@ -18,13 +18,15 @@ from workflow.model import Trigger
 async def complete(ctx: Ctx) -> Reply:
     case = await load_case(ctx)
     raw = str(ctx.inbound.args.get("item", "")).strip()
-    items = {str(i.id): i for i in await ctx.uow.handover.for_case(case.id)}
-    owns_one = ctx.actor is not None and any(i.owner_id == ctx.actor.id for i in items.values())
+    # Items are numbered 1..n within the case (handlers.handover.item_number), in id order.
+    items = await ctx.uow.handover.for_case(case.id)
+    owns_one = ctx.actor is not None and any(i.owner_id == ctx.actor.id for i in items)
     if not owns_one and not parties_of(case, ctx.actor):
         raise not_on_case(case, Trigger.COMPLETE_ITEM.value)
-    item = items.get(raw)
-    if item is None:
-        raise Refused("h.item_unknown", case=case, ref=case.ref, id=raw)
+    number = int(raw) if raw.isdigit() else 0
+    if not 1 <= number <= len(items):
+        raise Refused("h.item_unknown", case=case, ref=case.ref, id=raw, count=len(items))
+    item = items[number - 1]
     if item.done_at is not None:
         raise Refused("h.item_already", case=case, when=local_time(ctx, item.done_at))
     if ctx.actor is None or ctx.actor.id != item.owner_id:

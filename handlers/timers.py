@@ -175,10 +175,13 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
     for person in recipients:
         # "Never more than once per (case, kind, day)" is the outbox's dedup key.
         dedup = f"rem:{case.id}:{kind}:{person.id}:{day}"
-        if action == TimerAction.RESEND_EMPLOYEE_CARD:
-            await ctx.send(await employee_card(ctx, case, person), case=case, dedup_key=dedup)
-            continue
         loc = normalise_locale(person.locale)
+        if action == TimerAction.RESEND_EMPLOYEE_CARD:
+            # The same card again, but saying it is a reminder: not a second, new decision.
+            card = await employee_card(ctx, case, person)
+            card.data["title"] = t("h.employee_card.reminder_title", loc, ref=case.ref)
+            await ctx.send(card, case=case, dedup_key=dedup)
+            continue
         await ctx.send(message_for(case, person, "reminder", t("h.reminder.title", loc, ref=case.ref),
                                    await _text(ctx, case, action, payload, loc), []),
                        case=case, dedup_key=dedup)
@@ -228,11 +231,7 @@ async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: s
         due = payload["termination_date"]
     talk = case.record.talk_at
     return t(message_key(action), loc, case=case.ref, missing=gaps or t("h.none", loc),
-             manager=manager.name if manager else "", days=_days(ctx, case),
+             manager=manager.name if manager else "", days=ctx.deps.ladder.waited(action) or "",
              talk=local_time(ctx, talk) if talk else "",
              read=t("policy.read.opened" if case.record.read_at else "policy.read.unopened", loc),
              item=item_label, due=due, owner=owner_name)
-
-
-def _days(ctx: Ctx, case: Case) -> int:
-    return (ctx.now - case.state_entered_at).days

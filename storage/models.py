@@ -481,3 +481,13 @@ class RetentionRecord(Base):
     count: Mapped[int] = mapped_column(Integer)
     older_than: Mapped[datetime]  # the cut-off the rows were past
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a purged case: tenant, ref, rows
+
+
+class ConsoleStateEntry(Base):
+    """What a console session needs after a restart (bot/console.py): its clock, each person's
+    last card with buttons. Keyed by name: "clock", "card:<recipient>"."""
+
+    __tablename__ = "console_state"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -27,7 +27,7 @@ class Rest(StrEnum):
     NOTHING = "nothing"  # nothing expected; any words become an optional note
     TEXT = "text"  # free text stored under the action's text input
     TIME = "time"  # a local wall time "YYYY-MM-DD HH:MM" (args "talk_at")
-    ITEM = "item"  # a handover item id (args "item"), then an optional note
+    ITEM = "item"  # a handover item's number within its case (args "item"), then an optional note
     FACTS = "facts"  # key=value pairs (args "facts", a dict of text values)
     CONFIRM_FACTS = "confirm_facts"  # like FACTS, but none is needed: confirm=yes is implied
     OPEN = "open"  # @employee ground [note]

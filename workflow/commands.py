@@ -14,7 +14,7 @@ from workflow.actions import BY_NAME as ACTION_SPECS
 from workflow.actions import Input, Rest
 from workflow.model import Ground, Role, Trigger
 
-__all__ = ["BY_NAME", "BY_VERB", "COMMANDS", "Audience", "Command", "Rest"]
+__all__ = ["BY_NAME", "BY_VERB", "COMMANDS", "Audience", "Command", "Rest", "written_in"]
 
 
 class Audience(StrEnum):
@@ -129,6 +129,27 @@ GLUED_GROUNDS: tuple[str, ...] = tuple(
 )
 
 HR_ROLES = frozenset({Role.HR.value, Role.HR_LEAD.value})
+
+ENGLISH, CHINESE = "en", "zh-CN"
+
+
+def _language_of(word: str) -> str:
+    return ENGLISH if word.isascii() else CHINESE
+
+
+# The language each command word, verb and ground is written in; a word that is no language's
+# ("?") is absent. A reply goes in the language the person wrote in (handlers.context).
+WRITTEN_IN: dict[str, str] = {
+    **{alias: _language_of(alias) for alias in GROUND_ALIASES},
+    **{word: _language_of(word) for word in COMMAND_WORDS},
+    **{verb: ENGLISH for c in COMMANDS for verb in c.en if any(ch.isalpha() for ch in verb)},
+    **{verb: CHINESE for c in COMMANDS for verb in c.zh},
+}
+
+
+def written_in(word: str) -> str | None:
+    """The language a (folded) command word, verb or ground alias is written in, if any."""
+    return WRITTEN_IN.get(word)
 
 
 def audiences_for(roles: frozenset[str]) -> tuple[Audience, ...]:

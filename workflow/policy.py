@@ -61,6 +61,15 @@ class LadderPolicy:
     transfer_deadline_days: int = 15  # LCL Art. 50: file and social insurance within 15 days
     deadline_reminder_time: time = time(9, 0)  # local time of the certificate/transfer nudges
 
+    def waited(self, action: TimerAction) -> int | None:
+        """How many days the ladder waited before `action`, as its sentence states them
+        (working days unless the sentence says days); None for a sentence without a count."""
+        return {
+            TimerAction.ESCALATE_HR_LEAD: self.review_escalate_working_days,
+            TimerAction.WARN_HR_UNSIGNED: self.employee_unsigned_working_days,
+            TimerAction.ESCALATE: self.employee_escalate_days,
+        }.get(action)
+
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)

@@ -4,7 +4,8 @@ Reads the Message data convention: data = {title, text, fields, state, to, foote
 in the reader's language; each action becomes a button carrying case ref + action + version, with
 a localized label, a style, an "are you sure?" prompt where it cannot be undone, and the inputs
 the action reads (all from the action's spec, workflow/actions.py, as typed commands are).
-Convention for a card about one handover item: data["item"] = its id, fixed on the button.
+Convention for a card about one handover item: data["item"] = its number within the case,
+fixed on the button.
 """
 
 from __future__ import annotations

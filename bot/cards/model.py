@@ -47,7 +47,7 @@ class Button:
     style: Style | None = None
     confirm: str | None = None  # the "are you sure?" text, for actions that cannot be undone
     inputs: tuple[Input, ...] = ()  # what the action needs typed along with the press
-    arg: str | None = None  # the first value the action reads, fixed by the card (an item id)
+    arg: str | None = None  # the first value the action reads, fixed by the card (an item number)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,20 @@
-"""`python -m bot console`: the interactive console (or a script of console lines) on a movable clock."""
+"""`python -m bot console`: the interactive console (or a script of console lines) on a movable clock.
+
+Logs go to DATA_DIR/console-session.log (named once at start) so they never interleave with the
+transcript; at a terminal, typed lines are kept in DATA_DIR/console_history (readline).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import contextlib
+import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from io import TextIOWrapper
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -16,11 +24,18 @@ from bot.cli import CommandError
 from bot.clock import SystemClock
 from bot.console import ConsoleSession
 from bot.directory import import_entries, parse, workspace
+from bot.logs import log_to_file
 from bot.router.readers import local_time
 from bot.settings import Settings
+from storage.console_state import ConsoleStore
 from workflow.clock import ManualClock
+from workflow.i18n import LOCALES, t
 
 EXAMPLE_PEOPLE = Path(__file__).resolve().parents[2] / "examples" / "people.csv"
+LOG_FILE = "console-session.log"
+HISTORY_FILE = "console_history"
+HISTORY_LINES = 1000
+log = logging.getLogger(__name__)
 
 
 def _start_time(text: str) -> datetime:
@@ -37,21 +52,62 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--script", type=Path, metavar="FILE",
                         help="read console lines from FILE instead of standard input")
     parser.add_argument("--start", type=_start_time, metavar="'YYYY-MM-DD HH:MM'",
-                        help="start the clock at this local time (default: now)")
+                        help="start the clock at this local time (default: where the last "
+                             "console session left it, else now)")
+    parser.add_argument("--lang", choices=sorted(LOCALES), metavar="LANG",
+                        help="the console's own prompts and help: zh-CN or en (default: LOCALE)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
+    locale = args.lang or settings.LOCALE
+    # Undecodable input reaches the session as lone surrogates (refused there, in words) rather
+    # than as an exception; output never fails on a character the terminal cannot show.
+    if isinstance(sys.stdin, TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
+    if isinstance(sys.stdout, TextIOWrapper):
+        sys.stdout.reconfigure(errors="replace")
+    data_dir = Path(settings.DATA_DIR)
     if args.script is not None:
         try:
             text = args.script.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"cannot read the script {args.script}: {error}") from None
-        return asyncio.run(_console(settings, iter(text.splitlines()), False, args.start))
-    interactive = sys.stdin.isatty()
-    return asyncio.run(_console(settings, _stdin_lines(sys.stdin, interactive), interactive,
-                                args.start))
+        lines: Iterator[str] = iter(text.splitlines())
+        interactive = False
+    else:
+        interactive = sys.stdin.isatty()
+        if interactive and (write_history := _keep_history(data_dir / HISTORY_FILE)):
+            atexit.register(write_history)
+        lines = _stdin_lines(sys.stdin, interactive)
+    log_path = data_dir / LOG_FILE
+    try:
+        log_to_file(log_path)
+    except OSError as error:
+        raise CommandError(f"cannot write the console log {log_path}: {error}") from None
+    _print(t("console.log_file", locale, path=log_path))
+    return asyncio.run(_console(settings, lines, interactive, args.start, locale))
+
+
+def _keep_history(path: Path) -> Callable[[], None] | None:
+    """Arrow keys recall earlier lines, this session's and the previous ones'; returns what
+    writes the history back (None: this Python has no readline, the prompt still works)."""
+    try:
+        import readline
+    except ImportError:
+        return None
+    readline.set_history_length(HISTORY_LINES)
+    with contextlib.suppress(OSError):  # the first session has no history yet
+        readline.read_history_file(path)
+
+    def write() -> None:
+        try:
+            readline.write_history_file(path)
+        except OSError as error:
+            log.warning("console history not kept: %s", error)
+
+    return write
 
 
 def _stdin_lines(stream: TextIO, interactive: bool) -> Iterator[str]:
@@ -71,7 +127,8 @@ def _print(text: str) -> None:
 
 
 async def _console(
-    settings: Settings, lines: Iterator[str], interactive: bool, start: datetime | None
+    settings: Settings, lines: Iterator[str], interactive: bool, start: datetime | None,
+    locale: str,
 ) -> int:
     zone = ZoneInfo(settings.TIMEZONE)
     now = start.replace(tzinfo=zone) if start else SystemClock().now().replace(second=0,
@@ -80,9 +137,13 @@ async def _console(
     services = bootstrap(settings, clock=clock)
     try:
         await services.ensure_migrated()
-        await _seed_example_directory(services, settings)
-        session = ConsoleSession(services, clock, _print, locale=settings.LOCALE,
-                                 echo=not interactive)
+        await _seed_example_directory(services, settings, locale)
+        session = ConsoleSession(services, clock, _print, locale=locale, echo=not interactive,
+                                 store=ConsoleStore(services.uow_factory))
+        await session.restore(clock=start is None)
+        log.info("console session started; its clock reads %s", clock.now().isoformat())
+        if session.kept:
+            session.say("console.resumed")
         if interactive:
             session.say("console.help")
             session.show_clock()
@@ -95,7 +156,7 @@ async def _console(
         await services.close()
 
 
-async def _seed_example_directory(services: Services, settings: Settings) -> None:
+async def _seed_example_directory(services: Services, settings: Settings, locale: str) -> None:
     """A first local trial has nobody to play: load the example company so `as lee: …` works."""
     where = workspace("console")
     async with services.uow_factory() as uow:
@@ -103,5 +164,4 @@ async def _seed_example_directory(services: Services, settings: Settings) -> Non
             return  # a directory was imported (or seeded) before
     people = parse(EXAMPLE_PEOPLE.read_text(encoding="utf-8-sig"))
     await import_entries(services.uow_factory, people, where, timezone=settings.TIMEZONE, city=settings.CITY)
-    print(f"(empty directory: loaded the example company from {EXAMPLE_PEOPLE.name}; "
-          "`python -m bot directory import` loads your own)", flush=True)
+    _print(t("console.seeded", locale, file=EXAMPLE_PEOPLE.name))

@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="which example case to run (default: incompetent, vector T1)")
     parser.add_argument("--script", type=Path, default=None, metavar="FILE",
                         help="a script of your own (overrides --ground)")
-    parser.add_argument("--people", type=Path, default=EXAMPLES / "people.csv", metavar="CSV")
+    parser.add_argument("--people", type=Path, default=EXAMPLES / "people.csv", metavar="CSV",
+                        help="the company directory to load first (default: examples/people.csv)")
     parser.set_defaults(func=run)
 
 

@@ -229,10 +229,18 @@ def _amount(args: argparse.Namespace, name: str) -> Decimal | None:
         amount = Decimal(raw.replace(",", "").strip())
     except InvalidOperation:
         raise BadInput("amount", option=_option(name), value=raw) from None
-    # A monthly wage above a hundred million is a typo (1e30), not a case: name the option.
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+    if not amount.is_finite() or amount < 0:
         raise BadInput("amount", option=_option(name), value=raw)
+    # A monthly wage above a hundred million is a typo (1e30), not a case: say so, with the limit.
+    if amount > MAX_AMOUNT:
+        raise BadInput("amount_too_large", option=_option(name), value=_quoted(raw),
+                       limit=f"{MAX_AMOUNT:,}")
     return amount
+
+
+def _quoted(raw: str, limit: int = 30) -> str:
+    """A long typed value, shortened for a one-line message."""
+    return raw if len(raw) <= limit else raw[: limit - 1] + "…"
 
 
 def _count(args: argparse.Namespace, name: str) -> int | None:

@@ -7,7 +7,7 @@ No I/O and no exceptions: whatever a person types, the answer is one of the two,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.router import readers
@@ -20,6 +20,7 @@ from workflow.commands import (
     GLUED_VERBS,
     Command,
     Rest,
+    written_in,
 )
 
 # Words are separated by any Unicode space (the ideographic "　" too) and zero-width characters
@@ -37,6 +38,8 @@ class Parsed:
     name: str
     case_ref: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    # The language of the words recognised ("en", "zh-CN"), if any; not part of what was asked.
+    written: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class ParseError:
     code: str
     params: dict[str, str] = field(default_factory=dict)
     usage_key: str = "router.usage.help"
+    # The language of the command's verb, when it was recognised and what followed was not.
+    written: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -113,26 +118,30 @@ def parse(text: str) -> Parsed | ParseError:
     if first is None:
         return Parsed("help")
     introduced = first.folded in COMMAND_WORDS
+    said = None  # the language of the command word, then of the verb
     if introduced:
+        said = written_in(first.folded)
         words.take()
-    elif _match_glued(words, first, GLUED_COMMAND_WORDS):
-        introduced = True
+    elif glued_word := _match_glued(words, first, GLUED_COMMAND_WORDS):
+        introduced, said = True, written_in(glued_word)
     verb = words.peek()
     if verb is None:
-        return Parsed("help")
+        return Parsed("help", written=said)
     if readers.is_mention(verb.raw):
-        return _read(BY_NAME["open"], words, None)
+        return _read(BY_NAME["open"], words, None, said)
     command = BY_VERB.get(verb.folded)
     if command is not None:
+        said = written_in(verb.folded) or said
         words.take()
     else:
         glued = _match_glued(words, verb, GLUED_VERBS)
         command = BY_VERB.get(glued) if glued else None
+        said = written_in(glued) if glued else said
     if command is None:
         if introduced and _names_ground_next(words, verb):
-            return _read(BY_NAME["open"], words, None)
+            return _read(BY_NAME["open"], words, None, said)
         return _error("router.unknown_verb", value=_quote(verb.raw))
-    return _read(command, words, None)
+    return _read(command, words, None, said)
 
 
 def parse_action(
@@ -158,7 +167,16 @@ def _names_ground_next(words: _Words, word: _Word) -> bool:
     return following is not None and readers.ground(following.raw) is not None
 
 
-def _read(command: Command, words: _Words, case_ref: str | None) -> Parsed | ParseError:
+def _read(
+    command: Command, words: _Words, case_ref: str | None, said: str | None = None
+) -> Parsed | ParseError:
+    read = _read_args(command, words, case_ref, said)
+    return replace(read, written=said) if isinstance(read, ParseError) else read
+
+
+def _read_args(
+    command: Command, words: _Words, case_ref: str | None, said: str | None
+) -> Parsed | ParseError:
     if case_ref is None and command.case != "none":
         word = words.peek()
         if word is not None:
@@ -171,7 +189,11 @@ def _read(command: Command, words: _Words, case_ref: str | None) -> Parsed | Par
     args = _READERS[command.rest](command, words)
     if isinstance(args, ParseError):
         return args
-    return Parsed(command.name, case_ref, args)
+    if said is None and command.name == "open":
+        said = args.pop("written", None)  # "@alice incompetent": the ground's language
+    else:
+        args.pop("written", None)
+    return Parsed(command.name, case_ref, args, said)
 
 
 Args = dict[str, Any] | ParseError
@@ -243,6 +265,7 @@ def _read_open(command: Command, words: _Words) -> Args:
         return _error("router.missing_arg.employee", command)
     next_word = words.peek()
     ground = readers.ground(next_word.raw) if next_word is not None else None
+    written = written_in(readers.fold(next_word.raw)) if next_word is not None else None
     if ground is not None:
         words.take()
     else:
@@ -253,7 +276,8 @@ def _read_open(command: Command, words: _Words) -> Args:
             return _error("router.missing_arg.ground", command)
         else:
             return _error("router.bad_ground", command, value=_quote(next_word.raw))
-    return {"employee": employee, "ground": ground.value, "note": words.rest()}
+    return {"employee": employee, "ground": ground.value, "note": words.rest(),
+            **({"written": written} if ground is not None and written else {})}
 
 
 def _read_evidence(command: Command, words: _Words) -> Args:
@@ -307,4 +331,5 @@ def to_inbound(
         args=args,
         delivery_id=delivery_id,
         locale=locale,
+        written=parsed.written,
     )

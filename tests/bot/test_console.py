@@ -22,7 +22,7 @@ import pytest
 import workflow.machine  # noqa: F401 - registers the action.* labels, as the handlers do
 from bot import cli, directory
 from bot.channels.base import ChannelRegistry, DeliveryError
-from bot.console import ClockMove, ConsoleSession, ConsoleUser, parse_clock
+from bot.console import ClockMove, ConsoleSession, ConsoleUser, parse_clock, readable
 from handlers.contracts import HR_GROUP, Inbound, Message, Reply, to_payload
 from storage.outbox import OutboxItem
 from storage.uow import UnitOfWork
@@ -414,7 +414,87 @@ def test_python_m_bot_console_reads_piped_lines(
                           timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[:3] == ["# a comment", "» as lee: 退工 @alice 违纪", "↩ reply to lee"]
+    log_file = Path(os.environ["DATA_DIR"]) / "console-session.log"
+    assert lines[:4] == [t("console.log_file", "en", path=log_file), "# a comment",
+                         "» as lee: 退工 @alice 违纪", "↩ reply to lee"]
     assert "■ 已创建案件 C-0001  〔收集证据〕" in lines
     assert t("console.clock", "en", now="2025-10-11 10:00 Sat", zone="Asia/Shanghai") in lines
     assert "» quit" in lines and "» as lee: 进度" not in lines
+
+
+def run_console(url: str, cwd: Path, script: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(PEOPLE_CSV.parents[1]), "LOG_LEVEL": "INFO",
+           "LOCALE": "zh-CN", "DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "bot", "console", *args], cwd=cwd, env=env,
+                          input=script, capture_output=True, timeout=120)
+
+
+def test_the_console_survives_a_long_paste_keeps_logs_apart_and_resumes_after_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 10,000-character Chinese paste with emoji is handled, a paste cut mid-character is
+    refused in words; log lines go to DATA_DIR/console-session.log, not into the transcript; `--lang en`
+    speaks English; the clock and the last cards come back after a restart, so `press` works."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli.main(["db", "upgrade"]) == 0
+    long_note = ("连续两期绩效不达标😀" * 1000)[:10_000]
+    cut = ("as lee: 进度 " + "中" * 2000).encode()[:4094]  # a terminal's line limit, mid-character
+    script = (f"as lee: 退工 @alice 不能胜任 {long_note}\n".encode() + cut + b"\n"
+              + "as lee: 进度 🙂🙂\nclock +1d\nquit\n".encode())
+    first = run_console(url, tmp_path, script, "--start", "2025-10-09 10:00", "--lang", "en")
+    assert first.returncode == 0, first.stderr.decode()
+    out = first.stdout.decode()
+    assert "已创建案件 C-0001" in out
+    assert t("console.unreadable", "en") in out
+    assert "Traceback" not in out and first.stderr == b""
+    log = (Path(os.environ["DATA_DIR"]) / "console-session.log").read_text(encoding="utf-8")
+    assert "console session started" in log, log[:500]
+    assert t("console.clock", "en", now="2025-10-10 10:00 Fri", zone="Asia/Shanghai") in out
+
+    second = run_console(url, tmp_path, b"as lee: press 1\nclock +1h\nquit\n")
+    assert second.returncode == 0, second.stderr.decode()
+    again = second.stdout.decode()
+    assert t("console.resumed", "zh-CN") in again
+    assert t("console.no_card", "zh-CN", name="lee") not in again
+    assert t("console.pressed", "zh-CN", label="", confirm="")[:4] in again  # a button of the kept card
+    # The clock went on from where the first session left it.
+    assert t("console.clock", "zh-CN", now="2025-10-10 11:00 周五", zone="Asia/Shanghai") in again
+
+
+def test_readable_joins_emoji_halves_and_refuses_undecodable_bytes() -> None:
+    assert readable("as lee: 进度 \ud83d\ude00") == "as lee: 进度 😀"
+    assert readable("进度 😀" * 2000) == "进度 😀" * 2000
+    assert readable(b"as lee: \xe4\xb8".decode("utf-8", "surrogateescape")) is None
+    assert readable("lone \ud83d half") is None
+
+
+async def test_a_long_chinese_paste_with_emoji_reaches_the_database_and_a_cut_one_is_refused(
+    live: tuple[ConsoleSession, list[str]],
+) -> None:
+    session, out = live
+    note = ("连续两期绩效不达标😀" * 1000)[:10_000]
+    await session.handle_line(f"as lee: 退工 @alice 不能胜任 {note}")
+    assert any("C-0001" in block for block in out), out[-1][:300]
+    out.clear()
+    await session.handle_line(("as lee: 进度 " + "中" * 2000).encode()[:4094]
+                              .decode("utf-8", "surrogateescape"))
+    assert out == [t("console.unreadable", "en")]
+
+
+def test_typed_lines_are_kept_in_a_readline_history(tmp_path: Path) -> None:
+    readline = pytest.importorskip("readline")
+    from bot.cli.console import _keep_history
+
+    history = tmp_path / "console_history"
+    history.write_text("as lee: 进度\nclock +1wd\n", encoding="utf-8")
+    readline.clear_history()
+    write = _keep_history(history)
+    assert write is not None
+    assert [readline.get_history_item(n) for n in (1, 2)] == ["as lee: 进度", "clock +1wd"]
+    readline.add_history("as wangfang: press 2")
+    write()
+    readline.clear_history()
+    readline.read_history_file(history)
+    assert readline.get_history_item(readline.get_current_history_length()) == "as wangfang: press 2"

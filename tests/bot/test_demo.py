@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,3 +23,14 @@ def test_the_demo_runs_a_case_from_open_to_closed() -> None:
     assert all(p >= 0 for p in positions), [m for m, p in zip(milestones, positions, strict=True) if p < 0]
     assert positions == sorted(positions)
     assert "Traceback" not in done.stderr
+
+
+def test_demo_help_describes_every_option() -> None:
+    done = subprocess.run([sys.executable, "-m", "bot", "demo", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    shown = " ".join(done.stdout.split())
+    for option, description in ((r"--ground \{[^}]*\}", "which example case to run"),
+                                ("--script FILE", "a script of your own"),
+                                ("--people CSV", "the company directory to load first")):
+        assert re.search(f"{option} {description}", shown), shown

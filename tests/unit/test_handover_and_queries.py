@@ -52,8 +52,9 @@ async def test_complete_item_refusals(world: World) -> None:
     item = next(i for o, i in await items_by_owner(world) if o == "chen")
     assert says(await world.act("sun", "complete_item", item=str(item.id)), "h.item_not_owner", "zh-CN",
                 owner="陈工")
+    count = len(await items_by_owner(world))
     assert says(await world.act("zhao", "complete_item", item="999"), "h.item_unknown", "en", ref="C-0001",
-                id="999")
+                id="999", count=str(count))
     await ok(world, "chen", "complete_item", item=str(item.id))
     assert chinese(refusal(await world.act("chen", "complete_item", item=str(item.id))))  # already done
     assert "refused:complete_item" in await audit_actions(world)
@@ -129,3 +130,25 @@ async def test_help_answers_in_the_askers_language_with_what_they_may_do(world: 
     assert chinese(chinese_help.messages[0].data["text"])
     assert "report" in (await ok(world, "zhao", "help", None)).messages[0].data["text"]
     assert "report" not in english.messages[0].data["text"]
+
+
+async def test_items_are_numbered_within_their_case_and_the_row_id_never_shows(world: World) -> None:
+    """`完成 C-0001 5` when the case has four items was accepted (global ids): numbers are 1..n."""
+    async with world.uow_factory() as uow:  # another case's items come first in the table
+        for _ in range(7):
+            await uow.handover.add(HandoverItem(case_id=999, kind="laptop", owner_id=1,
+                                                due_at=world.clock.now()))
+        await uow.commit()
+    await in_handover(world)
+    owned = await items_by_owner(world)
+    count = len(owned)
+    number, (owner, item) = next((n, pair) for n, pair in enumerate(owned, start=1) if pair[0] == "chen")
+    assert item.id > count  # the row id is not a number of this case
+    (card,) = await world.sent_to(owner, "handover_item")
+    assert card.data["item"] == number
+    assert f"完成 C-0001 {number}" in card.data["text"] and str(item.id) not in card.data["text"]
+    assert says(await world.act("chen", "complete_item", item=str(item.id)), "h.item_unknown", "zh-CN",
+                ref="C-0001", id=str(item.id), count=str(count))
+    assert says(await world.act("zhao", "complete_item", item=str(count + 1)), "h.item_unknown", "en",
+                ref="C-0001", id=str(count + 1), count=str(count))
+    assert (await ok(world, "chen", "complete_item", item=str(number))).messages[-1].kind == "item_done"

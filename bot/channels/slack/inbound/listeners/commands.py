@@ -49,7 +49,8 @@ async def _with_people(steps: RequestSteps, client: AsyncWebClient, team: str, t
         employee = str(parsed.args.get("employee", ""))
         if employee and f"<@{employee}" in text:
             handle = await steps.handle_for(client, team, employee)
-            return Parsed(parsed.name, parsed.case_ref, {**parsed.args, "employee": handle})
+            return Parsed(parsed.name, parsed.case_ref, {**parsed.args, "employee": handle},
+                          parsed.written)
     return parsed
 
 

@@ -1,0 +1,77 @@
+"""A reply is in the language the person wrote in, else their directory locale (issue 16).
+
+The request is built the way every channel builds it (router parse -> to_inbound) and runs
+through dispatch, for a console, a Slack and a WeCom workspace.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.router import parse, to_inbound
+from handlers.dispatch import handle
+from tests.handlers.conftest import World
+from workflow.i18n import t
+
+WORKSPACES = {"console": "local", "slack": "T0001", "wecom": "ww-corp"}
+
+
+async def link_workspace(world: World, platform: str, platform_tenant: str) -> None:
+    """lee (zh-CN in the directory) and mike (en) in a workspace of `platform`."""
+    async with world.uow_factory() as uow:
+        tenant = await uow.tenants.get_or_create(f"{platform}:{platform_tenant}",
+                                                 name="Acme", timezone="Asia/Shanghai")
+        for handle_, no, name, locale in (("lee", "M001", "李雷", "zh-CN"),
+                                          ("mike", "M002", "Mike Wu", "en")):
+            person = await uow.people.upsert(tenant.id, no, name=name, roles="manager",
+                                             locale=locale)
+            await uow.people.link_identity(person.id, platform, platform_tenant, handle_)
+        await uow.commit()
+
+
+async def say(world: World, platform: str, who: str, text: str) -> str:
+    """What `who` typed, answered: the locale of the (first) reply."""
+    inbound = to_inbound(parse(text), platform=platform, platform_tenant=WORKSPACES[platform],
+                         user_id=who)
+    reply = await handle(inbound, world.uow_factory, world.deps)
+    assert reply.messages, reply
+    return reply.messages[0].locale
+
+
+@pytest.mark.parametrize("platform", sorted(WORKSPACES))
+async def test_the_reply_follows_the_language_typed_then_the_directory(
+    world: World, platform: str
+) -> None:
+    if platform != "console":
+        await link_workspace(world, platform, WORKSPACES[platform])
+    # An English command from a person the directory calls Chinese is answered in English ...
+    assert await say(world, platform, "lee", "help") == "en"
+    assert await say(world, platform, "lee", "/offboard status") == "en"
+    # ... a Chinese one from an English-speaking person in Chinese ...
+    assert await say(world, platform, "mike", "帮助") == "zh-CN"
+    assert await say(world, platform, "mike", "进度") == "zh-CN"
+    # ... a refusal too (a case that does not exist), and a command missing its reason ...
+    assert await say(world, platform, "lee", "withdraw C-0042 wrong person") == "en"
+    assert await say(world, platform, "mike", "撤回 C-0042 搞错了") == "zh-CN"
+    assert await say(world, platform, "lee", "withdraw C-0042") == "en"
+    assert await say(world, platform, "mike", "撤回 C-0042") == "zh-CN"
+    # ... and what no language can be read from goes by the directory.
+    assert await say(world, platform, "lee", "frobnicate") == "zh-CN"
+    assert await say(world, platform, "mike", "frobnicate") == "en"
+
+
+async def test_the_reply_text_is_in_the_language_typed(world: World) -> None:
+    inbound = to_inbound(parse("help"), platform="console", platform_tenant="local", user_id="lee")
+    reply = await handle(inbound, world.uow_factory, world.deps)
+    assert reply.messages[0].data["title"] == t("h.help.title", "en")
+
+
+def test_the_router_names_the_language_of_the_words_it_recognised() -> None:
+    written = {text: parse(text).written for text in (
+        "approve 1", "同意 1", "提交7", "/offboard @alice incompetent", "退工 @alice 不能胜任",
+        "@alice misconduct", "@alice 违纪", "?", "frobnicate", "reject 1", "驳回 1")}
+    assert written == {
+        "approve 1": "en", "同意 1": "zh-CN", "提交7": "zh-CN",
+        "/offboard @alice incompetent": "en", "退工 @alice 不能胜任": "zh-CN",
+        "@alice misconduct": "en", "@alice 违纪": "zh-CN", "?": None, "frobnicate": None,
+        "reject 1": "en", "驳回 1": "zh-CN"}  # a reason is missing: the error still knows
