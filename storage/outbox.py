@@ -74,6 +74,15 @@ class Outbox(LeasedQueue[OutboxItem]):
         return await self._claim(now, limit, lease, order_by=m.next_attempt_at,
                                  pending=m.sent_at.is_(None) & m.dead_at.is_(None) & (m.next_attempt_at <= now))
 
+    async def claim_waiting(self, *, tenant_id: int, channel: str, recipient: str, now: datetime,
+                            limit: int, lease: timedelta) -> list[OutboxItem]:
+        """Lease up to `limit` unsent messages to `recipient` on one tenant's `channel`, due now
+        or put off (a digest takes them early), oldest first; commit to publish."""
+        m = OutboxMessage
+        return await self._claim(now, limit, lease, order_by=m.id,
+                                 pending=(m.tenant_id == tenant_id) & (m.channel == channel)
+                                 & (m.recipient == recipient) & m.sent_at.is_(None) & m.dead_at.is_(None))
+
     def settled(self, row: OutboxMessage) -> bool:
         return row.sent_at is not None or row.dead_at is not None
 
