@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cards.build import card_for
 from bot.cards.model import Button, encode_action
 from bot.channels.base import DeliveryError
+from bot.channels.pacing import Room
 from bot.channels.wecom.api import TASK_ID_TAKEN, ApiError, WeComApi
 from bot.channels.wecom.cards import (
     APP_MARKDOWN_BYTES,
@@ -101,6 +102,14 @@ class WeComChannel:
         """The corp a kept callback came from: this channel serves one."""
         return PLATFORM, self.config.corp_id
 
+    async def room(self, item: OutboxItem) -> Room | None:
+        """How many posts the HR group's robot takes now (relay digests); None when the pace is
+        not kept or the item is not for the robot."""
+        if self._robot is None or not self.core.settings.PLATFORM_PACING or item.recipient != HR_GROUP \
+                or item.kind in (UPDATE_CARD, FETCH_MEDIA):
+            return None
+        return await self._robot.limiter.room()
+
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         try:
             if item.kind == FETCH_MEDIA:
@@ -115,8 +124,8 @@ class WeComChannel:
             if item.recipient == HR_GROUP:
                 return await self._to_group(item, message)
             return await self._to_member(item, message, await self._user_id(item))
-        except RobotBusy as busy:
-            raise DeliveryError(str(busy), retry_after=busy.retry_after) from None
+        except RobotBusy as busy:  # nothing was sent: put off, no attempt counted
+            raise DeliveryError(str(busy), retry_after=busy.retry_after, paced=True) from None
         except ApiError as error:
             raise _delivery_error(error) from None
 
