@@ -51,6 +51,8 @@ class OutboxRelay(QueueWorker[OutboxItem]):
                          yield_to=yield_to)
         self.engine = engine
         self.channels = channels
+        # What the round's deliveries were kept from sending by the pace: (messages, seconds, why).
+        self._later: list[tuple[list[OutboxItem], float, str]] = []
 
     @property
     def batch_size(self) -> int:
@@ -65,7 +67,7 @@ class OutboxRelay(QueueWorker[OutboxItem]):
     async def consume(self, batch: list[OutboxItem], now: datetime) -> int:
         """Deliver the batch in order, one receipt per message; how many were sent."""
         sent = 0
-        self._later: list[tuple[list[OutboxItem], float, str]] = []
+        self._later = []
         groups = await self._crowded_groups(batch)
         async with self.engine.connect() as connection:
             receipts = await Receipts.on(connection)
@@ -118,12 +120,14 @@ class OutboxRelay(QueueWorker[OutboxItem]):
     async def _also_waiting(self, items: Sequence[OutboxItem]) -> list[OutboxItem]:
         """The group's other notifications not in this batch (put off, or not claimed yet): the
         digest takes them too. Messages with buttons among them are left for their own turn."""
-        first = items[0]
+        first, room = items[0], DIGEST_MAX - len(items)
+        if room <= 0:
+            return []
         try:
             async with self.uow_factory() as uow:
                 taken = await uow.outbox.claim_waiting(tenant_id=first.tenant_id, channel=first.channel,
                                                        recipient=first.recipient, now=self.clock.now(),
-                                                       limit=DIGEST_MAX, lease=self.lease)
+                                                       limit=room, lease=self.lease)
                 others = [i for i in taken if _notification(i) is None]
                 if others:
                     await uow.outbox.release([i.id for i in others])
