@@ -34,7 +34,7 @@ from tests.e2e.slack_support import slack_stack
 NAME = "profile"
 TITLE = "profile: CPU, SQL statements and modules of one approval, one delivery, one timer"
 
-COUNT, WARMUP, TIMERS = 60, 10, 30
+COUNT, WARMUP, TIMERS = 120, 20, 120
 TOP = 14
 _STATEMENT = re.compile(r"^\s*(?:WITH\b.*?\)\s*)?(SELECT|INSERT INTO|UPDATE|DELETE FROM)\s+(?:.*?\bFROM\s+)?(\w+)",
                         re.IGNORECASE | re.DOTALL)

@@ -41,9 +41,10 @@ async def insert_many_if_absent(
     session: AsyncSession | AsyncConnection, model: type[Base], rows: Sequence[dict[str, Any]],
     unique: Sequence[str],
 ) -> None:
-    """`insert_if_absent` for several rows (of the same columns) in one statement."""
+    """`insert_if_absent` for several rows (of the same columns) in one round trip: one statement
+    executed for many parameter sets (compiled once and cached, whatever the number of rows)."""
     insert = pg_insert if dialect(session) == "postgresql" else sqlite_insert
-    await session.execute(insert(model.__table__).values(list(rows)).on_conflict_do_nothing(index_elements=unique))
+    await session.execute(insert(model.__table__).on_conflict_do_nothing(index_elements=unique), list(rows))
 
 
 async def claim(
