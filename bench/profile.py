@@ -101,7 +101,7 @@ def breakdown(tally: Tally) -> list[str]:
         lines.append(f"      sql {n / max(tally.items, 1):5.2f} × {kind}")
     for group, own in grouped.most_common(TOP):
         lines.append(f"      {own * 1000 / max(tally.items, 1):6.2f} ms  {own / total:5.1%}  {group}")
-    lines.append("      — our functions by inclusive time:")
+    lines.append("      — our functions by inclusive time (a coroutine's includes what ran while it awaited):")
     for where, cum in ours.most_common(TOP + 6):
         lines.append(f"      {cum * 1000 / max(tally.items, 1):6.2f} ms  {where}")
     return lines
