@@ -1,6 +1,7 @@
 """Keeping to a platform's pace: token buckets per destination (Slack posts about one message a
-second to a channel, with a short burst) and holds after a 429 (Retry-After, per method and
-workspace), both on the injected clock. The relay asks before it sends; what may not go yet is
+second to a channel, with a short burst), sliding windows (WeCom: 30 of an app's messages a minute
+to one member) and holds after a 429 (Retry-After, per method and workspace), all on the injected
+clock. The relay asks before it sends; what may not go yet is
 put off without counting a failed attempt (DeliveryError.paced), and a group channel's waiting
 notifications are then coalesced into one digest (bot/workers/relay.py).
 
@@ -10,6 +11,7 @@ Kept per process: replicas each keep their own pace, and a 429 that still comes 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass
 
@@ -45,12 +47,38 @@ class Pacer:
         whole = math.floor(tokens + 1e-9)
         return Room(whole, 0.0 if whole else (1 - tokens) / self.per_second)
 
-    def take(self, key: Hashable) -> float | None:
-        """Spend a token: None when the post may go now, else the seconds until it may."""
+    def take(self, key: Hashable, cost: int = 1) -> float | None:
+        """Spend `cost` tokens (one a post): None when the posts may go now, else the seconds
+        until they may."""
+        cost = min(cost, self.burst)
         tokens = self._tokens(key)
-        if tokens < 1 - 1e-9:
-            return (1 - tokens) / self.per_second
-        self._buckets[key] = (tokens - 1, self.clock.now().timestamp())
+        if tokens < cost - 1e-9:
+            return (cost - tokens) / self.per_second
+        self._buckets[key] = (tokens - cost, self.clock.now().timestamp())
+        return None
+
+
+class Window:
+    """At most `limit` posts per key in any `seconds` (a sliding window, as WeCom counts)."""
+
+    def __init__(self, clock: Clock, *, limit: int, seconds: float) -> None:
+        if limit < 1 or seconds <= 0:
+            raise ValueError("a window needs a limit of at least one and a length")
+        self.clock = clock
+        self.limit = limit
+        self.seconds = seconds
+        self._sent: dict[Hashable, deque[float]] = {}
+
+    def take(self, key: Hashable, cost: int = 1) -> float | None:
+        """Count `cost` posts now: None when they may go, else the seconds until they may."""
+        cost = min(cost, self.limit)
+        now = self.clock.now().timestamp()
+        sent = self._sent.setdefault(key, deque())
+        while sent and sent[0] <= now - self.seconds:
+            sent.popleft()
+        if len(sent) + cost > self.limit:
+            return sent[len(sent) + cost - self.limit - 1] + self.seconds - now
+        sent.extend([now] * cost)
         return None
 
 

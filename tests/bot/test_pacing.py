@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.channels.pacing import Holds, Pacer, Room
+from bot.channels.pacing import Holds, Pacer, Room, Window
 from workflow.clock import ManualClock
 
 START = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
@@ -41,6 +41,19 @@ def test_a_hold_lasts_its_seconds_for_its_key_only() -> None:
     assert holds.left(("T1", "chat.update")) == pytest.approx(1)
     clock.advance(timedelta(seconds=1))
     assert holds.left(("T1", "chat.update")) is None
+
+
+def test_a_window_takes_its_limit_in_any_span_and_counts_each_post_of_a_batch() -> None:
+    clock = ManualClock(START)
+    window = Window(clock, limit=3, seconds=60)
+    assert window.take("wangfang", 2) is None
+    clock.advance(timedelta(seconds=10))
+    assert window.take("wangfang") is None
+    assert window.take("wangfang") == pytest.approx(50)  # the first two leave the window at 60 s
+    assert window.take("zhao", 3) is None  # another member has a window of their own
+    clock.advance(timedelta(seconds=50))
+    assert window.take("wangfang", 2) is None
+    assert window.take("wangfang") == pytest.approx(10)
 
 
 def test_a_pace_needs_a_rate_and_a_burst() -> None:
