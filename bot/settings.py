@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     MAX_IN_FLIGHT: PositiveInt = 64
     POLL_INTERVAL_SECONDS: float = Field(2.0, gt=0)
     OUTBOX_BATCH: PositiveInt = 50
+    # Keep to the platforms' pace (bot/channels/pacing.py): posts to one Slack channel per second
+    # and the burst allowed; a group channel with more waiting than it takes gets one digest.
+    PLATFORM_PACING: bool = True
+    SLACK_CHANNEL_PER_SECOND: float = Field(1.0, gt=0)
+    SLACK_CHANNEL_BURST: PositiveInt = 3
     # Tries before an inbox request, an outbox message or a timer is dead (and HR is told).
     QUEUE_MAX_ATTEMPTS: PositiveInt = MAX_ATTEMPTS
     TIMER_BATCH: PositiveInt = 100

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 from functools import cache
@@ -43,6 +43,7 @@ from storage.models import (
     UTCDateTime,
     WebhookSubscription,
 )
+from storage.outbox import Queued
 from storage.reports import ReportQuery, assemble
 from storage.timers import ClaimedTimer, TimerSpecLike
 from workflow.reports import CaseHistory
@@ -410,6 +411,12 @@ class MemoryOutbox:
                   "recipient": recipient, "kind": kind, "payload": payload, "created_at": now,
                   "next_attempt_at": now}
         return self._tx.insert_if_absent(OutboxMessage, values, ["dedup_key"])
+
+    async def enqueue_many(self, rows: Sequence[Queued], now: datetime) -> None:
+        for row in rows:
+            await self.enqueue(tenant_id=row.tenant_id, case_id=row.case_id, channel=row.channel,
+                               recipient=row.recipient, kind=row.kind, payload=row.payload,
+                               dedup_key=row.dedup_key, now=now)
 
     async def for_case(self, case_id: int) -> list[OutboxMessage]:
         return self._tx.all(OutboxMessage, lambda m: m.case_id == case_id)

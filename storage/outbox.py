@@ -8,6 +8,7 @@ timers use for their dead rows too).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import OutboxMessage
 from storage.queue import LeasedQueue
-from storage.sql import insert_if_absent
+from storage.sql import insert_if_absent, insert_many_if_absent
 from workflow.i18n import DEFAULT_LOCALE, t
 
 DEAD_LETTER = "dead_letter"
@@ -36,6 +37,19 @@ class OutboxItem:
     kind: str
     payload: dict[str, Any]
     attempts: int
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message to queue (Outbox.enqueue_many)."""
+
+    tenant_id: int
+    case_id: int | None
+    channel: str
+    recipient: str
+    kind: str
+    payload: dict[str, Any]
+    dedup_key: str
 
 
 class Outbox(LeasedQueue[OutboxItem]):
@@ -68,11 +82,29 @@ class Outbox(LeasedQueue[OutboxItem]):
         }
         return await insert_if_absent(self.session, OutboxMessage, values, ["dedup_key"])
 
+    async def enqueue_many(self, rows: Sequence[Queued], now: datetime) -> None:
+        """Queue several messages in one statement; one whose key exists already is skipped."""
+        if not rows:
+            return
+        values = [{"dedup_key": r.dedup_key, "tenant_id": r.tenant_id, "case_id": r.case_id,
+                   "channel": r.channel, "recipient": r.recipient, "kind": r.kind, "payload": r.payload,
+                   "created_at": now, "next_attempt_at": now} for r in rows]
+        await insert_many_if_absent(self.session, OutboxMessage, values, ["dedup_key"])
+
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
         """Lease up to `limit` messages due for a try, oldest due first; commit to publish."""
         m = OutboxMessage
         return await self._claim(now, limit, lease, order_by=m.next_attempt_at,
                                  pending=m.sent_at.is_(None) & m.dead_at.is_(None) & (m.next_attempt_at <= now))
+
+    async def claim_waiting(self, *, tenant_id: int, channel: str, recipient: str, now: datetime,
+                            limit: int, lease: timedelta) -> list[OutboxItem]:
+        """Lease up to `limit` unsent messages to `recipient` on one tenant's `channel`, due now
+        or put off (a digest takes them early), oldest first; commit to publish."""
+        m = OutboxMessage
+        return await self._claim(now, limit, lease, order_by=m.id,
+                                 pending=(m.tenant_id == tenant_id) & (m.channel == channel)
+                                 & (m.recipient == recipient) & m.sent_at.is_(None) & m.dead_at.is_(None))
 
     def settled(self, row: OutboxMessage) -> bool:
         return row.sent_at is not None or row.dead_at is not None

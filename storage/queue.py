@@ -11,11 +11,12 @@ records a receipt, a timer is marked fired by the transaction that acts on it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -78,6 +79,19 @@ class LeasedQueue(Generic[Item]):
         await self.session.flush()
         await self.dead_lettered(row, error, now, tenant_key)
         return True
+
+    async def defer(self, row_ids: Sequence[int], until: datetime, note: str) -> None:
+        """Put rows off until `until` without counting a try (they were not tried: the
+        platform's pace), releasing their lease."""
+        table = self.model.__table__
+        await self.session.execute(
+            update(table).where(table.c.id.in_(list(row_ids)), table.c.dead_at.is_(None))
+            .values(**{self.retry_at: until}, claimed_until=None, last_error=note[:ERROR_CHARS]))
+
+    async def release(self, row_ids: Sequence[int]) -> None:
+        """Give up the lease on rows taken but not worked (the next claim takes them)."""
+        table = self.model.__table__
+        await self.session.execute(update(table).where(table.c.id.in_(list(row_ids))).values(claimed_until=None))
 
     def settled(self, row: Any) -> bool:
         """Is the row done with (dead, or completed where completing keeps it)?"""

@@ -132,6 +132,13 @@ class People:
 class Cases:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # The cases locked in this transaction, by (tenant, ref): no one else can change or delete
+        # them until it ends, so a later look-up by ref is answered from here, not re-read. The
+        # unit of work forgets them when it commits or rolls back.
+        self._locked: dict[tuple[int, str], Case] = {}
+
+    def forget(self) -> None:
+        self._locked.clear()
 
     async def add(self, case: Case) -> Case:
         """Store a new case and give it the tenant's next human number, e.g. "C-0007"."""
@@ -155,13 +162,18 @@ class Cases:
         return await self._one(Case.id == case_id, for_update)
 
     async def by_ref(self, tenant_id: int, ref: str, *, for_update: bool = False) -> Case | None:
+        locked = self._locked.get((tenant_id, ref))
+        if locked is not None and not for_update:
+            return locked
         return await self._one((Case.tenant_id == tenant_id) & (Case.ref == ref), for_update)
 
     async def lock_many(self, case_ids: Iterable[int]) -> dict[int, Case]:
         """Lock several cases in id order (two lockers of overlapping sets cannot deadlock)."""
         query = (select(Case).where(Case.id.in_(set(case_ids))).order_by(Case.id)
                  .with_for_update().execution_options(populate_existing=True))
-        return {case.id: case for case in (await self.session.scalars(query)).all()}
+        locked = {case.id: case for case in (await self.session.scalars(query)).all()}
+        self._locked.update({(case.tenant_id, case.ref): case for case in locked.values()})
+        return locked
 
     async def _one(self, where: Any, for_update: bool) -> Case | None:
         query = select(Case).where(where)
@@ -169,7 +181,10 @@ class Cases:
             # Row lock on PostgreSQL (SQLite renders no FOR UPDATE: BEGIN IMMEDIATE already
             # serialises writers); reload so a copy cached in this session is not trusted.
             query = query.with_for_update().execution_options(populate_existing=True)
-        return await self.session.scalar(query)
+        case = await self.session.scalar(query)
+        if for_update and case is not None:
+            self._locked[(case.tenant_id, case.ref)] = case
+        return case
 
     async def open_cases(self, tenant_id: int) -> list[Case]:
         query = (
@@ -214,18 +229,31 @@ class Evidence:
 class Handover:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Each case's items as read in this transaction (the service reads them for the decision
+        # and again for the timers); items are only added through `add`, which keeps this in step.
+        # The unit of work forgets them when it commits or rolls back.
+        self._by_case: dict[int, list[HandoverItem]] = {}
+
+    def forget(self) -> None:
+        self._by_case.clear()
 
     async def add(self, item: HandoverItem) -> HandoverItem:
         self.session.add(item)
         await self.session.flush()
+        known = self._by_case.get(item.case_id)
+        if known is not None:
+            known.append(item)  # ids grow: still in id order
         return item
 
     async def get(self, item_id: int) -> HandoverItem | None:
         return await self.session.get(HandoverItem, item_id)
 
     async def for_case(self, case_id: int) -> list[HandoverItem]:
-        query = select(HandoverItem).where(HandoverItem.case_id == case_id)
-        return list((await self.session.scalars(query.order_by(HandoverItem.id))).all())
+        known = self._by_case.get(case_id)
+        if known is None:
+            query = select(HandoverItem).where(HandoverItem.case_id == case_id)
+            known = self._by_case[case_id] = list((await self.session.scalars(query.order_by(HandoverItem.id))).all())
+        return list(known)
 
     async def for_owner(self, person_id: int) -> list[HandoverItem]:
         """Every item the person must tick, earliest due first."""

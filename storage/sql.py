@@ -37,6 +37,16 @@ async def insert_if_absent(
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+async def insert_many_if_absent(
+    session: AsyncSession | AsyncConnection, model: type[Base], rows: Sequence[dict[str, Any]],
+    unique: Sequence[str],
+) -> None:
+    """`insert_if_absent` for several rows (of the same columns) in one round trip: one statement
+    executed for many parameter sets (compiled once and cached, whatever the number of rows)."""
+    insert = pg_insert if dialect(session) == "postgresql" else sqlite_insert
+    await session.execute(insert(model.__table__).on_conflict_do_nothing(index_elements=unique), list(rows))
+
+
 async def claim(
     session: AsyncSession,
     model: Any,
@@ -50,17 +60,17 @@ async def claim(
 ) -> list[tuple[Any, ...]]:
     """Lease up to `limit` pending rows (those with no live claim) by setting claimed_until.
 
-    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent claimers pass over each other's
-    rows, then one UPDATE. SQLite: the transaction already holds the write lock
-    (BEGIN IMMEDIATE), so a single UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING suffices.
-    Claims become visible to others when the caller commits.
+    PostgreSQL: one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING, so
+    concurrent claimers pass over each other's rows, in one round trip. SQLite: the transaction
+    already holds the write lock (BEGIN IMMEDIATE), so the same UPDATE without the row locks
+    suffices. Claims become visible to others when the caller commits.
     """
     free = or_(model.claimed_until.is_(None), model.claimed_until <= now)
     candidates = select(model.id).where(pending, free).order_by(order_by, model.id).limit(limit)
     if dialect(session) == "postgresql":
-        ids: Any = (await session.scalars(candidates.with_for_update(skip_locked=True))).all()
-        if not ids:
-            return []
+        # One statement: the LIMIT keeps the subquery apart (it is not pulled up into a join), so
+        # it is planned as alone; its SKIP LOCKED passes rows other claimers hold.
+        ids: Any = candidates.with_for_update(skip_locked=True).scalar_subquery()
     else:
         ids = candidates.scalar_subquery()
     statement = (

@@ -62,9 +62,15 @@ class UnitOfWork:
         await self.session.close()  # rolls back whatever was not committed
 
     async def commit(self) -> None:
-        self.audit.forget()  # the case locks go with the transaction
+        self._forget()
         await self.session.commit()
 
     async def rollback(self) -> None:
-        self.audit.forget()
+        self._forget()
         await self.session.rollback()
+
+    def _forget(self) -> None:
+        """What the repositories knew for as long as this transaction's case locks were held."""
+        self.audit.forget()
+        self.cases.forget()
+        self.handover.forget()

@@ -22,15 +22,19 @@ class DeliveryError(Exception):
     """A delivery that did not happen.
 
     `retry_after` (seconds) asks the relay to wait at least that long (e.g. a rate limit);
-    `permanent` means retrying cannot help (unknown recipient, revoked token): dead-letter it.
+    `permanent` means retrying cannot help (unknown recipient, revoked token): dead-letter it;
+    `paced` means it was not tried, to keep to the platform's pace (bot/channels/pacing.py): it
+    is put off `retry_after` seconds without counting a failed attempt.
     """
 
     def __init__(
-        self, message: str, retry_after: float | None = None, permanent: bool = False
+        self, message: str, retry_after: float | None = None, permanent: bool = False,
+        paced: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.paced = paced
 
 
 class ChannelRegistry:

@@ -24,7 +24,9 @@ from bot.worker import Worker
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
     """Settings for a test: no .env, no Redis server unless asked, the given database."""
-    values: dict[str, Any] = {"DATABASE_URL": database_url, "REDIS_URL": None, **overrides}
+    # Pacing off unless a test is about it: most tests run whole cases on a clock that stands still.
+    values: dict[str, Any] = {"DATABASE_URL": database_url, "REDIS_URL": None, "PLATFORM_PACING": False,
+                              **overrides}
     return Settings(_env_file=None, **values)
 
 

@@ -2,9 +2,11 @@
 Socket Mode websocket, reached by the real slack-sdk clients through SLACK_API_URL.
 
 It answers as Slack does, records every call, fails on demand (429 + Retry-After, 5xx, an error
-code, a hang), and checks every Block Kit payload it receives with slack_sdk.models and against
-the limits Slack enforces on top (50 blocks a message, 100 a view, 2000 a field or button value,
-3000 of private_metadata); `problems` lists whatever did not pass.
+code, a hang), enforces Slack's rate limits when asked (`limit`: chat.postMessage about once a
+second per channel after a short burst, and a per-minute allowance per method and workspace, on
+the test's clock; beyond them 429 + Retry-After), and checks every Block Kit payload it receives
+with slack_sdk.models and against the limits Slack enforces on top (50 blocks a message, 100 a
+view, 2000 a field or button value, 3000 of private_metadata); `problems` lists whatever did not pass.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
@@ -59,6 +63,44 @@ class Message:
     team: str | None
 
 
+class Clocked(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass
+class Limits:
+    """Slack's limits as the fake enforces them, on `clock`: a token bucket per channel for
+    chat.postMessage (`per_second`, `burst`), and at most `per_minute[method]` calls of a method
+    per workspace in any 60 seconds."""
+
+    clock: Clocked
+    per_second: float = 1.0
+    burst: int = 4
+    per_minute: dict[str, int] = field(default_factory=lambda: {"chat.update": 50})
+    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    recent: dict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
+
+    def wait(self, method: str, team: str | None, channel: str) -> float | None:
+        """None: the call may go (and is counted); else the seconds Slack asks to wait."""
+        now = self.clock.now().timestamp()
+        allowance = self.per_minute.get(method)
+        if allowance is not None:
+            recent = self.recent[(method, team or "")]
+            while recent and recent[0] <= now - 60:
+                recent.popleft()
+            if len(recent) >= allowance:
+                return recent[0] + 60 - now
+        if method == "chat.postMessage":
+            tokens, at = self.buckets.get(channel, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - at) * self.per_second)
+            if tokens < 1 - 1e-9:
+                return (1 - tokens) / self.per_second
+            self.buckets[channel] = (tokens - 1, now)
+        if allowance is not None:
+            self.recent[(method, team or "")].append(now)
+        return None
+
+
 @dataclass
 class FakeSlack:
     people: list[Person] = field(default_factory=list)
@@ -71,6 +113,8 @@ class FakeSlack:
     responses: list[dict[str, Any]] = field(default_factory=list)  # response_url posts
     socket_acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     url: str = ""
+    limits: Limits | None = None  # None: no rate limits (`limit` sets them)
+    limited: list[Call] = field(default_factory=list)  # the calls answered 429 by the limits
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[str]] = defaultdict(deque)
@@ -111,6 +155,11 @@ class FakeSlack:
                    locale: str = "zh-CN") -> None:
         self.people.append(Person(team, user_id, email, name, locale))
 
+    def limit(self, clock: Clocked, **limits: Any) -> Limits:
+        """Enforce Slack's rate limits from now on, on `clock` (see Limits for the knobs)."""
+        self.limits = Limits(clock, **limits)
+        return self.limits
+
     def fail(self, method: str, *kinds: str) -> None:
         """The next calls of `method` fail, one per kind: ratelimited, server_error, timeout, or
         any Slack error code (answered 200 with ok=false)."""
@@ -143,6 +192,15 @@ class FakeSlack:
         self.calls.append(Call(method, args, token, team))
         self._check(method, args)
         failure = self._failures[method].popleft() if self._failures[method] else None
+        if failure is None and self.limits is not None and team is not None:
+            channel = str(args.get("channel", ""))
+            if channel.startswith(("U", "W")):
+                channel = "D" + channel[1:]  # the app's DM with that person
+            wait = self.limits.wait(method, team, channel)
+            if wait is not None:
+                self.limited.append(self.calls[-1])
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(max(1, math.ceil(wait)))})
         if failure == "ratelimited":
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": "7"})

@@ -3,6 +3,7 @@ at no more than 20 in any minute, every one delivered — on an injected clock, 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -77,3 +78,38 @@ async def test_without_any_group_each_hr_member_is_told(db_url: str, engine: Any
         told = {m["touser"] for m in stack.fake.sent("markdown")
                 if "新案件 C-0001" in m["markdown"]["content"]}
         assert told == {"wangfang", "zhao"}
+
+
+async def test_paced_a_burst_of_notices_reaches_the_robot_as_a_few_digests(db_url: str, engine: Any) -> None:
+    """Keeping to the robot's pace, the notices that wait beyond its allowance go as digests: every
+    one named, far fewer posts, none refused, none dead."""
+    async with wecom_stack(db_url, PLATFORM_PACING=True) as stack:
+        async with stack.runtime.uow_factory() as uow:
+            tenant = await uow.tenants.get_or_create(f"wecom:{stack.phone.corp_id}")
+            for n in range(30):
+                message = Message(kind="case_update", recipient=HR_GROUP, locale="zh-CN", case_ref=f"C-{n + 1:04d}",
+                                  data={"title": f"通知 {n + 1}", "text": "案件有更新。", "fields": []})
+                await uow.outbox.enqueue(
+                    tenant_id=tenant.id, case_id=None, channel="wecom", recipient=HR_GROUP,
+                    kind=message.kind, payload=to_payload(message), dedup_key=f"burst:{n}",
+                    now=stack.clock.now())
+            await uow.commit()
+        start = stack.clock.now()
+        for _ in range(40):
+            await stack.settle()
+            async with stack.runtime.uow_factory() as uow:
+                waiting = list((await uow.session.scalars(select(OutboxMessage).where(
+                    OutboxMessage.sent_at.is_(None), OutboxMessage.dead_at.is_(None)))).all())
+            if not waiting:
+                break
+            stack.clock.set(min(row.next_attempt_at for row in waiting))
+
+        posts = stack.fake.robot_posts()
+        assert 1 <= len(posts) <= 4
+        named = "".join(p.body["markdown"]["content"] for p in posts)
+        assert sorted(int(n) for n in re.findall(r"通知 (\d+)", named)) == list(range(1, 31))
+        assert stack.fake.calls_to("robot/send", accepted=False) == posts  # none refused
+        assert stack.clock.now() - start < timedelta(minutes=1)
+        async with stack.runtime.uow_factory() as uow:
+            rows = list((await uow.session.scalars(select(OutboxMessage))).all())
+        assert all(row.sent_at is not None and row.dead_at is None for row in rows)

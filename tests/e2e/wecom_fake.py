@@ -3,6 +3,8 @@
 Just enough of WeCom for wechatpy's real client: gettoken, message/send,
 message/update_template_card, media/get, department/list, user/list, appchat/send, and a robot
 webhook that enforces 20 posts per sliding minute (on an injected clock) like the real one.
+With `app_per_minute` set, message/send refuses (45009) a member's messages past that many in a
+sliding minute, as WeCom limits an app's messages to one member (off by default).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class FakeWeCom:
     clock: Clock | None = None
     robot_key: str = "robot-key"
     robot_per_minute: int = 20
+    app_per_minute: int | None = None  # message/send to one member, per sliding minute (needs `clock`)
     departments: list[dict[str, Any]] = field(default_factory=list)
     users: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
@@ -133,6 +136,12 @@ class FakeWeCom:
             app.add_api_route(f"/cgi-bin/{path}", endpoint, methods=[method.upper()])
 
         def send(call: Call) -> dict[str, Any] | JSONResponse:
+            to = (call.body or {}).get("touser")
+            if self.app_per_minute is not None and call.at is not None:
+                recent = [c for c in self.calls_to("message/send") if c is not call and c.at is not None
+                          and (c.body or {}).get("touser") == to and call.at - c.at < timedelta(minutes=1)]
+                if len(recent) >= self.app_per_minute:
+                    return refuse(call, 45009, "api freq out of limit")
             result: dict[str, Any] = {"msgid": f"msg{next(self._seq)}"}
             card = (call.body or {}).get("template_card") or {}
             if card.get("task_id") in self._task_ids:  # as WeCom: never the same task_id twice

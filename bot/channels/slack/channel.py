@@ -11,6 +11,7 @@ from bot.channels.slack.sender import SlackSender
 from bot.channels.slack.workspaces import PLATFORM, Workspaces
 
 if TYPE_CHECKING:
+    from bot.channels.pacing import Room
     from bot.core import Core
     from storage.outbox import OutboxItem
 
@@ -26,6 +27,10 @@ class SlackChannel:
 
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         return await self.sender.deliver(item)
+
+    async def room(self, item: OutboxItem) -> Room | None:
+        """How many posts the HR channel of the item's workspace takes now (relay digests)."""
+        return await self.sender.room(item)
 
     async def take(self, kept: dict[str, Any]) -> None:
         """Handle a request the listeners kept in the inbox (Gateway.accept)."""

@@ -5,6 +5,11 @@ It knows nothing of the inbound side (bot.channels.slack.inbound); the two share
 Slack's errors map onto the relay's rules: `ratelimited` waits as long as Retry-After says, a 5xx
 or a timeout is retried with backoff, and an error retrying cannot fix (a revoked token, an
 unknown channel or user) is permanent: the item is dead-lettered and HR is told.
+
+Slack's pace is kept (PLATFORM_PACING): chat.postMessage to one channel about once a second with
+a short burst (SLACK_CHANNEL_PER_SECOND, SLACK_CHANNEL_BURST); after a 429 its method is left
+alone in that workspace for Retry-After seconds, as slack_sdk's rate-limit retry handler waits,
+and what would have gone meanwhile is put off (DeliveryError.paced) instead of drawing more 429s.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels.base import DeliveryError
 from bot.channels.memo import ExpiringMemo
+from bot.channels.pacing import Holds, Pacer, Room
 from bot.channels.slack.blocks import render_message
 from bot.channels.slack.calls import CALL, CALLS, RESPONSE_URL
 from bot.channels.slack.workspaces import PLATFORM, Workspaces, team_of
@@ -79,6 +85,10 @@ class SlackSender:
         self._accounts: ExpiringMemo[tuple[int, str], str] = ExpiringMemo(LOOKUP_SECONDS)
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
+        self.pacing = self.settings.PLATFORM_PACING
+        self._channels = Pacer(core.clock, per_second=self.settings.SLACK_CHANNEL_PER_SECOND,
+                               burst=self.settings.SLACK_CHANNEL_BURST)
+        self._holds = Holds(core.clock)  # (team, method) -> a 429's Retry-After
 
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         team, hr_channel = await self._workspace(item.tenant_id)
@@ -87,14 +97,44 @@ class SlackSender:
             raise DeliveryError(f"Slack workspace {team} has not installed the app", permanent=True)
         client = self.client(token)
         what = f"{item.kind} to {item.recipient}"
+        method = "chat.postMessage"
         try:
             if item.kind == CALL:
-                return await self._call(client, item.payload)
+                method = str(item.payload.get("method"))
+                return await self._call(client, item.payload, team)
             return await self._post(client, item, team, hr_channel)
         except SlackApiError as error:
-            raise failure(error, what) from None
+            refused = failure(error, what)
+            if refused.retry_after is not None and self.pacing:
+                self._holds.hold((team, method), refused.retry_after)
+            raise refused from None
         except (aiohttp.ClientError, TimeoutError) as error:
             raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
+
+    async def room(self, item: OutboxItem) -> Room | None:
+        """How many posts the HR channel of the item's workspace takes now; None when the pace
+        is not kept or the item does not go to the HR channel."""
+        if not self.pacing or item.recipient != HR_GROUP or item.kind == CALL:
+            return None
+        team, hr_channel = await self._workspace(item.tenant_id)
+        held = self._holds.left((team, "chat.postMessage"))
+        if held is not None:
+            return Room(0, held)
+        return self._channels.room((team, hr_channel))
+
+    def _pace(self, team: str, method: str, channel: str | None) -> None:
+        """Raise a paced DeliveryError when `method` may not be called now (to `channel`, for
+        a post): a 429 still holds it, or the channel had its share."""
+        if not self.pacing:
+            return
+        held = self._holds.left((team, method))
+        if held is not None:
+            raise DeliveryError(f"{method}: Slack asked to wait (Retry-After)", retry_after=held, paced=True)
+        if method == "chat.postMessage" and channel:
+            wait = self._channels.take((team, channel))
+            if wait is not None:
+                raise DeliveryError(f"{method} to {channel}: keeping to the channel's pace",
+                                    retry_after=wait, paced=True)
 
     def client(self, token: str) -> AsyncWebClient:
         """A Web API client for `token` on this process's connection pool."""
@@ -140,6 +180,7 @@ class SlackSender:
             channel = hr_channel
         else:
             channel = await self._account(client, item.recipient, team)
+        self._pace(team, "chat.postMessage", channel)
         rendered = render_message(message, team)
         response = await client.chat_postMessage(
             channel=channel, blocks=rendered.blocks, text=rendered.text,
@@ -172,12 +213,13 @@ class SlackSender:
         await identity.link(uow_factory, int(raw_id), PLATFORM, team, user_id)
         return user_id
 
-    async def _call(self, client: AsyncWebClient, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _call(self, client: AsyncWebClient, payload: dict[str, Any], team: str) -> dict[str, Any]:
         method, args = payload.get("method"), payload.get("args")
         if method not in CALLS or not isinstance(args, dict):
             raise DeliveryError(f"not a Slack call this channel makes: {method!r}", permanent=True)
         if method == RESPONSE_URL:
             return await self._respond(args)
+        self._pace(team, str(method), str(args.get("channel") or ""))
         try:
             response = await client.api_call(method, json=args)
         except SlackApiError as error:

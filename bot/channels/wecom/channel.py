@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cards.build import card_for
 from bot.cards.model import Button, encode_action
 from bot.channels.base import DeliveryError
+from bot.channels.pacing import Room, Window
 from bot.channels.wecom.api import TASK_ID_TAKEN, ApiError, WeComApi
 from bot.channels.wecom.cards import (
     APP_MARKDOWN_BYTES,
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 
 # When WeCom names no wait for a rate limit, its limits are per minute.
 RATE_LIMIT_RETRY_SECONDS = 60.0
+# WeCom delivers at most this many of an app's messages to one member a minute (the rest are
+# refused with 45009): with PLATFORM_PACING the relay keeps to it.
+MEMBER_PER_MINUTE = 30
 
 
 def _delivery_error(error: ApiError) -> DeliveryError:
@@ -77,6 +81,7 @@ class WeComChannel:
             config, dispatch=dispatch, wake=core.gateway.wake_workers,
             uow_factory=core.uow_factory, clock=core.clock, dialogs=dialogs, api=self.api,
         )
+        self._members = Window(core.clock, limit=MEMBER_PER_MINUTE, seconds=60)
         self._robot: RobotWebhook | None = None
         if config.hr_webhook is not None:
             url = config.hr_webhook.get_secret_value()
@@ -101,6 +106,14 @@ class WeComChannel:
         """The corp a kept callback came from: this channel serves one."""
         return PLATFORM, self.config.corp_id
 
+    async def room(self, item: OutboxItem) -> Room | None:
+        """How many posts the HR group's robot takes now (relay digests); None when the pace is
+        not kept or the item is not for the robot."""
+        if self._robot is None or not self.core.settings.PLATFORM_PACING or item.recipient != HR_GROUP \
+                or item.kind in (UPDATE_CARD, FETCH_MEDIA):
+            return None
+        return await self._robot.limiter.room()
+
     async def deliver(self, item: OutboxItem) -> dict[str, Any]:
         try:
             if item.kind == FETCH_MEDIA:
@@ -115,8 +128,8 @@ class WeComChannel:
             if item.recipient == HR_GROUP:
                 return await self._to_group(item, message)
             return await self._to_member(item, message, await self._user_id(item))
-        except RobotBusy as busy:
-            raise DeliveryError(str(busy), retry_after=busy.retry_after) from None
+        except RobotBusy as busy:  # nothing was sent: put off, no attempt counted
+            raise DeliveryError(str(busy), retry_after=busy.retry_after, paced=True) from None
         except ApiError as error:
             raise _delivery_error(error) from None
 
@@ -144,7 +157,14 @@ class WeComChannel:
         else:
             buttons = buttons_of(card)
         ref: dict[str, Any] = {"userid": user_id}
-        if not shows_everything(card, buttons):
+        details = not shows_everything(card, buttons)
+        if self.core.settings.PLATFORM_PACING:
+            sends = 1 + (len(markdown_parts(card)) if details else 0)
+            wait = self._members.take(user_id, sends)
+            if wait is not None:
+                raise DeliveryError(f"to {user_id}: keeping to WeCom's {MEMBER_PER_MINUTE} a minute per member",
+                                    retry_after=wait, paced=True)
+        if details:
             # The full card first, so the one with the buttons ends up nearest the reply box.
             for part in markdown_parts(card):
                 await self.api.send(user_id, {"msgtype": "markdown",

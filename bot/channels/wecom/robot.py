@@ -22,6 +22,7 @@ import certifi
 import httpx
 from pydantic import SecretStr
 
+from bot.channels.pacing import Room
 from bot.channels.wecom.api import ApiError
 from storage.cache import Cache, MemoryRedis
 from workflow.clock import Clock
@@ -51,6 +52,16 @@ class RobotLimiter:
         self.window = window_seconds
         self.robot = robot
         self._local = MemoryRedis()
+
+    async def room(self) -> Room:
+        """Posts the current window still takes, and the seconds until the next one opens."""
+        now = self.clock.now().timestamp()
+        index = math.floor(now / self.window)
+        key = f"wecom:robot:{self.robot}:{index}"
+        counts = [await self.cache.get(key), await self._local.get(key)]
+        used = max(int(c) for c in counts if c is not None) if any(c is not None for c in counts) else 0
+        left = max(self.capacity - used, 0)
+        return Room(left, 0.0 if left else (index + 1) * self.window - now)
 
     async def acquire(self) -> float | None:
         """None: post now. Otherwise the seconds until this post's window opens."""

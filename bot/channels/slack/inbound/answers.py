@@ -33,6 +33,7 @@ from bot.channels.slack.blocks import (
 from bot.channels.slack.calls import CALL, RESPONSE_URL
 from bot.channels.slack.workspaces import PLATFORM, tenant_key
 from handlers.contracts import Message, Reply
+from storage.outbox import Queued
 from workflow.i18n import t
 
 if TYPE_CHECKING:
@@ -185,16 +186,16 @@ async def queue(core: Core, source: Source, plan: Plan, dedup: str) -> bool:
 async def write(uow: UnitOfWork, tenant_id: int, plan: Plan, dedup: str, now: datetime) -> None:
     """The plan's calls as outbox rows, in `uow`'s transaction (keyed `dedup`:n: written once)."""
     case_ids: dict[str, int | None] = {}
-    for n, call in enumerate(plan.calls):
+    for call in plan.calls:
         if call.case_ref and call.case_ref not in case_ids:
             case = await uow.cases.by_ref(tenant_id, call.case_ref)
             case_ids[call.case_ref] = case.id if case else None
-        await uow.outbox.enqueue(
-            tenant_id=tenant_id, case_id=case_ids.get(call.case_ref or ""), channel=PLATFORM,
-            recipient=f"slack:{call.target}", kind=CALL,
-            payload={"method": call.method, "args": call.args, "case_ref": call.case_ref},
-            dedup_key=f"{dedup}:{n}", now=now,
-        )
+    await uow.outbox.enqueue_many([
+        Queued(tenant_id=tenant_id, case_id=case_ids.get(call.case_ref or ""), channel=PLATFORM,
+               recipient=f"slack:{call.target}", kind=CALL,
+               payload={"method": call.method, "args": call.args, "case_ref": call.case_ref},
+               dedup_key=f"{dedup}:{n}")
+        for n, call in enumerate(plan.calls)], now)
 
 
 async def answer_directly(source: Source, reply: Reply) -> None:
