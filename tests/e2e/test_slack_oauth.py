@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.models import SlackBot, SlackInstallation
 from tests.e2e.fake_slack import Install
 from tests.e2e.slack_support import HR_CHANNEL, Stack, add_people, case_state, slack_stack, text_of
+from workflow.i18n import t
 
 
 async def _install(http: httpx.AsyncClient, stack: Stack, code: str) -> httpx.Response:
@@ -63,8 +64,10 @@ async def test_two_workspaces_installed_by_oauth_see_only_their_own_cases(
             assert all(HR_CHANNEL[other] != c.args["channel"] for c in posts)
         t1_status = (await stack.workspace("T1").command("wangfang", "status")).json()
         t2_status = (await stack.workspace("T2").command("wangfang", "status")).json()
-        assert "不能胜任" in text_of(t1_status["blocks"]) and "违反规章制度" not in text_of(t1_status["blocks"])
-        assert "违反规章制度" in text_of(t2_status["blocks"]) and "不能胜任" not in text_of(t2_status["blocks"])
+        # `status` was typed in English, so it is answered in English whatever the directory says.
+        incompetent, misconduct = t("h.ground.incompetent", "en"), t("h.ground.misconduct", "en")
+        assert incompetent in text_of(t1_status["blocks"]) and misconduct not in text_of(t1_status["blocks"])
+        assert misconduct in text_of(t2_status["blocks"]) and incompetent not in text_of(t2_status["blocks"])
 
         # T2's HR pressing a card drawn in T1 changes nothing in either workspace.
         before = (await case_state(stack, "T1"), await case_state(stack, "T2"))
