@@ -56,8 +56,10 @@ def buttons_for(case: Case, viewer: Person | None) -> tuple[str, ...]:
 
 
 def message_for(case: Case, person: Person, kind: str, title: str, text: str,
-                fields: list[list[str]], actions: tuple[str, ...] = ()) -> Message:
-    locale = normalise_locale(person.locale)
+                fields: list[list[str]], actions: tuple[str, ...] = (), *, locale: str | None = None) -> Message:
+    """A message to `person`, in `locale` when the texts were written in it (an answer to what they
+    typed), else in their directory locale."""
+    locale = locale or normalise_locale(person.locale)
     return Message(
         kind=kind, recipient=person_recipient(person), locale=locale, case_ref=case.ref,
         case_version=case.version, actions=actions,
@@ -67,8 +69,10 @@ def message_for(case: Case, person: Person, kind: str, title: str, text: str,
 
 
 async def case_card(ctx: Ctx, case: Case, viewer: Person) -> Message:
-    """The current card of a case for one viewer, with the buttons that viewer may press now."""
-    locale = normalise_locale(viewer.locale)
+    """The current card of a case for one viewer, with the buttons that viewer may press now; for
+    the asker, in the language of their request (handlers.context.reply_locale)."""
+    asker = ctx.actor is not None and viewer.id == ctx.actor.id
+    locale = ctx.locale if asker else normalise_locale(viewer.locale)
     fields = await basic_fields(ctx, case, locale)
     fields.append([t("h.field.state", locale), t(f"state.{case.state}", locale)])
     if is_hr(viewer):
@@ -76,7 +80,7 @@ async def case_card(ctx: Ctx, case: Case, viewer: Person) -> Message:
     if viewer.id == case.employee_id:
         fields += await link_fields(ctx, case, viewer, locale)
     return message_for(case, viewer, "case", t("h.timeline.title", locale, ref=case.ref), "",
-                       fields, buttons_for(case, viewer))
+                       fields, buttons_for(case, viewer), locale=locale)
 
 
 def findings_text(verdict: CaseAssessment, locale: str, ref: str) -> str:

@@ -37,6 +37,7 @@ from tests.reliability.authz_world import (
     observe,
 )
 from workflow.commands import COMMANDS, Rest
+from workflow.i18n import normalise_locale
 from workflow.model import State, Trigger
 
 T = TypeVar("T")
@@ -84,16 +85,19 @@ def stage(snapshots: dict[State, Snapshot], tmp_path_factory: pytest.TempPathFac
     stage.close()
 
 
-def answered(role: str, reply: Reply | None, before: Footprint, after: Footprint) -> bool:
-    """The invariant of every request: an answer in the asker's language, and no change unless it
-    was done (a known crash must at least have changed nothing). True when there was an answer."""
+def answered(role: str, reply: Reply | None, before: Footprint, after: Footprint, *,
+             written: str | None = None) -> bool:
+    """The invariant of every request: an answer in the asker's language — the language the command
+    was typed in (`written`, when the router recognised it), else their directory's — and no change
+    unless it was done (a known crash must at least have changed nothing). True when answered."""
     if reply is None or not reply.ok:
         assert after == before
     if reply is None:
         return False
     assert reply.messages, "no answer at all"
     assert all(m.data.get("title") or m.data.get("text") for m in reply.messages)
-    assert {m.locale for m in reply.messages} == {ROLES[role].locale}
+    shown = [(m.kind, m.locale, m.data.get("title")) for m in reply.messages]
+    assert {m.locale for m in reply.messages} == {normalise_locale(written or ROLES[role].locale)}, shown
     return True
 
 
@@ -122,7 +126,7 @@ def test_any_typed_text_is_answered_and_changes_nothing_unless_done(stage: Stage
     actor = ROLES[role]
     inbound = to_inbound(parse(text), platform="console", platform_tenant=actor.platform_tenant,
                          user_id=actor.user_id)
-    answered(role, *stage.send(state, inbound))
+    answered(role, *stage.send(state, inbound), written=inbound.written)
 
 
 _NOTE_COMMANDS = [c for c in COMMANDS if c.case == "required" and c.rest in (Rest.NOTHING, Rest.TEXT)]
@@ -175,7 +179,7 @@ def test_any_card_press_is_answered_and_a_stale_one_changes_nothing(stage: Stage
     inbound = to_inbound(parsed, platform="console", platform_tenant=actor.platform_tenant, user_id=actor.user_id,
                          case_version=ref.case_version)
     reply, before, after = stage.send(state, inbound)
-    if not answered(role, reply, before, after):
+    if not answered(role, reply, before, after, written=inbound.written):
         return
     assert reply is not None
     stale = ref.case_version is not None and ref.case_version != before.version
