@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SystemClock
 from handlers.deps import build_deps
+from storage.models import Case
 from storage.uow import UnitOfWork
 from tests.conftest import delete_keys
 from tests.e2e.helpers_processes import Tally, fired_count, handled, in_flight, pending_work, tally
@@ -60,7 +62,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 STEPS = (
     ("lee", "evidence {ref} proposal https://hr.example/proposal"),
     ("lee", "submit {ref}"),
-    ("wangfang", "confirm_facts {ref} last_day=" + LAST_DAY + " avg_wage=12000"),
+    ("wangfang", "confirm_facts {ref} last_day=" + LAST_DAY + " past_separation=yes avg_wage=12000"),
     ("wangfang", "approve {ref}"),
     ("wangfang", "schedule {ref} {talk}"),
     ("lee", "confirm {ref}"),
@@ -75,9 +77,10 @@ CASES = [(platform, n) for platform in PLATFORMS for n in range(PER_PLATFORM)]
 
 
 def talk_time() -> str:
-    """A working day from now: inside the policy's window, its reminder (2 h before) not yet due."""
+    """10:00 on the next working day: inside the policy's window and the company's working hours,
+    its reminder (2 h before) not yet due, whatever the time of day the test runs."""
     calendar = build_deps(SystemClock()).calendar
-    return f"{calendar.add_working_days(datetime.now(UTC), 1).astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+    return f"{calendar.add_working_days(datetime.now(UTC), 1).astimezone(SHANGHAI):%Y-%m-%d} 10:00"
 
 
 def report(name: str, **numbers: object) -> None:
@@ -119,9 +122,24 @@ async def drive_to_awaiting_employee(driver: Driver, engine: AsyncEngine) -> Non
     refs = await case_refs(engine)
     talk = talk_time()
     for who, text in STEPS:
+        if text.startswith("talked"):
+            await talks_held(engine)
         await each([driver.type(platform, who, text.format(ref=refs[platform, employee(n)[1]], talk=talk))
                     for platform, n in CASES])
         await wait_until(partial(handled, engine), seconds=60, what=f"every {text.split()[0]} handled")
+
+
+async def talks_held(engine: AsyncEngine) -> None:
+    """The replicas run on the wall clock, so a talk scheduled for tomorrow cannot come during the
+    test, and a talk is recorded only after its time: move each scheduled talk an hour into the
+    past, as if the day had come and the talk had been held."""
+    cases = Case.__table__
+    held = datetime.now(UTC) - timedelta(hours=1)
+    async with engine.begin() as connection:
+        for case_id, record in (await connection.execute(select(cases.c.id, cases.c.data))).all():
+            if record.talk_at is not None:
+                await connection.execute(update(cases).where(cases.c.id == case_id)
+                                         .values(data=record.recorded(talk_at=held)))
 
 
 async def tick_every_item(driver: Driver, fakes: Platforms) -> None:
