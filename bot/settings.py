@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     # Who may connect: team / enterprise ids (T…, E…) that may install the app or send requests,
     # comma-separated; unset: any. Anything else is refused and logged.
     SLACK_ALLOWED_TEAMS: str = ""
+    # OAuth install starts (/slack/install) one client address may make a minute; past it, 429.
+    SLACK_INSTALL_STARTS_PER_MINUTE: PositiveInt = 10
     # WeCom (bot/channels/wecom), a self-built app (自建应用): the corp ID, the app's AgentId and
     # Secret, and the callback's Token and EncodingAESKey (43 characters), all from the admin console.
     WECOM_CORP_ID: str = ""
