@@ -1,4 +1,5 @@
-"""Process-wide logging: one plain-text format on stderr, and one filter that keeps secrets out.
+"""Process-wide logging: one plain-text format on stderr, and one filter that keeps secrets (and
+salary and protected-status facts) out.
 
 Every logger (ours, slack_sdk, httpx, urllib3, SQLAlchemy, aiosqlite, uvicorn …) propagates to the
 root handler, so the redaction filter sits there, once: it masks the configured secrets (see
@@ -12,6 +13,9 @@ import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
+
+from workflow.case import LIST_FACT_KEYS, MONEY_FACTS
+from workflow.compliance.facts import Protection
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MASK = "***"
@@ -29,6 +33,16 @@ _TOKEN_SHAPES = (
     (re.compile(rf"([\"'](?:{_SECRET_FIELDS})[\"']\s*:\s*[\"'])[^\"']+"), rf"\1{MASK}"),
     (re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer\s+|basic\s+)?)[^\"'\s,}]+"),
      rf"\1{MASK}"),
+)
+# Salary figures and protected statuses (pregnancy, illness …) are personal data no log needs:
+# a fact key's value is masked however it is written — `avg_wage=12000`, JSON `"avg_wage": "12000"`,
+# a repr's `'avg_wage': Decimal('12000')`, a list or tuple of protections — and a protected status's
+# name is masked wherever it stands.
+_FACT_KEYS = "|".join((*MONEY_FACTS, *LIST_FACT_KEYS))
+_FACT_VALUE = r"(?:Decimal\([^)]*\)|\[[^\]]*\]|\([^)]*\)|\"[^\"]*\"|'[^']*'|[^\s,;&)}\]]+)"
+_FACT_SHAPES = (
+    (re.compile(rf"([\"']?\b(?:{_FACT_KEYS})\b[\"']?\s*[:=]\s*){_FACT_VALUE}"), rf"\1{MASK}"),
+    (re.compile(rf"\b(?:{'|'.join(p.value for p in Protection)})\b", re.IGNORECASE), MASK),
 )
 # Secrets shorter than this are not masked by value: they would mask ordinary words.
 _MIN_SECRET = 6
@@ -51,7 +65,7 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         if self._values is not None:
             text = self._values.sub(MASK, text)
-        for shape, replacement in _TOKEN_SHAPES:
+        for shape, replacement in (*_TOKEN_SHAPES, *_FACT_SHAPES):
             text = shape.sub(replacement, text)
         return text
 

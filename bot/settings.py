@@ -73,6 +73,15 @@ class Settings(BaseSettings):
     MAX_BODY_BYTES: PositiveInt = 1024 * 1024
     # Platform requests one process answers at once; past it, 503 at once (bot/admission.py).
     MAX_IN_FLIGHT: PositiveInt = 64
+    # uvicorn (bot/cli/serve.py). X-Forwarded-For/-Proto are believed only from these proxies'
+    # addresses (comma-separated IPs or networks; "*" any); unset: from nobody, so the address
+    # sealed into a signature record is the connection's own.
+    TRUSTED_PROXIES: str = ""
+    # Open connections past which uvicorn answers 503 at once; idle keep-alive connections closed
+    # after this many seconds; request line plus headers larger than this are refused.
+    LIMIT_CONCURRENCY: PositiveInt = 512
+    KEEP_ALIVE_SECONDS: PositiveInt = 5
+    MAX_HEADER_BYTES: int = Field(16 * 1024, ge=1024)
     POLL_INTERVAL_SECONDS: float = Field(2.0, gt=0)
     OUTBOX_BATCH: PositiveInt = 50
     # Keep to the platforms' pace (bot/channels/pacing.py): posts to one Slack channel per second
@@ -109,6 +118,11 @@ class Settings(BaseSettings):
     SLACK_API_URL: str = "https://slack.com/api/"
     # The HR channel's ID (C…); with OAuth, the default for workspaces that did not pick their own.
     SLACK_HR_CHANNEL: str = ""
+    # Who may connect: team / enterprise ids (T…, E…) that may install the app or send requests,
+    # comma-separated; unset: any. Anything else is refused and logged.
+    SLACK_ALLOWED_TEAMS: str = ""
+    # OAuth install starts (/slack/install) one client address may make a minute; past it, 429.
+    SLACK_INSTALL_STARTS_PER_MINUTE: PositiveInt = 10
     # WeCom (bot/channels/wecom), a self-built app (自建应用): the corp ID, the app's AgentId and
     # Secret, and the callback's Token and EncodingAESKey (43 characters), all from the admin console.
     WECOM_CORP_ID: str = ""
@@ -119,6 +133,9 @@ class Settings(BaseSettings):
     # HR group notices: a group robot's webhook URL (its key is a secret) or an app group chat id.
     WECOM_HR_WEBHOOK: SecretStr | None = None
     WECOM_HR_CHAT_ID: str = ""
+    # Corp ids whose callbacks are accepted, comma-separated; unset: any (in practice the one
+    # WECOM_CORP_ID the callback's key decrypts for). Anything else is refused and logged.
+    WECOM_ALLOWED_CORPS: str = ""
     # The API base: WeCom's, or a proxy on a trusted IP (tests point it at a fake on 127.0.0.1).
     WECOM_API_URL: str = "https://qyapi.weixin.qq.com/cgi-bin/"
     # Where tapping an information card leads (WeCom requires a link on text_notice cards).
@@ -308,6 +325,10 @@ class Settings(BaseSettings):
     def slack_oauth(self) -> bool:
         """Multi-workspace Slack: workspaces install the app through OAuth."""
         return bool(self.SLACK_CLIENT_ID and self.SLACK_CLIENT_SECRET)
+
+    def allowed(self, name: str) -> frozenset[str]:
+        """An allow-list setting's ids (SLACK_ALLOWED_TEAMS, WECOM_ALLOWED_CORPS …); empty: any."""
+        return frozenset(part.strip() for part in str(getattr(self, name)).split(",") if part.strip())
 
     def secret_values(self) -> list[str]:
         """Every configured secret's value, for the log filter (bot/logs.py) to mask: the

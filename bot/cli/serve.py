@@ -68,6 +68,22 @@ def web_app(services: Services, slack: SlackServer | None, *, run_worker: bool =
                                webhook_router(services), *slack_routers])
 
 
+def uvicorn_config(settings: Settings, app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
+    """uvicorn as `serve` runs it. Forwarded headers only from TRUSTED_PROXIES: uvicorn's default
+    believes X-Forwarded-For from 127.0.0.1, so any local client could choose the address sealed
+    into a signature record."""
+    proxies = sorted(settings.allowed("TRUSTED_PROXIES"))
+    return uvicorn.Config(
+        app, host=host, port=port,
+        log_config=None, lifespan="on",
+        server_header=False,
+        proxy_headers=bool(proxies), forwarded_allow_ips=proxies,
+        limit_concurrency=settings.LIMIT_CONCURRENCY,
+        timeout_keep_alive=settings.KEEP_ALIVE_SECONDS,
+        h11_max_incomplete_event_size=settings.MAX_HEADER_BYTES,
+    )
+
+
 async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode: bool = False,
                  run_worker: bool = True) -> int:
     services = bootstrap(settings, channels=configured_channels(settings))
@@ -80,13 +96,8 @@ async def _serve(settings: Settings, host: str, port: int, *, slack_socket_mode:
         if installations is not None:  # OAuth tokens: under SLACK_TOKEN_KEYS' first key from now on
             await installations.rotate()
         slack = slack_server(services, socket_mode=slack_socket_mode)
-        config = uvicorn.Config(
-            web_app(services, slack, run_worker=run_worker),
-            host=host, port=port,
-            log_config=None, lifespan="on",
-            server_header=False,
-        )
-        server = Server(config)
+        server = Server(uvicorn_config(settings, web_app(services, slack, run_worker=run_worker),
+                                       host=host, port=port))
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             # First signal: graceful stop; a second Ctrl-C: stop without waiting (uvicorn's rule).

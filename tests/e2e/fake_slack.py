@@ -45,6 +45,7 @@ class Person:
     email: str
     name: str
     locale: str = "zh-CN"
+    flags: dict[str, Any] = field(default_factory=dict)  # users.info fields: is_restricted, team_id …
 
 
 @dataclass
@@ -152,8 +153,8 @@ class FakeSlack:
         return f"{self.url}/api/"
 
     def add_person(self, team: str, user_id: str, email: str, name: str,
-                   locale: str = "zh-CN") -> None:
-        self.people.append(Person(team, user_id, email, name, locale))
+                   locale: str = "zh-CN", **flags: Any) -> None:
+        self.people.append(Person(team, user_id, email, name, locale, flags))
 
     def limit(self, clock: Clocked, **limits: Any) -> Limits:
         """Enforce Slack's rate limits from now on, on `clock` (see Limits for the knobs)."""
@@ -270,7 +271,7 @@ class FakeSlack:
     def _user(person: Person) -> dict[str, Any]:
         return {"id": person.user_id, "team_id": person.team, "name": person.email.split("@")[0],
                 "real_name": person.name, "locale": person.locale, "is_bot": False,
-                "profile": {"email": person.email, "real_name": person.name}}
+                "profile": {"email": person.email, "real_name": person.name}, **person.flags}
 
     async def _users_info(self, args: dict[str, Any], team: str) -> dict[str, Any]:
         person = self._person(team, user_id=str(args.get("user")))

@@ -201,11 +201,11 @@ class Stack:
 @contextlib.asynccontextmanager
 async def wecom_stack(database_url: str, *, redis_url: str | None = None,
                       hr_webhook: bool = True, run_worker: bool = False, take_inbox: bool = True,
-                      **settings: Any) -> AsyncIterator[Stack]:
+                      corp_id: str | None = None, **settings: Any) -> AsyncIterator[Stack]:
     """The fake WeCom API and the app, both on 127.0.0.1; a fresh corp id per stack (so tests
     sharing a Redis server never meet). Without `run_worker` the test drives the worker
     (`Stack.settle`); with it, the app's own worker loop delivers, as in `serve`."""
-    corp_id = f"ww{uuid.uuid4().hex[:16]}"
+    corp_id = corp_id or f"ww{uuid.uuid4().hex[:16]}"
     clock = ManualClock(START)
     fake = FakeWeCom(corp_id=corp_id, secret="test-secret", clock=clock,
                      robot_key=uuid.uuid4().hex)

@@ -26,6 +26,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.channels.base import DeliveryError
 from bot.channels.memo import ExpiringMemo
 from bot.channels.pacing import Holds, Pacer, Room
+from bot.channels.slack.accounts import unlinkable
 from bot.channels.slack.blocks import render_message
 from bot.channels.slack.calls import CALL, CALLS, RESPONSE_URL
 from bot.channels.slack.workspaces import PLATFORM, Workspaces, team_of
@@ -207,9 +208,12 @@ class SlackSender:
             raise DeliveryError(f"{recipient} has no Slack account and no e-mail to find one",
                                 permanent=True)
         response = await client.users_lookupByEmail(email=found.email)
-        user_id = str((response.get("user") or {}).get("id") or "")
+        user = response.get("user") if isinstance(response.get("user"), dict) else {}
+        user_id = str(user.get("id") or "")
         if not user_id:
             raise DeliveryError(f"users.lookupByEmail gave no user for {recipient}", permanent=True)
+        if (why := unlinkable(user, team)) is not None:  # never DM (a signing link) to a guest
+            raise DeliveryError(f"the Slack account for {recipient} is {why}", permanent=True)
         await identity.link(uow_factory, int(raw_id), PLATFORM, team, user_id)
         return user_id
 

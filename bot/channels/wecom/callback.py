@@ -1,6 +1,7 @@
 """`/wecom/callback`: URL verification (GET) and encrypted messages and events (POST).
 
-A POST is verified and decrypted first; anything not from WeCom for our corp is refused (403, or
+A POST is verified and decrypted first; anything not from WeCom for our corp (or, with
+WECOM_ALLOWED_CORPS set, for a corp not on it) is refused (403, or
 400 for a body that is not WeCom's XML) before anything is read or recorded. Then the message is
 kept in the inbox (one INSERT) and WeCom gets 200 with an empty body, well inside its 5 seconds;
 the worker handles it (WeComChannel.take), in order per member. When it cannot be kept the answer
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.channels.wecom.channel import WeComChannel
-from bot.channels.wecom.crypto import CallbackRejected, check_fresh
+from bot.channels.wecom.crypto import CallbackRejected, check_fresh, parse_xml
 from bot.channels.wecom.events import Ignored, parse
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ def _refused(rejected: CallbackRejected) -> JSONResponse:
 
 def callback_router(channel: WeComChannel) -> APIRouter:
     router = APIRouter()
+    allowed = channel.core.settings.allowed("WECOM_ALLOWED_CORPS")
+
+    def check_corp(corp: str) -> None:
+        """Who may connect: a corp not on WECOM_ALLOWED_CORPS (when set) is refused, logged."""
+        if allowed and corp not in allowed:
+            raise CallbackRejected(403, f"corp {corp or '(none)'} is not in WECOM_ALLOWED_CORPS")
 
     @router.get(PATH)
     async def verify_url(
@@ -58,6 +65,7 @@ def callback_router(channel: WeComChannel) -> APIRouter:
     ) -> Response:
         """WeCom checks the URL when the callback is saved: answer the echostr, decrypted."""
         try:
+            check_corp(channel.config.corp_id)
             plain = channel.crypto.verify_url(msg_signature, timestamp, nonce, echostr)
         except CallbackRejected as rejected:
             return _refused(rejected)
@@ -74,6 +82,9 @@ def callback_router(channel: WeComChannel) -> APIRouter:
         body = await request.body()
         try:
             xml = channel.crypto.open(body, msg_signature, timestamp, nonce)
+            # Decryption proved the message is for our corp id; the allow-list says whether that
+            # corp (the message's ToUserName) may connect at all.
+            check_corp(str(parse_xml(xml).get("ToUserName") or "").strip())
             check_fresh(timestamp, channel.core.clock.now())
             incoming = parse(xml, channel.config.corp_id)
         except CallbackRejected as rejected:

@@ -19,6 +19,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 
 from bot.channels.slack.inbound import listeners
+from bot.channels.slack.inbound.allowed import AllowListedOAuthFlow, refuse_other_teams
 from bot.channels.slack.inbound.installs import oauth_settings
 from bot.channels.slack.inbound.modals import notice_view
 from bot.channels.slack.inbound.steps import CONTEXT_KEY, RequestSteps
@@ -72,19 +73,23 @@ def build_app(core: Core, workspaces: Workspaces | None = None) -> AsyncApp:
     """The bolt app for `core`'s settings (callers checked that Slack is configured)."""
     settings = core.settings
     workspaces = workspaces or Workspaces(settings, core.engine)
+    allowed = settings.allowed("SLACK_ALLOWED_TEAMS")
     secret = settings.SLACK_SIGNING_SECRET.get_secret_value() if settings.SLACK_SIGNING_SECRET else ""
     common: dict[str, Any] = {
         "name": "offboard-bot", "logger": log, "signing_secret": secret,
         "process_before_response": True,
     }
     if settings.slack_oauth:
-        app = AsyncApp(client=workspaces.client(), installation_store=workspaces.installations,
-                       oauth_settings=oauth_settings(core, workspaces), **common)
+        client = workspaces.client()
+        flow = AllowListedOAuthFlow(allowed, client=client, logger=log,
+                                    settings=oauth_settings(core, workspaces))
+        app = AsyncApp(client=client, installation_store=workspaces.installations, oauth_flow=flow, **common)
         # tokens_revoked / app_uninstalled delete the workspace's installation.
         app.enable_token_revocation_listeners()
     else:
         token = settings.SLACK_BOT_TOKEN.get_secret_value() if settings.SLACK_BOT_TOKEN else None
         app = AsyncApp(client=workspaces.client(token), **common)
+    app.use(refuse_other_teams(allowed))
     app.use(_inject(RequestSteps(core, workspaces)))
     app.error(on_error)
     listeners.register(app)

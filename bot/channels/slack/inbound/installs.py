@@ -15,6 +15,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store import Installation
 
+from bot.channels.slack.inbound.allowed import TeamRefused, refused_install_page
 from bot.channels.slack.workspaces import Workspaces, tenant_key
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ def oauth_settings(core: Core, workspaces: Workspaces) -> AsyncOAuthSettings:
         return await args.default.success(args)
 
     async def failure(args: AsyncFailureArgs) -> BoltResponse:
+        if isinstance(args.error, TeamRefused):  # logged where it was refused
+            return refused_install_page()
         log.warning("Slack installation failed: %s", args.reason)
         return await args.default.failure(args)
 

@@ -1,6 +1,11 @@
 """Slack accounts → directory people: by the account already linked, else by the e-mail Slack
 has for it (users.info), linking it on first contact; an account nobody knows is reported to HR
-once and answered in the language its Slack profile uses."""
+once and answered in the language its Slack profile uses.
+
+Only a full member of this workspace is linked by e-mail: a guest, an external (Slack Connect)
+user or a member of another workspace may carry a colleague's address, and linking it would let
+them act — and sign — as that colleague. The account linked is the identity that person acts
+and signs with from then on."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.slack.accounts import unlinkable
 from bot.channels.slack.workspaces import PLATFORM
 from handlers import identity
 from handlers.identity import Member
@@ -46,6 +52,14 @@ async def _profile(client: AsyncWebClient, user_id: str) -> dict[str, Any] | Non
     return user if isinstance(user, dict) else None
 
 
+async def _link_by_email(core: Core, team_id: str, user_id: str, user: dict[str, Any]) -> Member | None:
+    """Link the account to the directory person with its e-mail, if it is one of ours."""
+    if (why := unlinkable(user, team_id)) is not None:
+        log.warning("not linking Slack account %s in team %s by e-mail: %s", user_id, team_id, why)
+        return None
+    return await identity.link_by_email(core.uow_factory, PLATFORM, team_id, user_id, _email(user))
+
+
 def _email(user: dict[str, Any]) -> str:
     profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
     return str(profile.get("email") or "")
@@ -63,7 +77,7 @@ async def resolve(core: Core, client: AsyncWebClient, team_id: str, user_id: str
         return Asker(team_id, user_id, normalise_locale(default_locale), None)
     locale = normalise_locale(str(user.get("locale") or default_locale))
     email = _email(user)
-    linked = await identity.link_by_email(uow_factory, PLATFORM, team_id, user_id, email)
+    linked = await _link_by_email(core, team_id, user_id, user)
     if linked is not None:
         return Asker(team_id, user_id, linked.locale, linked)
     if not user.get("is_bot"):
@@ -81,6 +95,6 @@ async def handle_for(core: Core, client: AsyncWebClient, team_id: str, user_id: 
         return user_id
     user = await _profile(client, user_id)
     email = _email(user) if user is not None else ""
-    if email and await identity.link_by_email(uow_factory, PLATFORM, team_id, user_id, email):
+    if email and user is not None and await _link_by_email(core, team_id, user_id, user):
         return user_id
     return email or user_id

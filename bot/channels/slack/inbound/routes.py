@@ -22,6 +22,7 @@ from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from bot.channels.slack.inbound.installs import INSTALL_PATH, REDIRECT_PATH
+from workflow.i18n import LOCALES, t
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 # Counts refused (unsigned, wrongly signed or replayed) requests, for the operator.
 REJECTED_COUNTER = "offboard:slack:rejected"
+# Install starts counted per client address for a minute (each makes an OAuth state row).
+INSTALL_STARTS_KEY = "offboard:slack:install-starts:"
+INSTALL_WINDOW_SECONDS = 60
 
 _TEXT = {"type": "string"}
 EVENTS_OPENAPI = {
@@ -121,7 +125,18 @@ def slack_router(core: Core, app: AsyncApp) -> APIRouter:
 
         @router.get(INSTALL_PATH, openapi_extra={"responses": OAUTH_OPENAPI["responses"]})
         async def install(request: Request) -> Response:
-            """Start installing the app in a workspace (redirects to Slack)."""
+            """Start installing the app in a workspace (redirects to Slack); a few a minute per
+            address, so nobody fills the state table."""
+            address = request.client.host if request.client else "unknown"
+            key = INSTALL_STARTS_KEY + address
+            starts = await core.redis.incr(key)
+            if starts == 1:
+                await core.redis.expire(key, INSTALL_WINDOW_SECONDS)
+            if starts is not None and starts > settings.SLACK_INSTALL_STARTS_PER_MINUTE:
+                log.warning("refused a Slack install start from %s: %d this minute", address, starts)
+                text = "\n".join(t("slack.install_rate_limited", locale) for locale in LOCALES)
+                return Response(text, status_code=429, media_type="text/plain; charset=utf-8",
+                                headers={"Retry-After": str(INSTALL_WINDOW_SECONDS)})
             return await handler.handle(request)
 
         @router.get(REDIRECT_PATH, openapi_extra=OAUTH_OPENAPI)
