@@ -86,6 +86,26 @@ def control(text: str) -> str | None:
     return "cancel" if word in CANCEL else "back" if word in BACK else None
 
 
+def written(text: str) -> str | None:
+    """The language of a control word ("取消" → zh-CN, "cancel" → en): the answer to it is given
+    in the language it was typed in. None for any other text."""
+    if control(text) is None:
+        return None
+    return "en" if fold(text).strip().isascii() else "zh-CN"
+
+
+def is_answer(dialog: Dialog, parsed: Parsed | ParseError) -> bool:
+    """Whether a message inside `dialog` answers it rather than being a new command.
+
+    Evidence is often written like a command's words, so there only text that starts with no
+    known verb is an answer. A question (a reason, a time) is answered by anything that does not
+    read as a whole command: "进度太慢" is a reason, "进度 C-0001" asks for the status.
+    """
+    if isinstance(dialog, EvidenceDialog):
+        return isinstance(parsed, ParseError) and parsed.code == "router.unknown_verb"
+    return not isinstance(parsed, Parsed)
+
+
 def fields_for(action: str, arg: str | None = None) -> tuple[Input, ...]:
     """The inputs a press of `action` is asked for: its spec's form inputs, less one the card fixed."""
     spec = spec_for(action)
@@ -134,14 +154,16 @@ class Turn:
     request: Parsed | None = None
 
 
-def cancelled(dialog: Dialog, locale: str) -> Turn:
+def cancelled(dialog: Dialog, locale: str, text: str = "") -> Turn:
+    """The dialogue ends, nothing sent; said in the language `text` (the "cancel") was typed in."""
+    locale = written(text) or locale
     action = dialog.action if isinstance(dialog, Guided) else "evidence"
     return Turn(None, t("guided.cancelled", locale, action=action_label(action, locale)))
 
 
 def answer(dialog: Guided, text: str, locale: str) -> Turn:
     """The next step of `dialog` after the person wrote `text`."""
-    said = control(text)
+    said, locale = control(text), written(text) or locale
     if said == "cancel":
         return cancelled(dialog, locale)
     if said == "back":
@@ -209,7 +231,7 @@ def filed_as(requirement: Requirement, text: str) -> str:
 
 def evidence_answer(dialog: EvidenceDialog, item: NextItem, text: str, locale: str) -> Turn:
     """The step after a text answer to the evidence prompt: file it under `item`, or cancel/back."""
-    said = control(text)
+    said, locale = control(text), written(text) or locale
     if said == "cancel":
         return cancelled(dialog, locale)
     if said == "back":

@@ -102,9 +102,8 @@ class Intake:
             await self._say(msg.user_id, msg.delivery_id, locale,
                             t("wecom.dialog_unavailable", locale, usage=usage("evidence", locale)))
             return
-        if dialog is not None and not _is_command(parsed):
-            if await self._answer(dialog, msg):
-                return
+        if dialog is not None and guided.is_answer(dialog, parsed) and await self._answer(dialog, msg):
+            return
         # A command ends whatever dialog was going on.
         await self._run(self._inbound(parsed, msg.user_id, msg.delivery_id), msg.user_id,
                         ends_dialog=dialog is not None)
@@ -114,7 +113,7 @@ class Intake:
         asked for is no longer wanted)."""
         locale = self._locale(await self._person(msg.user_id))
         if guided.control(msg.text) == "cancel":
-            turn = guided.cancelled(dialog, locale)
+            turn = guided.cancelled(dialog, locale, msg.text)
         elif isinstance(dialog, EvidenceDialog):
             item = await guided.next_item(self.uow_factory, self.config.tenant_key, dialog.case_ref)
             if item is None:
@@ -220,10 +219,10 @@ class Intake:
         else:
             item, text = None, guided.opening(dialog, locale)
             action, case_version = dialog.action, dialog.case_version
-        if isinstance(dialog, Guided) or item is not None:
-            if not await self.dialogs.put(msg.user_id, dialog):
-                # No dialogue to wait in: the reply would be read as a command.
-                text = t("wecom.prompt.unkept", locale, usage=usage(action, locale))
+        waits = isinstance(dialog, Guided) or item is not None
+        if waits and not await self.dialogs.put(msg.user_id, dialog):
+            # No dialogue to wait in: the reply would be read as a command.
+            text = t("wecom.prompt.unkept", locale, usage=usage(action, locale))
         await self._say(msg.user_id, msg.delivery_id, locale, text, title=self._title(dialog, locale),
                         case_ref=dialog.case_ref, case_version=case_version)
 
