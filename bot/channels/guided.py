@@ -129,11 +129,15 @@ def start(action: str, case_ref: str | None, case_version: int | None, arg: str 
     return Guided(action, case_ref, case_version, arg, (), card)
 
 
+def confirmation(dialog: Guided, locale: str) -> str:
+    """The "are you sure?" an irreversible action asks (card.confirm.<action>), or ""."""
+    key = _confirm_key(dialog.action)
+    return t(key, locale, ref=dialog.case_ref or "—") if has(key) else ""
+
+
 def opening(dialog: Guided, locale: str) -> str:
     """What a press shows first: the confirmation the action asks for, then the first question."""
-    key = _confirm_key(dialog.action)
-    lines = [t(key, locale, ref=dialog.case_ref or "—")] if has(key) else []
-    return "\n".join([*lines, question(dialog, locale)])
+    return "\n".join(line for line in (confirmation(dialog, locale), question(dialog, locale)) if line)
 
 
 def question(dialog: Guided, locale: str) -> str:

@@ -222,7 +222,9 @@ class Intake:
         waits = isinstance(dialog, Guided) or item is not None
         if waits and not await self.dialogs.put(msg.user_id, dialog):
             # No dialogue to wait in: the reply would be read as a command.
-            text = t("wecom.prompt.unkept", locale, usage=usage(action, locale))
+            unkept = t("wecom.prompt.unkept", locale, usage=usage(action, locale))
+            sure = guided.confirmation(dialog, locale) if isinstance(dialog, Guided) else ""
+            text = "\n".join(line for line in (sure, unkept) if line)
         await self._say(msg.user_id, msg.delivery_id, locale, text, title=self._title(dialog, locale),
                         case_ref=dialog.case_ref, case_version=case_version)
 
