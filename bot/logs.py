@@ -19,9 +19,11 @@ from workflow.compliance.facts import Protection
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MASK = "***"
+PAYLOAD = "(payload not logged)"
 
 # Shapes of secrets whatever their value, each masked after the part that says what it was:
-# Slack tokens (bot, user, app-level, refresh, …), the signing page's bearer links, secrets in
+# Slack tokens (bot, user, app-level, refresh, …), the signing page's bearer links, Slack's
+# incoming-webhook and response_url addresses (whoever has one can post with it), secrets in
 # query strings (WeCom's corpsecret and access_token, the group robot's key, OAuth's code and
 # state) and in JSON bodies, and Authorization headers.
 _SECRET_FIELDS = "access_token|refresh_token|bot_token|client_secret|corpsecret|token|code"
@@ -29,6 +31,7 @@ _SECRET_PARAMS = _SECRET_FIELDS + "|key|state"
 _TOKEN_SHAPES = (
     (re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+"), MASK),
     (re.compile(r"(/sign/)[^/\s?\"'#<>]+"), rf"\1{MASK}"),
+    (re.compile(r"(hooks\.slack\.com/[a-z]+/)[^\s?\"'#<>,]+"), rf"\1{MASK}"),
     (re.compile(rf"([?&](?:{_SECRET_PARAMS})=)[^&\s\"']+"), rf"\1{MASK}"),
     (re.compile(rf"([\"'](?:{_SECRET_FIELDS})[\"']\s*:\s*[\"'])[^\"']+"), rf"\1{MASK}"),
     (re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer\s+|basic\s+)?)[^\"'\s,}]+"),
@@ -43,6 +46,16 @@ _FACT_VALUE = r"(?:Decimal\([^)]*\)|\[[^\]]*\]|\([^)]*\)|\"[^\"]*\"|'[^']*'|[^\s
 _FACT_SHAPES = (
     (re.compile(rf"([\"']?\b(?:{_FACT_KEYS})\b[\"']?\s*[:=]\s*){_FACT_VALUE}"), rf"\1{MASK}"),
     (re.compile(rf"\b(?:{'|'.join(p.value for p in Protection)})\b", re.IGNORECASE), MASK),
+)
+# Lines that print a whole HTTP payload: slack_sdk's "Sending a request - url: POST …, params: …,
+# json: {the message}" and "Received the following response - status: 200, headers: …, body: {the
+# message echoed back}" (Web API and response_url/webhook clients alike). A payload is what people
+# were sent — a card with the compensation figure, the HR modal listing protected statuses, a
+# signing link — and no filter can tell a salary in a sentence from any other number; what was
+# called and how it ended stays.
+_PAYLOAD_SHAPES = (
+    (re.compile(r"^(Sending a request(?: - url)?: (?:[A-Z]+ )?[^,\s]+).+", re.DOTALL), rf"\1 {PAYLOAD}"),
+    (re.compile(r"^(Received the following response - status: [^,\s]+).+", re.DOTALL), rf"\1 {PAYLOAD}"),
 )
 # Secrets shorter than this are not masked by value: they would mask ordinary words.
 _MIN_SECRET = 6
@@ -65,7 +78,7 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         if self._values is not None:
             text = self._values.sub(MASK, text)
-        for shape, replacement in (*_TOKEN_SHAPES, *_FACT_SHAPES):
+        for shape, replacement in (*_PAYLOAD_SHAPES, *_TOKEN_SHAPES, *_FACT_SHAPES):
             text = shape.sub(replacement, text)
         return text
 
@@ -93,19 +106,22 @@ def mask_secrets(secrets: Iterable[str]) -> None:
     REDACTOR.add(secrets)
 
 
+# Loggers held at WARNING whatever LOG_LEVEL says. SQLAlchemy's engine (at INFO) and aiosqlite (at
+# DEBUG, SQLite's worker thread) print every statement with its bound values: names, wages, the
+# facts, every message people are sent. Those belong in no log. Alembic narrates every migration
+# check (`db upgrade` prints the result itself); transitions narrates every state callback (the
+# audit log is our record of transitions).
+QUIET_LOGGERS = ("sqlalchemy.engine", "aiosqlite", "alembic", "transitions")
+
+
 def configure_logging(level: str) -> None:
     """Send every logger (uvicorn's too: we start it with log_config=None) to stderr, redacted."""
     logging.basicConfig(level=level, format=FORMAT, force=True)
     for handler in logging.getLogger().handlers:
         if REDACTOR not in handler.filters:
             handler.addFilter(REDACTOR)
-    # SQLAlchemy logs every statement with its bound values (names, wages) when its logger is
-    # enabled for INFO; those belong in no log.
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
-    # Alembic narrates every migration check at INFO; `db upgrade` prints the result itself.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # transitions narrates every state callback; the audit log is our record of transitions.
-    logging.getLogger("transitions").setLevel(logging.WARNING)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def log_to_file(path: Path) -> None:

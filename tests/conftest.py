@@ -32,7 +32,7 @@ from redis import Redis as SyncRedis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.logs import configure_logging
+from bot.logs import QUIET_LOGGERS, configure_logging
 from storage.cache import Cache, make_redis
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
@@ -207,7 +207,7 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFi
     included), captured after that filter; restored after."""
     root = logging.getLogger()
     saved = (root.handlers[:], root.level, {name: logging.getLogger(name).level
-                                            for name in ("sqlalchemy.engine", "alembic", "transitions")})
+                                            for name in QUIET_LOGGERS})
     configure_logging("DEBUG")
     root.addHandler(caplog.handler)  # after the root handler, whose filter masks records in place
     caplog.handler.setLevel(logging.DEBUG)

@@ -16,9 +16,9 @@ import requests
 from pydantic import SecretStr
 from slack_sdk import WebClient
 
-from bot.logs import configure_logging, mask_secrets
+from bot.logs import PAYLOAD, QUIET_LOGGERS, configure_logging, mask_secrets
 from bot.settings import Settings
-from tests.reliability.test_privacy import secret_settings
+from tests.reliability.secrets_world import secret_settings
 
 INSTALLED_TOKEN = "xoxb-2222222222-3333333333-InstalledByOAuth"  # not a setting: a shape
 SIGNING_TOKEN = "Zq8sVbq1nKdWm3cR7tYxE2hJ5pLuA9oF"
@@ -60,8 +60,7 @@ def platform() -> Iterator[str]:
 def restore_logging() -> Iterator[None]:
     """The test sets logging up as `python -m bot` does; this puts pytest's back afterwards."""
     root = logging.getLogger()
-    saved = root.handlers[:], root.level, {name: logging.getLogger(name).level
-                                           for name in ("sqlalchemy.engine", "alembic", "transitions")}
+    saved = root.handlers[:], root.level, {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
     try:
         yield
     finally:
@@ -93,7 +92,7 @@ def test_no_configured_secret_or_token_reaches_any_logger_at_debug(
     logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "1.2.3.4:5", "GET",
                                              f"/sign/{SIGNING_TOKEN}?lang=en", "1.1", 200)
     # A library's debug line with a secret among its arguments, and a traceback carrying one.
-    logging.getLogger("aiosqlite").debug("executing %r with %s", "UPDATE", (secrets["WECOM_TOKEN"],))
+    logging.getLogger("slack_bolt.App").debug("executing %r with %s", "UPDATE", (secrets["WECOM_TOKEN"],))
     try:
         raise RuntimeError(f"could not post with {secrets['SLACK_APP_TOKEN']} to {secrets['WECOM_HR_WEBHOOK']}")
     except RuntimeError:
@@ -108,6 +107,23 @@ def test_no_configured_secret_or_token_reaches_any_logger_at_debug(
     leaked = sorted(secret for secret in forbidden if secret in logged)
     assert leaked == [], "\n".join(line for line in logged.splitlines() if any(s in line for s in leaked))
     assert "/sign/***?lang=en" in logged  # masked, the rest of the line kept
+
+
+def test_what_people_are_sent_reaches_no_logger_at_debug(
+        platform: str, restore_logging: None, capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("DEBUG")
+    # slack_sdk at DEBUG prints each request's JSON and each response's body: the message itself.
+    card = "经济补偿：23,456.78 × 5.5 = 129,012.29；特殊保护：孕期"
+    WebClient(token="xoxb-1-2-3", base_url=f"{platform}/api/").chat_postMessage(channel="D1", text=card)
+    # aiosqlite at DEBUG prints every statement with its values (as SQLAlchemy's engine does).
+    logging.getLogger("aiosqlite").debug("executing %r", ("INSERT INTO outbox …", card))
+    # A response_url or incoming webhook: whoever has it can post as the app.
+    logging.getLogger("bot.channels.slack").debug("responding at %s", "https://hooks.slack.com/actions/T1/42/aBcD3f")
+
+    logged = capsys.readouterr().err
+    assert f"/api/chat.postMessage {PAYLOAD}" in logged and f"status: 200 {PAYLOAD}" in logged, logged[:2000]
+    assert "129,012" not in logged and "孕期" not in logged and "aBcD3f" not in logged
+    assert "hooks.slack.com/actions/***" in logged
 
 
 def test_every_secret_setting_is_masked() -> None:

@@ -14,10 +14,11 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -82,6 +83,7 @@ class Workspace:
     team: str
     http: httpx.AsyncClient
     fake: FakeSlack
+    secret: str = SECRET  # the app's SLACK_SIGNING_SECRET
 
     def uid(self, handle: str) -> str:
         return user_id(self.team, handle)
@@ -90,9 +92,9 @@ class Workspace:
         # Unique across Workspace objects: Slack never repeats a trigger id or an event id.
         return f"{prefix}{self.team}.{next(_SEQUENCE)}"
 
-    async def post(self, sent: Sent, *, retry: int | None = None, secret: str = SECRET,
+    async def post(self, sent: Sent, *, retry: int | None = None, secret: str | None = None,
                    timestamp: int | None = None) -> httpx.Response:
-        headers = {**sign(sent.body, secret=secret, timestamp=timestamp),
+        headers = {**sign(sent.body, secret=secret or self.secret, timestamp=timestamp),
                    "Content-Type": sent.content_type}
         if retry is not None:
             headers["X-Slack-Retry-Num"] = str(retry)
@@ -257,6 +259,19 @@ def state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
     return state
 
 
+async def install(http: httpx.AsyncClient, code: str) -> httpx.Response:
+    """A workspace admin installs the app: our install page (its state in a cookie and in the
+    "Add to Slack" link), then Slack's redirect back with `code` and that state."""
+    page = await http.get("/slack/install")
+    assert page.status_code == 200, page.text
+    match = re.search(r"slack-app-oauth-state=([^;]+)", page.headers["set-cookie"])
+    assert match
+    state = match.group(1)
+    assert f"state={state}" in page.text
+    return await http.get("/slack/oauth_redirect", params={"code": code, "state": state},
+                          headers={"Cookie": f"slack-app-oauth-state={state}"})
+
+
 def directory_csv(domain: str) -> str:
     return PEOPLE_CSV.format(d=domain)
 
@@ -275,9 +290,10 @@ class Stack:
     fake: FakeSlack
     clock: ManualClock
     http: httpx.AsyncClient
+    signing_secret: str = SECRET
 
     def workspace(self, team: str) -> Workspace:
-        return Workspace(team, self.http, self.fake)
+        return Workspace(team, self.http, self.fake, self.signing_secret)
 
     async def settle(self) -> tuple[int, int]:
         """Run the worker until nothing is due: (timers fired, messages sent)."""
@@ -304,20 +320,21 @@ async def slack_stack(db_url: str, *, oauth: bool = False, socket_mode: bool = F
                       **overrides: Any) -> AsyncIterator[Stack]:
     """The fake Slack and the app serving /slack/events, one workspace (T1) unless `oauth`.
     With `take_inbox` (the default) what a request leaves in the inbox is handled before its
-    answer reaches the test (services_support.inbox_taker)."""
+    answer reaches the test (services_support.inbox_taker). `overrides` are settings, applied
+    last (a test's own signing secret and tokens: the fake and the requests use them too)."""
     fake = FakeSlack()
     await fake.start()
-    settings_values: dict[str, Any] = {
-        "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url, **overrides,
-    }
+    settings_values: dict[str, Any] = {"SLACK_SIGNING_SECRET": SECRET}
     if oauth:
         settings_values.update(SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="oauth-secret",
                                SLACK_TOKEN_KEYS=TOKEN_KEY)
     else:
-        fake.tokens["xoxb-T1"] = "T1"
         settings_values.update(SLACK_BOT_TOKEN="xoxb-T1", SLACK_HR_CHANNEL=HR_CHANNEL["T1"])
     if socket_mode:
         settings_values["SLACK_APP_TOKEN"] = "xapp-1-test"
+    settings_values.update(overrides, SLACK_API_URL=fake.api_url)
+    if not oauth:
+        fake.tokens[settings_values["SLACK_BOT_TOKEN"]] = "T1"
     settings = settings_for(db_url, **settings_values)
     clock = ManualClock(START)
     runtime = bootstrap(settings, clock=clock,
@@ -332,7 +349,7 @@ async def slack_stack(db_url: str, *, oauth: bool = False, socket_mode: bool = F
                     as http):
             await server.start()
             try:
-                yield Stack(runtime, fake, clock, http)
+                yield Stack(runtime, fake, clock, http, settings_values["SLACK_SIGNING_SECRET"])
             finally:
                 await server.stop()
     finally:
@@ -395,3 +412,51 @@ async def drive(stack: Stack, until: str, *, team: str = "T1", domain: str = "ex
         assert reply.ok, (name, reply)
     await stack.settle()
     assert (await case_state(stack, team))[0] == until
+
+
+# ---- the last steps of a whole case, through presses, modals and commands
+
+
+async def talk(stack: Stack, t1: Workspace) -> None:
+    """HR schedules the talk (the date and time pickers), the manager confirms, the talk is held
+    a day later and recorded: the case awaits the employee."""
+    prompt = t1.latest_with("wangfang", "schedule")
+    await t1.press("wangfang", prompt, "schedule")
+    opened = t1.opened()
+    kinds = {b["block_id"]: b["element"]["type"] for b in opened.args["view"]["blocks"]
+             if b["type"] == "input"}
+    assert kinds == {"talk_at.date": "datepicker", "talk_at.time": "timepicker"}
+    response = await t1.submit("wangfang", opened, {"talk_at.date": "2024-06-04",
+                                                    "talk_at.time": "10:00"})
+    assert response.status_code == 200 and response.text == ""
+    await stack.settle()
+    assert (await case_state(stack))[0] == "talk_scheduled"
+    await t1.press("lee", t1.latest_with("lee", "confirm_attendance"), "confirm_attendance")
+    stack.clock.set(stack.clock.now() + timedelta(days=1, hours=2))  # the talk took place
+    response = await t1.command("wangfang", "talked C-0001")
+    assert response.status_code == 200
+    await stack.settle()
+    assert (await case_state(stack))[0] == "awaiting_employee"
+
+
+async def sign_and_hand_over(stack: Stack, t1: Workspace) -> None:
+    """The employee signs on the decision card in her DM; every handover owner ticks their items
+    until the case is closed."""
+    card = t1.latest_with("alice", "sign")  # the decision card, in the employee's DM
+    assert {"acknowledge", "dispute", "ask_meeting"} <= {
+        a for a in ("acknowledge", "dispute", "ask_meeting") if has_button(card.blocks, a)}
+    assert (await t1.press("alice", card, "sign")).status_code == 200
+    await stack.settle()
+    assert (await case_state(stack))[0] == "handover"
+    owners = [h for h in ("lee", "sun", "zhou", "wu", "wangfang", "zhao")
+              for m in t1.inbox(h) if has_button(m.blocks, "complete_item")]
+    assert owners
+    while True:
+        pending = [(h, m) for h in set(owners) for m in t1.inbox(h)
+                   if has_button(m.blocks, "complete_item")]
+        if not pending:
+            break
+        handle, message = pending[0]
+        assert (await t1.press(handle, message, "complete_item")).status_code == 200
+        await stack.settle()
+    assert (await case_state(stack))[0] == "closed"

@@ -5,10 +5,8 @@ address, and their OAuth states expire after ten minutes."""
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,17 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.channels.slack.workspaces import STATE_SECONDS
 from storage.models import SlackBot, SlackInstallation
 from tests.e2e.fake_slack import Install
-from tests.e2e.slack_support import HR_CHANNEL, Stack, slack_stack
-
-
-async def _install(http: httpx.AsyncClient, code: str) -> httpx.Response:
-    page = await http.get("/slack/install")
-    assert page.status_code == 200, page.text
-    match = re.search(r"slack-app-oauth-state=([^;]+)", page.headers["set-cookie"])
-    assert match
-    state = match.group(1)
-    return await http.get("/slack/oauth_redirect", params={"code": code, "state": state},
-                          headers={"Cookie": f"slack-app-oauth-state={state}"})
+from tests.e2e.slack_support import HR_CHANNEL, Stack, install, slack_stack
 
 
 async def _stored(stack: Stack) -> tuple[int, int]:
@@ -41,9 +29,9 @@ async def test_an_install_by_a_team_not_allowed_is_refused_and_stores_nothing(
     async with slack_stack(db_url, oauth=True, SLACK_ALLOWED_TEAMS="T1, E7") as stack:
         stack.fake.installs = {"code-1": Install("T1", "Team One", HR_CHANNEL["T1"]),
                                "code-2": Install("T2", "Team Two", HR_CHANNEL["T2"])}
-        assert (await _install(stack.http, "code-1")).status_code == 200
+        assert (await install(stack.http, "code-1")).status_code == 200
         with caplog.at_level(logging.WARNING):
-            refused = await _install(stack.http, "code-2")
+            refused = await install(stack.http, "code-2")
         assert refused.status_code == 403
         assert "not on the company's list" in refused.text and "不在公司允许" in refused.text
         assert await _stored(stack) == (1, 1)

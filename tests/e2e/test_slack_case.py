@@ -9,12 +9,21 @@ app made, the case's final state and its audit trail.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.audit import verify
-from tests.e2e.slack_support import HR_CHANNEL, Stack, Workspace, add_people, has_button, slack_stack, text_of
+from tests.e2e.slack_support import (
+    HR_CHANNEL,
+    Stack,
+    Workspace,
+    add_people,
+    has_button,
+    sign_and_hand_over,
+    slack_stack,
+    talk,
+    text_of,
+)
 
 EVIDENCE = [
     ("绩效", "2023 年下半年考核：C（https://hr.example.com/perf/2023H2）"),
@@ -116,47 +125,6 @@ async def _review(stack: Stack, t1: Workspace) -> None:
     assert f"<@{t1.uid('wangfang')}>" in text_of(update.args["blocks"])
 
 
-async def _talk(stack: Stack, t1: Workspace) -> None:
-    prompt = t1.latest_with("wangfang", "schedule")
-    await t1.press("wangfang", prompt, "schedule")
-    opened = t1.opened()
-    kinds = {b["block_id"]: b["element"]["type"] for b in opened.args["view"]["blocks"]
-             if b["type"] == "input"}
-    assert kinds == {"talk_at.date": "datepicker", "talk_at.time": "timepicker"}
-    response = await t1.submit("wangfang", opened, {"talk_at.date": "2024-06-04",
-                                                    "talk_at.time": "10:00"})
-    assert response.status_code == 200 and response.text == ""
-    await stack.settle()
-    assert (await _case(stack))[0] == "talk_scheduled"
-    await t1.press("lee", t1.latest_with("lee", "confirm_attendance"), "confirm_attendance")
-    stack.clock.set(stack.clock.now() + timedelta(days=1, hours=2))  # the talk took place
-    response = await t1.command("wangfang", "talked C-0001")
-    assert response.status_code == 200
-    await stack.settle()
-    assert (await _case(stack))[0] == "awaiting_employee"
-
-
-async def _employee_and_handover(stack: Stack, t1: Workspace) -> None:
-    card = t1.latest_with("alice", "sign")  # the decision card, in the employee's DM
-    assert {"acknowledge", "dispute", "ask_meeting"} <= {
-        a for a in ("acknowledge", "dispute", "ask_meeting") if has_button(card.blocks, a)}
-    assert (await t1.press("alice", card, "sign")).status_code == 200
-    await stack.settle()
-    assert (await _case(stack))[0] == "handover"
-    owners = [h for h in ("lee", "sun", "zhou", "wu", "wangfang", "zhao")
-              for m in t1.inbox(h) if has_button(m.blocks, "complete_item")]
-    assert owners
-    while True:
-        pending = [(h, m) for h in set(owners) for m in t1.inbox(h)
-                   if has_button(m.blocks, "complete_item")]
-        if not pending:
-            break
-        handle, message = pending[0]
-        assert (await t1.press(handle, message, "complete_item")).status_code == 200
-        await stack.settle()
-    assert await _case(stack) == ("closed", (await _case(stack))[1], "completed")
-
-
 async def test_a_whole_case_through_slack(db_url: str, engine: AsyncEngine) -> None:
     async with slack_stack(db_url) as stack:
         add_people(stack.fake, "T1", "example.com")
@@ -166,8 +134,9 @@ async def test_a_whole_case_through_slack(db_url: str, engine: AsyncEngine) -> N
         await _evidence(stack, t1)
         await _submit_on_ephemeral(stack, t1, stack.last_answer)  # type: ignore[attr-defined]
         await _review(stack, t1)
-        await _talk(stack, t1)
-        await _employee_and_handover(stack, t1)
+        await talk(stack, t1)
+        await sign_and_hand_over(stack, t1)
+        assert (await _case(stack))[2] == "completed"
 
         # The Home tab, refreshed when opened.
         assert (await t1.open_home("wangfang")).status_code == 200

@@ -6,23 +6,13 @@ from __future__ import annotations
 
 import re
 
-import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import SlackBot, SlackInstallation
 from tests.e2e.fake_slack import Install
-from tests.e2e.slack_support import HR_CHANNEL, Stack, add_people, case_state, slack_stack, text_of
+from tests.e2e.slack_support import HR_CHANNEL, add_people, case_state, install, slack_stack, text_of
 from workflow.i18n import t
-
-
-async def _install(http: httpx.AsyncClient, stack: Stack, code: str) -> httpx.Response:
-    page = await http.get("/slack/install")
-    assert page.status_code == 200
-    state = re.search(r"slack-app-oauth-state=([^;]+)", page.headers["set-cookie"]).group(1)
-    assert f"state={state}" in page.text  # the "Add to Slack" link carries it
-    return await http.get("/slack/oauth_redirect", params={"code": code, "state": state},
-                          headers={"Cookie": f"slack-app-oauth-state={state}"})
 
 
 async def test_two_workspaces_installed_by_oauth_see_only_their_own_cases(
@@ -32,7 +22,7 @@ async def test_two_workspaces_installed_by_oauth_see_only_their_own_cases(
         fake.installs = {"code-1": Install("T1", "Team One", HR_CHANNEL["T1"]),
                          "code-2": Install("T2", "Team Two", HR_CHANNEL["T2"])}
         for code in ("code-1", "code-2"):
-            done = await _install(http, stack, code)
+            done = await install(http, code)
             assert done.status_code == 200, done.text
         # A redirect without the browser's state cookie is refused (and installs nothing).
         page = await http.get("/slack/install")

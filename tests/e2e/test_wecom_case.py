@@ -6,35 +6,20 @@ expired, a reason asked for after a click, and the HR group robot."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from bot.cards.model import decode_action
 from storage.audit import verify
 from storage.models import AuditEvent, OutboxMessage
-from tests.e2e.wecom_support import Stack, wecom_stack
+from tests.e2e.wecom_support import button, latest_card, sign_and_hand_over, step, talk, wecom_stack
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 PDF = b"%PDF-1.4\n% PIP result\n" + b"x" * 2000
 MONEY = ("66,000", "12,000", "78,500", "12,500")
-
-
-def latest_card(stack: Stack, to: str, action: str) -> dict[str, Any]:
-    for card in reversed(stack.fake.cards(to=to)):
-        if _has(card, action):
-            return card
-    raise AssertionError(f"{to} has no card with a {action} button")
-
-
-async def step(stack: Stack, response: Any) -> None:
-    assert (response.status_code, response.content) == (200, b"")
-    await stack.settle()
 
 
 async def test_a_whole_case_through_wecom(db_url: str, engine: Any) -> None:
@@ -64,7 +49,7 @@ async def test_a_whole_case_through_wecom(db_url: str, engine: Any) -> None:
         # Evidence complete: the card offers Submit; the click is re-sent by WeCom 3 times.
         submit_card = latest_card(stack, "lee", "submit")
         code = fake.response_code()
-        click = phone.click_xml("lee", _key(submit_card, "submit"), submit_card["task_id"], code)
+        click = phone.click_xml("lee", button(submit_card, "submit")["key"], submit_card["task_id"], code)
         for _ in range(4):
             await step(stack, await phone.post(click))
         updates = fake.calls_to("message/update_template_card")
@@ -86,28 +71,8 @@ async def test_a_whole_case_through_wecom(db_url: str, engine: Any) -> None:
         new_cards = fake.cards(to="wangfang")[cards_before:]
         assert any("已同意 · 王芳" in str(card) for card in new_cards)
 
-        # Schedule: the button needs a time, so the bot asks for it and waits.
-        await step(stack, await stack.click("wangfang", latest_card(stack, "wangfang", "schedule"),
-                                            "schedule"))
-        asked = fake.cards(to="wangfang")[-1]
-        assert "面谈时间" in str(asked)
-        await step(stack, await phone.text("wangfang", "2024-06-04 10:00"))
-
-        await step(stack, await stack.click("lee", latest_card(stack, "lee", "confirm_attendance"),
-                                            "confirm_attendance"))
-        stack.clock.set(datetime(2024, 6, 4, 11, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
-        await stack.settle()
-        await step(stack, await phone.text("wangfang", "/offboard talked C-0001"))  # English
-
-        # The employee signs on her phone; every handover owner ticks their items.
-        await step(stack, await stack.click("alice", latest_card(stack, "alice", "sign"), "sign"))
-        for _ in range(10):
-            owners = [(user, card) for user in ("lee", "wangfang", "zhao")
-                      for card in _open_items(stack, user)]
-            if not owners:
-                break
-            user, card = owners[0]
-            await step(stack, await stack.click(user, card, "complete_item"))
+        await talk(stack)
+        await sign_and_hand_over(stack)
 
         async with stack.runtime.uow_factory() as uow:
             tenant = await uow.tenants.by_key(f"wecom:{phone.corp_id}")
@@ -145,22 +110,3 @@ async def test_a_whole_case_through_wecom(db_url: str, engine: Any) -> None:
         assert any("已结案" in text for text in group)
         assert not [text for text in group if any(m in text for m in MONEY)]
         assert all(row.sent_at is not None and row.dead_at is None for row in outbox)
-
-
-def _key(card: dict[str, Any], action: str) -> str:
-    for entry in card["button_list"]:
-        ref = decode_action(entry["key"])
-        if ref is not None and ref.action == action:
-            return entry["key"]
-    raise AssertionError(action)
-
-
-def _open_items(stack: Stack, user: str) -> list[dict[str, Any]]:
-    """Handover item cards of `user` not clicked yet."""
-    return [c for c in stack.fake.cards(to=user)
-            if c["task_id"] not in stack.clicked and _has(c, "complete_item")]
-
-
-def _has(card: dict[str, Any], action: str) -> bool:
-    return any((ref := decode_action(b["key"])) is not None and ref.action == action
-               for b in card.get("button_list", []))

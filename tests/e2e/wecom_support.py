@@ -155,6 +155,11 @@ def button(card: dict[str, Any], action: str) -> dict[str, Any]:
     raise AssertionError(f"no {action} button on {card['main_title']}")
 
 
+def has_button(card: dict[str, Any], action: str) -> bool:
+    return any((ref := decode_action(b["key"])) is not None and ref.action == action
+               for b in card.get("button_list", []))
+
+
 @dataclass
 class Stack:
     fake: FakeWeCom
@@ -201,16 +206,19 @@ class Stack:
 @contextlib.asynccontextmanager
 async def wecom_stack(database_url: str, *, redis_url: str | None = None,
                       hr_webhook: bool = True, run_worker: bool = False, take_inbox: bool = True,
-                      corp_id: str | None = None, **settings: Any) -> AsyncIterator[Stack]:
+                      corp_id: str | None = None, secret: str = "test-secret", token: str = "test-token",
+                      aes_key: str | None = None, robot_key: str | None = None,
+                      **settings: Any) -> AsyncIterator[Stack]:
     """The fake WeCom API and the app, both on 127.0.0.1; a fresh corp id per stack (so tests
     sharing a Redis server never meet). Without `run_worker` the test drives the worker
-    (`Stack.settle`); with it, the app's own worker loop delivers, as in `serve`."""
+    (`Stack.settle`); with it, the app's own worker loop delivers, as in `serve`. The app's
+    credentials (the secret, the callback Token and EncodingAESKey, the group robot's key) are the
+    fake's and the phone's too."""
     corp_id = corp_id or f"ww{uuid.uuid4().hex[:16]}"
     clock = ManualClock(START)
-    fake = FakeWeCom(corp_id=corp_id, secret="test-secret", clock=clock,
-                     robot_key=uuid.uuid4().hex)
+    fake = FakeWeCom(corp_id=corp_id, secret=secret, clock=clock, robot_key=robot_key or uuid.uuid4().hex)
     company(fake)
-    token, aes_key = "test-token", new_aes_key()
+    aes_key = aes_key or new_aes_key()
     async with serving(fake.app()) as fake_url:
         values = {
             "WECOM_CORP_ID": corp_id, "WECOM_AGENT_ID": AGENT_ID, "WECOM_SECRET": fake.secret,
@@ -232,3 +240,52 @@ async def wecom_stack(database_url: str, *, redis_url: str | None = None,
                 yield Stack(fake, runtime, channel, phone, clock)
         finally:
             await runtime.close()
+
+
+# ---- a whole case's steps, as people take them on their phones
+
+
+async def step(stack: Stack, response: httpx.Response) -> None:
+    """A callback the app answered at once (an empty 200), then the worker until idle."""
+    assert (response.status_code, response.content) == (200, b"")
+    await stack.settle()
+
+
+def latest_card(stack: Stack, to: str, action: str) -> dict[str, Any]:
+    """The newest card sent to `to` with a button for `action`."""
+    for card in reversed(stack.fake.cards(to=to)):
+        if has_button(card, action):
+            return card
+    raise AssertionError(f"{to} has no card with a {action} button")
+
+
+def open_items(stack: Stack, user: str) -> list[dict[str, Any]]:
+    """Handover item cards of `user` not clicked yet."""
+    return [c for c in stack.fake.cards(to=user)
+            if c["task_id"] not in stack.clicked and has_button(c, "complete_item")]
+
+
+async def talk(stack: Stack) -> None:
+    """HR schedules the talk (the button needs a time: the bot asks for it), the manager confirms,
+    the talk is held and recorded (typed in English): the case awaits the employee."""
+    fake, phone = stack.fake, stack.phone
+    await step(stack, await stack.click("wangfang", latest_card(stack, "wangfang", "schedule"), "schedule"))
+    asked = fake.cards(to="wangfang")[-1]
+    assert "面谈时间" in str(asked)
+    await step(stack, await phone.text("wangfang", "2024-06-04 10:00"))
+    await step(stack, await stack.click("lee", latest_card(stack, "lee", "confirm_attendance"),
+                                        "confirm_attendance"))
+    stack.clock.set(datetime(2024, 6, 4, 11, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    await stack.settle()
+    await step(stack, await phone.text("wangfang", "/offboard talked C-0001"))
+
+
+async def sign_and_hand_over(stack: Stack) -> None:
+    """The employee signs on her phone; every handover owner ticks their items."""
+    await step(stack, await stack.click("alice", latest_card(stack, "alice", "sign"), "sign"))
+    for _ in range(10):
+        owners = [(user, card) for user in ("lee", "wangfang", "zhao") for card in open_items(stack, user)]
+        if not owners:
+            break
+        user, card = owners[0]
+        await step(stack, await stack.click(user, card, "complete_item"))

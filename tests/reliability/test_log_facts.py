@@ -15,7 +15,8 @@ from bot.channels.console import ConsoleChannel
 from bot.settings import Settings
 from storage.uow import UnitOfWork
 from tests.reliability.authz_world import OPENED, seed
-from tests.reliability.test_privacy import FACTS, PROTECTED_MARKS, SALARY_MARKS, CaseRun
+from tests.reliability.secrets_world import FACTS, PROTECTED_MARKS, SALARY_MARKS
+from tests.reliability.test_privacy import CaseRun
 from workflow.clock import ManualClock
 
 

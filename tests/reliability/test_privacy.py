@@ -1,18 +1,15 @@
 """Secrets and privacy: a whole case with real-looking secrets configured; the logs and every HR
 group message carry no secret, no token, no salary figure and no protected-status fact.
 
-RELIABILITY.md §6. The case is a mutual separation (allowed while pregnant, LCL Art. 36/42) with
-salary figures that appear nowhere else; the people on the case do see them (that is checked too,
-so a case that never showed a figure cannot pass by accident).
+RELIABILITY.md §6. The case and the secrets are tests/reliability/secrets_world.py's; the people on
+the case do see the figures (that is checked too, so a case that never showed a figure cannot pass
+by accident). The same case through Slack and WeCom: tests/e2e/test_platform_privacy.py.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import signal
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -20,10 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
-from pydantic import SecretStr
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import Services, bootstrap
@@ -35,63 +29,16 @@ from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
 from tests.bot.services_support import closed_port
 from tests.reliability.authz_world import OPENED, TALK_AT, TALKED, seed
+from tests.reliability.secrets_world import (
+    FACTS,
+    PROTECTED_MARKS,
+    forbidden,
+    leaks,
+    secret_settings,
+    with_password,
+)
 from tests.reliability.services import bot_env, bot_process, free_port, wait_until
 from workflow.clock import ManualClock
-
-DB_PASSWORD = "Pg-" + uuid.uuid4().hex  # trust auth on the test server: sent, never checked
-AVG_WAGE, PREV_WAGE = "23456.78", "24680"
-COMPENSATION = "129012.29"  # 5.5 months (2019-03-15 .. 2024-06-30) x 23456.78
-SALARY_MARKS = ("23456", "23,456", "24680", "24,680", "129012", "129,012")
-PROTECTED_MARKS = ("pregnant", "Pregnant", "孕")
-FACTS = {"hired": "2019-03-15", "last_day": "2024-06-30", "avg_wage": AVG_WAGE, "prev_wage": PREV_WAGE,
-         "proposed_by": "employer", "protections": "pregnant", "confirm": "yes"}
-
-
-def _secret_value(name: str) -> str:
-    """A value shaped like the real thing, unique to this run."""
-    unique = uuid.uuid4().hex
-    if name == "WECOM_AES_KEY":
-        return base64.b64encode(os.urandom(32)).decode().rstrip("=")  # 43 characters
-    if name == "WECOM_HR_WEBHOOK":
-        return f"http://127.0.0.1:{closed_port()}/cgi-bin/webhook/send?key={uuid.uuid4()}"
-    if name == "SLACK_BOT_TOKEN":
-        return f"xoxb-1234567890-{unique}"
-    if name == "SLACK_APP_TOKEN":
-        return f"xapp-1-A0123-{unique}"
-    if name == "SLACK_TOKEN_KEYS":
-        return ",".join(Fernet.generate_key().decode() for _ in range(2))
-    return f"{name.lower()}-{unique}"
-
-
-def secret_settings() -> dict[str, str]:
-    """Every SecretStr setting, with what the validators want beside them; platform APIs point at
-    a closed local port, so nothing leaves the machine."""
-    secrets = {name: _secret_value(name) for name, field in Settings.model_fields.items()
-               if SecretStr in getattr(field.annotation, "__args__", (field.annotation,))}
-    assert secrets, "no SecretStr settings found: what would this test protect?"
-    companions = {"SLACK_CLIENT_ID": "1234567890.0987654321", "WECOM_CORP_ID": "ww" + uuid.uuid4().hex[:16],
-                  "WECOM_AGENT_ID": "1000002", "SLACK_API_URL": f"http://127.0.0.1:{closed_port()}/api/",
-                  "WECOM_API_URL": f"http://127.0.0.1:{closed_port()}/cgi-bin/"}
-    return {**{k: v for k, v in companions.items() if k in Settings.model_fields}, **secrets}
-
-
-def with_password(url: str) -> str:
-    return make_url(url).set(password=DB_PASSWORD).render_as_string(hide_password=False)
-
-
-def forbidden(secrets: dict[str, str]) -> dict[str, str]:
-    """What must appear in no log and no group message, each with why."""
-    marks = {value: f"secret {name}" for name, value in secrets.items() if "URL" not in name}
-    marks.update({secrets[name].rsplit("key=", 1)[-1]: f"secret {name}"
-                  for name in secrets if name.endswith("WEBHOOK")})
-    marks[DB_PASSWORD] = "the database password"
-    marks.update({mark: "a salary figure" for mark in SALARY_MARKS})
-    marks.update({mark: "a protected-status fact" for mark in PROTECTED_MARKS})
-    return marks
-
-
-def leaks(text: str, marks: dict[str, str]) -> list[str]:
-    return [f"{why} ({mark!r})" for mark, why in marks.items() if mark in text]
 
 
 @pytest.fixture
