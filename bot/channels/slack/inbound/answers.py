@@ -33,6 +33,7 @@ from bot.channels.slack.blocks import (
 from bot.channels.slack.calls import CALL, RESPONSE_URL
 from bot.channels.slack.workspaces import PLATFORM, tenant_key
 from handlers.contracts import Message, Reply
+from handlers.signing.confirm import KIND as CONFIRMATION
 from storage.outbox import Queued
 from workflow.i18n import t
 
@@ -156,6 +157,10 @@ def plan_answer(source: Source, reply: Reply, *, action: str, locale: str, when:
             _replace(source, render_message(current, source.team_id, note=note),
                      current.case_ref, plan)
             return plan
+        _privately(source, messages, plan)
+        return plan
+    if any(m.kind == CONFIRMATION for m in messages):
+        # Nothing was done yet: the pressed card stays; the confirmation is the presser's alone.
         _privately(source, messages, plan)
         return plan
     if pressed:
