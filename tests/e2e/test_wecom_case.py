@@ -101,6 +101,8 @@ async def test_a_whole_case_through_wecom(db_url: str, engine: Any) -> None:
 
         # The employee signs on her phone; every handover owner ticks their items.
         await step(stack, await stack.click("alice", latest_card(stack, "alice", "sign"), "sign"))
+        # The tap brought the confirmation step (hash and statement); its button signs.
+        await step(stack, await stack.click("alice", latest_card(stack, "alice", "sign"), "sign"))
         for _ in range(10):
             owners = [(user, card) for user in ("lee", "wangfang", "zhao")
                       for card in _open_items(stack, user)]

@@ -160,8 +160,9 @@ def plan_answer(source: Source, reply: Reply, *, action: str, locale: str, when:
         _privately(source, messages, plan)
         return plan
     if any(m.kind == CONFIRMATION for m in messages):
-        # Nothing was done yet: the pressed card stays; the confirmation is the presser's alone.
-        _privately(source, messages, plan)
+        # Nothing was done yet: the pressed card stays as it was; the confirmation step arrives in
+        # the person's DM (not as an ephemeral, which a phone loses when the app is switched).
+        _to_dm(source, messages, plan)
         return plan
     if pressed:
         note = done_note(action, source.user_id, locale, when)
