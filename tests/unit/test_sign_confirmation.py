@@ -4,14 +4,16 @@ confirmation, naming the hash it showed, signs, and only while that version is c
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from handlers.contracts import Inbound, Message, Reply
 from handlers.dispatch import handle
+from handlers.signing.page import Answer, Visitor, answer, open_link
 from tests.handlers.conftest import World
 from tests.unit.steps import audit_actions, ok, says, with_employee
 from workflow.i18n import t
-from workflow.signing_rules import intention
+from workflow.signing_rules import LinkState, intention
 
 
 async def signatures(world: World) -> list[dict]:
@@ -96,3 +98,16 @@ async def test_a_confirmation_of_a_superseded_version_does_not_sign(world: World
     assert (await world.sign("alice")).ok  # a fresh confirmation of v2 signs v2
     [record] = await signatures(world)
     assert record["document"]["version"] == 2
+
+
+async def test_the_page_records_the_statement_in_the_language_it_showed(world: World) -> None:
+    await with_employee(world)  # alice's directory locale is Chinese; she reads the page in English
+    (card,) = await world.sent_to("alice", "employee_decision")
+    token = re.search(r"/sign/([A-Za-z0-9_-]+)", str(card.data["fields"])).group(1)
+    page = await open_link(world.uow_factory, world.deps, token, Visitor("10.0.0.9", "phone"), "en")
+    signed = await answer(world.uow_factory, world.deps, token, Visitor("10.0.0.9", "phone"),
+                          Answer("sign", True), "en")
+    assert signed.state == LinkState.SIGNED
+    [record] = await signatures(world)
+    assert (record["locale"], record["intention"]) == ("en", page.intention)
+    assert record["channel"] == "signing_page"
