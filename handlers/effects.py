@@ -14,7 +14,7 @@ from handlers.context import Ctx
 from handlers.document import issue_certificate, issue_document
 from handlers.handover import create_items
 from handlers.inputs import upload
-from handlers.signing.record import SigningEvidence, record_signature
+from handlers.signing.record import SigningEvidence, chat_evidence, record_signature
 from handlers.transition import audit
 from storage.models import EvidenceItem, HandoverItem
 from workflow.actions import Action, Effect, Value
@@ -22,8 +22,6 @@ from workflow.case import Approval, Case, CaseRecord, Dispute, NoticeServed, Sig
 
 # The evidence kind of a notice served by other means (registered mail …), recorded by HR.
 NOTICE_SERVICE = "notice_service"
-# A chat card's Sign press: the platform vouches for the account, and tells no IP.
-CHAT = SigningEvidence(channel="chat")
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class Change:
     case: Case
     action: Action
     talk_at: datetime | None = None
-    signing: SigningEvidence = CHAT
+    signing: SigningEvidence | None = None  # None: a chat confirmation (record.chat_evidence)
     item: HandoverItem | None = None
 
 
@@ -93,7 +91,7 @@ async def _create_items(change: Change) -> None:
 async def _record_signature(change: Change) -> None:
     """The sealed signature record, and the case's note of who signed which version when."""
     ctx, case = change.ctx, change.case
-    signature = await record_signature(ctx, case, change.signing)
+    signature = await record_signature(ctx, case, change.signing or chat_evidence(ctx))
     case.record = case.record.signed(SignatureNote(
         id=signature.id, person_id=ctx.actor.id if ctx.actor else None, identity=ctx.actor_identity,
         at=ctx.now, document_sha256=signature.document_sha256, document_version=signature.document_version,

@@ -75,6 +75,8 @@ def attempt_fields(ctx: Ctx, case: Case, action: Action) -> dict[str, Any]:
                 _refuse_outside_working_time(ctx, case, talk_at)
                 fields.update({field.attempt: talk_at, "talk_window": talk_window(ctx)})
             case "hash":
+                # Without one (a bare Sign) the workflow is asked about the current version; the
+                # request then only brings the confirmation step (service.run), it signs nothing.
                 current = case.record.document.sha256 if case.record.document else None
                 fields[field.attempt] = ctx.inbound.args.get(field.name) or current
             case "file":

@@ -15,9 +15,10 @@ from handlers import effects, notify, webhooks
 from handlers.casefile import approval_standing, load_case, not_on_case, parties_of
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Reply
-from handlers.effects import CHAT, Change
+from handlers.effects import Change
 from handlers.inputs import attempt_fields
 from handlers.refusal import Refused, answer
+from handlers.signing.confirm import offer_confirmation
 from handlers.signing.record import SigningEvidence
 from handlers.transition import audit, move, rearm_timers, refuse_if_stale, snapshot
 from storage.models import HandoverItem
@@ -33,11 +34,12 @@ async def handle(ctx: Ctx) -> Reply:
 
 
 async def run(ctx: Ctx, action: Action, *, case: Case | None = None, item: HandoverItem | None = None,
-              signing: SigningEvidence = CHAT, payload: dict[str, Any] | None = None) -> Reply:
+              signing: SigningEvidence | None = None, payload: dict[str, Any] | None = None) -> Reply:
     """Run `action` for the asker on the request's case (or `case`, already locked).
 
     `item` is the handover item a complete_item press is about; `signing` how a signer reached the
-    button; `payload` replaces the request's text in the audit event (a timer's name, an item).
+    button (None: the request's own chat channel); `payload` replaces the request's text in the
+    audit event (a timer's name, an item).
     """
     assert action.trigger is not None, f"{action.name} is not a workflow action"
     if case is None:
@@ -55,6 +57,10 @@ async def run(ctx: Ctx, action: Action, *, case: Case | None = None, item: Hando
         assert decision.refusal is not None
         raise Refused.by_workflow(decision.refusal, case=case, audit=action.name,
                                   payload={"code": decision.refusal.code, "parties": sorted(parties)})
+    if action.intention and not any(ctx.inbound.args.get(i.name) for i in action.inputs if i.kind == "hash"):
+        # Allowed, but not yet confirmed: a bare press gets the confirmation step, and nothing moves.
+        await offer_confirmation(ctx, case, action)
+        return Reply(ok=True)
     move(ctx, case, decision)
     await effects.apply(Change(ctx, case, action, talk_at=fields.get("talk_at"), signing=signing, item=item))
     if payload is None:
@@ -82,7 +88,7 @@ async def finish_if_done(ctx: Ctx, case: Case) -> None:
     ctx.replies.extend(system.replies)
 
 
-async def run_or_answer(ctx: Ctx, case: Case, action: Action, *, signing: SigningEvidence = CHAT,
+async def run_or_answer(ctx: Ctx, case: Case, action: Action, *, signing: SigningEvidence | None = None,
                         payload: dict[str, Any] | None = None) -> Reply:
     """`run` for callers that are not the dispatcher (the signing page, timers, the system): a
     refusal becomes the reply in `ctx.replies`, and nothing is audited."""
@@ -101,4 +107,4 @@ def signature_effect(evidence: SigningEvidence) -> SigningEvidence:
 
 async def run_page_answer(ctx: Ctx, case: Case, trigger: Trigger, evidence: SigningEvidence | None) -> Reply:
     """The signing page's Sign or Dispute, run as any press is."""
-    return await run_or_answer(ctx, case, BY_TRIGGER[trigger], signing=evidence or CHAT)
+    return await run_or_answer(ctx, case, BY_TRIGGER[trigger], signing=evidence)

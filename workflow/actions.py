@@ -32,6 +32,7 @@ class Rest(StrEnum):
     CONFIRM_FACTS = "confirm_facts"  # like FACTS, but none is needed: confirm=yes is implied
     OPEN = "open"  # @employee ground [note]
     EVIDENCE = "evidence"  # kind, then the link or text
+    HASH = "hash"  # the document's SHA-256 the signer confirmed (args "document_hash"), then a note
 
 
 InputKind = Literal["text", "datetime", "select", "grounds", "item", "facts", "hash", "file"]
@@ -185,6 +186,10 @@ class Action:
     fired_by: TimerAction | None = None  # the timer that fires it (SYSTEM steps)
     style: Style = None  # the button's look: primary moves the case on; danger cannot be undone
     confirm: bool = False  # the platform asks "are you sure?" (text card.confirm.<name>)
+    # Only a confirmation that showed the document (title, version, SHA-256) and the intention
+    # statement, and names the hash it showed, does it; a bare press or command gets that
+    # confirmation step instead (handlers/signing/confirm.py). The signing page is such a step.
+    intention: bool = False
     button: bool = True  # offered on the case cards of those who may do it
     caseless: bool = False  # names no case (open, report)
     refuse_party: str = ""  # the handler's own refusal text for the wrong person, if any
@@ -303,11 +308,13 @@ ACTIONS: tuple[Action, ...] = (
         records=(("read_at", V.NOW),),
     ),
     Action(
-        "sign", trigger=T.SIGN, style="primary",
+        "sign", trigger=T.SIGN, style="primary", intention=True,
         steps=(Step(S.AWAITING_EMPLOYEE, (P.EMPLOYEE,), S.HANDOVER, (g.current_document_seen,)),
                Step(S.ESCALATED, (P.EMPLOYEE,), S.HANDOVER, (g.current_document_seen,))),
-        # The version the signer read (the signing page sends it); a chat press signs the current one.
+        # The version the signer was shown and confirmed (the signing page's, or the chat
+        # confirmation's button); without it the press only brings the confirmation step.
         inputs=(Input("document_hash", "hash", required=False, attempt="document_hash_seen"),),
+        typed=Rest.HASH,
         effects=(E.RECORD_SIGNATURE, E.ISSUE_CERTIFICATE, E.CREATE_ITEMS),
         notices=(told(To.HR_EACH, "signing_status"), told(To.MANAGER)),
     ),

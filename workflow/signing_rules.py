@@ -3,12 +3,15 @@ sentence a signer confirms ("I have read and understood …")."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from workflow.i18n import t
 
 DEFAULT_LINK_HOURS = 72
+# A document version's package hash as the signer confirms it: SHA-256, lowercase hex.
+DOCUMENT_HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
 
 
 class LinkState(StrEnum):

@@ -62,8 +62,10 @@ def _style(action: str) -> Style | None:
 
 
 def _button(action: str, message: Message, locale: str) -> Button:
-    item = message.data.get("item")
     spec = spec_for(action)
+    if spec is not None and spec.intention and message.data.get("document_hash"):
+        return _confirmation(spec.name, message, locale)
+    item = message.data.get("item")
     fixed = spec is not None and any(field.kind == "item" for field in spec.inputs)
     arg = str(item) if fixed and item is not None else None
     return Button(
@@ -76,6 +78,20 @@ def _button(action: str, message: Message, locale: str) -> Button:
         if action in BY_NAME and BY_NAME[action].confirm else None,
         inputs=() if arg is not None else inputs_for(action, locale),
         arg=arg,
+    )
+
+
+def _confirmation(action: str, message: Message, locale: str) -> Button:
+    """The button of a confirmation step (data["document_hash"]): it names the hash it showed, so
+    only a press on it does the action, and only while that version is current."""
+    return Button(
+        action=action,
+        label=t("signing.confirm.button", locale),
+        case_ref=message.case_ref,
+        case_version=message.case_version,
+        style=_style(action),
+        confirm=t("signing.confirm.dialog", locale, ref=message.case_ref or "—"),
+        arg=str(message.data["document_hash"]),
     )
 
 

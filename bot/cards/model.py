@@ -19,7 +19,7 @@ ACTION_VERSION = "v1"
 _ACTION = re.compile(r"[a-z][a-z_]{0,39}", re.ASCII)
 _CASE_REF = re.compile(r"C-\d{4,9}", re.ASCII)
 _VERSION = re.compile(r"\d{1,9}", re.ASCII)
-_ARG = re.compile(r"[A-Za-z0-9_-]{1,32}", re.ASCII)
+_ARG = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)  # an item number, or a document SHA-256
 # Far longer than any value we write; a guard against parsing pasted junk.
 _MAX_ENCODED = 120
 

@@ -241,6 +241,17 @@ def _read_item(command: Command, words: _Words) -> Args:
     return {"item": item, **_note(words)}
 
 
+def _read_hash(command: Command, words: _Words) -> Args:
+    """'sign C-0001 <sha256>': the hash a confirmation showed; anything else is only a note (the
+    request then brings the confirmation step, it does not sign)."""
+    word = words.peek()
+    found = readers.document_hash(word.raw) if word is not None else None
+    if found is None:
+        return _note(words)
+    words.take()
+    return {"document_hash": found, **_note(words)}
+
+
 def _read_facts(command: Command, words: _Words) -> Args:
     facts: dict[str, str] = {}
     while (word := words.take()) is not None:
@@ -299,6 +310,7 @@ _READERS = {
     Rest.CONFIRM_FACTS: _read_facts,
     Rest.OPEN: _read_open,
     Rest.EVIDENCE: _read_evidence,
+    Rest.HASH: _read_hash,
 }
 
 

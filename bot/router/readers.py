@@ -12,6 +12,7 @@ from datetime import datetime
 
 from workflow.commands import GLUED_GROUNDS, GROUND_ALIASES
 from workflow.model import Ground
+from workflow.signing_rules import DOCUMENT_HASH
 
 # Longer than anything we match: not worth normalising (keeps huge pasted text cheap).
 MAX_WORD = 64
@@ -51,6 +52,12 @@ def item_id(word: str) -> int | None:
     if match is None or int(match.group(1)) == 0:
         return None
     return int(match.group(1))
+
+
+def document_hash(word: str) -> str | None:
+    """A document version's SHA-256 as a confirmation names it (64 hex digits); None otherwise."""
+    folded = fold(word).strip().lower()
+    return folded if DOCUMENT_HASH.fullmatch(folded) else None
 
 
 def local_time(text: str) -> str | None:

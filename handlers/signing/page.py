@@ -193,7 +193,7 @@ async def answer(uow_factory: UowFactory, deps: Deps, raw: str, visitor: Visitor
         ctx = Ctx(uow=uow, deps=deps, inbound=_inbound(link.token, link.case, trigger, reply.reason),
                   actor=link.employee, tenant=tenant, now=now)
         effect = signature_effect(SigningEvidence("signing_page", visitor.ip, visitor.user_agent,
-                                                  link.token.id)) if trigger == Trigger.SIGN else None
+                                                  link.token.id, locale=loc)) if trigger == Trigger.SIGN else None
         done = await run(ctx, link.case, trigger, effect)
         if not done.ok:  # the workflow refused: nothing of this request is kept
             why = "\n".join(str(m.data.get("text", "")) for m in ctx.replies if m.kind == "refusal")

@@ -22,12 +22,18 @@ RECORD_TYPE = "offboard-bot/signature-record/1"
 @dataclass(frozen=True)
 class SigningEvidence:
     """How the signer reached the Sign button: the signing page (with IP and browser) or a chat
-    card (the platform vouches for the account; it tells no IP)."""
+    card's confirmation step (the platform vouches for the account; it tells no IP)."""
 
-    channel: str  # signing_page | chat
+    channel: str  # signing_page | the chat platform (slack, wecom, console)
     ip: str = ""
     user_agent: str = ""
     link_id: int | None = None
+    locale: str = ""  # the language the intention statement was shown in ("": the signer's)
+
+
+def chat_evidence(ctx: Ctx) -> SigningEvidence:
+    """A chat confirmation: the request's platform, and the language its statement was shown in."""
+    return SigningEvidence(channel=ctx.inbound.platform, locale=ctx.locale)
 
 
 def record_bytes(record: dict[str, Any]) -> bytes:
@@ -43,11 +49,15 @@ def intention_for(case: Case, locale: str) -> str:
 
 
 async def record_signature(ctx: Ctx, case: Case, evidence: SigningEvidence) -> Signature:
-    """Seal and store the record of the employee signing the case's current document version."""
+    """Seal and store the record of the employee signing the case's current document version.
+
+    The one builder of the record, for the signing page and every chat alike: the same fields,
+    the intention statement in the language it was shown in; only the channel (and the page's IP,
+    browser and link) tell them apart."""
     assert ctx.actor is not None
     document = case.record.document
     assert document is not None  # the sign action's guard: a document was issued
-    locale = normalise_locale(ctx.actor.locale)
+    locale = normalise_locale(evidence.locale or ctx.actor.locale)
     record = {
         "type": RECORD_TYPE,
         "provider": ctx.deps.signer.name,

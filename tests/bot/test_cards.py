@@ -86,6 +86,18 @@ def test_a_handover_item_card_fixes_the_item_on_its_button() -> None:
     assert unfixed.arg is None and [i.name for i in unfixed.inputs] == ["item"]
 
 
+def test_a_signing_confirmation_names_its_hash_and_asks_first() -> None:
+    sha = "0f" * 32
+    plain = card_for(review(actions=("sign",))).actions[0]
+    assert (plain.label, plain.arg, plain.confirm) == ("Sign", None, None)  # a tap brings the step
+    for locale, label in (("en", "I agree — sign"), ("zh-CN", "我已阅读并同意，签署")):
+        step = card_for(review(locale, actions=("sign",), data={"title": "t", "document_hash": sha}))
+        [button] = step.actions
+        assert (button.label, button.arg, button.style) == (label, sha, "primary")
+        assert button.confirm and "C-0007" in button.confirm and button.inputs == ()
+        assert decode_action(encode_action(button)) == ActionRef("sign", "C-0007", 5, sha)
+
+
 def test_malformed_data_degrades_instead_of_breaking_the_card() -> None:
     card = card_for(review(data={"fields": [["only label"], "junk", ["a", 1], None, ["b", None]]}))
     assert card.title == "hr_review"
@@ -113,7 +125,7 @@ def test_encoding_refuses_what_it_could_not_read_back(bad: Button) -> None:
 _ACTIONS = st.from_regex(r"[a-z][a-z_]{0,39}", fullmatch=True)
 _REFS = st.none() | st.integers(0, 999_999_999).map(lambda n: f"C-{n:04d}")
 _VERSIONS = st.none() | st.integers(0, 999_999_999)
-_ARGS = st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,32}", fullmatch=True)
+_ARGS = st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True)
 
 
 @given(_ACTIONS, _REFS, _VERSIONS, _ARGS)
@@ -141,7 +153,7 @@ def test_decode_accepts_only_well_formed_values(parts: list[str]) -> None:
 @pytest.mark.parametrize("value", [
     "", "v1", "v1|C-0007|approve", "v2|C-0007|approve|5", "v1|C-0007|Approve|5",
     "v1|C-0007|approve|five", "v1|7|approve|5", "v1|C-0007|approve|5|x|y", "v1|C-0007|approve|-1",
-    "v1|C-0007|approve|5|" + "a" * 33,
+    "v1|C-0007|approve|5|" + "a" * 65,
 ])
 def test_decode_rejects_near_misses(value: str) -> None:
     assert decode_action(value) is None

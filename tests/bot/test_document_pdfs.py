@@ -61,7 +61,7 @@ async def documents(world: World, ref: str = "C-0001") -> dict[tuple[str, str], 
 @SQLITE_ONLY
 async def test_notice_statement_and_certificate_in_both_languages(world: World) -> None:
     await to_employee(world)  # Art. 40(2), test vector T1
-    assert (await world.act("alice", "sign")).ok
+    assert (await world.sign("alice")).ok
     docs = await documents(world)
     for doc in docs.values():
         assert doc.media_type == "application/pdf" and doc.content.startswith(b"%PDF")

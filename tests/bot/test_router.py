@@ -120,6 +120,10 @@ FORMS: list[tuple[str, tuple[str, str | None, dict]]] = [
     ("已读 7", ("acknowledge", C7, {})),
     ("sign 7", ("sign", C7, {})),
     ("签署 7", ("sign", C7, {})),
+    # the confirmation names the hash it showed; without one, words are a note (and nothing signs)
+    ("sign 7 " + "ab" * 32, ("sign", C7, {"document_hash": "ab" * 32})),
+    ("签署 7 " + "AB" * 32 + " 已阅", ("sign", C7, {"document_hash": "ab" * 32, "note": "已阅"})),
+    ("sign 7 " + "ab" * 31, ("sign", C7, {"note": "ab" * 31})),
     ("dispute 7 the PIP was never shown to me", ("dispute", C7, {
         "reason": "the PIP was never shown to me"})),
     ("异议 7 没有看到改进计划", ("dispute", C7, {"reason": "没有看到改进计划"})),

@@ -447,6 +447,11 @@ async def sign_and_hand_over(stack: Stack, t1: Workspace) -> None:
         a for a in ("acknowledge", "dispute", "ask_meeting") if has_button(card.blocks, a)}
     assert (await t1.press("alice", card, "sign")).status_code == 200
     await stack.settle()
+    assert (await case_state(stack))[0] == "awaiting_employee"  # a tap brings the confirmation step
+    confirmation = t1.latest_with("alice", "sign")  # in her DM, below the untouched decision card
+    assert confirmation is not card and has_button(card.blocks, "sign")
+    assert (await t1.press("alice", confirmation, "sign")).status_code == 200
+    await stack.settle()
     assert (await case_state(stack))[0] == "handover"
     owners = [h for h in ("lee", "sun", "zhou", "wu", "wangfang", "zhao")
               for m in t1.inbox(h) if has_button(m.blocks, "complete_item")]

@@ -283,6 +283,8 @@ async def talk(stack: Stack) -> None:
 async def sign_and_hand_over(stack: Stack) -> None:
     """The employee signs on her phone; every handover owner ticks their items."""
     await step(stack, await stack.click("alice", latest_card(stack, "alice", "sign"), "sign"))
+    # The tap brought the confirmation step (hash and statement); its button signs.
+    await step(stack, await stack.click("alice", latest_card(stack, "alice", "sign"), "sign"))
     for _ in range(10):
         owners = [(user, card) for user in ("lee", "wangfang", "zhao") for card in open_items(stack, user)]
         if not owners:

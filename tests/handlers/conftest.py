@@ -51,6 +51,17 @@ class World:
                                     name=name, case_ref=case_ref, case_version=version, args=args,
                                     delivery_id=delivery_id), self.uow_factory, self.deps)
 
+    async def sign(self, who: str = "alice", case_ref: str = "C-0001", *,
+                   version: int | None = None) -> Reply:
+        """Sign as in chat: the press brings the confirmation step (nothing signed yet), and its
+        button, which names the hash it showed, signs. A refused press is returned as it is."""
+        step = await self.act(who, "sign", case_ref, version=version)
+        shown = [m for m in step.messages if m.kind == "sign_confirm"]
+        if not step.ok or not shown:
+            return step
+        return await self.act(who, "sign", case_ref, version=shown[0].case_version,
+                              document_hash=shown[0].data["document_hash"])
+
     async def case(self, ref: str = "C-0001") -> Case:
         async with self.uow_factory() as uow:
             tenant = await uow.tenants.by_key("console:local")

@@ -70,7 +70,7 @@ async def test_revising_makes_a_new_version_and_keeps_the_old(world: World) -> N
 
 async def test_a_chat_signature_is_sealed_chained_and_issues_the_certificate(world: World) -> None:
     await to_employee(world)
-    assert (await world.act("alice", "sign")).ok
+    assert (await world.sign("alice")).ok
     case = await world.case()
     async with world.uow_factory() as uow:
         (signature,) = await uow.signatures.for_case(case.id)
@@ -81,7 +81,7 @@ async def test_a_chat_signature_is_sealed_chained_and_issues_the_certificate(wor
     record = signature.record
     assert record["signer"]["identity"] == "console:local:alice"
     assert record["document"]["sha256"] == case.record.document.sha256
-    assert record["channel"] == "chat" and record["intention"]
+    assert record["channel"] == "console" and record["intention"]
     assert record["signed_at"].endswith("+00:00")
     body = record_bytes(record)
     assert hashlib.sha256(body).hexdigest() == signature.record_sha256
@@ -98,7 +98,7 @@ async def test_hr_sees_unopened_then_signed_with_times(world: World) -> None:
     reply = await world.act("wangfang", "status")
     assert "未打开（链接发送于 2024-06-04 11:00）" in str(reply.messages)
     world.clock.set(world.clock.now() + timedelta(hours=2))
-    assert (await world.act("alice", "sign")).ok
+    assert (await world.sign("alice")).ok
     told = (await world.sent_to("wangfang", "case_update"))[-1]
     assert "已签署，2024-06-04 13:00" in told.data["text"]
     reply = await world.act("zhao", "status")  # zhao reads English
@@ -136,7 +136,7 @@ async def test_notice_served_records_the_proof_and_upload_as_evidence(world: Wor
 async def test_retention_follows_the_setting(world: World) -> None:
     world.deps = replace(world.deps, retention_years=5)
     await to_employee(world)
-    assert (await world.act("alice", "sign")).ok
+    assert (await world.sign("alice")).ok
     case = await world.case()
     async with world.uow_factory() as uow:
         items = await uow.handover.for_case(case.id)

@@ -47,7 +47,7 @@ async def test_a_case_runs_from_open_to_closed(world: World) -> None:
     assert "66000" in text.replace(",", "") and "12500" in text.replace(",", "")  # T1 figures
     assert set(card.actions) >= {"acknowledge", "sign", "dispute", "ask_meeting"}
 
-    assert (await world.act("alice", "sign", version=card.case_version)).ok
+    assert (await world.sign("alice", version=card.case_version)).ok
     case = await world.case()
     assert case.state == "handover"
     async with world.uow_factory() as uow:

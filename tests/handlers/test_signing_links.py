@@ -152,7 +152,7 @@ async def test_unknown_links_and_foreign_documents_give_nothing(world: World) ->
 async def test_a_case_that_moved_on_refuses_through_the_workflow(world: World) -> None:
     await to_employee(world)
     token = await alice_link(world)
-    assert (await world.act("alice", "sign")).ok  # signed in chat meanwhile
+    assert (await world.sign("alice")).ok  # signed in chat meanwhile
     before = await footprint(world)
     view = await answer(world.uow_factory, world.deps, token, PHONE, SIGN)
     assert view.state == LinkState.SIGNED and not view.done

@@ -149,7 +149,8 @@ class Driver:
                     pass
             case State.HANDOVER:
                 self.clock.set(TALKED + timedelta(hours=1))
-                await self.act("alice", "sign")
+                step = await self.act("alice", "sign")  # the confirmation step; its button signs
+                await self.act("alice", "sign", document_hash=step.messages[0].data["document_hash"])
             case State.CLOSED:
                 owners = await self.item_owners()
                 for item_id, owner in owners.items():

@@ -79,7 +79,8 @@ class CaseRun:
         self.clock.set(TALKED)
         await self.act("wangfang", "record_talk")
         self.clock.set(TALKED + timedelta(hours=1))
-        await self.act("alice", "sign")
+        step = await self.act("alice", "sign")  # the confirmation step; its button signs
+        await self.act("alice", "sign", document_hash=step.messages[0].data["document_hash"])
         async with self.runtime.uow_factory() as uow:
             case = await uow.cases.by_ref((await uow.tenants.by_key("console:local")).id, "C-0001")
             assert case is not None

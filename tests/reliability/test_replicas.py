@@ -69,10 +69,12 @@ STEPS = (
     ("wangfang", "talked {ref}"),
 )
 # What each case's audit trail holds besides its reminders: every step once (an item tick per item),
-# the signature record, and the documents issued with the talk's record and with the signature.
+# the signing confirmation shown, the signature record, and the documents issued with the talk's
+# record and with the signature.
 TRANSITIONS = Counter({"open": 1, "evidence": 1, "submit": 1, "facts": 1, "approve": 1, "schedule": 1,
                        "confirm_attendance": 1, "record_talk": 1, "documents_issued": 2, "sign": 1,
-                       "signature": 1, "complete_item": len(default_template()), "finish": 1})
+                       "signing_confirmation_shown": 1, "signature": 1, "complete_item": len(default_template()),
+                       "finish": 1})
 CASES = [(platform, n) for platform in PLATFORMS for n in range(PER_PLATFORM)]
 
 
@@ -210,9 +212,19 @@ async def test_three_replicas_one_killed_mid_burst_every_effect_once_nothing_los
             signers = [(platform, employee(n)[0]) for platform, n in CASES]
             first, second = signers[0::2], signers[1::2]  # both platforms in each
 
+            async def sign_one(platform: str, handle: str) -> None:
+                # A tap on Sign brings the confirmation step (its button names the hash); that signs.
+                await driver.press(platform, handle, latest_card(fakes, platform, handle, "sign"), "sign")
+
+                async def confirmation() -> bool:
+                    return any(ref.arg for ref, _ in cards_with(fakes, platform, handle, "sign"))
+
+                await wait_until(confirmation, seconds=60, what=f"{platform} {handle}'s confirmation step")
+                shown = [card for ref, card in cards_with(fakes, platform, handle, "sign") if ref.arg]
+                await driver.press(platform, handle, shown[-1], "sign")
+
             async def sign(wave: list[tuple[str, str]]) -> None:
-                await asyncio.gather(*(driver.press(platform, handle, latest_card(fakes, platform, handle, "sign"),
-                                                    "sign") for platform, handle in wave))
+                await asyncio.gather(*(sign_one(platform, handle) for platform, handle in wave))
 
             signing = asyncio.ensure_future(sign(first))
             burst = len(first) * HANDOVER_TIMERS

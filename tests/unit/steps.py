@@ -83,7 +83,7 @@ async def disputed(world: World) -> None:
 
 async def in_handover(world: World) -> None:
     await with_employee(world)
-    await ok(world, "alice", "sign")
+    assert (await world.sign("alice")).ok
 
 
 async def handles(world: World) -> dict[str, str]:

@@ -39,7 +39,7 @@ async def test_acknowledge_marks_the_card_read_and_stops_resending_it(world: Wor
 async def test_sign_seals_a_signature_and_starts_the_handover(world: World) -> None:
     await with_employee(world)
     since = await mark(world)
-    await ok(world, "alice", "sign")
+    assert (await world.sign("alice")).ok
     case = await world.case()
     assert case.state == "handover" and case.record.signature.document_version == 1
     assert (await audit_actions(world))[-3:] == ["signature", "documents_issued", "sign"]

@@ -35,6 +35,7 @@ from bot.channels.wecom.outbound import (
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound, usage
 from handlers.contracts import Inbound, Message, Reply, to_payload
 from handlers.dispatch import Settled, Then
+from handlers.signing.confirm import KIND as CONFIRMATION
 from storage.models import Person
 from storage.uow import UnitOfWork
 from workflow.clock import Clock
@@ -263,7 +264,9 @@ class Intake:
 
         def rows_for(reply: Reply, person: Person | None) -> list[Row]:
             rows = reply_rows(reply, user_id, delivery_id)
-            if reply.ok and pressed is not None and pressed[0]:
+            # A confirmation step did nothing yet: the pressed card keeps its buttons.
+            done = reply.ok and not any(m.kind == CONFIRMATION for m in reply.messages)
+            if done and pressed is not None and pressed[0]:
                 rows.append(self._card_update(person, user_id, inbound, *pressed))
             return rows
 

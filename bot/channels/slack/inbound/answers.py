@@ -33,6 +33,7 @@ from bot.channels.slack.blocks import (
 from bot.channels.slack.calls import CALL, RESPONSE_URL
 from bot.channels.slack.workspaces import PLATFORM, tenant_key
 from handlers.contracts import Message, Reply
+from handlers.signing.confirm import KIND as CONFIRMATION
 from storage.outbox import Queued
 from workflow.i18n import t
 
@@ -157,6 +158,11 @@ def plan_answer(source: Source, reply: Reply, *, action: str, locale: str, when:
                      current.case_ref, plan)
             return plan
         _privately(source, messages, plan)
+        return plan
+    if any(m.kind == CONFIRMATION for m in messages):
+        # Nothing was done yet: the pressed card stays as it was; the confirmation step arrives in
+        # the person's DM (not as an ephemeral, which a phone loses when the app is switched).
+        _to_dm(source, messages, plan)
         return plan
     if pressed:
         note = done_note(action, source.user_id, locale, when)
