@@ -54,6 +54,7 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
         or any(a.opened_or_manages for a in approvals(case)),
         talk_at=(case.record.talk_at.astimezone(ZoneInfo(ctx.tenant.timezone))
                  if case.record.talk_at else None),
+        last_day=case.facts.last_day,
     )
 
 
