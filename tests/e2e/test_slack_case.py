@@ -9,7 +9,8 @@ app made, the case's final state and its audit trail.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -154,6 +155,10 @@ async def _employee_and_handover(stack: Stack, t1: Workspace) -> None:
         handle, message = pending[0]
         assert (await t1.press(handle, message, "complete_item")).status_code == 200
         await stack.settle()
+    # Everything was done before the last day (2024-06-30): the worker closes the case at its end.
+    assert (await _case(stack))[0] == "handover"
+    stack.clock.set(datetime(2024, 6, 30, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    await stack.settle()
     assert await _case(stack) == ("closed", (await _case(stack))[1], "completed")
 
 

@@ -108,6 +108,9 @@ async def test_a_whole_case_through_wecom(db_url: str, engine: Any) -> None:
                 break
             user, card = owners[0]
             await step(stack, await stack.click(user, card, "complete_item"))
+        # Everything was done before the last day (2024-06-30): the worker closes the case at its end.
+        stack.clock.set(datetime(2024, 6, 30, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+        await stack.settle()
 
         async with stack.runtime.uow_factory() as uow:
             tenant = await uow.tenants.by_key(f"wecom:{phone.corp_id}")
