@@ -228,7 +228,7 @@ async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: s
             owner_name = owner.name if owner else ""
             due = deadline_time(ctx, item.due_at, loc)
     elif "termination_date" in payload:
-        due = payload["termination_date"]
+        due = payload.get("due", payload["termination_date"])
     talk = case.record.talk_at
     return t(message_key(action), loc, case=case.ref, missing=gaps or t("h.none", loc),
              manager=manager.name if manager else "", days=ctx.deps.ladder.waited(action) or "",

@@ -178,4 +178,6 @@ def _handover(ctx: TimerContext, cal: WorkCalendar, p: LadderPolicy) -> Iterator
         yield "certificate_due", certificate, TimerAction.CERTIFICATE_DUE, payload
         transfer_day = end + timedelta(days=p.transfer_deadline_days)
         transfer = cal.local_instant(transfer_day, p.deadline_reminder_time)
-        yield "transfer_deadline", transfer, TimerAction.TRANSFER_DEADLINE, payload
+        # The sentence names the deadline itself, 15 days after the last day, not the last day.
+        yield ("transfer_deadline", transfer, TimerAction.TRANSFER_DEADLINE,
+               {**payload, "due": transfer_day.isoformat()})
