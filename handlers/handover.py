@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from handlers.context import Ctx
-from handlers.views import local_time, message_for
+from handlers.views import deadline_time, message_for
 from storage.models import HandoverItem, Person
 from workflow.case import Case
 from workflow.handover import due_at
@@ -63,7 +63,7 @@ async def send_item_card(ctx: Ctx, case: Case, item: HandoverItem, owner: Person
     message = message_for(
         case, owner, "handover_item", t("h.item.title", owner.locale, item=label, ref=case.ref),
         t("h.item.text", owner.locale, name=employee.name if employee else "—",
-          due=local_time(ctx, item.due_at), ref=case.ref, id=number),
+          due=deadline_time(ctx, item.due_at, owner.locale), ref=case.ref, id=number),
         [], ("complete_item",),
     )
     # The Done button carries the item's number, so a press needs nothing typed.

@@ -10,7 +10,7 @@ from handlers.context import Ctx, person_recipient
 from handlers.contracts import Inbound, Message
 from handlers.deps import Deps
 from handlers.handover import item_number
-from handlers.views import buttons_for, ground_text, local_time
+from handlers.views import buttons_for, deadline_time, ground_text
 from storage.models import HandoverItem
 from storage.uow import UnitOfWork
 from workflow.case import Case
@@ -62,7 +62,7 @@ async def _item_entry(ctx: Ctx, item: HandoverItem) -> Message | None:
         return None
     employee = await ctx.uow.people.get(case.employee_id)
     text = t("home.item_text", ctx.locale, name=employee.name if employee else "—",
-             due=local_time(ctx, item.due_at))
+             due=deadline_time(ctx, item.due_at, ctx.locale))
     late = item.due_at <= ctx.now
     return Message(
         kind=ITEM, recipient=person_recipient(ctx.actor), locale=ctx.locale, case_ref=case.ref,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers import effects, notify, webhooks
 from handlers.casefile import approval_standing, load_case, not_on_case, parties_of
@@ -24,6 +25,7 @@ from handlers.transition import audit, move, rearm_timers, refuse_if_stale, snap
 from storage.models import HandoverItem
 from workflow.actions import BY_NAME, BY_TRIGGER, Action
 from workflow.case import Case
+from workflow.i18n import t
 from workflow.machine import Attempt, decide
 from workflow.model import State, Trigger
 
@@ -50,8 +52,9 @@ async def run(ctx: Ctx, action: Action, *, case: Case | None = None, item: Hando
         raise not_on_case(case, action.name)
     fields = attempt_fields(ctx, case, action)
     await refuse_if_stale(ctx, case)
+    today = ctx.now.astimezone(ZoneInfo(ctx.tenant.timezone)).date()
     decision = decide(await snapshot(ctx, case), Attempt(trigger=action.trigger, parties=parties, now=ctx.now,
-                                                         item_owned=item is not None,
+                                                         today=today, item_owned=item is not None,
                                                          **approval_standing(case, ctx.actor), **fields))
     if not decision.allowed:
         assert decision.refusal is not None
@@ -84,7 +87,13 @@ async def finish_if_done(ctx: Ctx, case: Case) -> None:
     # The system finishes, and not by a card press: no freshness check against the asker's card.
     system = Ctx(uow=ctx.uow, deps=ctx.deps, inbound=replace(ctx.inbound, case_version=None),
                  actor=None, tenant=ctx.tenant, now=ctx.now)
-    await run_or_answer(system, case, BY_TRIGGER[Trigger.FINISH], payload={})
+    try:
+        await run(system, BY_TRIGGER[Trigger.FINISH], case=case, payload={})
+    except Refused as refused:
+        # Not yet (say, the last day has not come): whoever ticked the last item is told why, as
+        # news about the case rather than as a refusal of their tick.
+        ctx.reply("finish_pending", t("h.finish_pending", ctx.locale, ref=case.ref), refused.text(ctx.locale),
+                  case=case)
     ctx.replies.extend(system.replies)
 
 

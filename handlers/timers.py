@@ -16,7 +16,7 @@ from handlers.deps import Deps
 from handlers.notify import hr_people
 from handlers.service import run_or_answer
 from handlers.transition import audit
-from handlers.views import employee_card, local_time, message_for
+from handlers.views import deadline_time, employee_card, local_time, message_for
 from handlers.webhooks import publish_item_due
 from storage.models import Person
 from storage.queue import MAX_ATTEMPTS
@@ -226,9 +226,9 @@ async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: s
             owner = await ctx.uow.people.get(item.owner_id)
             item_label = t(f"handover.{item.kind}", loc)
             owner_name = owner.name if owner else ""
-            due = local_time(ctx, item.due_at)
+            due = deadline_time(ctx, item.due_at, loc)
     elif "termination_date" in payload:
-        due = payload["termination_date"]
+        due = payload.get("due", payload["termination_date"])
     talk = case.record.talk_at
     return t(message_key(action), loc, case=case.ref, missing=gaps or t("h.none", loc),
              manager=manager.name if manager else "", days=ctx.deps.ladder.waited(action) or "",

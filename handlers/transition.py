@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.assessment import assess, company_union
+from handlers.calendar_notice import tell_hr_once
 from handlers.casefile import approvals
 from handlers.context import Ctx
 from handlers.refusal import Refused
@@ -53,6 +54,7 @@ async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
         or any(a.opened_or_manages for a in approvals(case)),
         talk_at=(case.record.talk_at.astimezone(ZoneInfo(ctx.tenant.timezone))
                  if case.record.talk_at else None),
+        last_day=case.facts.last_day,
     )
 
 
@@ -94,6 +96,9 @@ async def rearm_timers(ctx: Ctx, case: Case) -> None:
     await ctx.uow.timers.arm(case.id, case.version, [
         ArmedTimer(s.kind, s.due_at, {**s.payload, "action": s.action.value}) for s in specs
     ])
+    # Timers (handover items' due dates among them) in a year without the official holiday
+    # arrangement may fall on a day off: HR is told once per year.
+    await tell_hr_once(ctx, case, [s.due_at for s in specs])
 
 
 async def audit(ctx: Ctx, case: Case, action: str, *, from_state: str = "", to_state: str = "",

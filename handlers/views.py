@@ -28,6 +28,16 @@ def local_time(ctx: Ctx, instant: datetime) -> str:
     return instant.astimezone(ZoneInfo(ctx.tenant.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def deadline_time(ctx: Ctx, instant: datetime, locale: str) -> str:
+    """A deadline as `local_time`, marked provisional when its year's official holiday
+    arrangement is not loaded (the day may move once it is)."""
+    shown = local_time(ctx, instant)
+    day = instant.astimezone(ZoneInfo(ctx.tenant.timezone)).date()
+    if ctx.deps.calendar.is_provisional(day):
+        return t("h.deadline_provisional", locale, when=shown, year=day.year)
+    return shown
+
+
 def ground_text(case: Case, locale: str) -> str:
     return t(f"h.ground.{case.ground}", locale)
 

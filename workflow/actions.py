@@ -368,9 +368,10 @@ ACTIONS: tuple[Action, ...] = (
         follow_up="finish_when_items_done",
     ),
     Action(
-        "finish", trigger=T.FINISH, button=False,  # the system finishes once the last item is done
-        steps=(Step(S.HANDOVER, (P.SYSTEM, P.HR), S.CLOSED, (g.items_done, g.certificate_issued),
-                    Outcome.COMPLETED),),
+        # The system finishes once the last item is done, or on the last day if that is later.
+        "finish", trigger=T.FINISH, button=False, fired_by=TimerAction.FINISH,
+        steps=(Step(S.HANDOVER, (P.SYSTEM, P.HR), S.CLOSED,
+                    (g.items_done, g.certificate_issued, g.last_day_reached), Outcome.COMPLETED),),
         notices=(_CLOSED, Notice(To.EMPLOYEE, kind="closed", title=_CLOSED.title, text=_CLOSED.text,
                                  params=_CLOSED.params), told(To.HR_GROUP)),
     ),

@@ -149,9 +149,13 @@ class WorkCalendar:
         """Whether the State Council's schedule for `year` is known (else a fallback is used)."""
         return year in self.known_years
 
+    def is_provisional_year(self, year: int) -> bool:
+        """Whether deadlines in `year` are counted without its official arrangement."""
+        return not self.is_official_year(year)
+
     def is_provisional(self, d: date) -> bool:
         """Whether a deadline on `d` is counted without the official arrangement of its year."""
-        return not self.is_official_year(d.year)
+        return self.is_provisional_year(d.year)
 
     def is_working_day(self, d: date) -> bool:
         if d.year in self.arrangements:

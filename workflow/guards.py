@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from transitions import EventData
@@ -30,6 +30,7 @@ class CaseSnapshot:
     approvals: int = 0  # HR approvals recorded so far (each by a different HR member)
     second_approval_required: bool = False  # the company wants two, or a recorded approver opened/manages it
     talk_at: datetime | None = None  # the scheduled talk, in the company's time zone
+    last_day: date | None = None  # the last day of employment, when known
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Attempt:
     item_owned: bool = False  # complete_item: the actor owns that item
     opened_or_manages: bool = False  # approve: the actor opened the case or is its manager
     approved_before: bool = False  # approve: the actor's approval is already recorded
+    today: date | None = None  # the company's date at `now` (its time zone); else now's UTC date
 
     def __post_init__(self) -> None:
         # Comparing naive with aware instants fails late and obscurely; refuse them up front.
@@ -207,6 +209,15 @@ def items_done(case: CaseSnapshot, _attempt: Attempt) -> Refusal | None:
 @_guard("certificate_issued")
 def certificate_issued(case: CaseSnapshot, _attempt: Attempt) -> Refusal | None:
     return None if case.certificate_issued else Refusal("machine.refuse.certificate_missing")
+
+
+@_guard("last_day_reached")
+def last_day_reached(case: CaseSnapshot, attempt: Attempt) -> Refusal | None:
+    """A case closes no earlier than the last day: until then the employee is still employed."""
+    today = attempt.today or attempt.now.date()
+    if case.last_day is not None and today < case.last_day:
+        return Refusal("machine.refuse.before_last_day", {"last_day": case.last_day.isoformat()})
+    return None
 
 
 def party_refusal(action: str, parties: tuple[Party, ...]) -> Refusal:

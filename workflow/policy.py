@@ -26,6 +26,7 @@ class TimerAction(StrEnum):
     RESEND_EMPLOYEE_CARD = "resend_employee_card"
     WARN_HR_UNSIGNED = "warn_hr_unsigned"
     ESCALATE = "escalate"  # fires Trigger.ESCALATE
+    FINISH = "finish"  # fires Trigger.FINISH: on the last day, once every handover item is done
     REMIND_HR_DISPUTE = "remind_hr_dispute"
     REMIND_ITEM_OWNER = "remind_item_owner"
     ESCALATE_ITEM = "escalate_item"
@@ -34,8 +35,8 @@ class TimerAction(StrEnum):
 
 
 def is_reminder(action: TimerAction) -> bool:
-    """Reminders only send messages; ESCALATE is the one action that moves the case."""
-    return action is not TimerAction.ESCALATE
+    """Reminders only send messages; ESCALATE and FINISH move the case."""
+    return action not in (TimerAction.ESCALATE, TimerAction.FINISH)
 
 
 def message_key(action: TimerAction) -> str:
@@ -60,6 +61,7 @@ class LadderPolicy:
     item_escalate_working_days: int = 2
     transfer_deadline_days: int = 15  # LCL Art. 50: file and social insurance within 15 days
     deadline_reminder_time: time = time(9, 0)  # local time of the certificate/transfer nudges
+    close_time: time = time(18, 0)  # a case whose items are all done closes then on the last day
 
     def waited(self, action: TimerAction) -> int | None:
         """How many days the ladder waited before `action`, as its sentence states them
@@ -157,6 +159,11 @@ def _ladder(ctx: TimerContext, cal: WorkCalendar, p: LadderPolicy) -> Iterator[_
 
 
 def _handover(ctx: TimerContext, cal: WorkCalendar, p: LadderPolicy) -> Iterator[_Row]:
+    if ctx.termination_date is not None and all(item.done for item in ctx.items):
+        # Everything was done before the last day: the case closes by itself at its close of business.
+        close = cal.local_instant(ctx.termination_date, p.close_time)
+        yield "finish", close, TimerAction.FINISH, {"termination_date": ctx.termination_date.isoformat()}
+        return  # nothing is left to remind anyone of: the certificate and the transfers are done
     for item in ctx.items:
         if item.done:
             continue
@@ -171,4 +178,6 @@ def _handover(ctx: TimerContext, cal: WorkCalendar, p: LadderPolicy) -> Iterator
         yield "certificate_due", certificate, TimerAction.CERTIFICATE_DUE, payload
         transfer_day = end + timedelta(days=p.transfer_deadline_days)
         transfer = cal.local_instant(transfer_day, p.deadline_reminder_time)
-        yield "transfer_deadline", transfer, TimerAction.TRANSFER_DEADLINE, payload
+        # The sentence names the deadline itself, 15 days after the last day, not the last day.
+        yield ("transfer_deadline", transfer, TimerAction.TRANSFER_DEADLINE,
+               {**payload, "due": transfer_day.isoformat()})

@@ -7,8 +7,10 @@ import contextlib
 import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,6 +22,10 @@ from bot.bootstrap import Services
 from bot.cli.serve import Server
 from bot.settings import Settings
 from bot.worker import Worker
+
+# The whole-case drivers' cases end on 2024-06-30; one handed over early is closed by the worker at
+# 18:00 that day (a case closes no earlier than its last day).
+LAST_DAY_CLOSE = datetime(2024, 6, 30, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:

@@ -33,7 +33,7 @@ from bot.directory import import_entries, parse, workspace
 from bot.worker import Worker
 from handlers import identity
 from handlers.contracts import Inbound
-from tests.bot.services_support import inbox_taker, serving, settings_for
+from tests.bot.services_support import LAST_DAY_CLOSE, inbox_taker, serving, settings_for
 from tests.e2e.fake_slack import APP_ID, Call, FakeSlack, Message
 from workflow.clock import ManualClock
 
@@ -464,4 +464,8 @@ async def sign_and_hand_over(stack: Stack, t1: Workspace) -> None:
         handle, message = pending[0]
         assert (await t1.press(handle, message, "complete_item")).status_code == 200
         await stack.settle()
+    # Everything was done before the last day (2024-06-30): the worker closes the case at its end.
+    assert (await case_state(stack))[0] == "handover"
+    stack.clock.set(LAST_DAY_CLOSE)
+    await stack.settle()
     assert (await case_state(stack))[0] == "closed"

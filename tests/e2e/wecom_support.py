@@ -29,7 +29,7 @@ from bot.cards.model import decode_action
 from bot.channels.wecom import WeComChannel, routers
 from bot.channels.wecom.directory import sync_directory
 from bot.worker import Worker
-from tests.bot.services_support import inbox_taker, serving, settings_for
+from tests.bot.services_support import LAST_DAY_CLOSE, inbox_taker, serving, settings_for
 from tests.e2e.wecom_fake import FakeWeCom
 from workflow.clock import ManualClock
 
@@ -291,3 +291,6 @@ async def sign_and_hand_over(stack: Stack) -> None:
             break
         user, card = owners[0]
         await step(stack, await stack.click(user, card, "complete_item"))
+    # Everything was done before the last day: the worker closes the case at its end.
+    stack.clock.set(LAST_DAY_CLOSE)
+    await stack.settle()

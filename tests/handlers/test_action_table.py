@@ -74,7 +74,7 @@ def test_what_only_the_system_does_is_fired_by_a_timer_or_follows_another_action
         if any(step.parties == (Party.SYSTEM,) for step in action.steps):
             assert action.fired_by is not None, action.name
             assert not action.button
-    assert {TimerAction.ESCALATE: BY_NAME["escalate"]} == FIRES
+    assert {TimerAction.ESCALATE: BY_NAME["escalate"], TimerAction.FINISH: BY_NAME["finish"]} == FIRES
     assert any(a.follow_up == "finish_when_items_done" for a in ACTIONS)
 
 

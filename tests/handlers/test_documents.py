@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from handlers.document import package_hash
 from handlers.seal import verify_seal
 from handlers.signing.record import record_bytes
 from storage.audit import verify
-from tests.handlers.conftest import World
+from tests.handlers.conftest import SHANGHAI, World
 from tests.handlers.test_flow import to_employee
 
 LINK = re.compile(r"/sign/([A-Za-z0-9_-]{20,})")
@@ -142,6 +142,7 @@ async def test_retention_follows_the_setting(world: World) -> None:
         items = await uow.handover.for_case(case.id)
         owners = {i.id: (await uow.people.get(i.owner_id)).employee_no for i in items}
     handles = {"M001": "lee", "H001": "wangfang", "I001": "chen", "A001": "liu", "F001": "sun"}
+    world.clock.set(datetime(2024, 6, 30, 10, 0, tzinfo=SHANGHAI))  # cases close on the last day at the earliest
     for item in items:
         assert (await world.act(handles[owners[item.id]], "complete_item", item=str(item.id))).ok
     case = await world.case()

@@ -36,6 +36,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPENED = datetime(2024, 6, 3, 9, 0, tzinfo=SHANGHAI)  # a Monday
 TALK_AT = "2024-06-04 10:00"
 TALKED = datetime(2024, 6, 4, 11, 0, tzinfo=SHANGHAI)
+LAST_DAY = datetime(2024, 6, 30, 10, 0, tzinfo=SHANGHAI)  # FACTS' last day
 MOVED_TO = "2024-06-04 17:00"  # a time HR may move the talk to, seen from before and after it
 REF = "C-0001"
 GROUND = Ground.INCOMPETENT
@@ -152,6 +153,7 @@ class Driver:
                 step = await self.act("alice", "sign")  # the confirmation step; its button signs
                 await self.act("alice", "sign", document_hash=step.messages[0].data["document_hash"])
             case State.CLOSED:
+                self.clock.set(LAST_DAY)  # a case closes no earlier than the last day
                 owners = await self.item_owners()
                 for item_id, owner in owners.items():
                     await self.act(owner, "complete_item", item=str(item_id))

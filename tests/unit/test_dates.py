@@ -42,7 +42,7 @@ async def test_a_last_day_before_today_is_refused_unless_a_past_separation_is_re
 async def test_a_talk_outside_working_time_is_refused_in_the_companys_zone(world: World) -> None:
     await approved(world)
     cases = (("2024-06-04 20:00", "wangfang", "zh-CN"), ("2024-06-04 07:30", "zhao", "en"),
-             ("2024-06-08 10:00", "zhao", "en"))  # a Saturday
+             ("2024-06-08 10:00", "zhao", "en"), ("2024-06-08 10:00", "wangfang", "zh-CN"))  # a Saturday
     for when, who, locale in cases:
         reply = await world.act(who, "schedule", when=when)
         assert says(reply, "h.talk_not_working_time", locale, talk_at=when, start="09:00", end="18:00",

@@ -3,10 +3,10 @@ answers: status and the HR report."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from storage.models import HandoverItem
-from tests.handlers.conftest import World
+from tests.handlers.conftest import SHANGHAI, World
 from tests.unit.steps import (
     audit_actions,
     chinese,
@@ -23,6 +23,8 @@ from tests.unit.steps import (
     told,
 )
 from workflow.i18n import t
+
+LAST_DAY_MORNING = datetime(2024, 6, 30, 10, 0, tzinfo=SHANGHAI)  # the last day of the steps' case
 
 
 async def items_by_owner(world: World) -> list[tuple[str, HandoverItem]]:
@@ -60,12 +62,13 @@ async def test_complete_item_refusals(world: World) -> None:
     assert "refused:complete_item" in await audit_actions(world)
 
 
-async def test_the_last_item_finishes_the_case_and_tells_everyone(world: World) -> None:
+async def test_the_last_item_on_the_last_day_finishes_the_case_and_tells_everyone(world: World) -> None:
     await in_handover(world)
     owned = await items_by_owner(world)
     for owner, item in owned[:-1]:
         await ok(world, owner, "complete_item", item=str(item.id))
     assert (await world.case()).state == "handover"
+    world.clock.set(LAST_DAY_MORNING)
     since = await mark(world)
     owner, item = owned[-1]
     await ok(world, owner, "complete_item", item=str(item.id))
@@ -78,6 +81,32 @@ async def test_the_last_item_finishes_the_case_and_tells_everyone(world: World) 
         ("lee", "closed"), ("alice", "closed")]
     assert ("hr_group", "case_update") in [(m.to, m.kind) for m in await told(world, since)]
     assert await timers(world) == set()
+
+
+async def test_a_case_done_early_closes_on_the_last_day_and_not_before(world: World) -> None:
+    """Every item ticked on 2024-06-04, the last day 2024-06-30: the employee is still employed, so
+    the case stays in handover; HR cannot close it early (told why in their language), and it
+    closes by itself at the end of the last day."""
+    await in_handover(world)
+    owned = await items_by_owner(world)
+    for owner, item in owned[:-1]:
+        await ok(world, owner, "complete_item", item=str(item.id))
+    owner, item = owned[-1]
+    done = await ok(world, owner, "complete_item", item=str(item.id))
+    assert (await world.case()).state == "handover"
+    # The one who ticked the last item is told when the case will close.
+    assert t("machine.refuse.before_last_day", "zh-CN", last_day="2024-06-30") in [
+        m.data["text"] for m in done.messages]
+    assert says(await world.act("wangfang", "finish"), "machine.refuse.before_last_day", "zh-CN",
+                last_day="2024-06-30")
+    assert says(await world.act("zhao", "finish"), "machine.refuse.before_last_day", "en", last_day="2024-06-30")
+    assert (await world.case()).state == "handover" and "finish" in await timers(world)
+    await world.advance_to(LAST_DAY_MORNING)
+    assert (await world.case()).state == "handover"
+    await world.advance_to(LAST_DAY_MORNING.replace(hour=18))
+    case = await world.case()
+    assert (case.state, case.outcome, case.closed_at) == ("closed", "completed", LAST_DAY_MORNING.replace(hour=18))
+    assert (await last_event(world))[:3] == ("finish", "handover", "closed")
 
 
 async def test_hr_cannot_finish_while_items_are_open(world: World) -> None:

@@ -3,9 +3,9 @@ card says it is a reminder, and no reminder claims "today" for a day that may ha
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from tests.handlers.conftest import World
+from tests.handlers.conftest import SHANGHAI, World
 from tests.unit.steps import in_handover, in_review, with_employee
 from workflow.i18n import t
 from workflow.policy import LadderPolicy
@@ -53,3 +53,12 @@ async def test_an_item_reminder_names_its_date_never_today(world: World) -> None
         if reminders:
             break
     assert reminders and "截止时间是 20" in reminders[0].data["text"], reminders
+
+
+async def test_the_transfer_reminder_names_the_fifteen_day_deadline_not_the_last_day(world: World) -> None:
+    """LCL Art. 50: the file and social-insurance transfer are due 15 days after the last day
+    (2024-06-30), so the nudge on that day names 2024-07-15."""
+    await in_handover(world)
+    await world.advance_to(datetime(2024, 7, 15, 9, 30, tzinfo=SHANGHAI))
+    texts = [m.data["text"] for m in await world.sent_to("wangfang", "reminder")]
+    assert t("policy.transfer_deadline", "zh-CN", case="C-0001", due="2024-07-15") in texts, texts

@@ -39,7 +39,7 @@ def test_every_transition_is_an_edge_with_its_guards() -> None:
 def test_guards_are_named_in_the_diagram() -> None:
     text = mermaid()
     assert "submit [by_manager & evidence_complete]" in text
-    assert "finish [by_system_or_hr & items_done & certificate_issued]" in text
+    assert "finish [by_system_or_hr & items_done & certificate_issued & last_day_reached]" in text
     assert "confirm_attendance [internal] [by_manager]" in text
 
 

@@ -6,7 +6,7 @@ import gc
 import itertools
 import weakref
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -401,6 +401,15 @@ GUARDS: list[tuple[State, Trigger, Party, dict[str, Any], dict[str, Any], str, d
         "machine.refuse.certificate_missing",
         {},
     ),
+    (
+        S.HANDOVER,
+        T.FINISH,
+        P.SYSTEM,
+        {"last_day": date(2025, 3, 10)},
+        {"today": date(2025, 3, 9)},
+        "machine.refuse.before_last_day",
+        {"last_day": "2025-03-10"},
+    ),
 ]
 
 
@@ -462,6 +471,13 @@ def test_guards_report_the_first_failure_in_table_order() -> None:
     case = snapshot(S.DISPUTED, unilateral_allowed=False)
     tried = attempt(T.PROCEED_UNILATERAL, P.HR, notice_served=False)
     refused(decide(case, tried), "machine.refuse.unilateral_not_allowed")
+
+
+def test_a_case_closes_on_its_last_day_or_later() -> None:
+    case = snapshot(S.HANDOVER, last_day=date(2025, 3, 10))
+    assert decide(case, attempt(T.FINISH, P.SYSTEM, today=date(2025, 3, 10))).to_state == S.CLOSED
+    assert decide(case, attempt(T.FINISH, P.HR, today=date(2025, 4, 1))).to_state == S.CLOSED
+    assert decide(snapshot(S.HANDOVER), attempt(T.FINISH, P.HR)).allowed  # no last day: nothing to wait for
 
 
 def test_schedule_without_policy_window_is_a_caller_error() -> None:
@@ -633,6 +649,7 @@ SAMPLES = [
     ),
     Refusal("machine.refuse.items_open", {"count": 2}),
     Refusal("machine.refuse.talk_not_yet", {"talk_at": "2025-03-04T10:00+08:00"}),
+    Refusal("machine.refuse.before_last_day", {"last_day": "2025-03-10"}),
 ]
 NEEDS_PARAMS = {r.code for r in SAMPLES}
 SAMPLES += [Refusal(code) for code in sorted(REFUSAL_CODES - NEEDS_PARAMS)]

@@ -201,8 +201,18 @@ def test_a_company_policy_changes_the_instants():
     assert by_kind(ctx(State.HR_REVIEW), slow)["review_remind"][0] == local(10, 10)
     assert by_kind(ctx(State.AWAITING_EMPLOYEE), slow)["employee_escalate"][0] == local(10, 10)
     late = LadderPolicy(deadline_reminder_time=time(6, 0))  # a reminder, so quiet-shifted
-    handover = ctx(State.HANDOVER, termination_date=date(2025, 9, 30))
+    handover = ctx(State.HANDOVER, termination_date=date(2025, 9, 30),
+                   items=(ItemDue(1, local(9, 30, 18), False),))
     assert by_kind(handover, late)["certificate_due"][0] == local(9, 30, 8)
+
+
+def test_a_handover_done_early_closes_at_the_end_of_the_last_day_and_reminds_nobody():
+    """Every item ticked before the last day: one timer, the system's finish at close of business
+    on the last day (the certificate and transfer nudges have nothing left to nudge)."""
+    done = ctx(State.HANDOVER, termination_date=date(2025, 9, 30), items=(ItemDue(1, local(9, 29, 18), True),))
+    assert by_kind(done) == {"finish": (local(9, 30, 18), TimerAction.FINISH)}
+    open_item = ctx(State.HANDOVER, termination_date=date(2025, 9, 30), items=(ItemDue(1, local(9, 29, 18), False),))
+    assert "finish" not in by_kind(open_item)
 
 
 def test_negative_durations_are_refused():
@@ -210,8 +220,8 @@ def test_negative_durations_are_refused():
         LadderPolicy(review_remind_working_days=-1)
 
 
-def test_only_escalate_changes_state():
-    assert [a for a in TimerAction if not is_reminder(a)] == [A.ESCALATE]
+def test_only_escalate_and_finish_change_state():
+    assert [a for a in TimerAction if not is_reminder(a)] == [A.ESCALATE, A.FINISH]
 
 
 @pytest.mark.parametrize("action", list(TimerAction))
