@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers.company import profile
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from workflow.actions import Action
@@ -40,11 +41,11 @@ def parse_talk_at(ctx: Ctx) -> datetime | None:
 
 
 def _refuse_outside_working_time(ctx: Ctx, case: Case, talk_at: datetime) -> None:
-    """A talk is held on a working day within working hours, in the company's time zone (and said so
-    in that zone, never in UTC)."""
+    """A talk is held on a working day within the company's working hours (its profile), in the
+    company's time zone (and said so in that zone, never in UTC)."""
     zone = ZoneInfo(ctx.tenant.timezone)
     local = talk_at.astimezone(zone)
-    start, end = ctx.deps.talk_hours
+    start, end = profile(ctx.tenant).hours
     if ctx.deps.calendar.is_working_day(local.date()) and start <= local.time() < end:
         return
     raise Refused("h.talk_not_working_time", case=case, talk_at=local.strftime("%Y-%m-%d %H:%M"),
