@@ -42,8 +42,8 @@ def profile(tenant: Tenant) -> CompanyProfile:
 
 def company_name(tenant: Tenant, locale: str) -> str:
     """The name documents, cards and the signing page show: the profile's, else the workspace's
-    own (a Slack team's name), else "" (the texts then say "the Company")."""
-    return profile(tenant).name(locale) or tenant.name
+    own (a Slack team's name, never the internal tenant key), else "" (texts then say "the Company")."""
+    return profile(tenant).name(locale) or (tenant.name if tenant.name != tenant.key else "")
 
 
 def footer(tenant: Tenant, locale: str) -> str:
