@@ -20,6 +20,7 @@ from handlers.transition import audit
 from storage.audit import canonical_json
 from storage.models import Document
 from workflow.case import Case, Certificate, DocumentVersion, IssuedFile
+from workflow.company import IMAGE_FIELDS
 from workflow.compliance import Assessment, DocumentRule, Line, cite
 from workflow.compliance.settlement import fmt_money, fmt_years
 from workflow.documents import (
@@ -129,8 +130,9 @@ async def document_data(ctx: Ctx, case: Case, rule: DocumentRule, locale: str,
         "company_address": company.address,
         "company_registration_no": company.registration_no,
         "company_hr_contact": company.hr_contact,
-        # The seal's SHA-256 binds the image to the document (and its package hash).
+        # The images' SHA-256 bind them to the document (and its package hash).
         "company_seal": company.seal.sha256 if company.seal else "",
+        "company_logo": company.logo.sha256 if company.logo else "",
         "employee": {"name": employee.name, "employee_no": employee.employee_no,
                      "department": employee.department, "position": employee.position},
         "ground": t(f"h.ground.{case.ground}", locale),
@@ -153,8 +155,8 @@ async def _issue(ctx: Ctx, case: Case, rules: tuple[DocumentRule, ...], version:
                  revision: Mapping[str, Any] | None = None) -> tuple[IssuedFile, ...]:
     """Render and store every rule's document in every language; the files' summaries."""
     files = []
-    seal = image(ctx.tenant, ctx.deps.data_dir, "seal")
-    images = {"seal": seal[1]} if seal else {}
+    images = {name: found[1] for name in IMAGE_FIELDS
+              if (found := image(ctx.tenant, ctx.deps.data_dir, name)) is not None}
     for rule in rules:
         for locale in LOCALES:
             spec = DocumentSpec(rule.kind, locale, version,

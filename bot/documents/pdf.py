@@ -62,6 +62,7 @@ def register_font(path: str) -> str:
 
 
 SEAL_SIZE = 40 * mm  # a company seal is about 40 mm across
+LOGO_WIDTH = 40 * mm  # the logo fits 40 × 12 mm in the top margin
 CELL_PADDING = 12  # a table cell's left and right padding together (reportlab's default 6 + 6)
 
 
@@ -121,9 +122,11 @@ def _sealed(line: Paragraph, seal: bytes, width: float) -> Table:
 
 def build_pdf(markup: Markup, *, font: str, cjk: bool, author: str = "",
               images: dict[str, bytes] | None = None) -> bytes:
-    """`images`: the company's "seal", placed at each signature line that asks for it."""
+    """`images`: the company's "seal", placed at each signature line that asks for it, and its
+    "logo", at the top left of the first page."""
     styles = _styles(font)
     seal = (images or {}).get("seal")
+    logo = (images or {}).get("logo")
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
@@ -147,5 +150,11 @@ def build_pdf(markup: Markup, *, font: str, cjk: bool, author: str = "",
         canvas.drawString(20 * mm, 10 * mm, f"{markup.footer}  ·  {page_doc.page}")
         canvas.restoreState()
 
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    def first_page(canvas: Canvas, page_doc: SimpleDocTemplate) -> None:
+        if logo:  # in the top margin, left: a letterhead mark, never over the text
+            canvas.drawImage(ImageReader(io.BytesIO(logo)), 20 * mm, A4[1] - 16 * mm, width=LOGO_WIDTH,
+                             height=12 * mm, preserveAspectRatio=True, anchor="sw", mask="auto")
+        footer(canvas, page_doc)
+
+    doc.build(story, onFirstPage=first_page, onLaterPages=footer)
     return buffer.getvalue()

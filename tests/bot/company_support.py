@@ -31,13 +31,22 @@ def seal_image(kind: str = "PNG", size: int = 240) -> bytes:
     return out.getvalue()
 
 
+def logo_image() -> bytes:
+    picture = Image.new("RGB", (300, 90), (0, 90, 160))
+    out = io.BytesIO()
+    picture.save(out, "JPEG")
+    return out.getvalue()
+
+
 async def give_profile(uow_factory: Callable[[], UnitOfWork], data_dir: str, *, seal: bool = True,
-                       key: str = "console:local") -> None:
-    """The full profile (and the seal, when `seal`) on the tenant `key`."""
+                       logo: bool = False, key: str = "console:local") -> None:
+    """The full profile (and the seal, when `seal`; a 300 × 90 logo, when `logo`) on the tenant `key`."""
     async with uow_factory() as uow:
         tenant = await uow.tenants.by_key(key)
         assert tenant is not None
         set_fields(tenant, PROFILE)
         if seal:
             set_image(tenant, data_dir, "seal", seal_image())
+        if logo:
+            set_image(tenant, data_dir, "logo", logo_image())
         await uow.commit()

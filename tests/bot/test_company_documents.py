@@ -43,7 +43,7 @@ def pictures(pdf: bytes) -> list[Image.Image]:
 
 @SQLITE_ONLY
 async def test_every_document_names_the_company_and_the_signed_ones_carry_its_seal(world: World) -> None:
-    await give_profile(world.uow_factory, world.deps.data_dir)
+    await give_profile(world.uow_factory, world.deps.data_dir, logo=True)
     await to_employee(world)
     assert (await world.act("alice", "sign")).ok  # the certificate too
     docs = await documents(world)
@@ -53,11 +53,11 @@ async def test_every_document_names_the_company_and_the_signed_ones_carry_its_se
         name = NAME_EN if locale == "en" else NAME_ZH
         assert "".join(name.split()) in text, (kind, locale, text[:500])
         assert "console:local" not in text and "".join(ADDRESS.split()) in text and USCC in text
-        seals = pictures(doc.content)
-        if kind == "settlement_statement":  # no signature line, no seal
-            assert seals == []
+        sizes = sorted(picture.size for picture in pictures(doc.content))
+        if kind == "settlement_statement":  # no signature line, no seal: the logo only
+            assert sizes == [(300, 90)], (kind, locale)
         else:
-            assert [s.size for s in seals] == [(240, 240)], (kind, locale)
+            assert sizes == [(240, 240), (300, 90)], (kind, locale)
     assert PdfReader(io.BytesIO(docs["termination_notice", "en"].content)).metadata.author == NAME_EN
 
 
