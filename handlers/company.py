@@ -10,6 +10,7 @@ from pathlib import Path
 
 from storage.company_files import load_image, save_image
 from storage.models import Tenant
+from workflow.calendar import WorkCalendar
 from workflow.company import (
     FIELDS,
     IMAGE_FIELDS,
@@ -38,6 +39,11 @@ UNION_LABELS = {"yes": "company.union.yes", "no": "company.union.no", None: "com
 def profile(tenant: Tenant) -> CompanyProfile:
     """The tenant's company profile (its one place: settings and the time zone column)."""
     return profile_from(tenant.settings or {}, tenant.timezone)
+
+
+def company_calendar(calendar: WorkCalendar, tenant: Tenant) -> WorkCalendar:
+    """The working-day calendar in the company's own time zone (its profile's)."""
+    return calendar.in_zone(profile(tenant).timezone)
 
 
 def company_name(tenant: Tenant, locale: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from handlers.assessment import assess, company_union
-from handlers.company import company_name, image, profile
+from handlers.company import company_calendar, company_name, image, profile
 from handlers.context import Ctx
 from handlers.rendering import DocumentSpec
 from handlers.transition import audit
@@ -116,7 +116,7 @@ async def document_data(ctx: Ctx, case: Case, rule: DocumentRule, locale: str,
     hired = facts.hired or employee.hire_date
     last_day = facts.last_day
     service = None
-    issued_on = ctx.deps.calendar.local_date(ctx.now)
+    issued_on = company_calendar(ctx.deps.calendar, ctx.tenant).local_date(ctx.now)
     if rule.kind in AT_TERMINATION and last_day is not None:
         issued_on = max(issued_on, last_day)  # it certifies an ending: never dated before the last day
     if hired and last_day:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.company import profile
+from handlers.company import company_calendar, profile
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from workflow.actions import Action
@@ -20,7 +20,7 @@ from workflow.guards import Attempt
 
 def talk_window(ctx: Ctx) -> tuple[datetime, datetime]:
     """When the talk may be held: from now to the policy's working days ahead (default 2)."""
-    cal, zone = ctx.deps.calendar, ZoneInfo(ctx.tenant.timezone)
+    cal, zone = company_calendar(ctx.deps.calendar, ctx.tenant), ZoneInfo(ctx.tenant.timezone)
     # In the company's zone: the refusal shows the window as its people read the clock.
     latest = cal.add_working_days(ctx.now, ctx.deps.talk_max_working_days)
     return ctx.now.astimezone(zone), latest.astimezone(zone)

@@ -4,6 +4,9 @@ card footers and its working hours are the ones talks are scheduled in."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from tests.handlers.conftest import World
 from tests.unit.steps import approved, ok, refusal, says
 from workflow.i18n import t
@@ -68,3 +71,15 @@ async def test_talks_are_scheduled_within_the_profiles_working_hours(world: Worl
                 talk_at="2024-06-04 09:30", start="10:00", end="16:00", zone="Asia/Shanghai")
     assert "16:00" in refusal(await world.act("zhao", "schedule", when="2024-06-04 16:30"))
     await ok(world, "zhao", "schedule", when="2024-06-04 10:30")
+
+
+async def test_the_talk_window_counts_working_days_in_the_profiles_time_zone(world: World) -> None:
+    # Friday 7 June 2024, 20:00 in Berlin is already Saturday in Shanghai, and Monday 10 June is
+    # the Dragon Boat holiday: counted in Shanghai the window would close on Tuesday 20:00 Berlin
+    # time; counted in Berlin it runs to Wednesday 20:00.
+    await ok(world, "zhao", "company", None, text="timezone Europe/Berlin")
+    await approved(world)
+    world.clock.set(datetime(2024, 6, 7, 20, 0, tzinfo=ZoneInfo("Europe/Berlin")))
+    await ok(world, "zhao", "schedule", when="2024-06-12 10:00")
+    case = await world.case()
+    assert case.record.talk_at == datetime(2024, 6, 12, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
