@@ -14,6 +14,7 @@ from workflow.calendar import WorkCalendar
 from workflow.company import (
     FIELDS,
     IMAGE_FIELDS,
+    IMAGE_TYPES,
     MAX_IMAGE_BYTES,
     MAX_IMAGE_SIDE,
     CompanyProfile,
@@ -131,6 +132,19 @@ def image(tenant: Tenant, data_dir: str, name: str) -> tuple[ImageRef, bytes] | 
         return None
     data = load_image(Path(data_dir), tenant.id, ref.filename)
     return (ref, data) if data is not None else None
+
+
+def stored_image(tenant_id: int, data_dir: str, sha256: str) -> tuple[str, bytes] | None:
+    """An image kept for the tenant, by its SHA-256 (any version, not only the current one):
+    its media type and bytes."""
+    if not data_dir or len(sha256) != 64 or any(ch not in "0123456789abcdef" for ch in sha256):
+        return None
+    for kind, media_type in IMAGE_TYPES.items():
+        ref = ImageRef(sha256, kind, 0, 0)
+        data = load_image(Path(data_dir), tenant_id, ref.filename)
+        if data is not None and hashlib.sha256(data).hexdigest() == sha256:
+            return media_type, data
+    return None
 
 
 def card_fields(p: CompanyProfile, locale: str) -> list[list[str]]:

@@ -208,10 +208,11 @@ def signing_router(services: Services) -> APIRouter:
             return _secure(RedirectResponse(target, status_code=303))
         return status_page(view)
 
-    @router.get("/sign/{token}/seal", openapi_extra=SEAL_OPENAPI)
-    async def seal(token: Token) -> Response:
-        """The company's seal image, shown at the signature lines while the link can be answered."""
-        found = await link_seal(services.uow_factory, services.deps, token) if TOKEN.match(token) else None
+    @router.get("/sign/{token}/seal/{sha256}", openapi_extra=SEAL_OPENAPI)
+    async def seal(token: Token, sha256: str) -> Response:
+        """The company's seal drawn on the link's documents, while the link can be answered."""
+        found = await link_seal(services.uow_factory, services.deps, token, sha256) \
+            if TOKEN.match(token) else None
         if found is None:
             return _secure(Response(status_code=404), html=False)
         return _secure(Response(found[1], media_type=found[0]), html=False)

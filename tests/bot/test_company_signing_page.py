@@ -14,6 +14,7 @@ import pytest
 from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.signing.routes import signing_router
+from handlers.company import set_image
 from tests.bot.company_support import NAME_EN, NAME_ZH, give_profile, seal_image
 from tests.bot.services_support import settings_for
 from tests.bot.signing_support import Site, bob_to_employee, latest_link, to_employee
@@ -50,15 +51,24 @@ async def test_the_page_names_the_company_and_shows_its_seal(site: Site, client:
     page = await client.get(f"/sign/{token}")
     assert page.status_code == 200
     assert f"发件单位：{NAME_ZH}" in page.text and "console:local" not in page.text
-    assert f'<img class="seal" src="/sign/{token}/seal" alt="{NAME_ZH} 公章">' in page.text
+    sha = hashlib.sha256(seal_image()).hexdigest()
+    assert f'<img class="seal" src="/sign/{token}/seal/{sha}" alt="{NAME_ZH} 公章">' in page.text
     english = await client.get(f"/sign/{token}?lang=en")
     assert f"From {NAME_EN}" in english.text and f"Seal of {NAME_EN}" in english.text
     assert f"For the employer: {NAME_EN}" in english.text  # the document itself, in English
-    seal = await client.get(f"/sign/{token}/seal")
+    # A new seal in the profile: the page still shows the one these documents were drawn with.
+    async with site.runtime.uow_factory() as uow:
+        tenant = await uow.tenants.by_key("console:local")
+        set_image(tenant, site.runtime.deps.data_dir, "seal", seal_image(size=200))
+        await uow.commit()
+    seal = await client.get(f"/sign/{token}/seal/{sha}")
     assert seal.status_code == 200 and seal.headers["content-type"] == "image/png"
-    assert hashlib.sha256(seal.content).digest() == hashlib.sha256(seal_image()).digest()
+    assert hashlib.sha256(seal.content).hexdigest() == sha
     assert seal.headers["x-content-type-options"] == "nosniff"
-    assert (await client.get("/sign/not-a-token-of-ours-at-all/seal")).status_code == 404
+    newer = hashlib.sha256(seal_image(size=200)).hexdigest()  # on file, but on none of these documents
+    assert (await client.get(f"/sign/{token}/seal/{newer}")).status_code == 404
+    assert (await client.get(f"/sign/{token}/seal/../../etc")).status_code == 404
+    assert (await client.get(f"/sign/not-a-token-of-ours-at-all/seal/{sha}")).status_code == 404
 
 
 async def test_after_signing_the_page_says_signed_with_the_receipt(site: Site, client: httpx.AsyncClient) -> None:
@@ -77,4 +87,5 @@ async def test_after_signing_the_page_says_signed_with_the_receipt(site: Site, c
         assert f"SHA-256 {sha}" in after.text and 'class="receipt"' in after.text
         assert "2024-06-0" in after.text  # when it was signed, in the company's time zone
         # Once answered, the link gives out neither the documents nor the seal.
-        assert (await client.get(f"/sign/{token}/seal")).status_code == 404
+        sha = hashlib.sha256(seal_image()).hexdigest()
+        assert (await client.get(f"/sign/{token}/seal/{sha}")).status_code == 404
