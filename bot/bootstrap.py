@@ -164,6 +164,7 @@ def handler_deps(settings: Settings, clock: Clock) -> Deps:
         public_base_url=settings.PUBLIC_BASE_URL,
         signing_link_hours=settings.SIGNING_TOKEN_HOURS,
         retention_years=settings.RETENTION_YEARS,
+        data_dir=settings.DATA_DIR,
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from handlers.company import footer
 from handlers.contracts import HR_GROUP, Inbound, Message, to_payload
 from handlers.deps import Deps
 from storage.models import Person, Tenant
@@ -23,6 +24,14 @@ def reply_locale(inbound: Inbound, actor: Person | None) -> str:
     if inbound.written:
         return normalise_locale(inbound.written)
     return normalise_locale(actor.locale if actor is not None else inbound.locale)
+
+
+def with_footer(message: Message, tenant: Tenant) -> Message:
+    """The card with the company's footer (its name and HR contact) unless it has its own."""
+    if message.data.get("footer"):
+        return message
+    text = footer(tenant, message.locale)
+    return replace(message, data={**message.data, "footer": text}) if text else message
 
 
 def channel_of(tenant: Tenant) -> str:
@@ -63,7 +72,7 @@ class Ctx:
     def reply(self, kind: str, title: str, text: str = "", *, case: Case | None = None,
               fields: list[list[str]] | None = None, actions: tuple[str, ...] = ()) -> None:
         """An answer shown inline to the asker."""
-        self.replies.append(Message(
+        self.replies.append(with_footer(Message(
             kind=kind,
             recipient=person_recipient(self.actor) if self.actor else "",
             locale=self.locale,
@@ -72,10 +81,11 @@ class Ctx:
             data={"title": title, "text": text, "fields": fields or [],
                   **({"state": t(f"state.{case.state}", self.locale)} if case else {})},
             actions=actions,
-        ))
+        ), self.tenant))
 
     async def send(self, message: Message, *, case: Case | None, dedup_key: str | None = None) -> bool:
         """Queue a message in the outbox, in this request's transaction."""
+        message = with_footer(message, self.tenant)
         key = dedup_key or message.dedup_key or ":".join(
             str(p) for p in (
                 self.tenant.id, case.id if case else "-", message.kind, message.recipient,

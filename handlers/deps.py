@@ -26,8 +26,6 @@ class Deps:
     handover_template: tuple[HandoverTemplateItem, ...]
     # The talk is held at most this many working days after it is scheduled (WORKFLOW.md: 1–2).
     talk_max_working_days: int = 2
-    # A talk is held on a working day within these hours, in the company's time zone.
-    talk_hours: tuple[time, time] = (time(9, 0), time(18, 0))
     max_evidence_bytes: int = 20 * 1024 * 1024
     # Documents and signing (issue 5): the shell passes its PDF renderer and key-file signer;
     # the defaults (JSON documents, a per-process key) serve tests and tools.
@@ -36,6 +34,7 @@ class Deps:
     public_base_url: str = "http://127.0.0.1:8000"  # signing links start with this
     signing_link_hours: int = 72
     retention_years: int = 2  # keep closed cases at least this long after termination
+    data_dir: str = ""  # where the company's logo and seal images are kept ("" : none kept)
 
 
 def build_deps(
@@ -52,7 +51,7 @@ def build_deps(
     **documents: Any,
 ) -> Deps:
     """`documents` passes the document and signing fields of Deps (renderer, signer,
-    public_base_url, signing_link_hours, retention_years) through unchanged."""
+    public_base_url, signing_link_hours, retention_years, data_dir) through unchanged."""
     return Deps(
         clock=clock,
         calendar=WorkCalendar(

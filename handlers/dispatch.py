@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from handlers import evidence, facts, help, items, meeting, open_case, report, service, status
+from handlers import company_card, evidence, facts, help, items, meeting, open_case, report, service, status
 from handlers.context import Ctx, person_recipient, reply_locale
 from handlers.contracts import Inbound, Message, Reply
 from handlers.deps import Deps
@@ -47,6 +47,7 @@ ROUTES: dict[str, Route] = {
     "ask_meeting": meeting.handle,
     "status": status.handle,
     "report": report.handle,
+    "company": company_card.handle,
     "help": help.handle,
     "parse_error": help.parse_error,
     **{tr.value: service.handle for tr in Trigger if tr != Trigger.COMPLETE_ITEM},

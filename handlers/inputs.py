@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers.company import company_calendar, profile
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from workflow.actions import Action
@@ -19,7 +20,7 @@ from workflow.guards import Attempt
 
 def talk_window(ctx: Ctx) -> tuple[datetime, datetime]:
     """When the talk may be held: from now to the policy's working days ahead (default 2)."""
-    cal, zone = ctx.deps.calendar, ZoneInfo(ctx.tenant.timezone)
+    cal, zone = company_calendar(ctx.deps.calendar, ctx.tenant), ZoneInfo(ctx.tenant.timezone)
     # In the company's zone: the refusal shows the window as its people read the clock.
     latest = cal.add_working_days(ctx.now, ctx.deps.talk_max_working_days)
     return ctx.now.astimezone(zone), latest.astimezone(zone)
@@ -40,11 +41,11 @@ def parse_talk_at(ctx: Ctx) -> datetime | None:
 
 
 def _refuse_outside_working_time(ctx: Ctx, case: Case, talk_at: datetime) -> None:
-    """A talk is held on a working day within working hours, in the company's time zone (and said so
-    in that zone, never in UTC)."""
+    """A talk is held on a working day within the company's working hours (its profile), in the
+    company's time zone (and said so in that zone, never in UTC)."""
     zone = ZoneInfo(ctx.tenant.timezone)
     local = talk_at.astimezone(zone)
-    start, end = ctx.deps.talk_hours
+    start, end = profile(ctx.tenant).hours
     if ctx.deps.calendar.is_working_day(local.date()) and start <= local.time() < end:
         return
     raise Refused("h.talk_not_working_time", case=case, talk_at=local.strftime("%Y-%m-%d %H:%M"),

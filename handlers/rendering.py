@@ -7,7 +7,7 @@ Handlers pass plain, already localized values; the shell's templates do the layo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from storage.audit import canonical_json
@@ -23,6 +23,8 @@ class DocumentSpec:
     locale: str
     version: int
     data: Mapping[str, Any]  # JSON-safe values, already in `locale`
+    # Pictures the layout places (the company's "seal"); data names each by its SHA-256.
+    images: Mapping[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -406,6 +406,9 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("status", steps=_everywhere(P.MANAGER, P.HR, P.EMPLOYEE), button=False),
     Action("report", caseless=True, steps=(), button=False),  # HR of the asker's own tenant
+    # The company profile card; "company <field> <value>" sets one field (HR of the asker's tenant).
+    Action("company", caseless=True, steps=(), button=False,
+           inputs=(Input("text", required=False),), typed=Rest.TEXT),
 )
 
 BY_NAME: dict[str, Action] = {a.name: a for a in ACTIONS}

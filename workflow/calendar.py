@@ -8,6 +8,7 @@ the notice's shifts and swaps, and deadlines in it are marked provisional.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -144,6 +145,14 @@ class WorkCalendar:
         self.arrangements: Mapping[int, Arrangement] = dict(arrangements or {})
         self.known_years: frozenset[int] = _official_years(self._official) | frozenset(
             self.arrangements)
+
+    def in_zone(self, tz: str) -> WorkCalendar:
+        """The same working days, counted in another local time zone (a company's own)."""
+        if ZoneInfo(tz) == self.tz:
+            return self
+        other = copy.copy(self)  # the holiday tables are shared, only the zone differs
+        other.tz = ZoneInfo(tz)
+        return other
 
     def is_official_year(self, year: int) -> bool:
         """Whether the State Council's schedule for `year` is known (else a fallback is used)."""

@@ -2,8 +2,8 @@
 
 <document title="…" footer="…"> holds, in order: <title>, <meta> (reference line), <h> (heading),
 <p>, <note> (small print), <sign> (a signature line) and <table> of <row>s of <cell>s (the first
-row is a header when the table says header="yes"). Text only: no inline markup, no attributes
-read except those named here.
+row is a header when the table says header="yes"); a <sign seal="<sha256>"> line is where the
+company's seal goes. Text only: no inline markup, no attributes read except those named here.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class Block:
     text: str = ""
     rows: tuple[tuple[str, ...], ...] = ()
     header: bool = False
+    seal: str = ""  # a signature line with the company's seal: the image's SHA-256
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ def parse(source: str) -> Markup:
         if element.tag == "table":
             rows = tuple(tuple(_text(cell) for cell in row.iter("cell")) for row in element.iter("row"))
             blocks.append(Block("table", rows=rows, header=element.get("header") == "yes"))
+        elif element.tag == "sign":
+            blocks.append(Block("sign", _text(element), seal=element.get("seal", "")))
         else:
             blocks.append(Block(element.tag, _text(element)))
     return Markup(root.get("title", ""), root.get("footer", ""), tuple(blocks))

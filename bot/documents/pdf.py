@@ -21,13 +21,15 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from bot.documents.markup import Block, Markup
+from bot.documents.wrap import wrap_text
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +61,15 @@ def register_font(path: str) -> str:
         return name
 
 
-def _styles(font: str, cjk: bool) -> dict[str, ParagraphStyle]:
-    wrap = "CJK" if cjk else None  # CJK wrapping breaks anywhere, which splits English words
-    body = ParagraphStyle("p", fontName=font, fontSize=10.5, leading=16, wordWrap=wrap,
-                          spaceAfter=5)
+SEAL_SIZE = 40 * mm  # a company seal is about 40 mm across
+LOGO_WIDTH = 40 * mm  # the logo fits 40 × 12 mm in the top margin
+CELL_PADDING = 12  # a table cell's left and right padding together (reportlab's default 6 + 6)
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    # Chinese lines are broken by bot/documents/wrap.py before reportlab sees them: its CJK
+    # wrapping breaks anywhere, splitting English words and numbers in two.
+    body = ParagraphStyle("p", fontName=font, fontSize=10.5, leading=16, spaceAfter=5)
     return {
         "title": ParagraphStyle("title", parent=body, fontSize=17, leading=24, alignment=TA_CENTER,
                                 spaceAfter=4),
@@ -77,14 +84,20 @@ def _styles(font: str, cjk: bool) -> dict[str, ParagraphStyle]:
     }
 
 
-def _para(text: str, style: ParagraphStyle) -> Paragraph:
+def _para(text: str, style: ParagraphStyle, width: float | None) -> Paragraph:
+    """`width`: break the lines for Chinese first (None: reportlab's own wrapping at spaces)."""
+    if width is not None:
+        size = style.fontSize
+        text = wrap_text(text, width - 0.5,
+                         lambda part: pdfmetrics.stringWidth(part, style.fontName, size))
     # Paragraph reads a mini-HTML: escape the text, keep its line breaks.
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def _table(block: Block, styles: dict[str, ParagraphStyle], width: float) -> Table:
+def _table(block: Block, styles: dict[str, ParagraphStyle], width: float, cjk: bool) -> Table:
     columns = max((len(row) for row in block.rows), default=1)
-    rows = [[_para(cell, styles["cell"]) for cell in row] + [""] * (columns - len(row))
+    cell_width = width / columns - CELL_PADDING if cjk else None
+    rows = [[_para(cell, styles["cell"], cell_width) for cell in row] + [""] * (columns - len(row))
             for row in block.rows]
     table = Table(rows, colWidths=[width / columns] * columns, hAlign="LEFT", repeatRows=int(block.header))
     style = [("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
@@ -95,8 +108,25 @@ def _table(block: Block, styles: dict[str, ParagraphStyle], width: float) -> Tab
     return table
 
 
-def build_pdf(markup: Markup, *, font: str, cjk: bool, author: str = "") -> bytes:
-    styles = _styles(font, cjk)
+def _sealed(line: Paragraph, seal: bytes, width: float) -> Table:
+    """The company's signature line with its seal beside it, the seal over the line's end."""
+    reader = ImageReader(io.BytesIO(seal))
+    w, h = reader.getSize()
+    scale = SEAL_SIZE / max(w, h, 1)
+    picture = Image(io.BytesIO(seal), width=w * scale, height=h * scale)
+    table = Table([[line, picture]], colWidths=[width - SEAL_SIZE, SEAL_SIZE], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return table
+
+
+def build_pdf(markup: Markup, *, font: str, cjk: bool, author: str = "",
+              images: dict[str, bytes] | None = None) -> bytes:
+    """`images`: the company's "seal", placed at each signature line that asks for it, and its
+    "logo", at the top left of the first page."""
+    styles = _styles(font)
+    seal = (images or {}).get("seal")
+    logo = (images or {}).get("logo")
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
@@ -106,9 +136,12 @@ def build_pdf(markup: Markup, *, font: str, cjk: bool, author: str = "") -> byte
     story: list[Flowable] = []
     for block in markup.blocks:
         if block.tag == "table":
-            story += [_table(block, styles, doc.width), Spacer(1, 6)]
+            story += [_table(block, styles, doc.width, cjk), Spacer(1, 6)]
+        elif block.seal and seal:
+            line = _para(block.text, styles[block.tag], doc.width - SEAL_SIZE - CELL_PADDING if cjk else None)
+            story.append(_sealed(line, seal, doc.width))
         else:
-            story.append(_para(block.text, styles[block.tag]))
+            story.append(_para(block.text, styles[block.tag], doc.width if cjk else None))
 
     def footer(canvas: Canvas, page_doc: SimpleDocTemplate) -> None:
         canvas.saveState()
@@ -117,5 +150,11 @@ def build_pdf(markup: Markup, *, font: str, cjk: bool, author: str = "") -> byte
         canvas.drawString(20 * mm, 10 * mm, f"{markup.footer}  ·  {page_doc.page}")
         canvas.restoreState()
 
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    def first_page(canvas: Canvas, page_doc: SimpleDocTemplate) -> None:
+        if logo:  # in the top margin, left: a letterhead mark, never over the text
+            canvas.drawImage(ImageReader(io.BytesIO(logo)), 20 * mm, A4[1] - 16 * mm, width=LOGO_WIDTH,
+                             height=12 * mm, preserveAspectRatio=True, anchor="sw", mask="auto")
+        footer(canvas, page_doc)
+
+    doc.build(story, onFirstPage=first_page, onLaterPages=footer)
     return buffer.getvalue()

@@ -50,18 +50,18 @@ class PdfRenderer:
             cite=lambda article: cite(article, spec.locale),
         )
 
-    def _pdf(self, document: Markup, locale: str, author: str) -> bytes:
+    def _pdf(self, document: Markup, locale: str, author: str, images: dict[str, bytes]) -> bytes:
         # reportlab loads on the first document, not at start-up: a worker rarely draws one.
         from bot.documents.pdf import build_pdf, register_font
 
         with self._lock:
             font = register_font(self._font_path)
-            return build_pdf(document, font=font, cjk=locale != "en", author=author)
+            return build_pdf(document, font=font, cjk=locale != "en", author=author, images=images)
 
     async def render(self, spec: DocumentSpec) -> RenderedDocument:
         source = self.markup(spec)
         document = parse(source)
         author = str(spec.data.get("company", ""))
-        content = await asyncio.to_thread(self._pdf, document, spec.locale, author)
+        content = await asyncio.to_thread(self._pdf, document, spec.locale, author, dict(spec.images))
         return RenderedDocument(title=document.title, media_type="application/pdf",
                                 extension="pdf", content=content, text=source)

@@ -25,7 +25,16 @@ from bot.documents.markup import MarkupError, parse
 from bot.documents.render import TEMPLATES, template_environment
 from bot.signing import csrf
 from bot.signing.keys import KeyFileSigner
-from handlers.signing.page import Answer, LinkView, Visitor, answer, link_document, open_link, withdrawn
+from handlers.signing.page import (
+    Answer,
+    LinkView,
+    Visitor,
+    answer,
+    link_document,
+    link_seal,
+    open_link,
+    withdrawn,
+)
 from workflow.i18n import normalise_locale, t
 from workflow.signing_rules import LinkState
 
@@ -80,6 +89,8 @@ SUBMIT_OPENAPI = {
 DOCUMENT_OPENAPI = {"responses": {"200": {"description": "The document (PDF)"},
                                   "404": {"description": "No such document for this link", **_PAGE},
                                   "410": {"description": "The link serves documents no more", **_PAGE}}}
+SEAL_OPENAPI = {"responses": {"200": {"description": "The company's seal (PNG or JPEG)"},
+                               "404": {"description": "No seal, or the link cannot be used"}}}
 # Chat apps fetch links to draw previews. Such a fetch is not the employee reading: it gets a
 # neutral page, shows nothing of the case and records nothing.
 LINK_PREVIEWS = re.compile(
@@ -118,7 +129,7 @@ def signing_router(services: Services) -> APIRouter:
         state = view.state.value
         loc = view.locale
         # The signer who comes back sees the receipt of what they signed (never the documents).
-        receipt = t("page.version", loc, version=view.version, sha=view.sha256) \
+        receipt = t("page.receipt", loc, version=view.version, sha=view.sha256, when=when(view.at)) \
             if view.state == LinkState.SIGNED and view.sha256 else ""
         return html(
             "status.html", loc, status or STATUS_CODES[view.state], state=state,
@@ -196,6 +207,15 @@ def signing_router(services: Services) -> APIRouter:
             target = f"/sign/{token}?lang={quote(view.locale)}"
             return _secure(RedirectResponse(target, status_code=303))
         return status_page(view)
+
+    @router.get("/sign/{token}/seal/{sha256}", openapi_extra=SEAL_OPENAPI)
+    async def seal(token: Token, sha256: str) -> Response:
+        """The company's seal drawn on the link's documents, while the link can be answered."""
+        found = await link_seal(services.uow_factory, services.deps, token, sha256) \
+            if TOKEN.match(token) else None
+        if found is None:
+            return _secure(Response(status_code=404), html=False)
+        return _secure(Response(found[1], media_type=found[0]), html=False)
 
     @router.get("/sign/{token}/documents/{document_id}", openapi_extra=DOCUMENT_OPENAPI)
     async def download(token: Token, document_id: int) -> Response:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.company import company_name, stored_image
 from handlers.context import Ctx
 from handlers.contracts import Inbound
 from handlers.deps import Deps
@@ -68,6 +69,7 @@ class LinkView:
     at: datetime | None = None  # when it was used, or expired
     problem: str = ""  # why the last answer was not taken, in the employee's language
     done: bool = False  # this request's answer was recorded
+    company: str = ""  # the company's name from its profile, in `locale`
 
 
 @dataclass
@@ -105,9 +107,11 @@ async def _load(uow: UnitOfWork, raw: str, now: datetime, *, lock: bool) -> _Lin
 async def _view(uow: UnitOfWork, link: _Link, locale: str | None = None,
                 problem: str = "") -> LinkView:
     loc = normalise_locale(locale or link.employee.locale)
+    tenant = await uow.tenants.get(link.case.tenant_id)
     base = LinkView(state=link.state, locale=loc, case_ref=link.case.ref,
                     employee=link.employee.name, version=link.token.document_version,
-                    sha256=link.token.document_sha256, problem=problem)
+                    sha256=link.token.document_sha256, problem=problem,
+                    company=company_name(tenant, loc) if tenant else "")
     if link.state in (LinkState.SIGNED, LinkState.DISPUTED):
         return _with(base, at=link.token.used_at or (await _signed_at(uow, link)))
     if link.state == LinkState.EXPIRED:
@@ -206,6 +210,20 @@ async def answer(uow_factory: UowFactory, deps: Deps, raw: str, visitor: Visitor
                         locale=loc, case_ref=link.case.ref, employee=link.employee.name,
                         version=link.token.document_version, sha256=link.token.document_sha256,
                         at=now, done=True)
+
+
+async def link_seal(uow_factory: UowFactory, deps: Deps, raw: str, sha256: str) -> tuple[str, bytes] | None:
+    """The seal image (media type, bytes) drawn on the link's documents, named by its SHA-256 as
+    the documents name it (the seal they were issued with, even if the profile's changed since),
+    for a link that can still be answered."""
+    async with uow_factory() as uow:
+        link = await _load(uow, raw, deps.clock.now(), lock=False)
+        if link is None or link.state != LinkState.VALID:
+            return None
+        documents = await uow.documents.for_case(link.case.id, link.token.document_version)
+        if not any(f'seal="{sha256}"' in (d.text or "") for d in documents):
+            return None
+        return stored_image(link.case.tenant_id, deps.data_dir, sha256)
 
 
 async def link_document(uow_factory: UowFactory, deps: Deps, raw: str,

@@ -338,8 +338,10 @@ _CASE_PARTIES: dict[str, Callable[[State], frozenset[Party]]] = {
     "employee": lambda s: frozenset() if s in _BEFORE_THE_TALK else frozenset({Party.EMPLOYEE}),
     "assignee": lambda s: frozenset({Party.ASSIGNEE}) if s == State.HANDOVER else frozenset(),
 }
-# Caseless actions: who may, by role (open: Alice's manager or HR; report: HR, of their own tenant).
-_CASELESS_MAY = {"open": frozenset({"manager", "hr"}), "report": frozenset({"hr", "other_tenant", "hr_reporting"})}
+# Caseless actions: who may, by role (open: Alice's manager or HR; report and the company profile:
+# HR, of their own tenant).
+_HR_OF_A_TENANT = frozenset({"hr", "other_tenant", "hr_reporting"})
+_CASELESS_MAY = {"open": frozenset({"manager", "hr"}), "report": _HR_OF_A_TENANT, "company": _HR_OF_A_TENANT}
 # The guards this world's case trips for someone with the right: Alice's case is open until it closes
 # (a second one may not be opened), and in handover the items are not done yet (finish waits).
 _TRIPPED = {("open", state) for state in State if state != State.CLOSED} | {("finish", State.HANDOVER)}

@@ -14,7 +14,7 @@ from workflow.i18n import LOCALES, t
 # Refused because of who asks: not a party, not in the directory, not in this tenant.
 WHO = frozenset({
     "machine.refuse.party", "h.unknown_case", "h.unknown_user", "h.only_manager_evidence", "h.facts_only_hr",
-    "h.item_not_owner", "h.report.only_hr", "h.not_a_manager", "h.self_case", "h.unknown_person",
+    "h.item_not_owner", "h.report.only_hr", "company.only_hr", "h.not_a_manager", "h.self_case", "h.unknown_person",
     "h.own_manager_case",
 })
 # Refused because of where the case is: nobody could do it now.
