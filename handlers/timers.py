@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from handlers.context import Ctx, hr_group_message
+from handlers.context import Ctx, company_locale, hr_group_message
 from handlers.contracts import Inbound
 from handlers.deps import Deps
 from handlers.notify import hr_people
@@ -25,7 +25,7 @@ from storage.uow import UnitOfWork
 from workflow.actions import ACTIONS
 from workflow.case import Case
 from workflow.evidence import missing, requirement_label
-from workflow.i18n import normalise_locale, t
+from workflow.i18n import t
 from workflow.model import Ground, Role
 from workflow.policy import TimerAction, message_key
 
@@ -168,14 +168,14 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
         await publish_item_due(ctx, case, int(payload["item_id"]))
     day = deps.calendar.local_date(now).isoformat()
     if action in _GROUP_ACTIONS:
-        loc = normalise_locale(tenant.settings.get("locale"))
+        loc = company_locale(tenant)
         await ctx.send(hr_group_message("reminder", case, loc, t("h.reminder.title", loc, ref=case.ref),
                                         await _text(ctx, case, action, payload, loc)),
                        case=case, dedup_key=f"rem:{case.id}:{kind}:group:{day}")
     for person in recipients:
         # "Never more than once per (case, kind, day)" is the outbox's dedup key.
         dedup = f"rem:{case.id}:{kind}:{person.id}:{day}"
-        loc = normalise_locale(person.locale)
+        loc = ctx.locale_of(person)
         if action == TimerAction.RESEND_EMPLOYEE_CARD:
             # The same card again, but saying it is a reminder: not a second, new decision.
             card = await employee_card(ctx, case, person)
@@ -183,7 +183,7 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
             await ctx.send(card, case=case, dedup_key=dedup)
             continue
         await ctx.send(message_for(case, person, "reminder", t("h.reminder.title", loc, ref=case.ref),
-                                   await _text(ctx, case, action, payload, loc), []),
+                                   await _text(ctx, case, action, payload, loc), [], locale=loc),
                        case=case, dedup_key=dedup)
 
 
