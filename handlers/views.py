@@ -29,6 +29,16 @@ def local_time(ctx: Ctx, instant: datetime) -> str:
     return instant.astimezone(ZoneInfo(ctx.tenant.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def zoned_time(ctx: Ctx, instant: datetime, locale: str) -> str:
+    """A due time as a reminder states it: date and time in the company's time zone, which it names
+    (the directory keeps no time zone per person, so the company's is every reader's)."""
+    local = instant.astimezone(ZoneInfo(ctx.tenant.timezone))
+    minutes = int(local.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+    hours, rest = divmod(abs(minutes), 60)
+    zone = f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+    return t("h.zoned_time", locale, when=local.strftime("%Y-%m-%d %H:%M"), zone=zone)
+
+
 def ground_text(case: Case, locale: str) -> str:
     return t(f"h.ground.{case.ground}", locale)
 
