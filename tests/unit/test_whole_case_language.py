@@ -5,11 +5,13 @@ The run goes through the public entry (World.act) and the timer poller: open →
 facts → approve → talk → acknowledge → dispute → revise → sign → handover → closed, plus reminders,
 a stalled review and a second case escalated by the employee's silence. Every message of the run —
 each inline reply and each outbox message to anyone — is turned into the card the channels show
-(bot.cards.build.card_for) and rendered as the console prints it; every text on it is checked.
+(bot.cards.build.card_for) and rendered as the console prints it, as WeCom markdown and as Slack
+blocks; every text on it (title, fields, body, buttons, their confirm prompts and inputs) is checked.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ import pytest
 from bot.cards.build import card_for
 from bot.cards.model import Card
 from bot.cards.text import render_text
+from bot.channels.slack.blocks import render_card
 from bot.channels.wecom.cards import markdown
 from handlers.contracts import Message, Reply, from_payload
 from handlers.signing.links import resolve_links
@@ -30,17 +33,19 @@ from workflow.evidence import requirements
 from workflow.i18n import keys
 from workflow.model import Ground
 
+REFS = ("C-0001", "C-0002", "C-0003", "C-0004")
 FACTS = {"last_day": "2024-06-30", "avg_wage": "12000", "prev_wage": "12500", "local_avg": "10000",
          "pay_in_lieu": "yes", "union_notified": "yes", "written_reasons": "yes"}
-# What people typed (case data): in the run's own language, so it may show anywhere.
+# What people typed (case data): in the run's own language, so it may show anywhere; "frobnicate" is
+# a typo quoted back.
 TYPED = {
     "en": {"note": "Missed targets two quarters running", "evidence": "review record",
            "dispute": "The targets were never agreed with me", "revise": "Compensation raised",
-           "served": "EMS1234567890CN"},
+           "served": "EMS1234567890CN", "typo": "frobnicate"},
     "zh-CN": {"note": "两个季度绩效未达标", "evidence": "绩效记录", "dispute": "目标从未与我确认",
-              "revise": "补偿增加", "served": "EMS1234567890CN"},
+              "revise": "补偿增加", "served": "EMS1234567890CN", "typo": "frobnicate"},
 }
-NAMES = [name for _no, name, *_rest in PEOPLE.values()]
+NAMES = [name for _no, name, *_rest in PEOPLE.values()] + [no for no, *_rest in PEOPLE.values()] + ["console:stranger"]
 # A catalogue key family shown raw: "action.sign", "card.input.text", "h.field.x", …
 FAMILIES = sorted({key.split(".", 1)[0] for key in keys()})
 RAW_KEY = re.compile(r"\b(?:" + "|".join(map(re.escape, FAMILIES)) + r")\.[a-z_]+(?:\.[a-z_]+)*\b")
@@ -53,7 +58,7 @@ TYPED_FACT = re.compile(r"\b[a-z_]+=")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # What a Chinese label may still spell in Latin letters: case refs, hashes, units, law, formats.
-ALLOWED_LATIN = {"C", "SHA", "PDF", "HR", "IT", "ID", "URL", "EMS", "CN", "N", "YYYY", "MM", "DD", "HH"}
+ALLOWED_LATIN = {"C", "SHA", "PDF", "HR", "IT", "ID", "URL", "UTC", "N", "YYYY-MM-DD", "HH", "MM"}  # date formats
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,19 @@ class Shown:
     origin: str
     labels: tuple[str, ...]
     text: str
+
+
+def words_in(blocks: object) -> Iterator[str]:
+    """Every text a person reads in Slack blocks (the "text" of each element, dialog and option)."""
+    if isinstance(blocks, dict):
+        for key, value in blocks.items():
+            if key == "text" and isinstance(value, str):
+                yield value
+            else:
+                yield from words_in(value)
+    elif isinstance(blocks, list):
+        for value in blocks:
+            yield from words_in(value)
 
 
 def texts_of(card: Card) -> tuple[tuple[str, ...], str]:
@@ -75,7 +93,8 @@ def texts_of(card: Card) -> tuple[tuple[str, ...], str]:
             labels.append(field.label)
             labels.extend(label for _, label in field.options)
     wecom = re.sub(r"<[^>]+>", " ", markdown(card))  # its <font color=…> markup is no text
-    rendered = "\n".join([render_text(card), wecom, *labels, *bodies])
+    slack = [html.unescape(text) for text in words_in(render_card(card, "T0001").blocks)]
+    rendered = "\n".join([render_text(card), wecom, *slack, *labels, *bodies])
     return tuple(label for label in labels if label), rendered
 
 
@@ -101,7 +120,7 @@ class Run:
         async with self.world.uow_factory() as uow:
             tenant = await uow.tenants.by_key("console:local")
             outbox = []
-            for ref in ("C-0001", "C-0002"):
+            for ref in REFS:
                 case = await uow.cases.by_ref(tenant.id, ref)
                 if case is not None:
                     outbox.extend(await uow.outbox.for_case(case.id))
@@ -144,8 +163,10 @@ async def whole_case(locale: str) -> Run:
     entered = (await world.case()).state_entered_at
     await world.advance_to(entered + timedelta(hours=25))  # the card again, as a reminder
     await run.ok("alice", "acknowledge")
+    await run.ok("alice", "ask_meeting", text=typed["dispute"])
     await world.advance_to(world.clock.now() + timedelta(days=5))  # HR warned: unsigned
     await run.ok("alice", "dispute", reason=typed["dispute"])
+    await run.ok("wangfang", "facts", facts={"avg_wage": "13000", "written_reasons": "no"})  # v2, told
     await run.ok("wangfang", "revise", text=typed["revise"])
     await run.ok("alice", "sign")
     await run.ok("wangfang", "status")
@@ -176,11 +197,26 @@ async def whole_case(locale: str) -> Run:
     await world.advance_to(world.clock.now() + timedelta(days=8))
     assert (await world.case("C-0002")).state == "escalated"
     await run.ok("zhao", "record_notice_served", "C-0002", text=typed["served"])
+    # A third case sent back and then rejected, a fourth withdrawn; a stranger and a typo.
+    await run.ok("lee", "open", None, employee="@bob", ground="misconduct", note=typed["note"])
+    for req in requirements(Ground.MISCONDUCT):
+        for n in range(req.min_count):
+            await run.ok("lee", "evidence", "C-0003", kind=sorted(req.accepts)[0],
+                         content=f"{typed['evidence']} {n + 1}")
+    await run.ok("lee", "submit", "C-0003")
+    await run.ok("wangfang", "request_changes", "C-0003", comment=typed["revise"])
+    await run.ok("lee", "submit", "C-0003")
+    await run.ok("zhao", "reject", "C-0003", reason=typed["revise"])
+    await run.ok("lee", "open", None, employee="@bob", ground="incompetent", note=typed["note"])
+    await run.ok("lee", "withdraw", "C-0004", reason=typed["revise"])
+    await run.try_("stranger", "status", None)
+    await run.try_("lee", "parse_error", None, code="router.unknown_verb", params={"value": "frobnicate"})
+    await run.try_("alice", "approve", "C-0004")  # not hers to see
     return run
 
 
 def seeded(locale: str) -> list[str]:
-    """Words the run put in: people's names, what they typed — shown as written, in any script."""
+    """Words the run put in: people's names and numbers, what they typed — shown as written."""
     return [*NAMES, *TYPED[locale].values()]
 
 
@@ -196,12 +232,13 @@ def leaks(shown: Shown, locale: str) -> list[str]:
         found += [f"typed fact key {m}" for m in TYPED_FACT.findall(text)]
     if locale == "en":
         found += [f"Chinese {line.strip()!r}" for line in text.splitlines() if CJK.search(line)]
-    else:
-        for label in shown.labels:
+    else:  # labels and texts alike: Latin letters only where Chinese writes them too
+        for line in [*shown.labels, *text.splitlines()]:
             for name in sorted(seeded(locale), key=len, reverse=True):
-                label = label.replace(name, " ")
-            label = re.sub(r"https?://\S+|C-\d+|SHA-256", " ", label)
-            found += [f"English in label {label!r}" for w in LATIN_WORD.findall(label) if w not in ALLOWED_LATIN]
+                line = line.replace(name, " ")
+            line = re.sub(r"https?://\S+|C-\d+|SHA-256( [0-9a-f]+)?", " ", line)
+            found += [f"English {w!r} in {line.strip()!r}" for w in LATIN_WORD.findall(line)
+                      if w not in ALLOWED_LATIN]
     return found
 
 
@@ -221,5 +258,5 @@ def test_the_checks_catch_what_they_look_for() -> None:
     en = leaks(Shown("t", *texts_of(card)), "en")
     assert any(p.startswith("tag") for p in zh) and any(p.startswith("raw key action.sign") for p in zh)
     assert any(p.startswith("placeholder") for p in zh) and any(p.startswith("fact key") for p in zh)
-    assert any(p.startswith("English in label") for p in zh)
+    assert any(p.startswith("English 'Employee'") for p in zh)
     assert any(p.startswith("Chinese") for p in en)
