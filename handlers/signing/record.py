@@ -13,7 +13,6 @@ from handlers.transition import audit
 from storage.audit import canonical_json
 from storage.models import Signature
 from workflow.case import Case
-from workflow.i18n import normalise_locale
 from workflow.signing_rules import intention
 
 RECORD_TYPE = "offboard-bot/signature-record/1"
@@ -47,7 +46,7 @@ async def record_signature(ctx: Ctx, case: Case, evidence: SigningEvidence) -> S
     assert ctx.actor is not None
     document = case.record.document
     assert document is not None  # the sign action's guard: a document was issued
-    locale = normalise_locale(ctx.actor.locale)
+    locale = ctx.locale_of(ctx.actor)
     record = {
         "type": RECORD_TYPE,
         "provider": ctx.deps.signer.name,

@@ -10,7 +10,12 @@ import pytest
 
 from bot.router import parse, to_inbound
 from handlers.dispatch import handle
+from handlers.signing.page import answer, open_link
+from handlers.signing.record import intention_for
 from tests.handlers.conftest import World
+from tests.handlers.test_documents import link_in
+from tests.handlers.test_flow import to_employee
+from tests.handlers.test_signing_links import PHONE, SIGN
 from workflow.i18n import t
 
 WORKSPACES = {"console": "local", "slack": "T0001", "wecom": "ww-corp"}
@@ -107,3 +112,20 @@ async def test_people_the_directory_gives_no_language_read_the_companys(
     assert (await world.act("mike", "status", None)).messages[0].locale == "en"
     typed = to_inbound(parse("帮助"), platform="console", platform_tenant="local", user_id="lee")
     assert (await handle(typed, world.uow_factory, world.deps)).messages[0].locale == "zh-CN"
+
+
+async def test_the_signing_page_and_record_follow_the_company_for_an_employee_with_no_language(
+    world: World
+) -> None:
+    await set_company(world, locale="en", blank=("alice",))
+    await to_employee(world)
+    card = (await world.sent_to("alice", "employee_decision"))[-1]
+    assert card.locale == "en"
+    token = link_in(card)
+    view = await open_link(world.uow_factory, world.deps, token, PHONE)
+    assert view.locale == "en" and view.intention == intention_for(await world.case(), "en")
+    await answer(world.uow_factory, world.deps, token, PHONE, SIGN)
+    case = await world.case()
+    async with world.uow_factory() as uow:
+        (signature,) = await uow.signatures.for_case(case.id)
+    assert signature.record["locale"] == "en"
