@@ -8,8 +8,12 @@ A line goes the way a Slack or WeCom request goes: kept in the inbox (Gateway.ac
 the worker to the console channel (`ConsoleDesk.take`), run through dispatch; its reply is shown
 then, before what the outbox delivers.
 
-With a state store (the database), the clock and each person's last card are kept after every
-line, so `press 2` and the time of day survive a restart. A line that is not proper text (a
+A press that needs words asks for them one question at a time (bot.channels.guided, as in WeCom):
+the person's next lines answer it ("back"/"上一步", "cancel"/"取消"), and only the last answer
+sends the request; an evidence prompt lets the manager answer with the item itself.
+
+With a state store (the database), the clock, each person's last card and open dialogue are kept
+after every line, so `press 2` and the time of day survive a restart. A line that is not proper text (a
 terminal that cut a long paste mid-character hands over undecodable bytes) is refused, not sent.
 """
 
@@ -25,13 +29,16 @@ from typing import Any, Protocol
 
 from bot.bootstrap import Services
 from bot.cards.model import decode_action, encode_action
+from bot.channels import guided
 from bot.channels.console import ConsoleChannel
+from bot.channels.guided import Dialog, EvidenceDialog, Guided
+from bot.directory import workspace
 from bot.gateway import Gateway
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
 from bot.router.readers import fold, local_time
 from bot.worker import Worker
 from handlers.context import person_recipient
-from handlers.contracts import HR_GROUP, Inbound
+from handlers.contracts import HR_GROUP, Inbound, Reply
 from storage.uow import UnitOfWork
 from workflow.calendar import WorkCalendar
 from workflow.clock import ManualClock
@@ -50,6 +57,7 @@ _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 CLOCK_KEY = "clock"
 CARD_KEY = "card:"
+DIALOG_KEY = "dialog:"
 
 
 def readable(line: str) -> str | None:
@@ -122,10 +130,12 @@ class ConsoleDesk(ConsoleChannel):
     """The console channel of a session: delivers like any console channel, and takes the lines
     the session kept in the inbox, showing each reply to the one who typed the line."""
 
-    def __init__(self, sink: Callable[[str], None], gateway: Gateway, locale: str) -> None:
+    def __init__(self, sink: Callable[[str], None], gateway: Gateway, locale: str,
+                 replied: Callable[[str, Reply], None] | None = None) -> None:
         super().__init__(sink)
         self.gateway = gateway
         self.locale = locale  # the session's language
+        self.replied = replied  # told of each reply after it was shown (the dialogue it starts)
 
     async def take(self, kept: dict[str, Any]) -> None:
         name = str(kept["name"])
@@ -134,6 +144,8 @@ class ConsoleDesk(ConsoleChannel):
             # Replies to someone not in the directory carry no recipient.
             self.show(t("console.reply", self.locale, name=name), message,
                       recipient=message.recipient or f"{PLATFORM}:{name}")
+        if self.replied is not None and not reply.duplicate:
+            self.replied(name, reply)
 
     async def gave_up(self, kept: dict[str, Any]) -> None:
         self.sink(t("console.gave_up", self.locale, name=str(kept["name"])))
@@ -192,13 +204,14 @@ class ConsoleSession:
         self.out = out
         self.locale = normalise_locale(locale)
         self.echo = echo  # scripts: show each line before what it caused
-        self.channel = ConsoleDesk(out, services.gateway, self.locale)
+        self.channel = ConsoleDesk(out, services.gateway, self.locale, self._follow)
         services.channels.register(self.channel)
         self.worker = worker or Worker(services)
         self.directory = directory or StorageDirectory(services.uow_factory)
         self.store = store
         self.kept: dict[str, dict[str, Any]] = {}  # what the store holds, to write only changes
         self.met: dict[str, ConsoleUser] = {}
+        self.dialogs: dict[str, Dialog] = {}  # console id -> the dialogue they are in
         self.done = False
 
     async def restore(self, *, clock: bool = True) -> None:
@@ -209,6 +222,8 @@ class ConsoleSession:
         for key, value in self.kept.items():
             if key.startswith(CARD_KEY):
                 self.channel.recall(key.removeprefix(CARD_KEY), value)
+            elif key.startswith(DIALOG_KEY) and (dialog := guided.from_json(value)) is not None:
+                self.dialogs[key.removeprefix(DIALOG_KEY)] = dialog
         saved = self.kept.get(CLOCK_KEY, {}).get("now")
         if clock and isinstance(saved, str):
             with contextlib.suppress(ValueError):  # unreadable: start from the time given
@@ -220,7 +235,10 @@ class ConsoleSession:
             return
         now = {CLOCK_KEY: {"now": self.clock.now().isoformat()}}
         cards = {CARD_KEY + recipient: value for recipient, value in self.channel.shown_cards().items()}
-        for key, value in {**now, **cards}.items():
+        # An ended dialogue is written as {} (the store only adds and replaces).
+        dialogs = {key: {} for key in self.kept if key.startswith(DIALOG_KEY)}
+        dialogs.update({DIALOG_KEY + name: guided.to_json(d) for name, d in self.dialogs.items()})
+        for key, value in {**now, **cards, **dialogs}.items():
             if self.kept.get(key) != value:
                 await self.store.save(key, value)
                 self.kept[key] = value
@@ -263,20 +281,29 @@ class ConsoleSession:
             self.say("console.unknown", line=stripped[:60])
 
     async def speak(self, name: str, text: str) -> None:
-        """Send `text` as console user `name`, show the reply, then let the worker deliver."""
+        """Send `text` as console user `name` (or answer the dialogue they are in), show the reply,
+        then let the worker deliver."""
         user = await self.directory.lookup(name)
         if user is not None:
             self.met[name] = user
+        locale = user.locale if user else self.locale
         press = _PRESS.fullmatch(text)
-        inbound = (self._press(name, user, int(press.group(1)), press.group(2) or "")
-                   if press else self._inbound(name, parse(text)))
-        if inbound is None:
-            return
+        dialog = self.dialogs.get(name)
+        if press:
+            self.dialogs.pop(name, None)  # pressing a button ends any dialogue
+            await self._press(name, user, int(press.group(1)), press.group(2) or "", locale)
+        elif dialog is not None and guided.is_answer(dialog, parse(text)):
+            await self._answer(name, dialog, text, locale)
+        else:
+            self.dialogs.pop(name, None)  # a command ends whatever dialogue was going on
+            await self._send(name, self._inbound(name, parse(text)))
+        await self.keep()
+
+    async def _send(self, name: str, inbound: Inbound) -> None:
         await self.services.gateway.accept(
             PLATFORM, f"{PLATFORM}:{uuid.uuid4().hex}", f"{PLATFORM}:{PLATFORM_TENANT}:{name}",
             {"name": name, "inbound": asdict(inbound)})
         await self.settle()
-        await self.keep()
 
     def _inbound(
         self, name: str, parsed: Parsed | ParseError, case_version: int | None = None
@@ -284,25 +311,89 @@ class ConsoleSession:
         return to_inbound(parsed, platform=PLATFORM, platform_tenant=PLATFORM_TENANT,
                           user_id=name, case_version=case_version)
 
-    def _press(self, name: str, user: ConsoleUser | None, number: int, text: str) -> Inbound | None:
+    async def _press(self, name: str, user: ConsoleUser | None, number: int, text: str,
+                     locale: str) -> None:
         if user is None:
             self.say("console.unknown_user", name=name)
-            return None
+            return
         card = self.channel.last_card(user.recipients)
         if card is None:
             self.say("console.no_card", name=name)
-            return None
+            return
         if not 1 <= number <= len(card.actions):
             self.say("console.no_button", name=name, count=len(card.actions))
-            return None
+            return
         button = card.actions[number - 1]
         # Through the same compact value a Slack or WeCom button carries.
         ref = decode_action(encode_action(button))
         assert ref is not None
-        self.out(t("console.pressed", self.locale, label=button.label,
-                   confirm=button.confirm or "").rstrip())
-        parsed = parse_action(ref.action, ref.case_ref, text, arg=ref.arg)
-        return self._inbound(name, parsed, ref.case_version)
+        asks = ref.action == "evidence" and ref.case_ref and not text
+        dialog = None if asks else guided.start(ref.action, ref.case_ref, ref.case_version, ref.arg)
+        # The confirmation shows with the press, unless the first question is asked with it.
+        shown = "" if asks or (dialog is not None and not text) else button.confirm or ""
+        self.out(t("console.pressed", self.locale, label=button.label, confirm=shown).rstrip())
+        if asks:
+            await self._ask_item(name, EvidenceDialog(str(ref.case_ref)), locale, started=True)
+            return
+        if dialog is None:
+            parsed = parse_action(ref.action, ref.case_ref, text, arg=ref.arg)
+            await self._send(name, self._inbound(name, parsed, ref.case_version))
+            return
+        if text:  # typed along with the press: the answer to the first question
+            await self._answer(name, dialog, text, locale)
+            return
+        self.dialogs[name] = dialog
+        self._tell(name, guided.opening(dialog, locale))
+
+    async def _answer(self, name: str, dialog: Dialog, text: str, locale: str) -> None:
+        """One step of `name`'s dialogue: ask the next question, again, or send the request."""
+        if guided.control(text) == "cancel":
+            turn = guided.cancelled(dialog, locale, text)
+        elif isinstance(dialog, EvidenceDialog):
+            item = await guided.next_item(self.services.uow_factory, workspace(PLATFORM).key,
+                                          dialog.case_ref)
+            if item is None:  # no evidence is asked for any more: the line is a command
+                self.dialogs.pop(name, None)
+                await self._send(name, self._inbound(name, parse(text)))
+                return
+            turn = guided.evidence_answer(dialog, item, text, locale)
+        else:
+            turn = guided.answer(dialog, text, locale)
+        if turn.dialog is None:
+            self.dialogs.pop(name, None)
+        else:
+            self.dialogs[name] = turn.dialog
+        if turn.request is None:
+            self._tell(name, turn.text)
+            return
+        version = dialog.case_version if isinstance(dialog, Guided) else None
+        await self._send(name, self._inbound(name, turn.request, version))
+
+    async def _ask_item(self, name: str, dialog: EvidenceDialog, locale: str, *, started: bool) -> None:
+        item = await guided.next_item(self.services.uow_factory, workspace(PLATFORM).key, dialog.case_ref)
+        if item is None:
+            self.dialogs.pop(name, None)
+            self._tell(name, guided.no_item(dialog.case_ref, locale))
+            return
+        self.dialogs[name] = dialog
+        self._tell(name, guided.ask_item(item, dialog.case_ref, locale))
+        if started:
+            self.say("console.evidence_dialog", name=name)
+
+    def _tell(self, name: str, text: str) -> None:
+        """A question or note of the dialogue, shown like a reply to `name`."""
+        self.out(f"{t('console.reply', self.locale, name=name)}\n{text}")
+
+    def _follow(self, name: str, reply: Reply) -> None:
+        """A reply may start the guided evidence dialogue (an evidence prompt) or end it."""
+        current = self.dialogs.get(name)
+        following = guided.after(reply, current)
+        if following is None:
+            self.dialogs.pop(name, None)
+            return
+        self.dialogs[name] = following
+        if following != current:
+            self.say("console.evidence_dialog", name=name)
 
     async def settle(self) -> None:
         """Run the worker (kept lines, due timers, the outbox) until it has nothing left to do."""

@@ -176,15 +176,16 @@ async def test_press_n_fires_the_nth_button_of_the_last_card(console: Console) -
              confirm=t("card.confirm.reject", "zh-CN", ref="C-0001")) in out
 
 
-async def test_press_without_the_required_text_is_a_parse_error(console: Console) -> None:
-    session, runtime, worker, _out = console
+async def test_press_without_the_required_text_asks_for_it(console: Console) -> None:
+    session, runtime, worker, out = console
     worker.queued.append(review_card())
     await session.handle_line("tick")
     await session.handle_line("as wangfang: press 3")
+    assert runtime.received == []
+    assert "原因" in out[-1]  # the one question (tests/bot/test_console_guided.py has the rest)
+    await session.handle_line("as wangfang: 证据不足")
     (inbound,) = runtime.received
-    assert inbound.name == "parse_error"
-    assert inbound.args["code"] == "router.missing_arg.reason"
-    assert inbound.case_version == 3
+    assert (inbound.name, inbound.args, inbound.case_version) == ("reject", {"reason": "证据不足"}, 3)
 
 
 async def test_press_uses_the_most_recent_card_of_that_person(console: Console) -> None:

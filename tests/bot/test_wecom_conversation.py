@@ -6,13 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.channels.wecom.conversation import (
-    Conversations,
-    EvidenceDialog,
-    PendingChoice,
-    PendingInput,
-    filed_as,
-)
+from bot.channels.guided import EvidenceDialog, Guided, filed_as
+from bot.channels.wecom.conversation import Conversations, PendingChoice
 from bot.channels.wecom.robot import RobotLimiter
 from storage.cache import Cache, MemoryRedis
 from workflow.clock import ManualClock
@@ -23,7 +18,7 @@ from workflow.model import Ground
 async def test_dialogs_round_trip_per_person_and_corp(redis_client: Cache) -> None:
     dialogs = Conversations(redis_client, "wwcorp")
     other_corp = Conversations(redis_client, "wwother")
-    pending = PendingInput("reject", "C-0001", 3, None, "rc1", True)
+    pending = Guided("reject", "C-0001", 3, None, ("证据不足",), "rc1")
     await dialogs.put("lee", EvidenceDialog("C-0001"))
     await dialogs.put("ann", pending)
     await dialogs.put_choice("lee", PendingChoice(("E1", "E2"), "incompetent", "note"))
@@ -49,7 +44,12 @@ async def test_dialogs_expire() -> None:
 async def test_unreadable_state_is_dropped() -> None:
     cache = MemoryRedis()
     await cache.set("wecom:dialog:wwcorp:lee", "{not json")
-    assert await Conversations(cache, "wwcorp").get("lee") is None
+    await cache.set("wecom:dialog:wwcorp:ann", '{"kind": "input", "action": "reject"}')  # an older shape
+    await cache.set("wecom:choice:wwcorp:lee", '{"kind": "choice"}')
+    dialogs = Conversations(cache, "wwcorp")
+    assert await dialogs.get("lee") is None
+    assert await dialogs.get("ann") is None
+    assert await dialogs.get_choice("lee") is None
 
 
 def test_an_answer_is_filed_as_the_kind_asked_for_or_the_one_it_names() -> None:

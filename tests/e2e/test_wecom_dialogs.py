@@ -157,5 +157,41 @@ async def test_a_file_nobody_asked_for_is_not_filed(db_url: str, engine: Any) ->
             assert await uow.session.scalar(select(func.count()).select_from(EvidenceItem)) == 0
 
 
+def _card_with(stack: Stack, user: str, action: str) -> dict[str, Any]:
+    return next(c for c in reversed(stack.fake.cards(to=user))
+                if any((decode_action(b["key"]) or _Nothing).action == action
+                       for b in c.get("button_list", [])))
+
+
+async def test_questions_go_back_and_cancel_in_english_and_the_evidence_button_asks_the_item(
+    db_url: str, engine: Any
+) -> None:
+    async with wecom_stack(db_url) as stack:
+        await stack.sync_directory()
+        await stack.set_locale("lee", "en")
+        await say(stack, "lee", "/offboard @alice performance")
+        await stack.click("lee", _card_with(stack, "lee", "withdraw"), "withdraw")
+        await stack.settle()
+        asked = str(stack.fake.cards(to="lee")[-1])
+        assert "question 1 of 1: Reason" in asked and "Withdraw case C-0001?" in asked
+        await say(stack, "lee", "back")  # nothing before the first question: asked again
+        again = str(stack.fake.cards(to="lee")[-1])
+        assert "This is the first question" in again and "question 1 of 1: Reason" in again
+        await say(stack, "lee", "cancel")
+        assert "“Withdraw” cancelled; nothing was changed." in str(stack.fake.cards(to="lee")[-1])
+        case, _, _ = await _case(stack)
+        assert case.state == "collecting_evidence"
+
+        # The prompt's "add evidence" button asks for the item the case lacks, one at a time.
+        await stack.click("lee", _card_with(stack, "lee", "evidence"), "evidence")
+        await stack.settle()
+        assert "Case C-0001, item 1:" in str(stack.fake.cards(to="lee")[-1])
+        await say(stack, "lee", "上一步")  # typed in Chinese: answered in Chinese
+        assert "已发送的内容已作为证据记录" in str(stack.fake.cards(to="lee")[-1])
+        await say(stack, "lee", "2023H2 review C")
+        _, evidence, _ = await _case(stack)
+        assert [(e.kind, e.content) for e in evidence] == [("performance", "2023H2 review C")]
+
+
 class _Nothing:
     action = ""

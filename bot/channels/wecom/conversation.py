@@ -1,48 +1,27 @@
-"""Multi-step dialogs in WeCom, kept in Redis with a TTL (the in-process stand-in without Redis).
+"""WeCom's dialogues kept in Redis with a TTL (the in-process stand-in without Redis).
 
-A person is in at most one dialog: answering the guided evidence prompts, or typing what a
-pressed button needs (a reason, a time). Separately, a choice card (several people share a name)
-remembers the open command it completes until it expires, so a retried click finds it again.
-Losing the state loses nothing recorded: the next message is then read as an ordinary command.
-While Redis is unreachable nothing can be kept: `put` says so, and `available` tells a reader
-that a missing dialog may only be out of reach.
+A person is in at most one dialogue (bot.channels.guided): answering the guided evidence
+prompts, or the questions a pressed button asks one at a time. Separately, a choice card (several
+people share a name) remembers the open command it completes until it expires, so a retried
+click finds it again. Losing the state loses nothing recorded: the next message is then read as
+an ordinary command. While Redis is unreachable nothing can be kept: `put` says so, and
+`available` tells a reader that a missing dialogue may only be out of reach.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+from bot.channels.guided import Dialog, from_json, to_json
 from storage.cache import Cache
-from storage.uow import UnitOfWork
-from workflow.evidence import Requirement, all_kinds, missing, parse_kind
-from workflow.model import Ground, State
 
 log = logging.getLogger(__name__)
 
 TTL = timedelta(hours=2)
-
-
-@dataclass(frozen=True)
-class EvidenceDialog:
-    """The bot asked this manager for the next evidence item of `case_ref`."""
-
-    case_ref: str
-
-
-@dataclass(frozen=True)
-class PendingInput:
-    """A pressed button waits for the text it needs (or a "yes" when nothing is required)."""
-
-    action: str
-    case_ref: str | None
-    case_version: int | None
-    arg: str | None
-    response_code: str  # to rewrite the pressed card once the action went through
-    required: bool  # False: a "yes" will do (the button only wanted a confirmation)
+CHOICE = "choice"
 
 
 @dataclass(frozen=True)
@@ -52,12 +31,6 @@ class PendingChoice:
     employees: tuple[str, ...]  # employee numbers, in button order
     ground: str
     note: str
-
-
-Dialog = EvidenceDialog | PendingInput
-_KINDS: dict[str, type[Dialog | PendingChoice]] = {
-    "evidence": EvidenceDialog, "input": PendingInput, "choice": PendingChoice,
-}
 
 
 class Conversations:
@@ -70,12 +43,15 @@ class Conversations:
         return f"wecom:{slot}:{self.corp_id}:{user_id}"
 
     async def get(self, user_id: str) -> Dialog | None:
-        state = await self._read(self._key("dialog", user_id))
-        return state if isinstance(state, EvidenceDialog | PendingInput) else None
+        data = await self._read(self._key("dialog", user_id))
+        dialog = from_json(data) if data is not None else None
+        if data is not None and dialog is None:
+            log.warning("dropping an unreadable WeCom dialog state")
+        return dialog
 
     async def put(self, user_id: str, dialog: Dialog) -> bool:
-        """False when the dialog could not be kept (Redis unreachable)."""
-        return await self._write(self._key("dialog", user_id), dialog)
+        """False when the dialogue could not be kept (Redis unreachable)."""
+        return await self._write(self._key("dialog", user_id), to_json(dialog))
 
     @property
     def available(self) -> bool:
@@ -85,50 +61,28 @@ class Conversations:
         await self.cache.delete(self._key("dialog", user_id))
 
     async def get_choice(self, user_id: str) -> PendingChoice | None:
-        state = await self._read(self._key("choice", user_id))
-        return state if isinstance(state, PendingChoice) else None
+        data = await self._read(self._key(CHOICE, user_id))
+        try:
+            if data is None or data.pop("kind", None) != CHOICE:
+                return None
+            return PendingChoice(tuple(data["employees"]), str(data["ground"]), str(data["note"]))
+        except (KeyError, TypeError):
+            log.warning("dropping an unreadable WeCom choice state")
+            return None
 
     async def put_choice(self, user_id: str, choice: PendingChoice) -> bool:
-        return await self._write(self._key("choice", user_id), choice)
+        return await self._write(self._key(CHOICE, user_id), {"kind": CHOICE, **asdict(choice)})
 
-    async def _read(self, key: str) -> Dialog | PendingChoice | None:
+    async def _read(self, key: str) -> dict | None:
         raw = await self.cache.get(key)
         if raw is None:
             return None
         try:
             data = json.loads(raw)
-            kind = _KINDS[data.pop("kind")]
-            if kind is PendingChoice:
-                data["employees"] = tuple(data["employees"])
-            return kind(**data)
-        except (ValueError, KeyError, TypeError):
+        except ValueError:
             log.warning("dropping an unreadable WeCom dialog state")
             return None
+        return data if isinstance(data, dict) else None
 
-    async def _write(self, key: str, state: Dialog | PendingChoice) -> bool:
-        kind = next(name for name, cls in _KINDS.items() if isinstance(state, cls))
-        value = json.dumps({"kind": kind, **asdict(state)}, ensure_ascii=False)
-        return await self.cache.set(key, value, ex=self.ttl)
-
-
-async def next_requirement(
-    uow_factory: Callable[[], UnitOfWork], tenant_key: str, case_ref: str
-) -> Requirement | None:
-    """The first evidence item `case_ref` still lacks, or None when none is asked for now."""
-    async with uow_factory() as uow:
-        tenant = await uow.tenants.by_key(tenant_key)
-        case = await uow.cases.by_ref(tenant.id, case_ref) if tenant else None
-        if case is None or case.state != State.COLLECTING_EVIDENCE:
-            return None
-        kinds = [item.kind for item in await uow.evidence.for_case(case.id)]
-    gaps = missing(Ground(case.ground), kinds)
-    return gaps[0] if gaps else None
-
-
-def filed_as(requirement: Requirement, text: str) -> str:
-    """The evidence kind of an answer to `requirement`: the kind its first word names when the
-    item accepts that kind ("培训 …" files a training record), else the first kind it accepts."""
-    named = parse_kind(text.strip().partition(" ")[0])
-    if named in requirement.accepts:
-        return named
-    return next(kind for kind in all_kinds() if kind in requirement.accepts)
+    async def _write(self, key: str, value: dict) -> bool:
+        return await self.cache.set(key, json.dumps(value, ensure_ascii=False), ex=self.ttl)

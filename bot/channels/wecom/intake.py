@@ -1,9 +1,10 @@
 """What a WeCom message or card click asks for: a handler request, a dialog step, or a notice.
 
 Typed commands go through bot.router (Chinese and English). Between commands a person may be in
-a dialog (bot.channels.wecom.conversation): the guided evidence prompts file the next text,
-link, file or image under the item asked for; a pressed button that needs a reason waits for
-it; an ambiguous name waits for a choice. Any command ends a dialog. The handlers run inline (a
+a dialogue (bot.channels.guided, kept by bot.channels.wecom.conversation): the guided evidence
+prompts file the next text, link, file or image under the item asked for; a pressed button that
+needs words asks for them one question at a time ("上一步" goes back, "取消" stops); an
+ambiguous name waits for a choice. Any command ends a dialog. The handlers run inline (a
 short local transaction); everything sent to WeCom is queued in the outbox.
 """
 
@@ -14,19 +15,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards.build import action_label, inputs_for
+from bot.cards.build import action_label
 from bot.cards.model import decode_action
+from bot.channels import guided
+from bot.channels.guided import Dialog, EvidenceDialog, Guided
 from bot.channels.wecom.api import ApiError, WeComApi
 from bot.channels.wecom.config import WeComConfig
-from bot.channels.wecom.conversation import (
-    Conversations,
-    Dialog,
-    EvidenceDialog,
-    PendingChoice,
-    PendingInput,
-    filed_as,
-    next_requirement,
-)
+from bot.channels.wecom.conversation import Conversations, PendingChoice
 from bot.channels.wecom.events import CardClick, Ignored, Incoming, MediaIn, TextIn, Unsupported
 from bot.channels.wecom.outbound import (
     FETCH_MEDIA,
@@ -38,7 +33,6 @@ from bot.channels.wecom.outbound import (
     user_recipient,
 )
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound, usage
-from bot.router.readers import fold, yes_no
 from handlers.contracts import Inbound, Message, Reply, to_payload
 from handlers.dispatch import Settled, Then
 from storage.models import Person
@@ -49,7 +43,6 @@ from workflow.i18n import has, pick_locale, t
 log = logging.getLogger(__name__)
 
 PLATFORM = "wecom"
-_CANCEL = frozenset({"取消", "算了", "cancel", "stop"})
 # The handlers' entry, with a `then` that queues the replies in the request's own transaction.
 Dispatch = Callable[[Inbound, Then | None], Awaitable[Reply]]
 
@@ -109,62 +102,54 @@ class Intake:
             await self._say(msg.user_id, msg.delivery_id, locale,
                             t("wecom.dialog_unavailable", locale, usage=usage("evidence", locale)))
             return
-        if dialog is not None and not _is_command(parsed):
-            if fold(msg.text).strip() in _CANCEL:
-                await self.dialogs.clear(msg.user_id)
-                await self._cancelled(msg, dialog)
-                return
-            if await self._answer(dialog, msg):
-                return
+        if dialog is not None and guided.is_answer(dialog, parsed) and await self._answer(dialog, msg):
+            return
         # A command ends whatever dialog was going on.
         await self._run(self._inbound(parsed, msg.user_id, msg.delivery_id), msg.user_id,
                         ends_dialog=dialog is not None)
 
     async def _answer(self, dialog: Dialog, msg: TextIn) -> bool:
-        """Handle `msg` as the next step of `dialog`; False when it is not one."""
-        if isinstance(dialog, EvidenceDialog):
-            requirement = await next_requirement(
-                self.uow_factory, self.config.tenant_key, dialog.case_ref
-            )
-            if requirement is None:
+        """Handle `msg` as the next step of `dialog`; False when it is not one (the evidence
+        asked for is no longer wanted)."""
+        locale = self._locale(await self._person(msg.user_id))
+        if guided.control(msg.text) == "cancel":
+            turn = guided.cancelled(dialog, locale, msg.text)
+        elif isinstance(dialog, EvidenceDialog):
+            item = await guided.next_item(self.uow_factory, self.config.tenant_key, dialog.case_ref)
+            if item is None:
                 return False
-            inbound = Inbound(
-                platform=PLATFORM, platform_tenant=self.config.corp_id, user_id=msg.user_id,
-                name="evidence", case_ref=dialog.case_ref,
-                args={"kind": filed_as(requirement, msg.text), "content": msg.text.strip()},
-                delivery_id=msg.delivery_id,
-            )
-            await self._run(inbound, msg.user_id)
-            return True
-        if isinstance(dialog, PendingInput):
-            text = msg.text.strip()
-            if not dialog.required and yes_no(text):
-                text = ""
-            parsed = parse_action(dialog.action, dialog.case_ref, text, arg=dialog.arg)
-            if isinstance(parsed, Parsed):
+            turn = guided.evidence_answer(dialog, item, msg.text, locale)
+        else:
+            turn = guided.answer(dialog, msg.text, locale)
+        if turn.request is not None:
+            if turn.dialog is None:
                 await self.dialogs.clear(msg.user_id)
-            inbound = self._inbound(parsed, msg.user_id, msg.delivery_id, dialog.case_version)
-            await self._run(inbound, msg.user_id, pressed=(dialog.response_code, dialog.action))
+            pressed = (dialog.card, dialog.action) if isinstance(dialog, Guided) else None
+            version = dialog.case_version if isinstance(dialog, Guided) else None
+            await self._run(self._inbound(turn.request, msg.user_id, msg.delivery_id, version),
+                            msg.user_id, pressed=pressed)
             return True
-        return False
+        if turn.dialog is None:
+            await self.dialogs.clear(msg.user_id)
+        elif turn.dialog != dialog:
+            await self.dialogs.put(msg.user_id, turn.dialog)
+        await self._say(msg.user_id, msg.delivery_id, locale, turn.text,
+                        title=self._title(turn.dialog or dialog, locale))
+        return True
 
-    async def _cancelled(self, msg: TextIn, dialog: Dialog) -> None:
-        person = await self._person(msg.user_id)
-        locale = self._locale(person)
-        action = dialog.action if isinstance(dialog, PendingInput) else "evidence"
-        text = t("wecom.cancelled", locale, action=action_label(action, locale))
-        await self._say(msg.user_id, msg.delivery_id, locale, text)
+    def _title(self, dialog: Dialog, locale: str) -> str:
+        action = dialog.action if isinstance(dialog, Guided) else "evidence"
+        return t("wecom.prompt.title", locale, action=action_label(action, locale),
+                 ref=dialog.case_ref or "—")
 
     # -- files and images ---------------------------------------------------------------------
 
     async def _media(self, msg: MediaIn) -> None:
         dialog = await self.dialogs.get(msg.user_id)
         if isinstance(dialog, EvidenceDialog):
-            requirement = await next_requirement(
-                self.uow_factory, self.config.tenant_key, dialog.case_ref
-            )
-            if requirement is not None:
-                kind = filed_as(requirement, msg.filename)
+            item = await guided.next_item(self.uow_factory, self.config.tenant_key, dialog.case_ref)
+            if item is not None:
+                kind = guided.filed_as(item.requirement, msg.filename)
                 payload = {"media_id": msg.media_id, "media_kind": msg.media_kind,
                            "filename": msg.filename, "case_ref": dialog.case_ref, "kind": kind,
                            "user_id": msg.user_id, "delivery_id": msg.delivery_id}
@@ -212,32 +197,36 @@ class Intake:
         if ref.action == "open" and ref.case_ref is None:
             await self._choose(msg, ref.arg)
             return
-        inputs = () if ref.arg is not None else inputs_for(ref.action, self.config.locale)
-        required = any(i.required for i in inputs)
-        confirm_key = f"card.confirm.{ref.action}"
-        if required or has(confirm_key):
-            # Only a prompt needs the presser's language (a plain press is answered by the handlers).
-            locale = self._locale(await self._person(msg.user_id))
-            inputs = () if ref.arg is not None else inputs_for(ref.action, locale)
-            labels = ("、" if locale == "zh-CN" else ", ").join(i.label for i in inputs)
-            kept = await self.dialogs.put(msg.user_id, PendingInput(
-                ref.action, ref.case_ref, ref.case_version, ref.arg, msg.response_code, required,
-            ))
-            lines = [t(confirm_key, locale, ref=ref.case_ref or "—")] if has(confirm_key) else []
-            if kept:
-                lines.append(t("wecom.prompt.input" if required else "wecom.prompt.optional",
-                               locale, label=labels or "—"))
-            else:  # no dialog to wait in: the reply would be read as a command
-                lines.append(t("wecom.prompt.unkept", locale, usage=usage(ref.action, locale)))
-            title = t("wecom.prompt.title", locale, action=action_label(ref.action, locale),
-                      ref=ref.case_ref or "—")
-            await self._say(msg.user_id, msg.delivery_id, locale, "\n".join(lines), title=title,
-                            case_ref=ref.case_ref, case_version=ref.case_version)
+        dialog: Dialog | None = guided.start(ref.action, ref.case_ref, ref.case_version, ref.arg,
+                                             msg.response_code)
+        if ref.action == "evidence" and ref.case_ref:
+            dialog = EvidenceDialog(ref.case_ref)
+        if dialog is not None:
+            await self._ask(msg, dialog)
             return
         parsed = parse_action(ref.action, ref.case_ref, "", arg=ref.arg)
         inbound = self._inbound(parsed, msg.user_id, msg.delivery_id, ref.case_version)
         # Pressing a button ends any dialog.
         await self._run(inbound, msg.user_id, pressed=pressed, ends_dialog=True)
+
+    async def _ask(self, msg: CardClick, dialog: Dialog) -> None:
+        """A press that needs words: keep the dialogue and ask its first question."""
+        locale = self._locale(await self._person(msg.user_id))
+        if isinstance(dialog, EvidenceDialog):
+            item = await guided.next_item(self.uow_factory, self.config.tenant_key, dialog.case_ref)
+            text = guided.ask_item(item, dialog.case_ref, locale) if item else guided.no_item(dialog.case_ref, locale)
+            action, case_version = "evidence", None
+        else:
+            item, text = None, guided.opening(dialog, locale)
+            action, case_version = dialog.action, dialog.case_version
+        waits = isinstance(dialog, Guided) or item is not None
+        if waits and not await self.dialogs.put(msg.user_id, dialog):
+            # No dialogue to wait in: the reply would be read as a command.
+            unkept = t("wecom.prompt.unkept", locale, usage=usage(action, locale))
+            sure = guided.confirmation(dialog, locale) if isinstance(dialog, Guided) else ""
+            text = "\n".join(line for line in (sure, unkept) if line)
+        await self._say(msg.user_id, msg.delivery_id, locale, text, title=self._title(dialog, locale),
+                        case_ref=dialog.case_ref, case_version=case_version)
 
     async def _choose(self, msg: CardClick, arg: str | None) -> None:
         """A person picked on a choice card: the open command goes ahead with them."""
@@ -303,11 +292,12 @@ class Intake:
                     str(inbound.args.get("note", "")),
                 ))
                 return
-        prompts = [m for m in reply.messages if m.kind == "evidence_prompt" and m.case_ref]
-        if prompts and "submit" not in prompts[-1].actions:
-            await self.dialogs.put(user_id, EvidenceDialog(prompts[-1].case_ref or ""))
-        elif prompts:
+        current = await self.dialogs.get(user_id)
+        following = guided.after(reply, current)
+        if following is None and current is not None:
             await self.dialogs.clear(user_id)  # the evidence is complete
+        elif following is not None and following != current:
+            await self.dialogs.put(user_id, following)
 
     def _card_update(self, person: Person | None, user_id: str, inbound: Inbound, response_code: str,
                      action: str) -> Row:
