@@ -240,4 +240,5 @@ async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: s
              manager=manager.name if manager else "", days=ctx.deps.ladder.waited(action) or "",
              talk=zoned_time(ctx, talk, loc) if talk else "",
              read=t("policy.read.opened" if case.record.read_at else "policy.read.unopened", loc),
-             item=item_label, due=due, owner=owner_name)
+             item=item_label, due=due, owner=owner_name,
+             since=zoned_time(ctx, case.state_entered_at, loc))  # how long it has waited

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tests.handlers.conftest import SHANGHAI, World
-from tests.unit.steps import in_handover, in_review, with_employee
+from tests.unit.steps import disputed, in_handover, in_review, with_employee
 from workflow.i18n import t
 from workflow.policy import LadderPolicy
 
@@ -106,3 +106,12 @@ async def test_an_item_reminder_names_its_due_time_and_zone(world: World) -> Non
     await world.advance_to(due)
     [reminder] = await world.sent_to("chen", "reminder")
     assert f"{due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}（UTC+8）" in reminder.data["text"]
+
+
+async def test_a_waiting_dispute_says_since_when_and_what_hr_can_do(world: World) -> None:
+    await disputed(world)
+    raised = (await world.case()).state_entered_at
+    await world.advance_to(raised + timedelta(days=4))
+    texts = [m.data["text"] for m in await world.sent_to("zhao", "reminder")]
+    assert t("policy.remind_hr_dispute", "en", case="C-0001",
+             since=f"{raised.astimezone(SHANGHAI):%Y-%m-%d %H:%M} (UTC+8)") in texts, texts
