@@ -149,8 +149,11 @@ def _entry(line: int, row: dict[str, str], default_locale: str) -> tuple[Entry |
     ), []
 
 
-def parse(text: str, *, default_locale: str = "zh-CN") -> list[Entry]:
-    """Every row checked on its own and against the others; DirectoryError lists each problem."""
+def parse(text: str, *, default_locale: str = "") -> list[Entry]:
+    """Every row checked on its own and against the others; DirectoryError lists each problem.
+
+    A row without a locale keeps it empty: the person then reads the company's language
+    (Tenant.settings["locale"]), whatever it is when they are written to."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or ()]
     reader.fieldnames = header
@@ -239,14 +242,18 @@ async def import_entries(
     *,
     timezone: str,
     city: str,
+    locale: str = "",
 ) -> Summary:
     """Upsert every person and their identity on the tenant's platform, in one transaction.
 
     Managers absent from the file must already be in the directory; otherwise nothing is
-    written and DirectoryError names the rows.
+    written and DirectoryError names the rows. `locale` (LOCALE) becomes the company's language
+    when the company has none yet: the language of everyone whose row names none.
     """
     async with uow_factory() as uow:
         tenant = await uow.tenants.get_or_create(where.key, timezone=timezone, city=city)
+        if locale and not tenant.settings.get("locale"):
+            tenant.settings = {**tenant.settings, "locale": locale}  # a new dict: stored
         ids = {}
         for entry in entries:
             person = await uow.people.upsert(

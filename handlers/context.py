@@ -11,19 +11,29 @@ from handlers.deps import Deps
 from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
 from workflow.case import Case
-from workflow.i18n import normalise_locale, t
+from workflow.i18n import pick_locale, t
 
 
 def person_recipient(person: Person) -> str:
     return f"person:{person.id}"
 
 
-def reply_locale(inbound: Inbound, actor: Person | None) -> str:
+def company_locale(tenant: Tenant) -> str:
+    """The company's language (Tenant.settings["locale"]): the HR group's, and anyone's whom the
+    directory gives none."""
+    return pick_locale(tenant.settings.get("locale"))
+
+
+def person_locale(person: Person | None, tenant: Tenant) -> str:
+    """The language to write to `person` unprompted: their directory locale, else the company's."""
+    return pick_locale(person.locale if person is not None else None, tenant.settings.get("locale"))
+
+
+def reply_locale(inbound: Inbound, actor: Person | None, tenant: Tenant) -> str:
     """The language to answer the asker in: the one their command was written in, else their
-    directory locale, else the platform's idea of it, else the company default."""
-    if inbound.written:
-        return normalise_locale(inbound.written)
-    return normalise_locale(actor.locale if actor is not None else inbound.locale)
+    directory locale, else the platform's idea of it, else the company's."""
+    return pick_locale(inbound.written, actor.locale if actor is not None else None, inbound.locale,
+                       tenant.settings.get("locale"))
 
 
 def with_footer(message: Message, tenant: Tenant) -> Message:
@@ -52,7 +62,11 @@ class Ctx:
     @property
     def locale(self) -> str:
         """The asker's language for this request (reply_locale); others are told in theirs."""
-        return reply_locale(self.inbound, self.actor)
+        return reply_locale(self.inbound, self.actor, self.tenant)
+
+    def locale_of(self, person: Person | None) -> str:
+        """`person`'s own language (person_locale): for what they are sent unasked."""
+        return person_locale(person, self.tenant)
 
     @property
     def text(self) -> str:

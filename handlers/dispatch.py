@@ -21,6 +21,7 @@ from handlers.refusal import Refused, answer
 from handlers.signing.links import resolve_message
 from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
+from workflow.i18n import pick_locale
 from workflow.model import Trigger
 
 Route = Callable[[Ctx], Awaitable[Reply]]
@@ -58,10 +59,12 @@ def tenant_key(inbound: Inbound) -> str:
     return f"{inbound.platform}:{inbound.platform_tenant}"
 
 
-def _refused(refused: Refused, inbound: Inbound, actor: Person | None) -> tuple[Message, ...]:
+def _refused(refused: Refused, inbound: Inbound, actor: Person | None,
+             tenant: Tenant | None) -> tuple[Message, ...]:
     """The asker's answer to a refusal: in their language (the platform's guess for a stranger)."""
-    return answer(refused, recipient=person_recipient(actor) if actor is not None else "",
-                  locale=reply_locale(inbound, actor))
+    locale = reply_locale(inbound, actor, tenant) if tenant is not None else pick_locale(
+        inbound.written, inbound.locale)
+    return answer(refused, recipient=person_recipient(actor) if actor is not None else "", locale=locale)
 
 
 async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: Deps, *,
@@ -78,7 +81,7 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
             actor = await uow.people.by_identity(inbound.platform, inbound.platform_tenant, inbound.user_id)
             if tenant is None or actor is None or actor.tenant_id != tenant.id or not actor.active:
                 unknown = Refused("h.unknown_user", identity=f"{inbound.platform}:{inbound.user_id}")
-                reply = Reply(ok=False, messages=_refused(unknown, inbound, None))
+                reply = Reply(ok=False, messages=_refused(unknown, inbound, None, tenant))
                 # The delivery is handled: a retry changes nothing either.
                 return await _commit(uow, Settled(uow, tenant, None, reply), then, deps)
             ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now)
@@ -89,7 +92,7 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
                     raise Refused("h.unknown_action", action=inbound.name)
                 reply = await route(ctx)
             except Refused as refused:
-                ctx.replies.extend(_refused(refused, inbound, actor))
+                ctx.replies.extend(_refused(refused, inbound, actor, tenant))
                 attempt = refused.audit
                 reply = Reply(ok=False)
             if reply.ok:

@@ -16,7 +16,8 @@ from handlers.webhooks import publish
 from workflow.actions import BY_NAME
 from workflow.case import Case, Facts
 from workflow.compliance import InvalidFacts
-from workflow.i18n import normalise_locale, t
+from workflow.fact_words import fact_label, fact_names, fact_value
+from workflow.i18n import t
 from workflow.model import State
 from workflow.webhooks import Event
 
@@ -37,21 +38,11 @@ def _refuse_a_past_last_day(ctx: Ctx, case: Case, updates: dict[str, object]) ->
                       today=today.isoformat())
 
 
-def changed_facts(before: Facts, after: Facts) -> list[tuple[str, str, str]]:
-    """(key, old, new) for every fact whose value changed, in their entered (text) form."""
+def changed_facts(before: Facts, after: Facts) -> list[tuple[str, object, object]]:
+    """(key, old, new) for every fact whose value changed, in their entered form (None: unset)."""
     old, new = before.entries(), after.entries()
-    return [(key, _shown(old.get(key)), _shown(new.get(key)))
+    return [(key, old.get(key), new.get(key))
             for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)]
-
-
-def _shown(value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "none"
-    return str(value)
 
 
 async def _reissue_if_frozen(ctx: Ctx, case: Case, before: Facts) -> None:
@@ -67,12 +58,13 @@ async def _reissue_if_frozen(ctx: Ctx, case: Case, before: Facts) -> None:
     employee = await ctx.uow.people.get(case.employee_id)
     if employee is None:
         return
-    locale = normalise_locale(employee.locale)
-    fields = [[t(f"slack.fact.{key}", locale), f"{was} → {now}"] for key, was, now in changes]
+    locale = ctx.locale_of(employee)
+    fields = [[fact_label(key, locale), t("h.fact_change", locale, was=fact_value(was, locale),
+                                          now=fact_value(now, locale))] for key, was, now in changes]
     await ctx.send(message_for(case, employee, "facts_revised",
                                t("h.facts_revised.title", locale, ref=case.ref),
                                t("h.facts_revised.text", locale, old=old.version, new=new.version),
-                               fields), case=case)
+                               fields, locale=locale), case=case)
     await ctx.send(await employee_card(ctx, case, employee), case=case)
 
 
@@ -130,7 +122,7 @@ async def handle(ctx: Ctx) -> Reply:
     if confirm:
         gaps = missing_facts(case)
         if gaps:
-            raise Refused("h.facts_missing", case=case, missing=", ".join(gaps), ref=case.ref)
+            raise Refused("h.facts_missing", case=case, missing=fact_names(gaps, ctx.locale), ref=case.ref)
         if _union_question_open(ctx, case):
             raise Refused("h.facts_union_unset", case=case, ref=case.ref)
     # Any change un-confirms: HR confirms the facts as they finally stand.

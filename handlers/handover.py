@@ -58,13 +58,14 @@ async def item_number(ctx: Ctx, item: HandoverItem) -> int:
 
 async def send_item_card(ctx: Ctx, case: Case, item: HandoverItem, owner: Person,
                          employee: Person | None) -> None:
-    label = t(f"handover.{item.kind}", owner.locale)
+    locale = ctx.locale_of(owner)
+    label = t(f"handover.{item.kind}", locale)
     number = await item_number(ctx, item)
     message = message_for(
-        case, owner, "handover_item", t("h.item.title", owner.locale, item=label, ref=case.ref),
-        t("h.item.text", owner.locale, name=employee.name if employee else "—",
-          due=deadline_time(ctx, item.due_at, owner.locale), ref=case.ref, id=number),
-        [], ("complete_item",),
+        case, owner, "handover_item", t("h.item.title", locale, item=label, ref=case.ref),
+        t("h.item.text", locale, name=employee.name if employee else "—",
+          due=deadline_time(ctx, item.due_at, locale), ref=case.ref, id=number),
+        [], ("complete_item",), locale=locale,
     )
     # The Done button carries the item's number, so a press needs nothing typed.
     message.data["item"] = number

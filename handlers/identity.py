@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.context import company_locale, person_locale
 from handlers.contracts import HR_GROUP, Message, to_payload
 from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
-from workflow.i18n import normalise_locale, t
+from workflow.i18n import t
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -25,8 +26,8 @@ class Member:
     locale: str
 
 
-def _member(person: Person) -> Member:
-    return Member(person.id, person.name, person.email, normalise_locale(person.locale))
+def _member(person: Person, tenant: Tenant) -> Member:
+    return Member(person.id, person.name, person.email, person_locale(person, tenant))
 
 
 def tenant_key(platform: str, platform_tenant: str) -> str:
@@ -41,7 +42,7 @@ async def member(uow_factory: UowFactory, platform: str, platform_tenant: str,
         person = await uow.people.by_identity(platform, platform_tenant, user_id)
     if tenant is None or person is None or person.tenant_id != tenant.id or not person.active:
         return None
-    return _member(person)
+    return _member(person, tenant)
 
 
 async def _by_email(uow: UnitOfWork, tenant: Tenant, email: str) -> Person | None:
@@ -63,7 +64,7 @@ async def link_by_email(uow_factory: UowFactory, platform: str, platform_tenant:
             return None
         await uow.people.link_identity(person.id, platform, platform_tenant, user_id)
         await uow.commit()
-    return _member(person)
+    return _member(person, tenant)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ async def report_unknown(uow_factory: UowFactory, now: datetime, platform: str,
         tenant = await uow.tenants.by_key(tenant_key(platform, platform_tenant))
         if tenant is None:
             return False
-        locale = normalise_locale(tenant.settings.get("locale"))
+        locale = company_locale(tenant)
         message = Message(
             kind="unknown_user", recipient=HR_GROUP, locale=locale,
             data={"title": t("identity.unknown.title", locale),

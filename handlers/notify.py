@@ -8,7 +8,7 @@ from typing import Any
 
 from handlers.assessment import assess, company_union
 from handlers.casefile import parties_of
-from handlers.context import Ctx, hr_group_message
+from handlers.context import Ctx, company_locale, hr_group_message
 from handlers.evidence import next_prompt
 from handlers.inputs import talk_window
 from handlers.views import (
@@ -22,7 +22,7 @@ from handlers.views import (
 from storage.models import HandoverItem, Person
 from workflow.actions import TOLD_TITLE, Action, Notice, Param, To
 from workflow.case import Case
-from workflow.i18n import normalise_locale, t
+from workflow.i18n import t
 from workflow.model import Party, Role, State
 
 
@@ -164,7 +164,7 @@ async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
         if notice.only_to and State(case.state) not in notice.only_to:
             continue
         if notice.to is To.HR_GROUP:
-            loc = normalise_locale(ctx.tenant.settings.get("locale"))
+            loc = company_locale(ctx.tenant)
             title, text = await _texts(ctx, case, action, notice, loc)
             await ctx.send(hr_group_message(notice.kind, case, loc, title, text), case=case)
             continue
@@ -174,11 +174,12 @@ async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
             if notice.card:
                 await ctx.send(await _card(ctx, case, notice, person), case=case)
                 continue
-            loc = normalise_locale(person.locale)
+            loc = ctx.locale_of(person)
             title, text = await _texts(ctx, case, action, notice, loc)
             fields = await signing_fields(ctx, case, loc) if notice.fields == "signing_status" else []
             buttons = () if notice.no_buttons_for_manager and person.id == case.manager_id else notice.buttons
-            await ctx.send(message_for(case, person, notice.kind, title, text, fields, buttons), case=case)
+            await ctx.send(message_for(case, person, notice.kind, title, text, fields, buttons, locale=loc),
+                           case=case)
 
 
 async def _schedule_prompt(ctx: Ctx, case: Case) -> None:

@@ -4,7 +4,7 @@ the law needs and asks for the first item."""
 from __future__ import annotations
 
 from handlers.casefile import is_hr
-from handlers.context import Ctx, hr_group_message
+from handlers.context import Ctx, company_locale, hr_group_message
 from handlers.contracts import Reply
 from handlers.evidence import next_prompt
 from handlers.refusal import Refused
@@ -13,7 +13,7 @@ from handlers.views import ground_text, message_for
 from storage.models import Person
 from workflow.case import Case, CaseRecord, Facts
 from workflow.evidence import requirement_label, requirements
-from workflow.i18n import normalise_locale, t
+from workflow.i18n import t
 from workflow.model import Ground, State
 
 
@@ -75,9 +75,11 @@ async def handle(ctx: Ctx) -> Reply:
         # HR opened it: the line manager is told it is theirs to evidence (no hiding behind HR).
         manager = await ctx.uow.people.get(manager_id)
         if manager is not None:
-            title, text = _opened(case, employee.name, normalise_locale(manager.locale))
-            await ctx.send(message_for(case, manager, "case_opened", title, text, []), case=case)
-    locale = ctx.tenant.settings.get("locale", "zh-CN")
+            locale = ctx.locale_of(manager)
+            title, text = _opened(case, employee.name, locale)
+            await ctx.send(message_for(case, manager, "case_opened", title, text, [], locale=locale),
+                           case=case)
+    locale = company_locale(ctx.tenant)
     await ctx.send(hr_group_message(
         "case_opened", case, locale, t("h.new_case_hr.title", locale, ref=case.ref),
         t("h.new_case_hr.text", locale, manager=ctx.actor.name, name=employee.name,

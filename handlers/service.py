@@ -85,7 +85,8 @@ async def finish_if_done(ctx: Ctx, case: Case) -> None:
     if case.state != State.HANDOVER or any(i.done_at is None for i in items):
         return
     # The system finishes, and not by a card press: no freshness check against the asker's card.
-    system = Ctx(uow=ctx.uow, deps=ctx.deps, inbound=replace(ctx.inbound, case_version=None),
+    # Its answer is shown to the asker: in the asker's language.
+    system = Ctx(uow=ctx.uow, deps=ctx.deps, inbound=replace(ctx.inbound, case_version=None, locale=ctx.locale),
                  actor=None, tenant=ctx.tenant, now=ctx.now)
     try:
         await run(system, BY_TRIGGER[Trigger.FINISH], case=case, payload={})

@@ -31,7 +31,9 @@ def _action(action: str, locale: str) -> str:
     head, _, detail = action.partition(":")
     key = f"action.{detail or head}" if head in ("reminder", "refused") else f"action.{head}"
     label = t(key, locale) if has(key) else (detail or head)
-    return f"{t(f'h.timeline.{head}', locale)}：{label}" if head in ("reminder", "refused") else label
+    if head not in ("reminder", "refused"):
+        return label
+    return t("h.timeline.tagged", locale, tag=t(f"h.timeline.{head}", locale), label=label)
 
 
 async def _one(ctx: Ctx) -> Reply:

@@ -10,13 +10,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from handlers.context import Ctx, hr_group_message
+from handlers.context import Ctx, company_locale, hr_group_message
 from handlers.contracts import Inbound
 from handlers.deps import Deps
 from handlers.notify import hr_people
 from handlers.service import run_or_answer
 from handlers.transition import audit
-from handlers.views import deadline_time, employee_card, local_time, message_for
+from handlers.views import deadline_time, employee_card, message_for, zoned_time
 from handlers.webhooks import publish_item_due
 from storage.models import Person
 from storage.queue import MAX_ATTEMPTS
@@ -25,7 +25,8 @@ from storage.uow import UnitOfWork
 from workflow.actions import ACTIONS
 from workflow.case import Case
 from workflow.evidence import missing, requirement_label
-from workflow.i18n import normalise_locale, t
+from workflow.fact_words import listing
+from workflow.i18n import t
 from workflow.model import Ground, Role
 from workflow.policy import TimerAction, message_key
 
@@ -168,22 +169,25 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
         await publish_item_due(ctx, case, int(payload["item_id"]))
     day = deps.calendar.local_date(now).isoformat()
     if action in _GROUP_ACTIONS:
-        loc = normalise_locale(tenant.settings.get("locale"))
+        loc = company_locale(tenant)
         await ctx.send(hr_group_message("reminder", case, loc, t("h.reminder.title", loc, ref=case.ref),
                                         await _text(ctx, case, action, payload, loc)),
                        case=case, dedup_key=f"rem:{case.id}:{kind}:group:{day}")
     for person in recipients:
         # "Never more than once per (case, kind, day)" is the outbox's dedup key.
         dedup = f"rem:{case.id}:{kind}:{person.id}:{day}"
-        loc = normalise_locale(person.locale)
+        loc = ctx.locale_of(person)
         if action == TimerAction.RESEND_EMPLOYEE_CARD:
             # The same card again, but saying it is a reminder: not a second, new decision.
             card = await employee_card(ctx, case, person)
             card.data["title"] = t("h.employee_card.reminder_title", loc, ref=case.ref)
+            if "deadline" in payload:  # what is due, and by when
+                card.data["fields"].insert(0, [t("h.field.answer_by", loc),
+                                               deadline_time(ctx, datetime.fromisoformat(payload["deadline"]), loc)])
             await ctx.send(card, case=case, dedup_key=dedup)
             continue
         await ctx.send(message_for(case, person, "reminder", t("h.reminder.title", loc, ref=case.ref),
-                                   await _text(ctx, case, action, payload, loc), []),
+                                   await _text(ctx, case, action, payload, loc), [], locale=loc),
                        case=case, dedup_key=dedup)
 
 
@@ -218,8 +222,8 @@ async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: s
     """The policy's sentence for this reminder, with every parameter any sentence may use."""
     manager = await ctx.uow.people.get(case.manager_id)
     kinds = await ctx.uow.evidence.kinds(case.id)  # a reminder needs no evidence files
-    gaps = "、".join(requirement_label(r, loc) for r in missing(Ground(case.ground), kinds))
-    item_label, owner_name, due = "", "", ""
+    gaps = listing((requirement_label(r, loc) for r in missing(Ground(case.ground), kinds)), loc)
+    item_label, owner_name, due = "", "", "—"
     if "item_id" in payload:
         item = await ctx.uow.handover.get(int(payload["item_id"]))
         if item is not None:
@@ -228,10 +232,13 @@ async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: s
             owner_name = owner.name if owner else ""
             due = deadline_time(ctx, item.due_at, loc)
     elif "termination_date" in payload:
-        due = payload.get("due", payload["termination_date"])
+        due = payload.get("due", payload["termination_date"])  # a date: the day the law counts from
+    elif "deadline" in payload:  # when the ladder's next rung acts (workflow.policy.DEADLINE_OF)
+        due = deadline_time(ctx, datetime.fromisoformat(payload["deadline"]), loc)
     talk = case.record.talk_at
     return t(message_key(action), loc, case=case.ref, missing=gaps or t("h.none", loc),
              manager=manager.name if manager else "", days=ctx.deps.ladder.waited(action) or "",
-             talk=local_time(ctx, talk) if talk else "",
+             talk=zoned_time(ctx, talk, loc) if talk else "",
              read=t("policy.read.opened" if case.record.read_at else "policy.read.unopened", loc),
-             item=item_label, due=due, owner=owner_name)
+             item=item_label, due=due, owner=owner_name,
+             since=zoned_time(ctx, case.state_entered_at, loc))  # how long it has waited

@@ -19,7 +19,8 @@ from workflow.actions import BY_TRIGGER
 from workflow.case import Case, DocumentVersion
 from workflow.documents import for_employee
 from workflow.evidence import kind_label
-from workflow.i18n import normalise_locale, t
+from workflow.fact_words import fact_names, facts_lines
+from workflow.i18n import t
 from workflow.machine import available
 from workflow.model import Ground, State
 
@@ -28,10 +29,20 @@ def local_time(ctx: Ctx, instant: datetime) -> str:
     return instant.astimezone(ZoneInfo(ctx.tenant.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def zoned_time(ctx: Ctx, instant: datetime, locale: str) -> str:
+    """A due time as a reminder states it: date and time in the company's time zone, which it names
+    (the directory keeps no time zone per person, so the company's is every reader's)."""
+    local = instant.astimezone(ZoneInfo(ctx.tenant.timezone))
+    minutes = int(local.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+    hours, rest = divmod(abs(minutes), 60)
+    zone = f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+    return t("h.zoned_time", locale, when=local.strftime("%Y-%m-%d %H:%M"), zone=zone)
+
+
 def deadline_time(ctx: Ctx, instant: datetime, locale: str) -> str:
-    """A deadline as `local_time`, marked provisional when its year's official holiday
+    """A deadline as `zoned_time`, marked provisional when its year's official holiday
     arrangement is not loaded (the day may move once it is)."""
-    shown = local_time(ctx, instant)
+    shown = zoned_time(ctx, instant, locale)
     day = instant.astimezone(ZoneInfo(ctx.tenant.timezone)).date()
     if ctx.deps.calendar.is_provisional(day):
         return t("h.deadline_provisional", locale, when=shown, year=day.year)
@@ -66,10 +77,9 @@ def buttons_for(case: Case, viewer: Person | None) -> tuple[str, ...]:
 
 
 def message_for(case: Case, person: Person, kind: str, title: str, text: str,
-                fields: list[list[str]], actions: tuple[str, ...] = (), *, locale: str | None = None) -> Message:
-    """A message to `person`, in `locale` when the texts were written in it (an answer to what they
-    typed), else in their directory locale."""
-    locale = locale or normalise_locale(person.locale)
+                fields: list[list[str]], actions: tuple[str, ...] = (), *, locale: str) -> Message:
+    """A message to `person` whose texts were written in `locale` (the person's own, ctx.locale_of,
+    or the language of what they typed, ctx.locale)."""
     return Message(
         kind=kind, recipient=person_recipient(person), locale=locale, case_ref=case.ref,
         case_version=case.version, actions=actions,
@@ -82,7 +92,7 @@ async def case_card(ctx: Ctx, case: Case, viewer: Person) -> Message:
     """The current card of a case for one viewer, with the buttons that viewer may press now; for
     the asker, in the language of their request (handlers.context.reply_locale)."""
     asker = ctx.actor is not None and viewer.id == ctx.actor.id
-    locale = ctx.locale if asker else normalise_locale(viewer.locale)
+    locale = ctx.locale if asker else ctx.locale_of(viewer)
     fields = await basic_fields(ctx, case, locale)
     fields.append([t("h.field.state", locale), t(f"state.{case.state}", locale)])
     if is_hr(viewer):
@@ -95,8 +105,9 @@ async def case_card(ctx: Ctx, case: Case, viewer: Person) -> Message:
 
 def findings_text(verdict: CaseAssessment, locale: str, ref: str) -> str:
     if verdict.assessment is None:
-        return t("h.facts_missing", locale, missing=", ".join(verdict.missing), ref=ref)
-    lines = [f"[{f.level}] {f.cite(locale)}: {f.message(locale)}" for f in verdict.assessment.findings]
+        return t("h.facts_missing", locale, missing=fact_names(verdict.missing, locale), ref=ref)
+    lines = [t("h.finding", locale, level=t(f"compliance.level.{f.level}", locale), cite=f.cite(locale),
+               message=f.message(locale)) for f in verdict.assessment.findings]
     return "\n".join(lines) or t("h.none", locale)
 
 
@@ -119,12 +130,12 @@ async def evidence_text(ctx: Ctx, case: Case, locale: str) -> str:
 
 
 def facts_text(case: Case, locale: str) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(case.facts.entries().items())) or t("h.none", locale)
+    return facts_lines(case.facts.entries(), locale) or t("h.none", locale)
 
 
 async def hr_review_card(ctx: Ctx, case: Case, hr: Person) -> Message:
     """The private review card for one HR member: facts, evidence, findings and money."""
-    locale = normalise_locale(hr.locale)
+    locale = ctx.locale_of(hr)
     verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     fields = await basic_fields(ctx, case, locale)
     fields += [
@@ -140,12 +151,12 @@ async def hr_review_card(ctx: Ctx, case: Case, hr: Person) -> Message:
     if case.state == "hr_review":
         actions = ("confirm_facts", *actions)
     return message_for(case, hr, "hr_review", t("h.review.title", locale, ref=case.ref), "",
-                       fields, actions)
+                       fields, actions, locale=locale)
 
 
 async def employee_card(ctx: Ctx, case: Case, employee: Person) -> Message:
     """The decision card: reasons, evidence summary, the money and its arithmetic, the document."""
-    locale = normalise_locale(employee.locale)
+    locale = ctx.locale_of(employee)
     verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     doc = case.record.document
     article = t(f"h.article.{case.ground}", locale)
@@ -166,7 +177,7 @@ async def employee_card(ctx: Ctx, case: Case, employee: Person) -> Message:
     return message_for(case, employee, "employee_decision",
                        t("h.employee_card.title", locale, ref=case.ref),
                        t("h.employee_card.text_end" if ends else "h.employee_card.text", locale,
-                         article=article), fields, actions)
+                         article=article), fields, actions, locale=locale)
 
 
 async def link_fields(ctx: Ctx, case: Case, employee: Person, locale: str) -> list[list[str]]:

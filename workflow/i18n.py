@@ -40,6 +40,13 @@ def normalise_locale(locale: str | None) -> str:
     return DEFAULT_LOCALE
 
 
+def pick_locale(*named: str | None) -> str:
+    """The language rule in one place: the first language named among `named`, given in the rule's
+    order (what the person typed, their directory locale, the platform's idea, the company's), as a
+    supported locale; Chinese when none names one. An empty value names none."""
+    return normalise_locale(next((choice for choice in named if choice), None))
+
+
 def t(key: str, locale: str | None = None, /, **params: object) -> str:
     """The text for `key` in `locale`, formatted with `params`."""
     text = _CATALOGUES[normalise_locale(locale)].get(key)

@@ -107,16 +107,31 @@ class TimerSpec:
     payload: dict[str, Any]
 
 
+# A reminder names the moment its step is finally due: when the ladder's next rung acts.
+DEADLINE_OF = {
+    TimerAction.REMIND_MANAGER_EVIDENCE: TimerAction.TELL_HR_STALLING,
+    TimerAction.REMIND_HR_REVIEW: TimerAction.ESCALATE_HR_LEAD,
+    TimerAction.RESEND_EMPLOYEE_CARD: TimerAction.ESCALATE,
+    TimerAction.WARN_HR_UNSIGNED: TimerAction.ESCALATE,
+}
+
+
 def timers_for(
     ctx: TimerContext, cal: WorkCalendar, policy: LadderPolicy = LadderPolicy()
 ) -> list[TimerSpec]:
-    """Every timer the case's current state wants, due at absolute UTC instants."""
+    """Every timer the case's current state wants, due at absolute UTC instants. A reminder whose
+    step the ladder later acts on carries that instant as payload["deadline"] (ISO, UTC)."""
     specs = []
     for kind, due_at, action, payload in _ladder(ctx, cal, policy):
         if is_reminder(action):
             due_at = cal.out_of_quiet_hours(due_at)
         specs.append(TimerSpec(kind, due_at, action, payload))
-    return specs
+    due = {spec.action: spec.due_at for spec in specs}
+    return [
+        TimerSpec(s.kind, s.due_at, s.action, {**s.payload, "deadline": due[DEADLINE_OF[s.action]].isoformat()})
+        if DEADLINE_OF.get(s.action) in due else s
+        for s in specs
+    ]
 
 
 _Row = tuple[str, datetime, TimerAction, dict[str, Any]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 
 from bot.cards.model import Card
+from workflow.i18n import t
 
 
 def display_width(text: str) -> int:
@@ -21,7 +22,7 @@ def _pad(text: str, width: int) -> str:
 def render_text(card: Card) -> str:
     head = f"■ {card.title}"
     if card.state:
-        head += f"  〔{card.state}〕"
+        head += "  " + t("card.state_mark", card.locale, state=card.state)
     lines = [head]
     if card.fields:
         width = max(display_width(label) for label, _ in card.fields)

@@ -163,5 +163,6 @@ async def _seed_example_directory(services: Services, settings: Settings, locale
         if await uow.tenants.by_key(where.key) is not None:
             return  # a directory was imported (or seeded) before
     people = parse(EXAMPLE_PEOPLE.read_text(encoding="utf-8-sig"))
-    await import_entries(services.uow_factory, people, where, timezone=settings.TIMEZONE, city=settings.CITY)
+    await import_entries(services.uow_factory, people, where, timezone=settings.TIMEZONE, city=settings.CITY,
+                         locale=settings.LOCALE)
     _print(t("console.seeded", locale, file=EXAMPLE_PEOPLE.name))

@@ -56,7 +56,7 @@ async def _demo(settings: Settings, people: str, lines: list[str]) -> int:
     services = bootstrap(settings, clock=clock)
     try:
         await import_entries(services.uow_factory, parse(people), workspace("console"),
-                             timezone=settings.TIMEZONE, city=settings.CITY)
+                             timezone=settings.TIMEZONE, city=settings.CITY, locale=settings.LOCALE)
         session = ConsoleSession(services, clock, lambda text: print(text, flush=True),
                                  locale=settings.LOCALE, echo=True)
         session.show_clock()

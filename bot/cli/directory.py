@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as error:
         raise CommandError(f"cannot read {args.file}: {error}") from None
     try:
-        entries = parse(text, default_locale=settings.LOCALE)
+        entries = parse(text)
         summary = asyncio.run(_import(settings, entries, where))
     except DirectoryError as error:
         print(f"{args.file}: nothing imported, {len(error.problems)} problem(s):", file=sys.stderr)
@@ -81,7 +81,8 @@ async def _import(settings: Settings, entries: Sequence[Entry], where: Workspace
     try:
         await services.ensure_migrated()
         return await import_entries(
-            services.uow_factory, entries, where, timezone=settings.TIMEZONE, city=settings.CITY
+            services.uow_factory, entries, where, timezone=settings.TIMEZONE, city=settings.CITY,
+            locale=settings.LOCALE,
         )
     finally:
         await services.close()

@@ -140,6 +140,7 @@ FACT_KEYS: dict[str, str] = {
         "fixed_terms": ("fixed_terms", "固定期限次数"),
         "work_injury_grade": ("work_injury_grade", "伤残等级"),
         "past_separation": ("past_separation", "补录离职"),
+        "written_reasons": ("written_reasons", "书面理由", "已书面说明理由"),
         "confirm": ("confirm", "确认"),
     }.items()
     for alias in aliases

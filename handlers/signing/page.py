@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.company import company_name, stored_image
-from handlers.context import Ctx
+from handlers.context import Ctx, company_locale
 from handlers.contracts import Inbound
 from handlers.deps import Deps
 from handlers.service import run_page_answer as run
@@ -22,7 +22,7 @@ from handlers.signing.record import SigningEvidence, intention_for
 from storage.models import Document, Person, SigningToken
 from storage.uow import UnitOfWork
 from workflow.case import Case
-from workflow.i18n import normalise_locale, t
+from workflow.i18n import DEFAULT_LOCALE, normalise_locale, pick_locale, t
 from workflow.model import Trigger
 from workflow.signing_rules import LinkState, link_state
 
@@ -78,6 +78,7 @@ class _Link:
     case: Case
     employee: Person
     state: LinkState
+    company_locale: str  # the employee's language when the directory names none
 
 
 async def _load(uow: UnitOfWork, raw: str, now: datetime, *, lock: bool) -> _Link | None:
@@ -101,12 +102,13 @@ async def _load(uow: UnitOfWork, raw: str, now: datetime, *, lock: bool) -> _Lin
         version_signed=any(s.document_version == token.document_version for s in signatures),
         awaiting_answer=case.state in AWAITING,
     )
-    return _Link(token, case, employee, state)
+    tenant = await uow.tenants.get(case.tenant_id)
+    return _Link(token, case, employee, state, company_locale(tenant) if tenant else DEFAULT_LOCALE)
 
 
 async def _view(uow: UnitOfWork, link: _Link, locale: str | None = None,
                 problem: str = "") -> LinkView:
-    loc = normalise_locale(locale or link.employee.locale)
+    loc = pick_locale(locale, link.employee.locale, link.company_locale)
     tenant = await uow.tenants.get(link.case.tenant_id)
     base = LinkView(state=link.state, locale=loc, case_ref=link.case.ref,
                     employee=link.employee.name, version=link.token.document_version,
@@ -179,7 +181,7 @@ async def answer(uow_factory: UowFactory, deps: Deps, raw: str, visitor: Visitor
         link = await _load(uow, raw, now, lock=True)
         if link is None:
             return _unknown(locale)
-        loc = normalise_locale(locale or link.employee.locale)
+        loc = pick_locale(locale, link.employee.locale, link.company_locale)
         trigger = ANSWERS.get(reply.action)
         problem = ""
         if link.state == LinkState.VALID:

@@ -57,7 +57,8 @@ async def record_signature(ctx: Ctx, case: Case, evidence: SigningEvidence) -> S
     assert ctx.actor is not None
     document = case.record.document
     assert document is not None  # the sign action's guard: a document was issued
-    locale = normalise_locale(evidence.locale or ctx.actor.locale)
+    # The statement is recorded in the language it was shown in (the page or the chat step).
+    locale = normalise_locale(evidence.locale) if evidence.locale else ctx.locale_of(ctx.actor)
     record = {
         "type": RECORD_TYPE,
         "provider": ctx.deps.signer.name,

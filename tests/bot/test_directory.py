@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.directory import DirectoryError, parse
+from handlers.context import person_locale
 from storage.models import Person
 from storage.uow import UnitOfWork
 from tests.bot.services_support import Cli, in_process_cli
@@ -119,7 +120,11 @@ async def test_a_slack_workspace_links_slack_ids_only(
     lee = await person(uow_factory, "U01", "slack", "T42")
     assert lee.role_set == {"manager", "hr"} and lee.locale == "en"
     alice = await person(uow_factory, "U02", "slack", "T42")
-    assert alice.manager_id == lee.id and alice.locale == "zh-CN"  # the LOCALE default
+    # Her row names no language: she reads the company's, which the import set from LOCALE.
+    assert alice.manager_id == lee.id and alice.locale == ""
+    async with uow_factory() as uow:
+        tenant = await uow.tenants.by_key("slack:T42")
+    assert tenant.settings["locale"] == "zh-CN" and person_locale(alice, tenant) == "zh-CN"
     assert await person(uow_factory, "lee") is None  # no console identity in a Slack tenant
 
 

@@ -80,7 +80,7 @@ async def test_notice_statement_and_certificate_in_both_languages(world: World) 
     assert_says(docs["termination_certificate", "zh-CN"].content, "解除劳动合同证明书", "陈晓丽",
                 "2019-03-15", "2024-06-30", "5 年 3 个月", "《劳动合同法》第40条第2项",
                 "《劳动合同法》第50条；《劳动合同法实施条例》第24条")
-    assert_says(docs["termination_certificate", "en"].content, "Certificate of Termination",
+    assert_says(docs["termination_certificate", "en"].content, "Termination Certificate",
                 "陈晓丽", "2019-03-15", "2024-06-30", "5 years 3 months",
                 "LCL Art. 50; Regs Art. 24")
 

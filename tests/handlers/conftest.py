@@ -92,14 +92,19 @@ class World:
         return fired
 
 
-async def make_world(uow_factory: Callable[[], UnitOfWork], clock: ManualClock) -> World:
+async def make_world(uow_factory: Callable[[], UnitOfWork], clock: ManualClock, *,
+                     everyone: str | None = None) -> World:
+    """`everyone`: one locale for every person (and the company), instead of PEOPLE's mix."""
     async with uow_factory() as uow:
         for key in ("console:local", "console:other"):
-            tenant = await uow.tenants.get_or_create(key, name=key, timezone="Asia/Shanghai")
+            tenant = await uow.tenants.get_or_create(
+                key, name=key, timezone="Asia/Shanghai",
+                settings={"locale": everyone} if everyone else {})
             ids: dict[str, int] = {}
             for handle_, (no, name, roles, _mgr, locale, hired) in PEOPLE.items():
                 person = await uow.people.upsert(tenant.id, no, name=name, roles=roles.replace(";", ","),
-                                                 locale=locale, hire_date=hired, email=f"{handle_}@example.com")
+                                                 locale=everyone or locale, hire_date=hired,
+                                                 email=f"{handle_}@example.com")
                 ids[handle_] = person.id
                 platform_tenant = key.split(":")[1]
                 await uow.people.link_identity(person.id, "console", platform_tenant, handle_)

@@ -10,7 +10,12 @@ import pytest
 
 from bot.router import parse, to_inbound
 from handlers.dispatch import handle
+from handlers.signing.page import answer, open_link
+from handlers.signing.record import intention_for
 from tests.handlers.conftest import World
+from tests.handlers.test_documents import link_in
+from tests.handlers.test_flow import to_employee
+from tests.handlers.test_signing_links import PHONE, SIGN
 from workflow.i18n import t
 
 WORKSPACES = {"console": "local", "slack": "T0001", "wecom": "ww-corp"}
@@ -75,3 +80,52 @@ def test_the_router_names_the_language_of_the_words_it_recognised() -> None:
         "/offboard @alice incompetent": "en", "退工 @alice 不能胜任": "zh-CN",
         "@alice misconduct": "en", "@alice 违纪": "zh-CN", "?": None, "frobnicate": None,
         "reject 1": "en", "驳回 1": "zh-CN"}  # a reason is missing: the error still knows
+
+
+async def set_company(world: World, *, locale: str, blank: tuple[str, ...]) -> None:
+    """The company's language is `locale`; the people `blank` (console handles) name none."""
+    async with world.uow_factory() as uow:
+        tenant = await uow.tenants.by_key("console:local")
+        tenant.settings = {**tenant.settings, "locale": locale}
+        for handle_ in blank:
+            person = await uow.people.by_identity("console", "local", handle_)
+            await uow.people.upsert(tenant.id, person.employee_no, locale="")
+        await uow.commit()
+
+
+@pytest.mark.parametrize("company", ["en", "zh-CN"])
+async def test_people_the_directory_gives_no_language_read_the_companys(
+    world: World, company: str
+) -> None:
+    await set_company(world, locale=company, blank=("lee", "wangfang"))
+    # An answer to what no language can be read from (a button press) ...
+    reply = await world.act("lee", "status", None)
+    assert reply.messages[0].locale == company
+    assert reply.messages[0].data["title"] == t("h.status.title", company)
+    # ... a message to them unasked (HR zhao, English, opens a case on lee's report) ...
+    assert (await world.act("zhao", "open", None, employee="alice", ground="incompetent")).ok
+    [card] = await world.sent_to("lee", "case_opened")
+    assert card.locale == company
+    # ... and the HR group, in the company's language; a named locale still wins.
+    group = [m for m in await world.outbox() if m.recipient == "hr_group"]
+    assert group and {m.payload["locale"] for m in group} == {company}
+    assert (await world.act("mike", "status", None)).messages[0].locale == "en"
+    typed = to_inbound(parse("帮助"), platform="console", platform_tenant="local", user_id="lee")
+    assert (await handle(typed, world.uow_factory, world.deps)).messages[0].locale == "zh-CN"
+
+
+async def test_the_signing_page_and_record_follow_the_company_for_an_employee_with_no_language(
+    world: World
+) -> None:
+    await set_company(world, locale="en", blank=("alice",))
+    await to_employee(world)
+    card = (await world.sent_to("alice", "employee_decision"))[-1]
+    assert card.locale == "en"
+    token = link_in(card)
+    view = await open_link(world.uow_factory, world.deps, token, PHONE)
+    assert view.locale == "en" and view.intention == intention_for(await world.case(), "en")
+    await answer(world.uow_factory, world.deps, token, PHONE, SIGN)
+    case = await world.case()
+    async with world.uow_factory() as uow:
+        (signature,) = await uow.signatures.for_case(case.id)
+    assert signature.record["locale"] == "en"

@@ -46,7 +46,7 @@ async def to_handover(world: World, last_day: str) -> None:
     await ok(world, "lee", "confirm_attendance")
     world.clock.set(datetime(2026, 12, 29, 11, 0, tzinfo=SHANGHAI))
     await ok(world, "wangfang", "record_talk")
-    await ok(world, "alice", "sign")
+    assert (await world.sign()).ok
     assert (await world.case()).state == "handover"
 
 
@@ -56,9 +56,12 @@ async def test_deadlines_in_a_missing_year_are_provisional_and_hr_is_told_once()
     await to_handover(world, "2027-01-29")
     # The work handover is due the working day before the last day; the certificate on it.
     lee = (await world.sent_to("lee", "handover_item"))[0].data["text"]
-    assert t("h.deadline_provisional", "zh-CN", when="2027-01-28 18:00", year=2027) in lee
+    assert t("h.deadline_provisional", "zh-CN", year=2027,
+                                       when=t("h.zoned_time", "zh-CN", when="2027-01-28 18:00", zone="UTC+8")) in lee
     zhao = [m.data["text"] for m in await world.sent_to("zhao", "handover_item")]
-    assert any(t("h.deadline_provisional", "en", when="2027-01-29 18:00", year=2027) in text for text in zhao)
+    assert any(t("h.deadline_provisional", "en", year=2027,
+                               when=t("h.zoned_time", "en", when="2027-01-29 18:00", zone="UTC+8")) in text
+               for text in zhao)
     # A second case, with timers in 2027 too, tells nobody again.
     await ok(world, "mike", "open", None, employee="@carol", ground="incompetent", note="missed targets")
     cards = await hr_calendar_cards(world)

@@ -8,6 +8,10 @@ from tests.handlers.conftest import World
 from tests.unit.steps import ok, says
 from workflow.i18n import t
 
+# How the review card marks a finding's level (h.finding: "BLOCKING · LCL Art. 43: …").
+BLOCKING = t("compliance.level.blocking", "en") + " ·"
+WARNING = t("compliance.level.warning", "en") + " ·"
+
 FACTS = {"hired": "2020-01-01", "last_day": "2024-06-30", "avg_wage": "10000", "protections": "none"}
 
 
@@ -39,14 +43,14 @@ async def test_the_answer_is_the_companys_and_blocks_until_the_union_is_notified
     await ok(world, "zhao", "open", None, employee="carol", ground="circumstances")
     reply = await ok(world, "zhao", "facts", facts={**FACTS, "union": "yes"})
     assert await company_union(world) == "yes" and saved_text(reply) == ""
-    assert "[blocking] LCL Art. 43; SPC Art. 47" in card(reply)
+    assert f"{BLOCKING} LCL Art. 43; SPC Art. 47" in card(reply)
     await ok(world, "zhao", "withdraw", reason="moved to another case")
     # A later case of the same company: the setting reaches the engine without being asked again.
     await ok(world, "lee", "open", None, employee="@alice", ground="incompetent")
     reply = await ok(world, "zhao", "facts", "C-0002", facts=FACTS)
-    assert "[blocking] LCL Art. 43; SPC Art. 47" in card(reply) and saved_text(reply) == ""
+    assert f"{BLOCKING} LCL Art. 43; SPC Art. 47" in card(reply) and saved_text(reply) == ""
     reply = await ok(world, "zhao", "facts", "C-0002", facts={"union_notified": "yes"})
-    assert "[blocking]" not in card(reply)
+    assert BLOCKING not in card(reply)
     await ok(world, "zhao", "confirm_facts", "C-0002", facts={"confirm": "yes"})
 
 
@@ -54,7 +58,7 @@ async def test_no_union_is_a_warning_and_the_facts_can_be_confirmed(world: World
     await ok(world, "zhao", "open", None, employee="carol", ground="circumstances")
     reply = await ok(world, "zhao", "facts", facts={**FACTS, "union": "no", "confirm": "yes"})
     assert await company_union(world) == "no" and (await world.case()).facts_confirmed
-    assert "[warning] LCL Art. 43" in card(reply) and "[blocking]" not in card(reply)
+    assert f"{WARNING} LCL Art. 43" in card(reply) and BLOCKING not in card(reply)
 
 
 async def test_endings_by_agreement_or_by_law_are_not_asked(world: World) -> None:

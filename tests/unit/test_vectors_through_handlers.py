@@ -34,8 +34,9 @@ def money(card: dict[str, Any]) -> str:
 
 def blocking(card: dict[str, Any]) -> list[str]:
     """The articles of the blocking findings, as the card cites them."""
-    return [line.split(":")[0].removeprefix("[blocking] ")
-            for line in findings(card).splitlines() if line.startswith("[blocking]")]
+    mark = t("compliance.level.blocking", "en") + " · "
+    return [line.split(":")[0].removeprefix(mark)
+            for line in findings(card).splitlines() if line.startswith(mark)]
 
 
 async def test_t1_incompetent_with_pay_in_lieu(world: World) -> None:

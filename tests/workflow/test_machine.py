@@ -721,7 +721,7 @@ def test_labels_for_states_actions_and_outcomes(locale: str) -> None:
         ("action.approve", "同意", "Approve"),
         ("action.sign", "签署", "Sign"),
         ("action.dispute", "异议", "Dispute"),
-        ("action.ask_meeting", "申请面谈", "Ask for a meeting"),
+        ("action.ask_meeting", "申请面谈", "Ask for a talk"),
         ("outcome.withdrawn", "已撤回", "Withdrawn"),
     ],
 )

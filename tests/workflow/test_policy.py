@@ -237,6 +237,7 @@ def test_every_action_has_a_sentence_in_each_locale(action, locale):
         "item": "laptop",
         "owner": "Wang",
         "due": "2025-10-09",
+        "since": "2025-10-07 10:00 (UTC+8)",
     }
     text = t(message_key(action), locale, **params)
     assert "C-42" in text

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.cards.model import Button, Card, encode_action
 from bot.cards.text import display_width
+from workflow.i18n import t
 
 TITLE, TITLE_DESC, SUB_TITLE, SOURCE_DESC = 26, 30, 112, 13
 KEYNAME, VALUE, BUTTON_TEXT = 5, 26, 10
@@ -153,14 +154,15 @@ def markdown_parts(card: Card, *, limit: int = APP_MARKDOWN_BYTES) -> list[str]:
 
 
 def _markdown_lines(card: Card) -> list[str]:
+    # The punctuation is the reader's language's (a full-width colon has no place in English).
     head = f"**{card.title}**"
     if card.state:
-        head += f"　<font color=\"comment\">〔{card.state}〕</font>"
+        head += f" <font color=\"comment\">{t('card.state_mark', card.locale, state=card.state)}</font>"
     lines = [head]
     for label, value in card.fields:
         first, *more = value.splitlines() or ["—"]
-        lines.append(f"> **{label}**：{first}")
-        lines.extend(f"> 　{line}" for line in more)
+        lines.append("> " + t("card.field_line", card.locale, label=f"**{label}**", value=first))
+        lines.extend("> " + t("card.more_line", card.locale, line=line) for line in more)
     if card.text:
         lines.extend(card.text.splitlines())
     if card.actions:

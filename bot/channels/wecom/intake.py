@@ -39,7 +39,7 @@ from handlers.signing.confirm import KIND as CONFIRMATION
 from storage.models import Person
 from storage.uow import UnitOfWork
 from workflow.clock import Clock
-from workflow.i18n import has, normalise_locale, t
+from workflow.i18n import has, pick_locale, t
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +330,7 @@ class Intake:
             return await uow.people.by_identity(PLATFORM, self.config.corp_id, user_id)
 
     def _locale(self, person: Person | None) -> str:
-        return normalise_locale(person.locale if person else self.config.locale)
+        return pick_locale(person.locale if person else None, self.config.locale)
 
     async def _notice(self, user_id: str, delivery_id: str, key: str) -> None:
         locale = self._locale(await self._person(user_id))
