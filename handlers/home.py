@@ -48,7 +48,7 @@ async def _case_entry(ctx: Ctx, case: Case, *, late: bool, title_key: str = "hom
     text = t("home.case_text", ctx.locale, ground=ground_text(case, ctx.locale), state=state)
     return Message(
         kind=CASE, recipient=person_recipient(ctx.actor), locale=ctx.locale, case_ref=case.ref,
-        case_version=case.version, actions=buttons_for(case, ctx.actor),
+        case_version=case.version, actions=buttons_for(case, ctx.actor, ctx.principals),
         data={"title": t(title_key, ctx.locale, ref=case.ref, name=employee.name if employee else "—"),
               "text": f"{text} · {t('home.overdue', ctx.locale)}" if late else text,
               "fields": [], "state": state},

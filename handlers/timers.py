@@ -12,9 +12,11 @@ from datetime import datetime, timedelta
 
 from handlers.context import Ctx, hr_group_message
 from handlers.contracts import Inbound
+from handlers.delegates import stand_ins
 from handlers.deps import Deps
 from handlers.notify import hr_people
 from handlers.service import run_or_answer
+from handlers.snooze import HELD_FOR, SNOOZE, hold_back
 from handlers.transition import audit
 from handlers.views import employee_card, local_time, message_for
 from handlers.webhooks import publish_item_due
@@ -163,16 +165,24 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
     recipients = await _recipients(ctx, case, action, payload)
     if recipients is None:
         return  # the item it was about is done already
-    await audit(ctx, case, f"reminder:{action.value}", payload={"timer": kind})
-    if action == TimerAction.REMIND_ITEM_OWNER:
-        await publish_item_due(ctx, case, int(payload["item_id"]))
     day = deps.calendar.local_date(now).isoformat()
-    if action in _GROUP_ACTIONS:
-        loc = normalise_locale(tenant.settings.get("locale"))
-        await ctx.send(hr_group_message("reminder", case, loc, t("h.reminder.title", loc, ref=case.ref),
-                                        await _text(ctx, case, action, payload, loc)),
-                       case=case, dedup_key=f"rem:{case.id}:{kind}:group:{day}")
-    for person in recipients:
+    if HELD_FOR in payload:
+        # A reminder held back for one person (a snooze, their working hours) now reaches them.
+        held = await uow.people.get(int(payload[HELD_FOR]))
+        people = [held] if held is not None else []
+    else:
+        await audit(ctx, case, f"reminder:{action.value}", payload={"timer": kind})
+        if action == TimerAction.REMIND_ITEM_OWNER:
+            await publish_item_due(ctx, case, int(payload["item_id"]))
+        if action in _GROUP_ACTIONS:
+            loc = normalise_locale(tenant.settings.get("locale"))
+            await ctx.send(hr_group_message("reminder", case, loc, t("h.reminder.title", loc, ref=case.ref),
+                                            await _text(ctx, case, action, payload, loc)),
+                           case=case, dedup_key=f"rem:{case.id}:{kind}:group:{day}")
+        people = [person for person, _for in await stand_ins(ctx, case, recipients)]
+    for person in people:
+        if await hold_back(ctx, case, person, kind, payload):
+            continue
         # "Never more than once per (case, kind, day)" is the outbox's dedup key.
         dedup = f"rem:{case.id}:{kind}:{person.id}:{day}"
         loc = normalise_locale(person.locale)
@@ -183,7 +193,7 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
             await ctx.send(card, case=case, dedup_key=dedup)
             continue
         await ctx.send(message_for(case, person, "reminder", t("h.reminder.title", loc, ref=case.ref),
-                                   await _text(ctx, case, action, payload, loc), []),
+                                   await _text(ctx, case, action, payload, loc), [], (SNOOZE,)),
                        case=case, dedup_key=dedup)
 
 

@@ -115,6 +115,12 @@ class Person(Base):
     contract_start: Mapped[date | None] = mapped_column(Date, default=None)
     contract_end: Mapped[date | None] = mapped_column(Date, default=None)
     probation_end: Mapped[date | None] = mapped_column(Date, default=None)
+    # Away: whom their cards, reminders and buttons go to, until when (handlers/delegates.py).
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    delegate_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Where and when reminders reach them; "" = the company's (workflow/reachable.py).
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    work_hours: Mapped[str] = mapped_column(String(16), default="", server_default="")  # "09:00-18:00"
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -292,6 +298,18 @@ class WebhookSubscription(Base):
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # the payload fields it may see
     completes: Mapped[list[str]] = mapped_column(JSON, default=list)  # item kinds it may call back on
+    created_at: Mapped[datetime]
+
+
+class Snooze(Base):
+    """A person's reminders about one case held back until `until` (never past a deadline)."""
+
+    __tablename__ = "snoozes"
+    __table_args__ = (UniqueConstraint("case_id", "person_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    until: Mapped[datetime]
     created_at: Mapped[datetime]
 
 

@@ -32,6 +32,8 @@ class Rest(StrEnum):
     CONFIRM_FACTS = "confirm_facts"  # like FACTS, but none is needed: confirm=yes is implied
     OPEN = "open"  # @employee ground [note]
     EVIDENCE = "evidence"  # kind, then the link or text
+    DELEGATE = "delegate"  # @person until YYYY-MM-DD, or off (args "delegate", "until" / "off")
+    SNOOZE = "snooze"  # an optional length such as 2d or 4h (args "minutes")
 
 
 InputKind = Literal["text", "datetime", "select", "grounds", "item", "facts", "hash", "file"]
