@@ -32,6 +32,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.case_json import CaseRecordJSON, FactsJSON
+from storage.sealed import Sealed
 from workflow.case import Case, CaseRecord, Facts
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for big tables.
@@ -294,7 +295,7 @@ class WebhookSubscription(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))  # e.g. "payroll", "it"
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(200))  # "whsec_<base64>", the Standard Webhooks form
+    secret: Mapped[str] = mapped_column(Sealed)  # "whsec_<base64>", encrypted at rest (storage/sealed.py)
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # the payload fields it may see
     completes: Mapped[list[str]] = mapped_column(JSON, default=list)  # item kinds it may call back on

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 
 import bot.cli
@@ -20,6 +21,9 @@ from bot.bootstrap import Services
 from bot.cli.serve import Server
 from bot.settings import Settings
 from bot.worker import Worker
+
+# One Fernet key for the whole run: storage seals with one key per process (storage/sealed.py).
+TEST_SECRET_KEY = Fernet.generate_key().decode()
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
@@ -83,6 +87,7 @@ def in_process_cli(monkeypatch: pytest.MonkeyPatch, workdir: Path, database_url:
     monkeypatch.chdir(workdir)  # no .env from the checkout
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("SECRET_KEYS", TEST_SECRET_KEY)  # webhook secrets are kept sealed
 
     async def run(*args: str) -> int:
         return await asyncio.to_thread(bot.cli.main, list(args))
