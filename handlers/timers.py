@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from handlers.context import Ctx, hr_group_message
 from handlers.contracts import Inbound
 from handlers.delegates import stand_ins
 from handlers.deps import Deps
+from handlers.handover import item_number
 from handlers.notify import hr_people
 from handlers.service import run_or_answer
 from handlers.snooze import HELD_FOR, SNOOZE, hold_back
@@ -28,7 +30,7 @@ from workflow.actions import ACTIONS
 from workflow.case import Case
 from workflow.evidence import missing, requirement_label
 from workflow.i18n import normalise_locale, t
-from workflow.model import Ground, Role
+from workflow.model import Ground, Role, Trigger
 from workflow.policy import TimerAction, message_key
 
 CLAIM_LEASE = timedelta(seconds=60)
@@ -192,9 +194,15 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
             card.data["title"] = t("h.employee_card.reminder_title", loc, ref=case.ref)
             await ctx.send(card, case=case, dedup_key=dedup)
             continue
-        await ctx.send(message_for(case, person, "reminder", t("h.reminder.title", loc, ref=case.ref),
-                                   await _text(ctx, case, action, payload, loc), [], (SNOOZE,)),
-                       case=case, dedup_key=dedup)
+        reminder = message_for(case, person, "reminder", t("h.reminder.title", loc, ref=case.ref),
+                               await _text(ctx, case, action, payload, loc), [], (SNOOZE,))
+        if action == TimerAction.REMIND_ITEM_OWNER:
+            # The owner's nudge carries the item's own Done button before "remind me later".
+            item = await uow.handover.get(int(payload["item_id"]))
+            if item is not None:
+                reminder = replace(reminder, actions=(Trigger.COMPLETE_ITEM.value, SNOOZE),
+                                   data={**reminder.data, "item": await item_number(ctx, item)})
+        await ctx.send(reminder, case=case, dedup_key=dedup)
 
 
 async def _recipients(ctx: Ctx, case: Case, action: TimerAction, payload: dict) -> list[Person] | None:
