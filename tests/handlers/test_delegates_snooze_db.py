@@ -22,14 +22,15 @@ async def test_delegate_snooze_and_working_hours_on_a_database(world: World) -> 
         await uow.commit()
     # A first snooze, then a longer one: the second replaces the first.
     await ok(world, "mike", "snooze", minutes=60)
-    await ok(world, "mike", "snooze", minutes=2 * 24 * 60 + 30)
+    await ok(world, "mike", "snooze", minutes=2 * 24 * 60 + 90)
     assert (await last_event(world))[3]["acting_for"]["name"] == "李雷"
     case = await world.case()
     async with world.uow_factory() as uow:
-        assert await uow.snoozes.until(case.id, mike.id) == START + timedelta(days=2, minutes=30)
-    # The evidence reminder (Wednesday 09:00) waits for the snooze (09:30), then for Mike's 10:00.
-    await world.advance_to(EVIDENCE_REMINDER + timedelta(minutes=30))
+        assert await uow.snoozes.until(case.id, mike.id) == START + timedelta(days=2, minutes=90)
+    # The evidence reminder (Wednesday 09:00) is outside Mike's hours (from 10:00) and then still
+    # snoozed (until 10:30).
+    await world.advance_to(EVIDENCE_REMINDER.replace(hour=10, minute=29))
     assert not await world.sent_to("mike", "reminder") and not await world.sent_to("lee", "reminder")
-    await world.advance_to(EVIDENCE_REMINDER.replace(hour=10))
+    await world.advance_to(EVIDENCE_REMINDER.replace(hour=10, minute=30))
     assert len(await world.sent_to("mike", "reminder")) == 1
     assert not await world.sent_to("lee", "reminder")
