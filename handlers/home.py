@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers.casefile import is_hr
+from handlers.casefile import about_them, is_hr
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Inbound, Message
 from handlers.deps import Deps
@@ -82,6 +82,11 @@ async def _build(ctx: Ctx) -> list[Message]:
     managed = [c for c in theirs if c.manager_id == actor.id]
     own = [c for c in theirs if c.employee_id == actor.id]
     items = [i for i in await uow.handover.for_owner(actor.id) if i.done_at is None]
+    for principal in ctx.principals:  # a delegate also sees the cases and items they stand in for
+        managed += [c for c in await uow.cases.for_person(principal.id) if c.closed_at is None
+                    and c.manager_id == principal.id and not about_them(c, actor)]
+        items += [i for i in await uow.handover.for_owner(principal.id) if i.done_at is None]
+    managed = list({c.id: c for c in managed}.values())
     messages: list[Message] = []
     if managed or Role.MANAGER.value in actor.role_set:
         messages.append(_section(ctx, "home.mine"))
@@ -112,7 +117,8 @@ async def home(uow_factory: Callable[[], UnitOfWork], deps: Deps, platform: str,
             return None
         inbound = Inbound(platform=platform, platform_tenant=platform_tenant, user_id=user_id,
                           name="home")
-        ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now)
+        ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now,
+                  principals=tuple(await uow.people.delegators_of(actor.id, now)))
         title = Message(kind=SECTION, recipient="", locale=ctx.locale,
                         data={"title": t("home.title", ctx.locale, name=actor.name), "text": "",
                               "fields": []})

@@ -153,3 +153,16 @@ async def _id(world: World, who: str) -> int:
         person = await uow.people.by_identity("console", "local", who)
     assert person is not None
     return person.id
+
+
+async def test_the_delegates_home_lists_the_cases_they_stand_in_for(world: World) -> None:
+    from handlers.home import home
+
+    await opened(world)
+    before = await home(world.uow_factory, world.deps, "console", "local", "mike")
+    assert before is not None and not [m for m in before if m.case_ref == "C-0001"]
+    await ok(world, "lee", "delegate", None, delegate="@mike", until=UNTIL)
+    after = await home(world.uow_factory, world.deps, "console", "local", "mike")
+    assert after is not None
+    [entry] = [m for m in after if m.case_ref == "C-0001"]
+    assert "submit" in entry.actions or "withdraw" in entry.actions
