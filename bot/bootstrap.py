@@ -28,7 +28,9 @@ from bot.errors import not_migrated, unreachable
 from bot.gateway import Gateway
 from bot.settings import Settings, SettingsError
 from bot.signing.keys import KeyFileSigner
+from bot.token_cipher import TokenCipher
 from handlers.deps import Deps, build_deps
+from storage import sealed
 from storage.cache import make_redis
 from storage.db import make_engine, make_session_factory
 from storage.migrate import is_current
@@ -168,10 +170,18 @@ def handler_deps(settings: Settings, clock: Clock) -> Deps:
     )
 
 
+def seal_secrets(settings: Settings) -> None:
+    """Hand storage the cipher that seals secrets in the database (storage/sealed.py), if a key is set."""
+    keys = settings.SECRET_KEYS or settings.SLACK_TOKEN_KEYS
+    if keys is not None:
+        sealed.use(TokenCipher.from_setting(keys.get_secret_value()))
+
+
 def bootstrap(settings: Settings, *, clock: Clock | None = None,
               channels: Iterable[ChannelMaker] = ()) -> Services:
     """Wire the process once: every part is built here, in order, and handed to its users."""
     clock = clock or SystemClock()
+    seal_secrets(settings)
     engine = make_engine(settings.DATABASE_URL)
     session_factory = make_session_factory(engine)
     redis = make_redis(settings.REDIS_URL)

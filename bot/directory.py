@@ -2,7 +2,8 @@
 
 Columns: employee_no,name,email,department,position,manager_no,roles,locale,hire_date,
 console_id,slack_id,wecom_id, and optionally birth_date,retirement_category,contract_start,
-contract_end,probation_end (prefilled into a new case's facts). Roles are separated by ";" or
+contract_end,probation_end (prefilled into a new case's facts) and timezone,work_hours (when
+reminders reach the person, e.g. Europe/Berlin and 09:00-18:00; empty: the company's). Roles are separated by ";" or
 "|"; manager_no names another row (in any order) or someone already in the directory.
 """
 
@@ -16,12 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from storage.uow import UnitOfWork
+from workflow.availability import parse_hours, zone
 from workflow.model import Role
 
 COLUMNS = (
     "employee_no", "name", "email", "department", "position", "manager_no", "roles", "locale",
     "hire_date", "console_id", "slack_id", "wecom_id",
     "birth_date", "retirement_category", "contract_start", "contract_end", "probation_end",
+    "timezone", "work_hours",
 )
 # The dates the law reads (optional columns); retirement categories in English or Chinese.
 DATE_COLUMNS = ("hire_date", "birth_date", "contract_start", "contract_end", "probation_end")
@@ -56,6 +59,8 @@ class Entry:
     contract_start: date | None
     contract_end: date | None
     probation_end: date | None
+    timezone: str  # "" = the company's
+    work_hours: str  # "HH:MM-HH:MM", "" = the company's
     console_id: str  # given, else the e-mail's local part, else the employee number
     slack_id: str | None
     wecom_id: str | None
@@ -132,6 +137,10 @@ def _entry(line: int, row: dict[str, str], default_locale: str) -> tuple[Entry |
     start, end = dates["contract_start"], dates["contract_end"]
     if start and end and end < start:
         reasons.append(f"contract_end {end} is before contract_start {start}")
+    if field["timezone"] and zone(field["timezone"], "").key != field["timezone"]:
+        reasons.append(f"timezone {field['timezone']!r} is not a time zone name such as Asia/Shanghai")
+    if field["work_hours"] and parse_hours(field["work_hours"]) is None:
+        reasons.append(f"work_hours {field['work_hours']!r} is not HH:MM-HH:MM (e.g. 09:00-18:00)")
     if field["manager_no"] and field["manager_no"] == field["employee_no"]:
         reasons.append("manager_no is the person themself")
     if reasons:
@@ -143,7 +152,7 @@ def _entry(line: int, row: dict[str, str], default_locale: str) -> tuple[Entry |
         manager_no=field["manager_no"] or None, roles=roles, locale=locale,
         hire_date=dates["hire_date"], birth_date=dates["birth_date"],
         retirement_category=category or "", contract_start=start, contract_end=end,
-        probation_end=dates["probation_end"],
+        probation_end=dates["probation_end"], timezone=field["timezone"], work_hours=field["work_hours"],
         console_id=field["console_id"] or email.partition("@")[0] or field["employee_no"],
         slack_id=field["slack_id"] or None, wecom_id=field["wecom_id"] or None,
     ), []
@@ -262,7 +271,8 @@ async def import_entries(
                 roles=",".join(entry.roles), locale=entry.locale, hire_date=entry.hire_date,
                 birth_date=entry.birth_date, retirement_category=entry.retirement_category,
                 contract_start=entry.contract_start, contract_end=entry.contract_end,
-                probation_end=entry.probation_end, active=True,
+                probation_end=entry.probation_end, timezone=entry.timezone, work_hours=entry.work_hours,
+                active=True,
             )
             ids[entry.employee_no] = person.id
         problems = []

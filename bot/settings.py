@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     # comma-separated; the first encrypts, every one decrypts. Rotate: put a new key first,
     # restart (serve re-encrypts every stored token), then drop the old one. Required with OAuth.
     SLACK_TOKEN_KEYS: SecretStr | None = None
+    # Fernet keys sealing the other secrets kept in the database (webhook signing secrets), same
+    # form and rotation as SLACK_TOKEN_KEYS; unset: SLACK_TOKEN_KEYS seal them.
+    SECRET_KEYS: SecretStr | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -193,13 +196,13 @@ class Settings(BaseSettings):
 
     @field_validator(
         "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID",
-        "SLACK_CLIENT_SECRET", "SLACK_TOKEN_KEYS", mode="before",
+        "SLACK_CLIENT_SECRET", "SLACK_TOKEN_KEYS", "SECRET_KEYS", mode="before",
     )
     @classmethod
     def _blank_slack_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("SLACK_TOKEN_KEYS")
+    @field_validator("SLACK_TOKEN_KEYS", "SECRET_KEYS")
     @classmethod
     def _token_keys(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:

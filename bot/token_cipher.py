@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.errors import OperatorError
+from storage.sealed import PREFIX
 
-PREFIX = "fernet:"
 _LOST_KEY = ("a stored Slack token was encrypted with a key that is not in SLACK_TOKEN_KEYS: put "
              "the old key back after the new one")
 

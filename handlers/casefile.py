@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.context import Ctx
 from handlers.refusal import Refused
 from storage.models import Person
@@ -15,8 +17,48 @@ def is_hr(person: Person | None) -> bool:
     return person is not None and bool(person.role_set & HR_ROLES)
 
 
-def parties_of(case: Case, person: Person | None, *, item_owner_id: int | None = None) -> frozenset[Party]:
-    """What `person` is to `case`; None is the system (timers)."""
+# What a delegate may be for the person they stand in for: never the employee.
+DELEGABLE = frozenset({Party.MANAGER, Party.HR, Party.ASSIGNEE})
+
+
+def about_them(case: Case, person: Person) -> bool:
+    """Whether `case` is about `person` or about their own manager (separation of duties)."""
+    return person.id == case.employee_id or (person.manager_id is not None and person.manager_id == case.employee_id)
+
+
+def parties_of(case: Case, person: Person | None, *, item_owner_id: int | None = None,
+               principals: Sequence[Person] = ()) -> frozenset[Party]:
+    """What `person` is to `case` (with what they may be for the `principals` they stand in for);
+    None is the system (timers)."""
+    own = _own_parties(case, person, item_owner_id)
+    if person is None or about_them(case, person):
+        return own  # a delegate never acts on a case about themselves or their manager
+    for principal in principals:
+        own |= _own_parties(case, principal, item_owner_id) & DELEGABLE
+    return own
+
+
+def stood_in_for(case: Case, person: Person, principals: Sequence[Person], *,
+                 item_owner_id: int | None = None) -> Person | None:
+    """The principal whose standing `person` needs on `case` (None: their own is enough)."""
+    if about_them(case, person):
+        return None
+    own = _own_parties(case, person, item_owner_id)
+    for principal in principals:
+        if (_own_parties(case, principal, item_owner_id) & DELEGABLE) - own:
+            return principal
+    return None
+
+
+def asker_parties(ctx: Ctx, case: Case, *, item_owner_id: int | None = None) -> frozenset[Party]:
+    """What the asker is to `case`, standing in for whoever made them their delegate; notes on
+    `ctx` whom they act for, so that the audit and the people told name both."""
+    ctx.acting_for = (stood_in_for(case, ctx.actor, ctx.principals, item_owner_id=item_owner_id)
+                      if ctx.actor is not None else None)
+    return parties_of(case, ctx.actor, item_owner_id=item_owner_id, principals=ctx.principals)
+
+
+def _own_parties(case: Case, person: Person | None, item_owner_id: int | None) -> frozenset[Party]:
     if person is None:
         return frozenset({Party.SYSTEM})
     if person.tenant_id != case.tenant_id:
@@ -47,11 +89,13 @@ def approvals(case: Case) -> tuple[Approval, ...]:
     return case.record.approvals or ()
 
 
-def approval_standing(case: Case, person: Person | None) -> dict[str, bool]:
-    """The approve Attempt's fields about the asker (workflow/guards.py decides what they mean)."""
+def approval_standing(case: Case, person: Person | None, principals: Sequence[Person] = ()) -> dict[str, bool]:
+    """The approve Attempt's fields about the asker (workflow/guards.py decides what they mean): an
+    approval counts as the asker's own, and a delegate of the opener or manager is as close to
+    the case as they are."""
     if person is None:
         return {}
-    return {"opened_or_manages": opened_or_manages(case, person),
+    return {"opened_or_manages": any(opened_or_manages(case, p) for p in (person, *principals)),
             "approved_before": any(a.by == person.id for a in approvals(case))}
 
 

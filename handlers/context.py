@@ -58,6 +58,9 @@ class Ctx:
     tenant: Tenant
     now: datetime
     replies: list[Message] = field(default_factory=list)
+    # The people who made the asker their delegate (active now), and the one this request acts for.
+    principals: tuple[Person, ...] = ()
+    acting_for: Person | None = None
 
     @property
     def locale(self) -> str:
@@ -77,6 +80,14 @@ class Ctx:
             if args.get(key):
                 return str(args[key]).strip()[:4000]
         return ""
+
+    def asker_name(self, locale: str) -> str:
+        """Who acts, as the audit and the people told read it: "王芳 for 李雷" for a delegate."""
+        if self.actor is None:
+            return t("h.system", locale)
+        if self.acting_for is None:
+            return self.actor.name
+        return t("h.delegate.acting", locale, delegate=self.actor.name, principal=self.acting_for.name)
 
     @property
     def actor_identity(self) -> str:

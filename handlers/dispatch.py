@@ -13,7 +13,20 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from handlers import company_card, evidence, facts, help, items, meeting, open_case, report, service, status
+from handlers import (
+    company_card,
+    delegates,
+    evidence,
+    facts,
+    help,
+    items,
+    meeting,
+    open_case,
+    report,
+    service,
+    snooze,
+    status,
+)
 from handlers.context import Ctx, person_recipient, reply_locale
 from handlers.contracts import Inbound, Message, Reply
 from handlers.deps import Deps
@@ -50,6 +63,8 @@ ROUTES: dict[str, Route] = {
     "report": report.handle,
     "company": company_card.handle,
     "help": help.handle,
+    "delegate": delegates.handle,
+    "snooze": snooze.handle,
     "parse_error": help.parse_error,
     **{tr.value: service.handle for tr in Trigger if tr != Trigger.COMPLETE_ITEM},
 }
@@ -84,7 +99,8 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
                 reply = Reply(ok=False, messages=_refused(unknown, inbound, None, tenant))
                 # The delivery is handled: a retry changes nothing either.
                 return await _commit(uow, Settled(uow, tenant, None, reply), then, deps)
-            ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now)
+            ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now,
+                      principals=tuple(await uow.people.delegators_of(actor.id, now)))
             attempt: tuple[int, str, dict[str, Any]] | None = None  # a refused attempt to audit
             try:
                 route = ROUTES.get(inbound.name)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from handlers.casefile import opened_or_manages
+from handlers.casefile import approval_standing
 from handlers.context import Ctx
 from handlers.document import issue_certificate, issue_document
 from handlers.handover import create_items
@@ -56,8 +56,8 @@ def _value(change: Change, field: str, value: Value) -> Any:
             return getattr(change.case.record, field) or ctx.now
         case Value.APPROVAL:
             assert ctx.actor is not None
-            approval = Approval(by=ctx.actor.id, opened_or_manages=opened_or_manages(change.case, ctx.actor),
-                                at=ctx.now)
+            standing = approval_standing(change.case, ctx.actor, ctx.principals)
+            approval = Approval(by=ctx.actor.id, opened_or_manages=standing["opened_or_manages"], at=ctx.now)
             return (*(change.case.record.approvals or ()), approval)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from handlers.casefile import load_case, not_on_case, parties_of
+from handlers.casefile import asker_parties, load_case, not_on_case
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.inputs import mebibytes
@@ -38,10 +38,11 @@ async def next_prompt(ctx: Ctx, case: Case) -> None:
 
 async def handle(ctx: Ctx) -> Reply:
     case = await load_case(ctx)
-    if not parties_of(case, ctx.actor):
+    parties = asker_parties(ctx, case)
+    if not parties:
         raise not_on_case(case, EVIDENCE.name)
     # Who and where come from the spec; its own refusal texts say what this handler is for.
-    if not parties_of(case, ctx.actor) & set(EVIDENCE.parties_in(State.COLLECTING_EVIDENCE)):
+    if not parties & set(EVIDENCE.parties_in(State.COLLECTING_EVIDENCE)):
         raise Refused(EVIDENCE.refuse_party, case=case, audit=EVIDENCE.name, payload={"reason": "not_manager"})
     if EVIDENCE.step(State(case.state)) is None:
         raise Refused(EVIDENCE.refuse_state, case=case, ref=case.ref, state=t(f"state.{case.state}", ctx.locale))

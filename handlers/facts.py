@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from handlers.assessment import FactError, assess, case_facts, company_union, known_fact_keys, missing_facts, parse_fact
-from handlers.casefile import is_hr, load_case, not_on_case, parties_of
+from handlers.casefile import asker_parties, is_hr, load_case, not_on_case
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.document import issue_document
@@ -91,7 +91,7 @@ def _union_question_open(ctx: Ctx, case: Case) -> bool:
 
 async def handle(ctx: Ctx) -> Reply:
     case = await load_case(ctx)
-    if not parties_of(case, ctx.actor):
+    if not asker_parties(ctx, case):
         raise not_on_case(case, FACTS.name)
     if not is_hr(ctx.actor) or (ctx.actor is not None and ctx.actor.id == case.employee_id):
         raise Refused(FACTS.refuse_party, case=case, audit=FACTS.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers.casefile import is_hr
+from handlers.casefile import about_them, is_hr
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Inbound, Message
 from handlers.deps import Deps
@@ -48,7 +48,7 @@ async def _case_entry(ctx: Ctx, case: Case, *, late: bool, title_key: str = "hom
     text = t("home.case_text", ctx.locale, ground=ground_text(case, ctx.locale), state=state)
     return Message(
         kind=CASE, recipient=person_recipient(ctx.actor), locale=ctx.locale, case_ref=case.ref,
-        case_version=case.version, actions=buttons_for(case, ctx.actor),
+        case_version=case.version, actions=buttons_for(case, ctx.actor, ctx.principals),
         data={"title": t(title_key, ctx.locale, ref=case.ref, name=employee.name if employee else "—"),
               "text": f"{text} · {t('home.overdue', ctx.locale)}" if late else text,
               "fields": [], "state": state},
@@ -82,6 +82,11 @@ async def _build(ctx: Ctx) -> list[Message]:
     managed = [c for c in theirs if c.manager_id == actor.id]
     own = [c for c in theirs if c.employee_id == actor.id]
     items = [i for i in await uow.handover.for_owner(actor.id) if i.done_at is None]
+    for principal in ctx.principals:  # a delegate also sees the cases and items they stand in for
+        managed += [c for c in await uow.cases.for_person(principal.id) if c.closed_at is None
+                    and c.manager_id == principal.id and not about_them(c, actor)]
+        items += [i for i in await uow.handover.for_owner(principal.id) if i.done_at is None]
+    managed = list({c.id: c for c in managed}.values())
     messages: list[Message] = []
     if managed or Role.MANAGER.value in actor.role_set:
         messages.append(_section(ctx, "home.mine"))
@@ -112,7 +117,8 @@ async def home(uow_factory: Callable[[], UnitOfWork], deps: Deps, platform: str,
             return None
         inbound = Inbound(platform=platform, platform_tenant=platform_tenant, user_id=user_id,
                           name="home")
-        ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now)
+        ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now,
+                  principals=tuple(await uow.people.delegators_of(actor.id, now)))
         title = Message(kind=SECTION, recipient="", locale=ctx.locale,
                         data={"title": t("home.title", ctx.locale, name=actor.name), "text": "",
                               "fields": []})

@@ -9,6 +9,7 @@ from typing import Any
 from handlers.assessment import assess, company_union
 from handlers.casefile import parties_of
 from handlers.context import Ctx, company_locale, hr_group_message
+from handlers.delegates import stand_ins
 from handlers.evidence import next_prompt
 from handlers.inputs import talk_window
 from handlers.views import (
@@ -39,7 +40,7 @@ async def _person(ctx: Ctx, person_id: int | None) -> Person | None:
 def did(ctx: Ctx, case: Case, action: str, loc: str) -> tuple[str, str]:
     """Title and text of "who did what, when, and where the case is now", in `loc`."""
     label = t(f"action.{action}", loc)
-    who = ctx.actor.name if ctx.actor else t("h.system", loc)
+    who = ctx.asker_name(loc)
     return (t(TOLD_TITLE, loc, ref=case.ref, action=label),
             t("h.transition.text", loc, who=who, when=local_time(ctx, ctx.now), action=label,
               state=t(f"state.{case.state}", loc)))
@@ -150,9 +151,9 @@ async def _texts(ctx: Ctx, case: Case, action: Action, notice: Notice, loc: str)
     return t(notice.title, loc, **params), t(notice.text, loc, **params)
 
 
-async def _card(ctx: Ctx, case: Case, notice: Notice, person: Person) -> Any:
+async def _card(ctx: Ctx, case: Case, notice: Notice, person: Person, principal: Person | None) -> Any:
     if notice.card == "hr_review":
-        return await hr_review_card(ctx, case, person)
+        return await hr_review_card(ctx, case, person, (principal,) if principal else ())
     return await employee_card(ctx, case, person)
 
 
@@ -168,16 +169,17 @@ async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
             title, text = await _texts(ctx, case, action, notice, loc)
             await ctx.send(hr_group_message(notice.kind, case, loc, title, text), case=case)
             continue
-        for person in await _recipients(ctx, case, notice.to):
-            if notice.not_the_asker and ctx.actor is not None and person.id == ctx.actor.id:
+        for person, principal in await stand_ins(ctx, case, await _recipients(ctx, case, notice.to)):
+            meant_for = principal or person
+            if notice.not_the_asker and ctx.actor is not None and ctx.actor.id in (person.id, meant_for.id):
                 continue
             if notice.card:
-                await ctx.send(await _card(ctx, case, notice, person), case=case)
+                await ctx.send(await _card(ctx, case, notice, person, principal), case=case)
                 continue
             loc = ctx.locale_of(person)
             title, text = await _texts(ctx, case, action, notice, loc)
             fields = await signing_fields(ctx, case, loc) if notice.fields == "signing_status" else []
-            buttons = () if notice.no_buttons_for_manager and person.id == case.manager_id else notice.buttons
+            buttons = () if notice.no_buttons_for_manager and meant_for.id == case.manager_id else notice.buttons
             await ctx.send(message_for(case, person, notice.kind, title, text, fields, buttons, locale=loc),
                            case=case)
 

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers import effects, notify, webhooks
-from handlers.casefile import approval_standing, load_case, not_on_case, parties_of
+from handlers.casefile import approval_standing, asker_parties, load_case, not_on_case
 from handlers.context import Ctx, person_recipient
 from handlers.contracts import Reply
 from handlers.effects import Change
@@ -46,16 +46,17 @@ async def run(ctx: Ctx, action: Action, *, case: Case | None = None, item: Hando
     assert action.trigger is not None, f"{action.name} is not a workflow action"
     if case is None:
         case = await load_case(ctx)
-    parties = parties_of(case, ctx.actor, item_owner_id=item.owner_id if item else None)
+    parties = asker_parties(ctx, case, item_owner_id=item.owner_id if item else None)
     if not parties:
         # Not on this case: answer as if it did not exist (before reading any input), no card of it.
         raise not_on_case(case, action.name)
     fields = attempt_fields(ctx, case, action)
     await refuse_if_stale(ctx, case)
     today = ctx.now.astimezone(ZoneInfo(ctx.tenant.timezone)).date()
+    standing = approval_standing(case, ctx.actor, ctx.principals)
     decision = decide(await snapshot(ctx, case), Attempt(trigger=action.trigger, parties=parties, now=ctx.now,
                                                          today=today, item_owned=item is not None,
-                                                         **approval_standing(case, ctx.actor), **fields))
+                                                         **standing, **fields))
     if not decision.allowed:
         assert decision.refusal is not None
         raise Refused.by_workflow(decision.refusal, case=case, audit=action.name,

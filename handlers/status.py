@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.casefile import is_hr, load_case, not_on_case, parties_of
+from handlers.casefile import asker_parties, is_hr, load_case, not_on_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
 from handlers.views import case_card, ground_text, local_time
@@ -13,7 +13,8 @@ async def handle(ctx: Ctx) -> Reply:
     assert ctx.actor is not None
     if ctx.inbound.case_ref:
         return await _one(ctx)
-    cases = [c for c in await ctx.uow.cases.for_person(ctx.actor.id) if parties_of(c, ctx.actor)]
+    mine = [c for p in (ctx.actor, *ctx.principals) for c in await ctx.uow.cases.for_person(p.id)]
+    cases = list({c.id: c for c in mine if parties_of(c, ctx.actor, principals=ctx.principals)}.values())
     if is_hr(ctx.actor):
         seen = {c.id for c in cases}
         cases += [c for c in await ctx.uow.cases.open_cases(ctx.tenant.id) if c.id not in seen]
@@ -38,13 +39,15 @@ def _action(action: str, locale: str) -> str:
 
 async def _one(ctx: Ctx) -> Reply:
     case = await load_case(ctx, for_update=False)
-    if not parties_of(case, ctx.actor):
+    if not asker_parties(ctx, case):
         # Not theirs to see: answer as if it did not exist (no leaking of who is being let go).
         raise not_on_case(case, "status")
     events = await ctx.uow.audit.for_case(case.id)
     lines = []
     for event in events:
         who = (await ctx.uow.people.get(event.actor_id)).name if event.actor_id else t("h.system", ctx.locale)
+        if principal := (event.payload or {}).get("acting_for"):
+            who = t("h.delegate.acting", ctx.locale, delegate=who, principal=principal["name"])
         moved = event.to_state and event.from_state != event.to_state
         move = (f" {t(f'state.{event.from_state}', ctx.locale) if event.from_state else ''} → "
                 f"{t(f'state.{event.to_state}', ctx.locale)}" if moved else "")

@@ -8,13 +8,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from handlers.context import Ctx, company_locale, hr_group_message
 from handlers.contracts import Inbound
+from handlers.delegates import stand_ins
 from handlers.deps import Deps
+from handlers.handover import item_number
 from handlers.notify import hr_people
 from handlers.service import run_or_answer
+from handlers.snooze import HELD_FOR, SNOOZE, hold_back
 from handlers.transition import audit
 from handlers.views import deadline_time, employee_card, message_for, zoned_time
 from handlers.webhooks import publish_item_due
@@ -27,7 +31,7 @@ from workflow.case import Case
 from workflow.evidence import missing, requirement_label
 from workflow.fact_words import listing
 from workflow.i18n import t
-from workflow.model import Ground, Role
+from workflow.model import Ground, Role, Trigger
 from workflow.policy import TimerAction, message_key
 
 CLAIM_LEASE = timedelta(seconds=60)
@@ -164,16 +168,24 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
     recipients = await _recipients(ctx, case, action, payload)
     if recipients is None:
         return  # the item it was about is done already
-    await audit(ctx, case, f"reminder:{action.value}", payload={"timer": kind})
-    if action == TimerAction.REMIND_ITEM_OWNER:
-        await publish_item_due(ctx, case, int(payload["item_id"]))
     day = deps.calendar.local_date(now).isoformat()
-    if action in _GROUP_ACTIONS:
-        loc = company_locale(tenant)
-        await ctx.send(hr_group_message("reminder", case, loc, t("h.reminder.title", loc, ref=case.ref),
-                                        await _text(ctx, case, action, payload, loc)),
-                       case=case, dedup_key=f"rem:{case.id}:{kind}:group:{day}")
-    for person in recipients:
+    if HELD_FOR in payload:
+        # A reminder held back for one person (a snooze, their working hours) now reaches them.
+        held = await uow.people.get(int(payload[HELD_FOR]))
+        people = [held] if held is not None else []
+    else:
+        await audit(ctx, case, f"reminder:{action.value}", payload={"timer": kind})
+        if action == TimerAction.REMIND_ITEM_OWNER:
+            await publish_item_due(ctx, case, int(payload["item_id"]))
+        if action in _GROUP_ACTIONS:
+            loc = company_locale(tenant)
+            await ctx.send(hr_group_message("reminder", case, loc, t("h.reminder.title", loc, ref=case.ref),
+                                            await _text(ctx, case, action, payload, loc)),
+                           case=case, dedup_key=f"rem:{case.id}:{kind}:group:{day}")
+        people = [person for person, _for in await stand_ins(ctx, case, recipients)]
+    for person in people:
+        if await hold_back(ctx, case, person, kind, payload):
+            continue
         # "Never more than once per (case, kind, day)" is the outbox's dedup key.
         dedup = f"rem:{case.id}:{kind}:{person.id}:{day}"
         loc = ctx.locale_of(person)
@@ -186,9 +198,15 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
                                                deadline_time(ctx, datetime.fromisoformat(payload["deadline"]), loc)])
             await ctx.send(card, case=case, dedup_key=dedup)
             continue
-        await ctx.send(message_for(case, person, "reminder", t("h.reminder.title", loc, ref=case.ref),
-                                   await _text(ctx, case, action, payload, loc), [], locale=loc),
-                       case=case, dedup_key=dedup)
+        reminder = message_for(case, person, "reminder", t("h.reminder.title", loc, ref=case.ref),
+                               await _text(ctx, case, action, payload, loc), [], (SNOOZE,), locale=loc)
+        if action == TimerAction.REMIND_ITEM_OWNER:
+            # The owner's nudge carries the item's own Done button before "remind me later".
+            item = await uow.handover.get(int(payload["item_id"]))
+            if item is not None:
+                reminder = replace(reminder, actions=(Trigger.COMPLETE_ITEM.value, SNOOZE),
+                                   data={**reminder.data, "item": await item_number(ctx, item)})
+        await ctx.send(reminder, case=case, dedup_key=dedup)
 
 
 async def _recipients(ctx: Ctx, case: Case, action: TimerAction, payload: dict) -> list[Person] | None:

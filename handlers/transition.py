@@ -103,10 +103,14 @@ async def rearm_timers(ctx: Ctx, case: Case) -> None:
 
 async def audit(ctx: Ctx, case: Case, action: str, *, from_state: str = "", to_state: str = "",
                 payload: dict[str, Any] | None = None) -> None:
+    """The case's next audit event; a delegate's names the person they stood in for as well."""
+    payload = dict(payload or {})
+    if ctx.acting_for is not None:
+        payload["acting_for"] = {"id": ctx.acting_for.id, "name": ctx.acting_for.name}
     await ctx.uow.audit.append(
         case, action=action, actor_id=ctx.actor.id if ctx.actor else None,
         actor_identity=ctx.actor_identity if ctx.actor else "system",
-        from_state=from_state, to_state=to_state, payload=payload or {}, at=ctx.now,
+        from_state=from_state, to_state=to_state, payload=payload, at=ctx.now,
     )
 
 

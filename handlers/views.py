@@ -6,6 +6,7 @@ Money and protected-status facts appear only on cards addressed to one person wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -70,8 +71,9 @@ def title_for(document: DocumentVersion | None, locale: str) -> str:
     return files[0].title if files else ""
 
 
-def buttons_for(case: Case, viewer: Person | None) -> tuple[str, ...]:
-    triggers = available(State(case.state), parties_of(case, viewer))
+def buttons_for(case: Case, viewer: Person | None, principals: Sequence[Person] = ()) -> tuple[str, ...]:
+    """The buttons `viewer` may press on `case` now (standing in for `principals`, if any)."""
+    triggers = available(State(case.state), parties_of(case, viewer, principals=principals))
     # Some happen by timer or follow from other actions: their specs offer no button.
     return tuple(tr.value for tr in triggers if BY_TRIGGER[tr].button)
 
@@ -100,7 +102,7 @@ async def case_card(ctx: Ctx, case: Case, viewer: Person) -> Message:
     if viewer.id == case.employee_id:
         fields += await link_fields(ctx, case, viewer, locale)
     return message_for(case, viewer, "case", t("h.timeline.title", locale, ref=case.ref), "",
-                       fields, buttons_for(case, viewer), locale=locale)
+                       fields, buttons_for(case, viewer, ctx.principals if asker else ()), locale=locale)
 
 
 def findings_text(verdict: CaseAssessment, locale: str, ref: str) -> str:
@@ -133,8 +135,9 @@ def facts_text(case: Case, locale: str) -> str:
     return facts_lines(case.facts.entries(), locale) or t("h.none", locale)
 
 
-async def hr_review_card(ctx: Ctx, case: Case, hr: Person) -> Message:
-    """The private review card for one HR member: facts, evidence, findings and money."""
+async def hr_review_card(ctx: Ctx, case: Case, hr: Person, principals: Sequence[Person] = ()) -> Message:
+    """The private review card for one HR member (or the delegate of `principals`): facts, evidence,
+    findings and money."""
     locale = ctx.locale_of(hr)
     verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     fields = await basic_fields(ctx, case, locale)
@@ -147,7 +150,7 @@ async def hr_review_card(ctx: Ctx, case: Case, hr: Person) -> Message:
         [t("h.field.settlement", locale), settlement_text(verdict, locale)],
         *await signing_fields(ctx, case, locale),
     ]
-    actions = buttons_for(case, hr)
+    actions = buttons_for(case, hr, principals)
     if case.state == "hr_review":
         actions = ("confirm_facts", *actions)
     return message_for(case, hr, "hr_review", t("h.review.title", locale, ref=case.ref), "",

@@ -38,6 +38,7 @@ from storage.models import (
     Person,
     Signature,
     SigningToken,
+    Snooze,
     Tenant,
     Timer,
     UTCDateTime,
@@ -258,6 +259,10 @@ class MemoryPeople:
 
     async def with_role(self, tenant_id: int, role: str) -> list[Person]:
         return self._tx.all(Person, lambda p: p.tenant_id == tenant_id and p.active and role in p.role_set)
+
+    async def delegators_of(self, person_id: int, now: datetime) -> list[Person]:
+        return self._tx.all(Person, lambda p: p.delegate_id == person_id and p.active
+                            and p.delegate_until is not None and p.delegate_until > now)
 
     async def upsert(self, tenant_id: int, employee_no: str, **fields: Any) -> Person:
         person = self._tx.first(Person, lambda p: p.tenant_id == tenant_id and p.employee_no == employee_no)
@@ -508,6 +513,22 @@ class MemoryReports:
                         self._tx.all(SigningToken, lambda k: k.case_id in ids and k.used_at is not None))
 
 
+class MemorySnoozes:
+    def __init__(self, tx: _Transaction) -> None:
+        self._tx = tx
+
+    async def until(self, case_id: int, person_id: int) -> datetime | None:
+        snooze = self._tx.first(Snooze, lambda s: (s.case_id, s.person_id) == (case_id, person_id))
+        return None if snooze is None else snooze.until
+
+    async def set(self, case_id: int, person_id: int, until: datetime, now: datetime) -> None:
+        snooze = self._tx.first(Snooze, lambda s: (s.case_id, s.person_id) == (case_id, person_id))
+        if snooze is None:
+            self._tx.add(Snooze(case_id=case_id, person_id=person_id, until=until, created_at=now))
+        else:
+            snooze.until, snooze.created_at = until, now
+
+
 class MemoryUnitOfWork:
     """storage.uow.UnitOfWork in memory: `async with … as uow: …; await uow.commit()`."""
 
@@ -535,6 +556,7 @@ class MemoryUnitOfWork:
         self.signatures = MemorySignatures(tx)
         self.reports = MemoryReports(tx)
         self.webhooks = MemoryWebhookSubscriptions(tx)
+        self.snoozes = MemorySnoozes(tx)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.case_json import CaseRecordJSON, FactsJSON
+from storage.sealed import Sealed
 from workflow.case import Case, CaseRecord, Facts
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for big tables.
@@ -115,6 +116,12 @@ class Person(Base):
     contract_start: Mapped[date | None] = mapped_column(Date, default=None)
     contract_end: Mapped[date | None] = mapped_column(Date, default=None)
     probation_end: Mapped[date | None] = mapped_column(Date, default=None)
+    # Away: whom their cards, reminders and buttons go to, until when (handlers/delegates.py).
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    delegate_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Where and when reminders reach them; "" = the company's (workflow/reachable.py).
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    work_hours: Mapped[str] = mapped_column(String(16), default="", server_default="")  # "09:00-18:00"
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -288,10 +295,22 @@ class WebhookSubscription(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))  # e.g. "payroll", "it"
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(200))  # "whsec_<base64>", the Standard Webhooks form
+    secret: Mapped[str] = mapped_column(Sealed)  # "whsec_<base64>", encrypted at rest (storage/sealed.py)
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # the payload fields it may see
     completes: Mapped[list[str]] = mapped_column(JSON, default=list)  # item kinds it may call back on
+    created_at: Mapped[datetime]
+
+
+class Snooze(Base):
+    """A person's reminders about one case held back until `until` (never past a deadline)."""
+
+    __tablename__ = "snoozes"
+    __table_args__ = (UniqueConstraint("case_id", "person_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    until: Mapped[datetime]
     created_at: Mapped[datetime]
 
 

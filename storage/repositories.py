@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from storage.models import Case, EvidenceItem, HandoverItem, Identity, Person, Tenant
+from storage.models import Case, EvidenceItem, HandoverItem, Identity, Person, Snooze, Tenant
 from storage.sql import insert_if_absent
 
 
@@ -86,6 +87,12 @@ class People:
             .order_by(Person.id)
         )
         return [p for p in (await self.session.scalars(query)).all() if role in p.role_set]
+
+    async def delegators_of(self, person_id: int, now: datetime) -> list[Person]:
+        """The active people whose delegate `person_id` is at `now`."""
+        query = select(Person).where(Person.delegate_id == person_id, Person.delegate_until > now,
+                                     Person.active).order_by(Person.id)
+        return list((await self.session.scalars(query)).all())
 
     async def upsert(self, tenant_id: int, employee_no: str, **fields: Any) -> Person:
         person = await self.session.scalar(
@@ -263,3 +270,20 @@ class Handover:
             .order_by(HandoverItem.due_at, HandoverItem.id)
         )
         return list((await self.session.scalars(query)).all())
+
+
+class Snoozes:
+    """Each person's snooze of a case's reminders (one per case and person; the last one counts)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def until(self, case_id: int, person_id: int) -> datetime | None:
+        return await self.session.scalar(select(Snooze.until).where(
+            Snooze.case_id == case_id, Snooze.person_id == person_id))
+
+    async def set(self, case_id: int, person_id: int, until: datetime, now: datetime) -> None:
+        values = {"case_id": case_id, "person_id": person_id, "until": until, "created_at": now}
+        if not await insert_if_absent(self.session, Snooze, values, ["case_id", "person_id"]):
+            await self.session.execute(update(Snooze).where(
+                Snooze.case_id == case_id, Snooze.person_id == person_id).values(until=until, created_at=now))

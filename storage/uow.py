@@ -12,7 +12,7 @@ from storage.documents import Documents, Signatures, SigningTokens
 from storage.inbox import Inbox
 from storage.outbox import Outbox
 from storage.reports import Reports
-from storage.repositories import Cases, Evidence, Handover, People, Tenants
+from storage.repositories import Cases, Evidence, Handover, People, Snoozes, Tenants
 from storage.timers import Timers
 from storage.webhooks import WebhookSubscriptions
 
@@ -51,6 +51,7 @@ class UnitOfWork:
         self.signatures = Signatures(session)
         self.reports = Reports(session)
         self.webhooks = WebhookSubscriptions(session)
+        self.snoozes = Snoozes(session)
         return self
 
     async def __aexit__(

@@ -33,6 +33,8 @@ class Rest(StrEnum):
     OPEN = "open"  # @employee ground [note]
     EVIDENCE = "evidence"  # kind, then the link or text
     HASH = "hash"  # the document's SHA-256 the signer confirmed (args "document_hash"), then a note
+    DELEGATE = "delegate"  # @person until YYYY-MM-DD, or off (args "delegate", "until" / "off")
+    SNOOZE = "snooze"  # an optional length such as 2d or 4h (args "minutes")
 
 
 InputKind = Literal["text", "datetime", "select", "grounds", "item", "facts", "hash", "file"]

@@ -35,12 +35,13 @@ class Command:
     zh: tuple[str, ...]  # Chinese verbs; the first is the one the help shows
     audience: Audience
     case: CaseArg = "required"
+    reads: Rest | None = None  # what follows a command that is no workflow action, if anything
 
     @property
     def rest(self) -> Rest:
-        """How the words after the verb are read: the action's, or nothing for the queries."""
+        """How the words after the verb are read: the action's, the command's, or nothing."""
         spec = ACTION_SPECS.get(self.name)
-        return spec.typed if spec else Rest.NOTHING
+        return spec.typed if spec else self.reads or Rest.NOTHING
 
     @property
     def key(self) -> str:
@@ -89,6 +90,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(_T.COMPLETE_ITEM.value, ("done", "complete_item"), ("完成",), Audience.EVERYONE),
     Command("facts", ("facts",), ("事实",), Audience.HR),
     Command("confirm_facts", ("confirm_facts",), ("确认事实",), Audience.HR),
+    Command("snooze", ("snooze", "later"), ("稍后提醒", "推迟提醒"), Audience.EVERYONE, reads=Rest.SNOOZE),
+    Command("delegate", ("delegate",), ("委托", "代理人"), Audience.MANAGER, "none", reads=Rest.DELEGATE),
 )
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}

@@ -39,6 +39,15 @@ def is_reminder(action: TimerAction) -> bool:
     return action not in (TimerAction.ESCALATE, TimerAction.FINISH)
 
 
+# The timers that mark a deadline (a legal period running out, an escalation, the talk): a snooze
+# of a reminder ends before the next of them, and never moves them.
+DEADLINES = frozenset({
+    TimerAction.TELL_HR_STALLING, TimerAction.ESCALATE_HR_LEAD, TimerAction.WARN_HR_UNSIGNED,
+    TimerAction.ESCALATE, TimerAction.ESCALATE_ITEM, TimerAction.CERTIFICATE_DUE,
+    TimerAction.TRANSFER_DEADLINE,
+})
+
+
 def message_key(action: TimerAction) -> str:
     """The catalogue key of the sentence a reminder shows."""
     return f"policy.{action.value}"

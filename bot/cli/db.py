@@ -7,6 +7,7 @@ import asyncio
 
 from sqlalchemy.exc import DBAPIError
 
+from bot.bootstrap import seal_secrets
 from bot.errors import UPGRADE_COMMAND, safe_url, unreachable
 from storage.db import make_engine
 from storage.migrate import head_revision, is_current, upgrade
@@ -26,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     url = args.settings.DATABASE_URL
     if args.db_command == "upgrade":
+        seal_secrets(args.settings)  # migration 0012 seals the webhook secrets stored in clear
         try:
             upgrade(url)
         except UNREACHABLE as error:

@@ -18,6 +18,7 @@ from bot.channels.webhook import WebhookChannel
 from bot.cli import CommandError
 from bot.directory import workspace
 from bot.settings import Settings
+from storage import sealed
 from storage.models import WebhookSubscription
 from storage.outbox import OutboxItem
 from workflow.handover import default_template
@@ -91,6 +92,9 @@ async def _run(args: argparse.Namespace, settings: Settings, tenant_key: str) ->
                           f"\tcompletes={','.join(s.completes) or '-'}")
                 return 0
             if command == "add":
+                if sealed.cipher() is None:
+                    raise CommandError("set SECRET_KEYS (Fernet keys, as SLACK_TOKEN_KEYS) first: the "
+                                       "signing secret is kept encrypted in the database")
                 if await uow.webhooks.by_name(tenant.id, args.name):
                     raise CommandError(f"a subscription named {args.name} exists; remove it first")
                 secret = secret_of(secrets.token_bytes(SECRET_BYTES))

@@ -301,6 +301,38 @@ def _read_evidence(command: Command, words: _Words) -> Args:
     return {"kind": kind.raw, "content": content}
 
 
+def _read_delegate(command: Command, words: _Words) -> Args:
+    """'@wang until 2027-01-10' (the 'until' word may be left out), or 'off'."""
+    word = words.take()
+    if word is None:
+        return _error("router.missing_arg.delegate", command)
+    if word.folded in readers.DELEGATION_OFF:
+        return {"off": True}
+    who = readers.mention(word.raw) if readers.is_mention(word.raw) else word.raw
+    if not who:
+        return _error("router.missing_arg.delegate", command)
+    last = words.take()
+    if last is not None and last.folded in readers.UNTIL_WORDS:
+        last = words.take()
+    if last is None:
+        return _error("router.missing_arg.until", command)
+    until = readers.local_date(last.raw)
+    if until is None:
+        return _error("router.bad_date", command, value=_quote(last.raw))
+    return {"delegate": who, "until": until}
+
+
+def _read_snooze(command: Command, words: _Words) -> Args:
+    """An optional length ('2d', '4h', '3天'); without one the default applies."""
+    word = words.take()
+    if word is None:
+        return {}
+    minutes = readers.duration(word.raw)
+    if minutes is None:
+        return _error("router.bad_duration", command, value=_quote(word.raw))
+    return {"minutes": minutes}
+
+
 _READERS = {
     Rest.NOTHING: _read_nothing,
     Rest.TEXT: _read_text,
@@ -311,6 +343,8 @@ _READERS = {
     Rest.OPEN: _read_open,
     Rest.EVIDENCE: _read_evidence,
     Rest.HASH: _read_hash,
+    Rest.DELEGATE: _read_delegate,
+    Rest.SNOOZE: _read_snooze,
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 
 from workflow.commands import GLUED_GROUNDS, GROUND_ALIASES
 from workflow.model import Ground
@@ -77,6 +77,40 @@ def local_time(text: str) -> str | None:
     except ValueError:
         return None
     return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}"
+
+
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", re.ASCII)
+_DURATION = re.compile(r"(\d{1,3})\s*(m|min|h|hr|hours?|d|days?|w|weeks?|分钟|小时|天|日|周)")
+_MINUTES = {"m": 1, "min": 1, "分钟": 1, "h": 60, "hr": 60, "hour": 60, "hours": 60, "小时": 60,
+            "d": 1440, "day": 1440, "days": 1440, "天": 1440, "日": 1440,
+            "w": 10080, "week": 10080, "weeks": 10080, "周": 10080}
+# The words that end a delegation, and the ones that may stand before its last day.
+DELEGATION_OFF = frozenset({"off", "cancel", "stop", "取消", "结束", "关闭"})
+UNTIL_WORDS = frozenset({"until", "till", "to", "至", "到", "直到"})
+
+
+def local_date(text: str) -> str | None:
+    """A calendar date as 'YYYY-MM-DD' ('2027-01-10', '2027/1/10', '2027年1月10日'), or None."""
+    if len(text) > MAX_WORD:
+        return None
+    match = _DATE.fullmatch(fold(text).strip())
+    if match is None:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def duration(text: str) -> int | None:
+    """A length in minutes: '2d', '4h', '90m', '1w', '2天', '3小时'; None when it is not one."""
+    if len(text) > MAX_WORD:
+        return None
+    match = _DURATION.fullmatch(fold(text).strip())
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return int(match.group(1)) * _MINUTES[match.group(2)]
 
 
 def ground(word: str) -> Ground | None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import uvicorn
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 
 import bot.cli
@@ -26,6 +27,8 @@ from bot.worker import Worker
 # The whole-case drivers' cases end on 2024-06-30; one handed over early is closed by the worker at
 # 18:00 that day (a case closes no earlier than its last day).
 LAST_DAY_CLOSE = datetime(2024, 6, 30, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+# One Fernet key for the whole run: storage seals with one key per process (storage/sealed.py).
+TEST_SECRET_KEY = Fernet.generate_key().decode()
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
@@ -89,6 +92,7 @@ def in_process_cli(monkeypatch: pytest.MonkeyPatch, workdir: Path, database_url:
     monkeypatch.chdir(workdir)  # no .env from the checkout
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("SECRET_KEYS", TEST_SECRET_KEY)  # webhook secrets are kept sealed
 
     async def run(*args: str) -> int:
         return await asyncio.to_thread(bot.cli.main, list(args))

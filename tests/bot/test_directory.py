@@ -144,3 +144,15 @@ def test_a_manager_loop_is_reported() -> None:
 def test_missing_and_unknown_columns_are_reported() -> None:
     with pytest.raises(DirectoryError, match=r"missing column.*name.*unknown column.*salary"):
         parse("employee_no,salary\nE1,1000\n")
+
+
+def test_time_zone_and_working_hours_are_read_and_checked() -> None:
+    header = "employee_no,name,timezone,work_hours\n"
+    [entry] = parse(header + "E9,Hans,Europe/Berlin,09:00-17:30\n")
+    assert (entry.timezone, entry.work_hours) == ("Europe/Berlin", "09:00-17:30")
+    [plain] = parse(header + "E9,Hans,,\n")
+    assert (plain.timezone, plain.work_hours) == ("", "")
+    with pytest.raises(DirectoryError) as bad:
+        parse(header + "E9,Hans,Mars/Olympus,18:00-09:00\n")
+    reasons = str(bad.value)
+    assert "timezone 'Mars/Olympus'" in reasons and "work_hours '18:00-09:00'" in reasons

@@ -157,6 +157,14 @@ FORMS: list[tuple[str, tuple[str, str | None, dict]]] = [
     ("confirm_facts 7", ("confirm_facts", C7, {"facts": {"confirm": "yes"}})),
     ("确认事实 7 avg_wage=21000", ("confirm_facts", C7, {
         "facts": {"avg_wage": "21000", "confirm": "yes"}})),
+    ("/offboard delegate @mike until 2027-01-10", ("delegate", None, {"delegate": "mike", "until": "2027-01-10"})),
+    ("delegate <@U123|mike> 2027/1/10", ("delegate", None, {"delegate": "U123", "until": "2027-01-10"})),
+    ("委托 @王芳 至 2027年1月10日", ("delegate", None, {"delegate": "王芳", "until": "2027-01-10"})),
+    ("delegate off", ("delegate", None, {"off": True})),
+    ("委托 取消", ("delegate", None, {"off": True})),
+    ("snooze 7 2d", ("snooze", C7, {"minutes": 2880})),
+    ("snooze C-0007", ("snooze", C7, {})),
+    ("稍后提醒 7 3小时", ("snooze", C7, {"minutes": 180})),
 ]
 
 
@@ -203,6 +211,12 @@ ERRORS = [
     ("事实 7 确认=也许", "router.bad_fact", {"value": "确认=也许"}, "router.usage.facts"),
     ("证据 7", "router.missing_arg.kind", {}, "router.usage.evidence"),
     ("证据 7 绩效", "router.missing_arg.content", {}, "router.usage.evidence"),
+    ("delegate", "router.missing_arg.delegate", {}, "router.usage.delegate"),
+    ("委托 @王芳", "router.missing_arg.until", {}, "router.usage.delegate"),
+    ("delegate @mike until soon", "router.bad_date", {"value": "soon"}, "router.usage.delegate"),
+    ("委托 @王芳 至 2027-02-30", "router.bad_date", {"value": "2027-02-30"}, "router.usage.delegate"),
+    ("snooze 7 forever", "router.bad_duration", {"value": "forever"}, "router.usage.snooze"),
+    ("稍后提醒 7 0天", "router.bad_duration", {"value": "0天"}, "router.usage.snooze"),
 ]
 
 

@@ -42,7 +42,7 @@ def _secret_value(name: str) -> str:
         return f"xoxb-1234567890-{unique}"
     if name == "SLACK_APP_TOKEN":
         return f"xapp-1-A0123-{unique}"
-    if name == "SLACK_TOKEN_KEYS":
+    if name in ("SLACK_TOKEN_KEYS", "SECRET_KEYS"):
         return ",".join(Fernet.generate_key().decode() for _ in range(2))
     return f"{name.lower()}-{unique}"
 
