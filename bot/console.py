@@ -21,11 +21,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from bot.bootstrap import Services
 from bot.cards.model import decode_action, encode_action
-from bot.channels.console import ConsoleChannel
+from bot.channels.console import DIGESTS, ConsoleChannel
 from bot.gateway import Gateway
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
 from bot.router.readers import fold, local_time
@@ -122,8 +123,9 @@ class ConsoleDesk(ConsoleChannel):
     """The console channel of a session: delivers like any console channel, and takes the lines
     the session kept in the inbox, showing each reply to the one who typed the line."""
 
-    def __init__(self, sink: Callable[[str], None], gateway: Gateway, locale: str) -> None:
-        super().__init__(sink)
+    def __init__(self, sink: Callable[[str], None], gateway: Gateway, locale: str, *,
+                 charts: Path | None = None, font: str | None = None) -> None:
+        super().__init__(sink, charts=charts, font=font)
         self.gateway = gateway
         self.locale = locale  # the session's language
 
@@ -192,7 +194,8 @@ class ConsoleSession:
         self.out = out
         self.locale = normalise_locale(locale)
         self.echo = echo  # scripts: show each line before what it caused
-        self.channel = ConsoleDesk(out, services.gateway, self.locale)
+        self.channel = ConsoleDesk(out, services.gateway, self.locale, font=services.settings.DOCUMENT_FONT,
+                                   charts=Path(services.settings.DATA_DIR) / DIGESTS)
         services.channels.register(self.channel)
         self.worker = worker or Worker(services)
         self.directory = directory or StorageDirectory(services.uow_factory)
