@@ -1,7 +1,8 @@
 """The timer poller: claims due timers and has the handlers fire them (handlers.timers); a timer
-whose firing keeps failing is dead after QUEUE_MAX_ATTEMPTS and its case's HR is told. Now and
-then (ARM_EVERY, on the clock) it arms the weekly digest of workspaces that have none pending
-(new ones; a fired digest re-arms itself)."""
+whose firing keeps failing is dead after QUEUE_MAX_ATTEMPTS and its case's HR is told. While it runs
+for good (`arming`, set by the process's worker loop, not by one-off rounds such as the console's),
+it arms now and then (ARM_EVERY, on the clock) the weekly digest of workspaces that have none
+pending (new ones; a fired digest re-arms itself)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class TimerPoller(QueueWorker[ClaimedTimer]):
         self.deps = deps
         self.fired = fired
         self.writers = 1  # transactions fired at once; the database's own, learnt at each claim
+        self.arming = False  # arm the workspaces' weekly digests (the long-running loop does)
         self.armed_at: datetime | None = None  # when the digests were last armed
 
     @property
@@ -44,7 +46,7 @@ class TimerPoller(QueueWorker[ClaimedTimer]):
         return self.settings.TIMER_BATCH
 
     async def claim(self, now: datetime) -> list[ClaimedTimer]:
-        if self.armed_at is None or now - self.armed_at >= ARM_EVERY:
+        if self.arming and (self.armed_at is None or now - self.armed_at >= ARM_EVERY):
             await self.arm_digests(now)
         async with self.uow_factory() as uow:
             claimed = await uow.timers.claim_due(now, self.batch_size, self.lease)
