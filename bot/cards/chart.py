@@ -22,15 +22,18 @@ SIZE_INCHES, DPI = (11.0, 4.6), 100
 
 
 @functools.cache
-def _family(font_path: str | None) -> list[str]:
-    """The font families to draw with: the configured font first, if it loads."""
+def _fonts(font_path: str | None) -> dict[str, Any]:
+    """The rc settings for the font to draw with: the configured one first, if it loads, at its
+    own weight (asked for another, matplotlib warns on every text it draws)."""
     if font_path and Path(font_path).is_file():
         try:
             font_manager.fontManager.addfont(font_path)
-            return [font_manager.FontProperties(fname=font_path).get_name(), "DejaVu Sans"]
         except (OSError, RuntimeError, ValueError):
-            pass
-    return ["DejaVu Sans"]
+            return {"font.family": ["DejaVu Sans"]}
+        entry = next(f for f in font_manager.fontManager.ttflist if f.fname == font_path)
+        return {"font.family": [entry.name, "DejaVu Sans"], "font.weight": entry.weight,
+                "axes.titleweight": entry.weight, "axes.labelweight": entry.weight}
+    return {"font.family": ["DejaVu Sans"]}
 
 
 def _numbers(rows: Any, width: int) -> list[list[Any]]:
@@ -47,8 +50,7 @@ def render_chart(chart: dict[str, Any], font_path: str | None = None) -> bytes:
     """The PNG of `chart` (the digest message's data["chart"])."""
     stages = _numbers(chart.get("stages"), 3)
     states = _numbers(chart.get("states"), 2)
-    with rc_context({"font.family": _family(font_path), "axes.unicode_minus": False,
-                     "svg.hashsalt": "digest"}):
+    with rc_context({**_fonts(font_path), "axes.unicode_minus": False}):
         figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
         FigureCanvasAgg(figure)
         left, right = figure.subplots(1, 2, width_ratios=[3, 2])
