@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from bot.bootstrap import Services
 from bot.cards.model import decode_action, encode_action
-from bot.channels.console import DIGESTS, ConsoleChannel
+from bot.channels.console import ConsoleChannel
 from bot.gateway import Gateway
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
 from bot.router.readers import fold, local_time
@@ -188,14 +188,17 @@ class ConsoleSession:
         worker: Ticker | None = None,
         directory: ConsoleDirectory | None = None,
         store: StateStore | None = None,
+        charts: Path | None = None,
+        font: str | None = None,
     ) -> None:
+        """`charts`: where the weekly digest's chart is written (None: a temporary directory);
+        `font`: the font it is drawn with (DOCUMENT_FONT)."""
         self.services = services
         self.clock = clock
         self.out = out
         self.locale = normalise_locale(locale)
         self.echo = echo  # scripts: show each line before what it caused
-        self.channel = ConsoleDesk(out, services.gateway, self.locale, font=services.settings.DOCUMENT_FONT,
-                                   charts=Path(services.settings.DATA_DIR) / DIGESTS)
+        self.channel = ConsoleDesk(out, services.gateway, self.locale, charts=charts, font=font)
         services.channels.register(self.channel)
         self.worker = worker or Worker(services)
         self.directory = directory or StorageDirectory(services.uow_factory)
