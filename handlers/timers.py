@@ -114,9 +114,11 @@ async def fire_claimed(uow_factory: Callable[[], UnitOfWork], deps: Deps, claime
     async def fire_case(timers: list[ClaimedTimer]) -> int:
         return sum([await fire_one(timer) for timer in timers])
 
-    # Every group gets its turn even if another fails; then the first failure is raised.
-    return _total(await asyncio.gather(*(fire_group(group) for group in groups),
-                                       *(fire_one(timer) for timer in workspace_timers), return_exceptions=True))
+    # Every group gets its turn even if another fails; then the first failure is raised. A
+    # workspace's timers go last: the digest reads the cases after their own timers due with it acted.
+    outcomes = await asyncio.gather(*(fire_group(group) for group in groups), return_exceptions=True)
+    outcomes += await asyncio.gather(*(fire_one(timer) for timer in workspace_timers), return_exceptions=True)
+    return _total(outcomes)
 
 
 async def _failed(uow_factory: Callable[[], UnitOfWork], timer: ClaimedTimer, now: datetime, error: str,

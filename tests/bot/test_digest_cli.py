@@ -85,8 +85,9 @@ def test_the_console_shows_the_figures_and_writes_the_chart(
 
     env = {**os.environ, "PYTHONPATH": str(PEOPLE_CSV.parents[1]), "LOG_LEVEL": "WARNING", "LOCALE": "en",
            "DATABASE_URL": url}
-    script = (f"as lee: 退工 @alice 违纪\nclock {(due + timedelta(minutes=30)):%Y-%m-%d %H:%M}\nquit\n")
-    done = subprocess.run([sys.executable, "-m", "bot", "console", "--start", f"{due - timedelta(hours=2):%Y-%m-%d %H:%M}"],
+    script = f"as lee: 退工 @alice 违纪\nclock {due + timedelta(minutes=30):%Y-%m-%d %H:%M}\nquit\n"
+    start = f"{due - timedelta(hours=2):%Y-%m-%d %H:%M}"
+    done = subprocess.run([sys.executable, "-m", "bot", "console", "--start", start],
                           cwd=tmp_path, env=env, input=script, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "■ 离职案件周报" in done.stdout and "收集证据: 1" in done.stdout
