@@ -73,15 +73,19 @@ async def fire(uow: UnitOfWork, deps: Deps, timer: ClaimedTimer, now: datetime) 
     tenant = await uow.tenants.get(timer.tenant_id) if timer.tenant_id is not None else None
     if timer.id not in await uow.timers.mark_fired([timer.id], now) or tenant is None or not wanted(tenant):
         return 0
-    histories = await uow.reports.histories(ReportQuery(tenant.id))
-    figures = week_figures(histories, timer.due_at, now)
     ctx = Ctx(uow=uow, deps=deps, actor=None, tenant=tenant, now=now,
               inbound=Inbound(platform="system", platform_tenant="", user_id="timer", name=WEEKLY_DIGEST))
-    locale = normalise_locale(tenant.settings.get("locale"))
-    await ctx.send(digest_message(figures, locale, ZoneInfo(tenant.timezone)), case=None,
+    await ctx.send(await week_message(uow, tenant, timer.due_at, now), case=None,
                    dedup_key=f"{WEEKLY_DIGEST}:{tenant.id}:{timer.due_at.isoformat()}")
     await arm(uow, tenant, now)
     return 1
+
+
+async def week_message(uow: UnitOfWork, tenant: Tenant, end: datetime, now: datetime) -> Message:
+    """The digest of the week ending at `end`, read at `now`, in the HR group's language."""
+    histories = await uow.reports.histories(ReportQuery(tenant.id))
+    return digest_message(week_figures(histories, end, now), normalise_locale(tenant.settings.get("locale")),
+                          ZoneInfo(tenant.timezone))
 
 
 def digest_message(figures: WeekFigures, locale: str, zone: ZoneInfo) -> Message:

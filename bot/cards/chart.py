@@ -31,7 +31,7 @@ def _fonts(font_path: str | None) -> dict[str, Any]:
         except (OSError, RuntimeError, ValueError):
             return {"font.family": ["DejaVu Sans"]}
         entry = next(f for f in font_manager.fontManager.ttflist if f.fname == font_path)
-        return {"font.family": [entry.name, "DejaVu Sans"], "font.weight": entry.weight,
+        return {"font.family": [entry.name], "font.weight": entry.weight,
                 "axes.titleweight": entry.weight, "axes.labelweight": entry.weight}
     return {"font.family": ["DejaVu Sans"]}
 
@@ -63,8 +63,9 @@ def render_chart(chart: dict[str, Any], font_path: str | None = None) -> bytes:
 
 def _stages(axes: Any, rows: list[list[Any]], chart: dict[str, Any]) -> None:
     axes.set_title(str(chart.get("stages_title", "")))
-    shown = [row for row in rows if row[1] or row[2]]
-    if not shown:
+    # Every stage keeps its row, so that the chart reads the same way each week.
+    shown = rows
+    if not any(row[1] or row[2] for row in rows):
         _empty(axes, chart)
         return
     labels = [row[0] for row in shown][::-1]  # the first stage on top

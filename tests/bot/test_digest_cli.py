@@ -64,6 +64,12 @@ async def test_set_validates_stores_and_rearms_once(
     assert await cli("digest", "--tenant", "nowhere", "show") == 2
     assert len(await pending(uow_factory)) == 1  # refusals changed nothing
 
+    assert await cli("digest", "preview", "--at", "2024-06-10 09:00", "--out", str(tmp_path / "week.png")) == 0
+    shown = capsys.readouterr().out
+    assert "■ 离职案件周报（2024-06-03 至 2024-06-10）" in shown and f"(chart: {tmp_path / 'week.png'})" in shown
+    assert colours(decoded((tmp_path / "week.png").read_bytes())) > 10
+    assert len(await pending(uow_factory)) == 1  # a preview sends and arms nothing
+
     assert await cli("digest", "off") == 0
     assert "weekly digest off (would go fri 09:00" in capsys.readouterr().out
     assert await pending(uow_factory) == []
