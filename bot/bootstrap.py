@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from bot.admission import Admission
 from bot.channels.base import ChannelRegistry
-from bot.channels.console import ConsoleChannel
+from bot.channels.console import DIGESTS, ConsoleChannel
 from bot.channels.webhook import WebhookChannel
 from bot.clock import SystemClock
 from bot.core import ChannelMaker, Core
@@ -123,7 +123,7 @@ def configured_channels(settings: Settings) -> list[ChannelMaker]:
     and the webhooks (subscriptions live in the database) need no credentials; Slack and WeCom
     join when their credentials are set."""
     makers: list[ChannelMaker] = [
-        lambda _core: ConsoleChannel(),
+        lambda core: ConsoleChannel(charts=Path(core.settings.DATA_DIR) / DIGESTS, font=core.settings.DOCUMENT_FONT),
         lambda core: WebhookChannel(uow_factory=core.uow_factory, now=core.clock.now),
     ]
     # Each platform's SDKs are imported only where it is configured: they take seconds to load,

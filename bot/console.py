@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from bot.bootstrap import Services
@@ -131,8 +132,9 @@ class ConsoleDesk(ConsoleChannel):
     the session kept in the inbox, showing each reply to the one who typed the line."""
 
     def __init__(self, sink: Callable[[str], None], gateway: Gateway, locale: str,
-                 replied: Callable[[str, Reply], None] | None = None) -> None:
-        super().__init__(sink)
+                 replied: Callable[[str, Reply], None] | None = None, *,
+                 charts: Path | None = None, font: str | None = None) -> None:
+        super().__init__(sink, charts=charts, font=font)
         self.gateway = gateway
         self.locale = locale  # the session's language
         self.replied = replied  # told of each reply after it was shown (the dialogue it starts)
@@ -198,13 +200,17 @@ class ConsoleSession:
         worker: Ticker | None = None,
         directory: ConsoleDirectory | None = None,
         store: StateStore | None = None,
+        charts: Path | None = None,
+        font: str | None = None,
     ) -> None:
+        """`charts`: where the weekly digest's chart is written (None: a temporary directory);
+        `font`: the font it is drawn with (DOCUMENT_FONT)."""
         self.services = services
         self.clock = clock
         self.out = out
         self.locale = normalise_locale(locale)
         self.echo = echo  # scripts: show each line before what it caused
-        self.channel = ConsoleDesk(out, services.gateway, self.locale, self._follow)
+        self.channel = ConsoleDesk(out, services.gateway, self.locale, self._follow, charts=charts, font=font)
         services.channels.register(self.channel)
         self.worker = worker or Worker(services)
         self.directory = directory or StorageDirectory(services.uow_factory)

@@ -48,6 +48,7 @@ class Worker:
         """Run the three loops until `stop` is set; a request kept in this process wakes its
         inbox loop directly (Gateway.accept)."""
         self.runtime.gateway.inbox_loops.add(self.inbox.woken)
+        self.timers.arming = True  # running for good: it keeps every workspace's digest armed
         try:
             await asyncio.gather(*(worker.run_forever(stop) for worker in (self.inbox, self.timers, self.relay)))
         finally:

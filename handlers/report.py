@@ -51,7 +51,7 @@ def _label(labels: dict[str, str], key: str, locale: str) -> str:
     return t(labels[key], locale) if key in labels else key
 
 
-def _figure_lines(table: dict[str, Durations], labels: dict[str, str], locale: str) -> list[str]:
+def figure_lines(table: dict[str, Durations], labels: dict[str, str], locale: str) -> list[str]:
     return [t("h.report.figure_line", locale, label=_label(labels, key, locale), median=f"{d.median_hours:.1f}",
               p90=f"{d.p90_hours:.1f}", cases=d.cases) for key, d in table.items() if d.cases]
 
@@ -79,13 +79,13 @@ async def handle(ctx: Ctx) -> Reply:
         [t("h.report.by_ground", loc),
          "\n".join(f"{t(f'h.ground.{g}', loc)}: {n}" for g, n in report.by_ground.items()) or none],
         [t("h.report.by_outcome", loc),
-         "\n".join(f"{_outcome(o, loc)}: {n}" for o, n in report.by_outcome.items()) or none],
-        [t("h.report.durations", loc), "\n".join(_figure_lines(report.stages, STAGE_LABELS, loc)) or none],
+         "\n".join(f"{outcome_label(o, loc)}: {n}" for o, n in report.by_outcome.items()) or none],
+        [t("h.report.durations", loc), "\n".join(figure_lines(report.stages, STAGE_LABELS, loc)) or none],
         [t("h.report.slowest", loc),
          _label(STAGE_LABELS, report.slowest_stage, loc) if report.slowest_stage else none],
         [t("h.report.rates", loc), "\n".join(rates)],
         [t("h.report.channels", loc),
-         "\n".join(_figure_lines(report.response_by_channel, CHANNEL_LABELS, loc)) or none],
+         "\n".join(figure_lines(report.response_by_channel, CHANNEL_LABELS, loc)) or none],
         [t("h.report.overdue", loc), "\n".join(overdue) or none],
         [t("h.report.overdue_by_owner", loc),
          "\n".join(f"{owner}: {n}" for owner, n in report.overdue_by_owner.items()) or none],
@@ -93,5 +93,5 @@ async def handle(ctx: Ctx) -> Reply:
     return Reply(ok=True)
 
 
-def _outcome(outcome: str, locale: str) -> str:
+def outcome_label(outcome: str, locale: str) -> str:
     return t("h.report.open_cases", locale) if outcome == "open" else t(f"outcome.{outcome}", locale)

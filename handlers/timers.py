@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from handlers import digest
 from handlers.context import Ctx, company_locale, hr_group_message
 from handlers.contracts import Inbound
 from handlers.delegates import stand_ins
@@ -74,8 +75,12 @@ async def fire_claimed(uow_factory: Callable[[], UnitOfWork], deps: Deps, claime
     # round trips and commit flushes overlap. One case's timers fire in due order, together.
     gate = asyncio.Semaphore(writers)
     by_case: dict[int, list[ClaimedTimer]] = {}
+    workspace_timers = []
     for timer in claimed:
-        by_case.setdefault(timer.case_id, []).append(timer)
+        if timer.case_id is None:
+            workspace_timers.append(timer)  # a workspace's own (the weekly digest)
+        else:
+            by_case.setdefault(timer.case_id, []).append(timer)
     # Cases in id order, so two workers' groups lock rows in the same order and cannot deadlock.
     cases = [by_case[case_id] for case_id in sorted(by_case)]
     groups = [cases[i:i + CASES_PER_TRANSACTION] for i in range(0, len(cases), CASES_PER_TRANSACTION)]
@@ -86,9 +91,15 @@ async def fire_claimed(uow_factory: Callable[[], UnitOfWork], deps: Deps, claime
             await uow.commit()
             return acted
 
+    async def fire_workspace(timer: ClaimedTimer) -> int:
+        async with gate, uow_factory() as uow:
+            acted = await digest.fire(uow, deps, timer, now)
+            await uow.commit()
+            return acted
+
     async def fire_one(timer: ClaimedTimer) -> int:
         try:
-            return await fire_all([timer])
+            return await (fire_all([timer]) if timer.case_id is not None else fire_workspace(timer))
         except Exception as error:
             await _failed(uow_factory, timer, now, f"{type(error).__name__}: {error}", max_attempts)
             raise
@@ -108,8 +119,11 @@ async def fire_claimed(uow_factory: Callable[[], UnitOfWork], deps: Deps, claime
     async def fire_case(timers: list[ClaimedTimer]) -> int:
         return sum([await fire_one(timer) for timer in timers])
 
-    # Every group gets its turn even if another fails; then the first failure is raised.
-    return _total(await asyncio.gather(*(fire_group(group) for group in groups), return_exceptions=True))
+    # Every group gets its turn even if another fails; then the first failure is raised. A
+    # workspace's timers go last: the digest reads the cases after their own timers due with it acted.
+    outcomes = await asyncio.gather(*(fire_group(group) for group in groups), return_exceptions=True)
+    outcomes += await asyncio.gather(*(fire_one(timer) for timer in workspace_timers), return_exceptions=True)
+    return _total(outcomes)
 
 
 async def _failed(uow_factory: Callable[[], UnitOfWork], timer: ClaimedTimer, now: datetime, error: str,

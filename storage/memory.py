@@ -405,6 +405,27 @@ class MemoryTimers:
         return self._tx.all(Timer, lambda t: t.case_id == case_id and t.fired_at is None,
                             order=lambda t: (t.due_at, t.id))
 
+    async def arm_for_tenant(self, tenant_id: int, kind: str, due_at: datetime, payload: dict[str, Any]) -> bool:
+        if await self.pending_for_tenant(tenant_id, kind):
+            return False
+        values = {"case_id": None, "tenant_id": tenant_id, "kind": kind, "due_at": due_at, "case_version": 0,
+                  "payload": dict(payload)}
+        return self._tx.insert_if_absent(Timer, values, ["tenant_id", "kind", "due_at"])
+
+    async def pending_for_tenant(self, tenant_id: int, kind: str) -> list[Timer]:
+        return self._tx.all(Timer, lambda t: t.tenant_id == tenant_id and t.case_id is None and t.kind == kind
+                            and t.fired_at is None and t.dead_at is None, order=lambda t: (t.due_at, t.id))
+
+    async def tenants_without_pending(self, kind: str) -> list[Tenant]:
+        return [tenant for tenant in self._tx.all(Tenant, order=lambda t: t.id)
+                if not await self.pending_for_tenant(tenant.id, kind)]
+
+    async def disarm_for_tenant(self, tenant_id: int, kind: str) -> int:
+        pending = await self.pending_for_tenant(tenant_id, kind)
+        for timer in pending:
+            self._tx.delete(Timer, timer.id)
+        return len(pending)
+
 
 class MemoryOutbox:
     def __init__(self, tx: _Transaction) -> None:

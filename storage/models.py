@@ -228,11 +228,13 @@ class AuditEvent(Base):
 
 
 class Timer(Base):
-    """A durable timer armed for one case version; stale (does nothing) once the case moves on."""
+    """A durable timer armed for one case version (stale, doing nothing, once the case moves on),
+    or for a workspace (`tenant_id`, no case: the weekly HR digest)."""
 
     __tablename__ = "timers"
     __table_args__ = (
         UniqueConstraint("case_id", "kind", "case_version"),
+        UniqueConstraint("tenant_id", "kind", "due_at"),
         # The poller's only query: pending timers by due time.
         Index(
             "ix_timers_pending_due",
@@ -242,7 +244,8 @@ class Timer(Base):
         ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True, default=None)
     kind: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[datetime]
     case_version: Mapped[int] = mapped_column(Integer)

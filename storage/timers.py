@@ -2,7 +2,8 @@
 
 A leased queue (storage.queue) whose rows fall due at `due_at`, go stale when their case version
 moves on, and are completed by the transaction that acts on them (`fired_at`). A timer whose
-firing keeps failing is dead after the last attempt, and its case's HR is told.
+firing keeps failing is dead after the last attempt, and its case's HR is told. A workspace's own
+timer (the weekly HR digest) has a tenant and no case: `arm_for_tenant`, and its kind names it.
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ class TimerSpecLike(Protocol):
 @dataclass(frozen=True)
 class ClaimedTimer:
     id: int
-    case_id: int
+    case_id: int | None  # None for a workspace's timer
     kind: str
     due_at: datetime
     case_version: int
     payload: dict[str, Any]
+    tenant_id: int | None = None  # set for a workspace's timer only
 
 
 # How many claimed timers one poller fires at once. SQLite has one writer, so one; PostgreSQL
@@ -95,6 +97,9 @@ class Timers(LeasedQueue[ClaimedTimer]):
         return row.fired_at is not None or row.dead_at is not None
 
     async def dead_lettered(self, row: Timer, error: str, now: datetime, tenant_key: str | None) -> None:
+        if row.case_id is None:
+            await self._workspace_timer_dead(row, error, now)
+            return
         found = (await self.session.execute(
             select(Case.tenant_id, Case.ref, Tenant.key).join(Tenant, Tenant.id == Case.tenant_id)
             .where(Case.id == row.case_id))).first()
@@ -108,6 +113,49 @@ class Timers(LeasedQueue[ClaimedTimer]):
             title=t("notice.dead_timer.title", DEFAULT_LOCALE),
             text=t("notice.dead_timer.text", DEFAULT_LOCALE, **params), params=params,
         )
+
+    async def _workspace_timer_dead(self, row: Timer, error: str, now: datetime) -> None:
+        key = await self.session.scalar(select(Tenant.key).where(Tenant.id == row.tenant_id))
+        if key is None:
+            return
+        params = {"kind": row.kind, "failed_id": row.id, "case": "—", "error": error[:ALERT_ERROR_CHARS]}
+        await Outbox(self.session).alert_hr(
+            tenant_id=row.tenant_id, case_id=None, channel=key.partition(":")[0], case_ref=None,
+            dedup_key=f"dead:timer:{row.id}", now=now,
+            title=t("notice.dead_timer.title", DEFAULT_LOCALE),
+            text=t("notice.dead_timer.text", DEFAULT_LOCALE, **params), params=params,
+        )
+
+    async def arm_for_tenant(self, tenant_id: int, kind: str, due_at: datetime, payload: dict[str, Any]) -> bool:
+        """Arm a workspace's timer unless one of `kind` is pending for it already, or this very
+        (kind, due_at) exists (fired or not): one pending timer of a kind per workspace. True when
+        armed now."""
+        if await self.pending_for_tenant(tenant_id, kind):
+            return False
+        values = {"case_id": None, "tenant_id": tenant_id, "kind": kind, "due_at": due_at, "case_version": 0,
+                  "payload": dict(payload)}
+        return await insert_if_absent(self.session, Timer, values, ["tenant_id", "kind", "due_at"])
+
+    async def pending_for_tenant(self, tenant_id: int, kind: str) -> list[Timer]:
+        """The workspace's unfired, live timers of `kind`, earliest first."""
+        query = (select(Timer).where(Timer.tenant_id == tenant_id, Timer.case_id.is_(None), Timer.kind == kind,
+                                     Timer.fired_at.is_(None), Timer.dead_at.is_(None))
+                 .order_by(Timer.due_at, Timer.id))
+        return list((await self.session.scalars(query)).all())
+
+    async def tenants_without_pending(self, kind: str) -> list[Tenant]:
+        """The workspaces with no pending timer of `kind`."""
+        pending = select(Timer.id).where(Timer.tenant_id == Tenant.id, Timer.case_id.is_(None), Timer.kind == kind,
+                                         Timer.fired_at.is_(None), Timer.dead_at.is_(None))
+        return list((await self.session.scalars(select(Tenant).where(~pending.exists()).order_by(Tenant.id))).all())
+
+    async def disarm_for_tenant(self, tenant_id: int, kind: str) -> int:
+        """Drop the workspace's pending timers of `kind` (its schedule changed); how many."""
+        pending = await self.pending_for_tenant(tenant_id, kind)
+        for timer in pending:
+            await self.session.delete(timer)
+        await self.session.flush()
+        return len(pending)
 
     async def mark_fired(self, timer_ids: Iterable[int], now: datetime) -> set[int]:
         """Record the firings; returns the ids this call fired (another worker that fired one

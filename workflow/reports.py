@@ -126,8 +126,9 @@ def stage_of(state: str) -> str | None:
     return next((stage for stage, states in STAGES.items() if state in states), None)
 
 
-def stage_hours(history: CaseHistory) -> dict[str, float]:
-    """Hours the case spent in each stage, over its completed stays."""
+def stage_hours(history: CaseHistory, ended: tuple[datetime, datetime] | None = None) -> dict[str, float]:
+    """Hours the case spent in each stage, over its completed stays (only those that ended in
+    [ended[0], ended[1]) when `ended` is given: the weekly digest's week)."""
     spent: dict[str, float] = defaultdict(float)
     entered = (stage_of(State.COLLECTING_EVIDENCE) or "", history.opened_at)  # (stage, since)
     for move in history.transitions:
@@ -135,7 +136,7 @@ def stage_hours(history: CaseHistory) -> dict[str, float]:
             continue
         stage = stage_of(move.to_state) or ""
         if stage != entered[0]:
-            if entered[0]:
+            if entered[0] and (ended is None or ended[0] <= move.at < ended[1]):
                 spent[entered[0]] += (move.at - entered[1]).total_seconds() / HOUR
             entered = (stage, move.at)
     return dict(spent)

@@ -2,12 +2,15 @@
 
 It remembers the last card with buttons shown to each recipient, so the console user can type
 "press 2" the way a Slack or WeCom user would tap the second button; `shown_cards` and
-`recall` let a session keep those cards across a restart.
+`recall` let a session keep those cards across a restart. The weekly digest's chart is written
+as a PNG under `charts` (DATA_DIR/digests) and its path shown under the figures.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.cards.build import card_for
@@ -15,17 +18,25 @@ from bot.cards.model import Card
 from bot.cards.text import render_text
 from bot.channels.base import DeliveryError
 from handlers.contracts import HR_GROUP, Message, from_payload, to_payload
+from handlers.digest import WEEKLY_DIGEST
+from storage.private_files import FILE_MODE, private_dir
 from workflow.i18n import t
 
 if TYPE_CHECKING:
     from storage.outbox import OutboxItem
 
+# The directory in DATA_DIR the digest charts are written to.
+DIGESTS = "digests"
+
 
 class ConsoleChannel:
     name = "console"
 
-    def __init__(self, sink: Callable[[str], None] = print) -> None:
+    def __init__(self, sink: Callable[[str], None] = print, *, charts: Path | None = None,
+                 font: str | None = None) -> None:
         self.sink = sink
+        self.charts = charts  # where digest charts are written (None: a temporary directory)
+        self.font = font
         self._seq = 0
         # recipient -> (seq, last message whose card has buttons, that card)
         self._last: dict[str, tuple[int, Message, Card]] = {}
@@ -39,7 +50,22 @@ class ConsoleChannel:
         if not to:
             to = t("console.hr_group", message.locale) if item.recipient == HR_GROUP else item.recipient
         self.show(f"→ {to}", message, recipient=item.recipient)
+        if item.kind == WEEKLY_DIGEST and isinstance(message.data.get("chart"), dict):
+            # matplotlib only when a digest is shown: every process builds this channel at start.
+            from bot.cards.chart import render_chart
+
+            path = self._chart_file(item.id, render_chart(message.data["chart"], self.font))
+            self.sink(t("console.digest_chart", message.locale, path=str(path)))
+            return {"console_seq": self._seq, "chart": str(path)}
         return {"console_seq": self._seq}
+
+    def _chart_file(self, item_id: int, png: bytes) -> Path:
+        if self.charts is None:
+            self.charts = Path(tempfile.mkdtemp(prefix="offboard-digests-"))
+        path = private_dir(self.charts) / f"weekly-digest-{item_id}.png"
+        path.write_bytes(png)
+        path.chmod(FILE_MODE)
+        return path
 
     def show(self, heading: str, message: Message, *, recipient: str) -> int:
         """Print `message`'s card under `heading`; remember it as `recipient`'s last card if it

@@ -21,7 +21,7 @@ from bot.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 COMMANDS = ("db", "serve", "worker", "console", "demo", "settlement", "directory", "audit",
-            "archive", "calendar", "retention", "report", "webhook", "company")
+            "archive", "calendar", "retention", "report", "webhook", "company", "digest")
 FAILED = 2
 
 

@@ -20,6 +20,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.bootstrap import Services, bootstrap
+from bot.channels.console import DIGESTS
 from bot.cli import CommandError
 from bot.clock import SystemClock
 from bot.console import ConsoleSession
@@ -139,7 +140,8 @@ async def _console(
         await services.ensure_migrated()
         await _seed_example_directory(services, settings, locale)
         session = ConsoleSession(services, clock, _print, locale=locale, echo=not interactive,
-                                 store=ConsoleStore(services.uow_factory))
+                                 store=ConsoleStore(services.uow_factory),
+                                 charts=Path(settings.DATA_DIR) / DIGESTS, font=settings.DOCUMENT_FONT)
         await session.restore(clock=start is None)
         log.info("console session started; its clock reads %s", clock.now().isoformat())
         if session.kept:

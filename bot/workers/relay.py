@@ -29,6 +29,7 @@ from bot.settings import Settings
 from bot.workers.base import QueueWorker
 from handlers.contracts import HR_GROUP, Message, from_payload, to_payload
 from handlers.deps import Deps
+from handlers.digest import WEEKLY_DIGEST
 from handlers.signing.links import resolve_links
 from storage.cache import Cache
 from storage.outbox import OutboxItem, Receipts
@@ -209,8 +210,9 @@ class OutboxRelay(QueueWorker[OutboxItem]):
 
 
 def _notification(item: OutboxItem) -> Message | None:
-    """The message of an HR-group notification that may join a digest: no buttons to press."""
-    if item.recipient != HR_GROUP:
+    """The message of an HR-group notification that may join a digest: no buttons to press (and
+    not the weekly digest, which carries its chart)."""
+    if item.recipient != HR_GROUP or item.kind == WEEKLY_DIGEST:
         return None
     try:
         message = from_payload(item.payload)

@@ -1,5 +1,6 @@
-"""A stand-in for Slack on 127.0.0.1: the Web API, response URLs, file downloads, OAuth and a
-Socket Mode websocket, reached by the real slack-sdk clients through SLACK_API_URL.
+"""A stand-in for Slack on 127.0.0.1: the Web API, response URLs, file downloads and uploads
+(files_upload_v2's three steps: files.getUploadURLExternal, the upload URL, files.completeUploadExternal,
+keeping the bytes), OAuth and a Socket Mode websocket, reached by the real slack-sdk clients through SLACK_API_URL.
 
 It answers as Slack does, records every call, fails on demand (429 + Retry-After, 5xx, an error
 code, a hang), enforces Slack's rate limits when asked (`limit`: chat.postMessage about once a
@@ -46,6 +47,18 @@ class Person:
     name: str
     locale: str = "zh-CN"
     flags: dict[str, Any] = field(default_factory=dict)  # users.info fields: is_restricted, team_id …
+
+
+@dataclass
+class Upload:
+    """A file uploaded through files_upload_v2: its bytes, and where it was shared."""
+
+    file_id: str
+    filename: str
+    length: int
+    team: str | None
+    data: bytes | None = None
+    shared: dict[str, Any] | None = None  # files.completeUploadExternal's arguments
 
 
 @dataclass
@@ -116,6 +129,7 @@ class FakeSlack:
     url: str = ""
     limits: Limits | None = None  # None: no rate limits (`limit` sets them)
     limited: list[Call] = field(default_factory=list)  # the calls answered 429 by the limits
+    uploads: dict[str, Upload] = field(default_factory=dict)  # file id -> upload
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[str]] = defaultdict(deque)
@@ -132,6 +146,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/files/{name}", self._file)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{key}", self._response)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
@@ -300,7 +315,48 @@ class FakeSlack:
     async def _apps_connections_open(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
         return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
 
+    def shared_files(self, channel: str | None = None) -> list[Upload]:
+        """The uploads completed (shared), optionally to one channel, in upload order."""
+        return [u for u in self.uploads.values() if u.shared is not None
+                and (channel is None or u.shared.get("channel_id") == channel)]
+
+    async def _files_getUploadURLExternal(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts):08d}"
+        self.uploads[file_id] = Upload(file_id, str(args["filename"]), int(args["length"]), team)
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    async def _files_completeUploadExternal(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        try:
+            files = json.loads(str(args.get("files")))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        found = [self.uploads.get(str(f.get("id"))) for f in files if isinstance(f, dict)]
+        if not found or any(u is None or u.data is None or u.team != team for u in found):
+            return {"ok": False, "error": "file_not_found"}
+        channel = str(args.get("channel_id") or "")
+        if channel and not channel.startswith("C"):
+            return {"ok": False, "error": "channel_not_found"}
+        shared = []
+        for upload, entry in zip(found, files, strict=True):
+            assert upload is not None
+            upload.shared = {**{k: v for k, v in args.items() if k != "token"}, "title": entry.get("title")}
+            shared.append({"id": upload.file_id, "title": entry.get("title") or upload.filename})
+        return {"ok": True, "files": shared}
+
     # ---- files, response URLs ------------------------------------------------------------
+
+    async def _upload(self, request: web.Request) -> web.StreamResponse:
+        upload = self.uploads.get(request.match_info["file_id"])
+        data = await request.read()
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"], "bytes": len(data)}, "", None))
+        if upload is None or upload.data is not None:
+            return web.Response(status=404, text="unknown or used upload URL")
+        if len(data) != upload.length:  # Slack checks the length announced in step one
+            return web.Response(status=400, text="length mismatch")
+        upload.data = data
+        return web.Response(text=f"OK - {len(data)}")
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")

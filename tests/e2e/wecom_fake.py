@@ -1,8 +1,9 @@
 """A fake WeCom server API and group robot on 127.0.0.1, recording every call.
 
 Just enough of WeCom for wechatpy's real client: gettoken, message/send,
-message/update_template_card, media/get, department/list, user/list, appchat/send, and a robot
-webhook that enforces 20 posts per sliding minute (on an injected clock) like the real one.
+message/update_template_card, media/get, media/upload (keeping the bytes), department/list,
+user/list, appchat/send, and a robot webhook that enforces 20 posts per sliding minute (on an
+injected clock) like the real one.
 With `app_per_minute` set, message/send refuses (45009) a member's messages past that many in a
 sliding minute, as WeCom limits an app's messages to one member (off by default).
 """
@@ -43,6 +44,7 @@ class FakeWeCom:
     departments: list[dict[str, Any]] = field(default_factory=list)
     users: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+    uploaded: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)  # media_id -> (type, name, bytes)
     calls: list[Call] = field(default_factory=list)
     _tokens: set[str] = field(default_factory=set)
     _expired: set[str] = field(default_factory=set)
@@ -181,6 +183,28 @@ class FakeWeCom:
             filename, media_type, data = found
             return Response(data, media_type=media_type, headers={
                 "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+        @app.post("/cgi-bin/media/upload")
+        async def media_upload(request: Request) -> JSONResponse:
+            form = await request.form()
+            media = form.get("media")
+            data = await media.read() if media is not None and not isinstance(media, str) else b""
+            filename = getattr(media, "filename", "") or ""
+            call = Call("media/upload", dict(request.query_params),
+                        {"filename": filename, "bytes": len(data)}, self._now())
+            self.calls.append(call)
+            async with self._changed:
+                self._changed.notify_all()
+            refused = self._token_error(call)
+            if refused is not None:
+                return refused
+            kind = call.params.get("type", "")
+            if kind not in ("image", "voice", "video", "file") or not data:
+                return refuse(call, 40004, "invalid media type or empty media")
+            media_id = f"media-{next(self._seq)}"
+            self.uploaded[media_id] = (kind, filename, data)
+            return JSONResponse({"errcode": 0, "errmsg": "ok", "type": kind, "media_id": media_id,
+                                 "created_at": "1700000000"})
 
         @app.post("/robot/send")
         async def robot(request: Request) -> JSONResponse:

@@ -21,6 +21,7 @@ from workflow.commands import COMMANDS, Audience
 from workflow.compliance.facts import UNION_STATUSES, Pre2008Rounding, Proposer, Protection, RenewalOffer
 from workflow.compliance.findings import Level
 from workflow.compliance.retirement import RetirementCategory
+from workflow.digest import REASONS
 from workflow.evidence import DEFAULT_REQUIREMENTS, EvidenceKind
 from workflow.handover import default_template
 from workflow.i18n import LOCALES, load_catalogues
@@ -93,6 +94,7 @@ FAMILIES = (
     Family("page.{}.title", _values(s for s in LinkState if s is not LinkState.VALID)),
     Family("page.{}.text", _values(s for s in LinkState if s is not LinkState.VALID)),
     Family("page.lang.{}", _values(LOCALES)),
+    Family("h.digest.reason.{}", _values(REASONS)),
     # Codes written where they are raised (findings, invalid facts, errors, inputs, statuses).
     Family("compliance.{}", open=True),
     Family("compliance.deadline.{}", open=True),

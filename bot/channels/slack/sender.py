@@ -6,6 +6,9 @@ Slack's errors map onto the relay's rules: `ratelimited` waits as long as Retry-
 or a timeout is retried with backoff, and an error retrying cannot fix (a revoked token, an
 unknown channel or user) is permanent: the item is dead-lettered and HR is told.
 
+The weekly digest (handlers.digest) goes to the HR channel as its chart, drawn here as a PNG
+(bot/cards/chart.py) and shared with files_upload_v2, the figures as the file's comment.
+
 Slack's pace is kept (PLATFORM_PACING): chat.postMessage to one channel about once a second with
 a short burst (SLACK_CHANNEL_PER_SECOND, SLACK_CHANNEL_BURST); after a 429 its method is left
 alone in that workspace for Retry-After seconds, as slack_sdk's rate-limit retry handler waits,
@@ -19,10 +22,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.cards.build import card_for
+from bot.cards.chart import render_chart
+from bot.cards.model import Card
 from bot.channels.base import DeliveryError
 from bot.channels.memo import ExpiringMemo
 from bot.channels.pacing import Holds, Pacer, Room
@@ -32,6 +38,7 @@ from bot.channels.slack.calls import CALL, CALLS, RESPONSE_URL
 from bot.channels.slack.workspaces import PLATFORM, Workspaces, team_of
 from handlers import identity
 from handlers.contracts import HR_GROUP, from_payload
+from handlers.digest import WEEKLY_DIGEST
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -103,13 +110,16 @@ class SlackSender:
             if item.kind == CALL:
                 method = str(item.payload.get("method"))
                 return await self._call(client, item.payload, team)
+            if item.kind == WEEKLY_DIGEST:
+                method = "files.completeUploadExternal"
+                return await self._digest(client, item, team, hr_channel)
             return await self._post(client, item, team, hr_channel)
         except SlackApiError as error:
             refused = failure(error, what)
             if refused.retry_after is not None and self.pacing:
                 self._holds.hold((team, method), refused.retry_after)
             raise refused from None
-        except (aiohttp.ClientError, TimeoutError) as error:
+        except (aiohttp.ClientError, TimeoutError, SlackRequestError) as error:
             raise DeliveryError(f"{what}: {type(error).__name__}: {error}") from None
 
     async def room(self, item: OutboxItem) -> Room | None:
@@ -189,6 +199,25 @@ class SlackSender:
         )
         return {"channel": response.get("channel"), "ts": response.get("ts")}
 
+    async def _digest(self, client: AsyncWebClient, item: OutboxItem, team: str, hr_channel: str) -> dict[str, Any]:
+        """The weekly digest: its chart uploaded to the HR channel, the figures as its comment."""
+        try:
+            message = from_payload(item.payload)
+            chart = dict(message.data["chart"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise DeliveryError(f"unreadable weekly digest: {error!r}", permanent=True) from None
+        if not hr_channel:
+            raise DeliveryError("no HR channel: set SLACK_HR_CHANNEL (or pick one at install)", permanent=True)
+        self._pace(team, "files.completeUploadExternal", None)
+        self._pace(team, "chat.postMessage", hr_channel)  # it shows in the channel as a post does
+        card = card_for(message)
+        png = await asyncio.to_thread(render_chart, chart, self.settings.DOCUMENT_FONT)
+        response = await client.files_upload_v2(
+            channel=hr_channel, content=png, filename="weekly-digest.png", title=card.title,
+            alt_txt=card.title, initial_comment=_mrkdwn(card))
+        shared = response.get("file") if isinstance(response.get("file"), dict) else {}
+        return {"channel": hr_channel, "file": shared.get("id"), "png_bytes": len(png)}
+
     async def _account(self, client: AsyncWebClient, recipient: str, team: str) -> str:
         """The Slack user to DM: their linked account, else found by e-mail (and linked)."""
         prefix, _, raw_id = recipient.partition(":")
@@ -248,3 +277,10 @@ class SlackSender:
             # Expired (30 min) or used up (5 times): nobody can show it any more.
             return {"skipped": f"HTTP {response.status_code}"}
         return {"response_url": "ok"}
+
+
+def _mrkdwn(card: Card) -> str:
+    """The card as a Slack comment: bold title, the text, each field under its bold label."""
+    lines = [f"*{card.title}*", card.text] if card.text else [f"*{card.title}*"]
+    lines += [f"*{label}*\n{value}" for label, value in card.fields]
+    return "\n".join(lines)

@@ -239,6 +239,19 @@ class WeComApi:
         body = {"chatid": chat_id, "msgtype": "markdown", "markdown": {"content": content}}
         return await self._call(lambda: self.client.post("appchat/send", data=body))
 
+    async def send_image_to_chat(self, chat_id: str, media_id: str) -> dict[str, Any]:
+        """appchat/send: an uploaded image to an app group chat."""
+        body = {"chatid": chat_id, "msgtype": "image", "image": {"media_id": media_id}}
+        return await self._call(lambda: self.client.post("appchat/send", data=body))
+
+    async def upload_image(self, filename: str, data: bytes) -> str:
+        """media/upload (type image): a temporary image (3 days) to send; its media_id."""
+        result = await self._call(lambda: self.client.media.upload("image", (filename, data, "image/png")))
+        media_id = str(result.get("media_id") or "")
+        if not media_id:
+            raise ApiError(None, "media/upload gave no media_id")
+        return media_id
+
     async def media(self, media_id: str) -> Media:
         response = await self._call(lambda: self.client.download(media_id))
         media_type = response.headers.get("Content-Type", "application/octet-stream")

@@ -3,17 +3,21 @@
 A message for a person becomes a template card (button_interaction when it has actions,
 text_notice otherwise) sent with message/send, preceded by a markdown copy when the card cannot
 hold everything. A message for the HR group goes to the group robot's webhook (rate-limited) or
-an app group chat; without either, to each HR member privately. Two WeCom-only kinds ride the
-outbox as well: rewriting a pressed card's buttons, and fetching a file sent as evidence.
+an app group chat; without either, to each HR member privately. The weekly digest goes there as
+its markdown and then its chart, a PNG drawn here (bot/cards/chart.py): the robot takes the image
+itself (base64 + MD5), the app uploads it first (media/upload) and sends its media_id. Two
+WeCom-only kinds ride the outbox as well: rewriting a pressed card's buttons, and fetching a file sent as evidence.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.cards.build import card_for
+from bot.cards.chart import render_chart
 from bot.cards.model import Button, encode_action
 from bot.channels.base import DeliveryError
 from bot.channels.pacing import Room, Window
@@ -40,6 +44,7 @@ from bot.channels.wecom.intake import PLATFORM, Intake
 from bot.channels.wecom.outbound import CHANNEL, FETCH_MEDIA, UPDATE_CARD, USER_PREFIX
 from bot.channels.wecom.robot import RobotBusy, RobotLimiter, RobotWebhook, robot_name
 from handlers.contracts import HR_GROUP, Inbound, Message, Reply, from_payload
+from handlers.digest import WEEKLY_DIGEST
 from handlers.dispatch import Then
 from workflow.i18n import t
 from workflow.model import Role
@@ -125,6 +130,8 @@ class WeComChannel:
             except (KeyError, TypeError, AttributeError) as error:
                 raise DeliveryError(f"unreadable outbox payload: {error!r}",
                                     permanent=True) from None
+            if item.kind == WEEKLY_DIGEST:
+                return await self._digest(item, message)
             if item.recipient == HR_GROUP:
                 return await self._to_group(item, message)
             return await self._to_member(item, message, await self._user_id(item))
@@ -207,6 +214,37 @@ class WeComChannel:
                                           "markdown": {"content": fit_bytes(
                                               content, APP_MARKDOWN_BYTES)}})
         return {"userids": members}
+
+    async def _digest(self, item: OutboxItem, message: Message) -> dict[str, Any]:
+        """The weekly digest to the HR group: the figures as markdown, then the chart."""
+        try:
+            chart = dict(message.data["chart"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise DeliveryError(f"unreadable weekly digest: {error!r}", permanent=True) from None
+        content = markdown(card_for(message), limit=ROBOT_MARKDOWN_BYTES)
+        if self._robot is not None:
+            room = await self._robot.limiter.room()
+            if room.now < 2:  # both posts or neither: a retry must not repeat the figures
+                raise RobotBusy(room.next_in or float(self._robot.limiter.window))
+        png = await asyncio.to_thread(render_chart, chart, self.core.settings.DOCUMENT_FONT)
+        if self._robot is not None:
+            await self._robot.post_markdown(content)
+            await self._robot.post_image(png)
+            return {"robot": True, "png_bytes": len(png)}
+        media_id = await self.api.upload_image("weekly-digest.png", png)
+        if self.config.hr_chat_id:
+            await self.api.send_to_chat(self.config.hr_chat_id, fit_bytes(content, APP_MARKDOWN_BYTES))
+            await self.api.send_image_to_chat(self.config.hr_chat_id, media_id)
+            return {"chatid": self.config.hr_chat_id, "media_id": media_id}
+        members = await self._hr_user_ids(item.tenant_id)
+        if not members:
+            raise DeliveryError("no HR group (WECOM_HR_WEBHOOK / WECOM_HR_CHAT_ID) and no HR "
+                                "member with a WeCom account", permanent=True)
+        for user_id in members:
+            await self.api.send(user_id, {"msgtype": "markdown",
+                                          "markdown": {"content": fit_bytes(content, APP_MARKDOWN_BYTES)}})
+            await self.api.send(user_id, {"msgtype": "image", "image": {"media_id": media_id}})
+        return {"userids": members, "media_id": media_id}
 
     async def _hr_user_ids(self, tenant_id: int) -> list[str]:
         async with self.core.uow_factory() as uow:

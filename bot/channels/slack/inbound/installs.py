@@ -29,7 +29,7 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 # channel on Slack's own consent screen.
 SCOPES = (
     "commands", "chat:write", "chat:write.public", "im:history", "im:write", "users:read",
-    "users:read.email", "files:read", "incoming-webhook",
+    "users:read.email", "files:read", "files:write", "incoming-webhook",
 )
 
 
