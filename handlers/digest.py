@@ -125,7 +125,8 @@ def chart_data(figures: WeekFigures, loc: str) -> dict[str, Any]:
         "median": t("h.digest.chart.median", loc),
         "p90": t("h.digest.chart.p90", loc),
         "empty": t("h.digest.chart.empty", loc),
-        "stages": [[t(STAGE_LABELS[stage], loc), d.median_hours, d.p90_hours]
+        # The stays counted beside each stage: a stage with none is drawn as "—", not as 0 hours.
+        "stages": [[t(STAGE_LABELS[stage], loc), d.median_hours, d.p90_hours, d.cases]
                    for stage, d in figures.stages.items()],
         "states": [[t(f"state.{state}", loc), n] for state, n in figures.open_by_state.items()],
     }

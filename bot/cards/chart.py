@@ -36,11 +36,11 @@ def _fonts(font_path: str | None) -> dict[str, Any]:
     return {"font.family": ["DejaVu Sans"]}
 
 
-def _numbers(rows: Any, width: int) -> list[list[Any]]:
+def _numbers(rows: Any, widths: tuple[int, ...]) -> list[list[Any]]:
     """Rows [label, number…] as given; anything malformed is left out rather than failing."""
     kept = []
     for row in rows if isinstance(rows, list) else []:
-        if isinstance(row, list | tuple) and len(row) == width and all(
+        if isinstance(row, list | tuple) and len(row) in widths and all(
                 isinstance(v, int | float) for v in row[1:]):
             kept.append([str(row[0]), *row[1:]])
     return kept
@@ -48,8 +48,8 @@ def _numbers(rows: Any, width: int) -> list[list[Any]]:
 
 def render_chart(chart: dict[str, Any], font_path: str | None = None) -> bytes:
     """The PNG of `chart` (the digest message's data["chart"])."""
-    stages = _numbers(chart.get("stages"), 3)
-    states = _numbers(chart.get("states"), 2)
+    stages = _numbers(chart.get("stages"), (3, 4))  # label, median, p90[, stays counted]
+    states = _numbers(chart.get("states"), (2,))
     with rc_context({**_fonts(font_path), "axes.unicode_minus": False}):
         figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
         FigureCanvasAgg(figure)
@@ -71,10 +71,12 @@ def _stages(axes: Any, rows: list[list[Any]], chart: dict[str, Any]) -> None:
     labels = [row[0] for row in shown][::-1]  # the first stage on top
     y = range(len(shown))
     medians, p90s = [row[1] for row in shown][::-1], [row[2] for row in shown][::-1]
+    measured = [len(row) < 4 or bool(row[3]) for row in shown][::-1]
     bars = axes.barh([n + 0.2 for n in y], medians, height=0.4, color=MEDIAN, label=str(chart.get("median", "")))
     tails = axes.barh([n - 0.2 for n in y], p90s, height=0.4, color=P90, label=str(chart.get("p90", "")))
-    axes.bar_label(bars, fmt="%.1f", padding=2, fontsize=8)
-    axes.bar_label(tails, fmt="%.1f", padding=2, fontsize=8)
+    for drawn, values in ((bars, medians), (tails, p90s)):
+        axes.bar_label(drawn, labels=[f"{v:.1f}" if m else "—" for v, m in zip(values, measured, strict=True)],
+                       padding=2, fontsize=8)
     axes.set_yticks(list(y), labels)
     axes.set_xlabel(str(chart.get("hours", "")))
     axes.margins(x=0.15)

@@ -55,6 +55,13 @@ def test_same_figures_same_bytes_other_figures_other_picture() -> None:
     assert decoded(more_open).tobytes() != decoded(first).tobytes()
 
 
+def test_a_stage_nobody_left_this_week_is_not_drawn_as_zero_hours() -> None:
+    """Stays counted beside each stage: "Talk" with none ended shows "—", one that took 0 hours "0.0"."""
+    unmeasured = render_chart(chart(stages=[["Evidence", 26.0, 40.5, 3], ["Talk", 0.0, 0.0, 0]]))
+    instant = render_chart(chart(stages=[["Evidence", 26.0, 40.5, 3], ["Talk", 0.0, 0.0, 2]]))
+    assert decoded(unmeasured).tobytes() != decoded(instant).tobytes()
+
+
 def test_an_empty_week_still_draws_both_panels() -> None:
     image = decoded(render_chart(chart(stages=[["Evidence", 0.0, 0.0]], states=[])))
     assert colours(image) > 2
