@@ -3,6 +3,7 @@ the law needs and asks for the first item."""
 
 from __future__ import annotations
 
+from handlers.assessment import FactError, parse_fact
 from handlers.casefile import is_hr
 from handlers.context import Ctx, company_locale, hr_group_message
 from handlers.contracts import Reply
@@ -11,8 +12,10 @@ from handlers.refusal import Refused
 from handlers.transition import audit, rearm_timers
 from handlers.views import ground_text, message_for
 from storage.models import Person
-from workflow.case import Case, CaseRecord, Facts
+from workflow.case import LAYOFF_ROUND_FACTS, Case, CaseRecord, Facts
+from workflow.compliance import InvalidFacts
 from workflow.evidence import requirement_label, requirements
+from workflow.fact_words import fact_label, fact_names
 from workflow.i18n import t
 from workflow.model import Ground, State
 
@@ -44,7 +47,7 @@ async def handle(ctx: Ctx) -> Reply:
     args = ctx.inbound.args
     ground = Ground(args["ground"])
     if ground == Ground.LAYOFF:
-        raise Refused("h.layoff")
+        raise _layoff_refusal(ctx, args.get("facts") or {})
     employee = await resolve_person(ctx, str(args.get("employee", "")))
     assert ctx.actor is not None
     if employee.id == ctx.actor.id:
@@ -86,6 +89,31 @@ async def handle(ctx: Ctx) -> Reply:
           department=employee.department or "—", ground=ground_text(case, locale)),
     ), case=case)
     return Reply(ok=True)
+
+
+# The refusal for a layoff round, by the finding the calculator gives for its numbers.
+_LAYOFF_REFUSALS = {"layoff_collective": "h.layoff_collective",
+                    "layoff_below_threshold": "h.layoff_below_threshold"}
+
+
+def _layoff_refusal(ctx: Ctx, typed: dict[str, str]) -> Refused:
+    """A layoff is never one case: say which rule the round's numbers (if given) call for, from the
+    jurisdiction's own rule, in the asker's language."""
+    if not typed:
+        return Refused("h.layoff")
+    missing = [key for key in LAYOFF_ROUND_FACTS if key not in typed]
+    if missing:
+        return Refused("h.layoff_numbers_missing", missing=fact_names(missing, ctx.locale))
+    try:
+        headcount, reduced = (parse_fact(key, typed[key]) for key in LAYOFF_ROUND_FACTS)
+        finding = ctx.deps.jurisdiction.layoff_round(headcount, reduced)
+    except FactError as error:
+        return Refused("h.layoff_number_bad", name=fact_label(error.key, ctx.locale),
+                       value=error.value, why=error.reason(ctx.locale))
+    except InvalidFacts as error:
+        return Refused("h.layoff_numbers_bad", why=error.message(ctx.locale))
+    return Refused(_LAYOFF_REFUSALS[finding.code], cite=finding.cite(ctx.locale),
+                   finding=finding.message(ctx.locale))
 
 
 def _opened(case: Case, employee_name: str, locale: str) -> tuple[str, str]:

@@ -23,6 +23,8 @@ BOOL_FACTS = ("pay_in_lieu", "in_probation", "union_notified", "written_reasons"
 # their allowed values: handlers/assessment.py
 CHOICE_FACT_KEYS = ("proposed_by", "retirement_category", "union", "renewal_offered")
 COUNT_FACTS = ("work_years", "headcount", "reduced", "fixed_terms", "work_injury_grade")
+# The Art. 41 round (staff, people cut): also given when a layoff is opened, to be told which rule applies.
+LAYOFF_ROUND_FACTS = ("headcount", "reduced")
 LIST_FACT_KEYS = ("protections",)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 

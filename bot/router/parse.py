@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.router import readers
 from handlers.contracts import Inbound
+from workflow.case import LAYOFF_ROUND_FACTS
 from workflow.commands import (
     BY_NAME,
     BY_VERB,
@@ -22,6 +23,7 @@ from workflow.commands import (
     Rest,
     written_in,
 )
+from workflow.model import Ground
 
 # Words are separated by any Unicode space (the ideographic "　" too) and zero-width characters
 # that copy-paste from WeCom leaves behind.
@@ -287,8 +289,24 @@ def _read_open(command: Command, words: _Words) -> Args:
             return _error("router.missing_arg.ground", command)
         else:
             return _error("router.bad_ground", command, value=_quote(next_word.raw))
-    return {"employee": employee, "ground": ground.value, "note": words.rest(),
-            **({"written": written} if ground is not None and written else {})}
+    language = {"written": written} if written else {}
+    if ground is Ground.LAYOFF:
+        return {"employee": employee, "ground": ground.value, **_layoff_round(words), **language}
+    return {"employee": employee, "ground": ground.value, "note": words.rest(), **language}
+
+
+def _layoff_round(words: _Words) -> dict[str, Any]:
+    """'headcount=100 reduced=12' (职工总数=100 裁减=12) anywhere after a layoff: the round's
+    numbers as typed, for the handler to judge; the other words stay the note."""
+    numbers: dict[str, str] = {}
+    note: list[str] = []
+    while (word := words.take()) is not None:
+        pair = readers.fact(word.raw)
+        if pair is not None and pair[0] in LAYOFF_ROUND_FACTS:
+            numbers[pair[0]] = pair[1]
+        else:
+            note.append(word.raw)
+    return {"note": " ".join(note), **({"facts": numbers} if numbers else {})}
 
 
 def _read_evidence(command: Command, words: _Words) -> Args:

@@ -59,6 +59,18 @@ FORMS: list[tuple[str, tuple[str, str | None, dict]]] = [
     ("/offboard @bob mutual", ("open", None, {"employee": "bob", "ground": "mutual", "note": ""})),
     ("/offboard @bob layoff", ("open", None, {"employee": "bob", "ground": "layoff", "note": ""})),
     ("退工 @张三 裁员", ("open", None, {"employee": "张三", "ground": "layoff", "note": ""})),
+    # a layoff with its round's numbers, under the facts step's keys and their Chinese names
+    ("/offboard @carol layoff headcount=100 reduced=12", ("open", None, {
+        "employee": "carol", "ground": "layoff", "note": "", "facts": {"headcount": "100", "reduced": "12"}})),
+    ("退工 @carol 裁员 总人数=100 裁减=12", ("open", None, {
+        "employee": "carol", "ground": "layoff", "note": "", "facts": {"headcount": "100", "reduced": "12"}})),
+    ("退工 @张三 裁员 职工总数＝100 裁减人数：5 预算削减", ("open", None, {
+        "employee": "张三", "ground": "layoff", "note": "预算削减", "facts": {"headcount": "100", "reduced": "5"}})),
+    ("/offboard @carol layoff reduced=abc", ("open", None, {  # judged by the handler, in words
+        "employee": "carol", "ground": "layoff", "note": "", "facts": {"reduced": "abc"}})),
+    # other grounds keep such words as their note
+    ("/offboard @bob circumstances headcount=100", ("open", None, {
+        "employee": "bob", "ground": "circumstances", "note": "headcount=100"})),
     ("/offboard <@U123ABC|alice> mutual", ("open", None,
                                            {"employee": "U123ABC", "ground": "mutual", "note": ""})),
     ("@alice incompetent", ("open", None,
@@ -154,6 +166,7 @@ FORMS: list[tuple[str, tuple[str, str | None, dict]]] = [
     ("事实 7 入职=2019-03-15 提出方=公司 确认=是", ("facts", C7, {
         "facts": {"hired": "2019-03-15", "proposed_by": "employer", "confirm": "yes"}})),
     ("事实 7 avg_wage＝２００００", ("facts", C7, {"facts": {"avg_wage": "20000"}})),
+    ("事实 7 总人数=100 裁减=12", ("facts", C7, {"facts": {"headcount": "100", "reduced": "12"}})),
     ("confirm_facts 7", ("confirm_facts", C7, {"facts": {"confirm": "yes"}})),
     ("确认事实 7 avg_wage=21000", ("confirm_facts", C7, {
         "facts": {"avg_wage": "21000", "confirm": "yes"}})),

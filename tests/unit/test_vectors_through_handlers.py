@@ -3,13 +3,20 @@ as HR types them (`facts …` through dispatch), and the assessment read off HR'
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from bot.router import parse, to_inbound
+from handlers.assessment import COUNT_LIMIT
 from handlers.contracts import Reply
+from handlers.dispatch import handle
 from tests.handlers.conftest import World
-from tests.unit.steps import ok
+from tests.unit.steps import chinese, ok, refusal
+from workflow.compliance import cite
+from workflow.fact_words import fact_label
 from workflow.i18n import t
 
 # Zhao (HR, English) opens a case for Carol and enters the facts.
@@ -153,13 +160,94 @@ async def test_t15_near_retirement_from_the_birth_date(world: World) -> None:
     assert blocking(card) == ["LCL Art. 42(5)"] and "2026-07-10" in findings(card)
 
 
-async def test_t16_layoff_is_refused_with_the_procedure_and_the_art_40_3_route(world: World) -> None:
-    """A single case cannot be an Art. 41 round: opening one is refused, in the asker's language, with
-    the collective procedure and, below the threshold, the Art. 40(3) route; nothing is opened."""
-    for who, locale, route in (("zhao", "en", "Art. 40(3)"), ("wangfang", "zh-CN", "第四十条第三项")):
-        reply = await world.act(who, "open", None, employee="carol", ground="layoff")
-        assert not reply.ok and reply.messages[0].data["text"] == t("h.layoff", locale)
-        assert route in t("h.layoff", locale) and ("10" in t("h.layoff", locale))
+async def typed(world: World, who: str, text: str) -> Reply:
+    """A chat line as typed: read by the router, then handled by dispatch (console)."""
+    inbound = to_inbound(parse(text), platform="console", platform_tenant="local", user_id=who)
+    return await handle(inbound, world.uow_factory, world.deps)
+
+
+async def nothing_opened(world: World) -> bool:
     async with world.uow_factory() as uow:
         tenant = await uow.tenants.by_key("console:local")
-        assert await uow.cases.open_cases(tenant.id) == []
+        return await uow.cases.open_cases(tenant.id) == []
+
+
+T16_TYPED = {  # the asker in their language: a layoff with the round's two numbers, and the Art. 40(3) open
+    "en": ("zhao", "/offboard @carol layoff headcount=100 reduced={reduced}", "/offboard @carol circumstances"),
+    "zh-CN": ("wangfang", "退工 @carol 裁员 总人数=100 裁减={reduced}", "退工 @carol 客观情况"),
+}
+
+
+@pytest.mark.parametrize("locale", sorted(T16_TYPED))
+async def test_t16_a_round_of_12_in_100_is_an_art_41_layoff_refused_with_the_procedure(
+        world: World, locale: str) -> None:
+    """12 of 100 is ≥ 10 %: Art. 41 applies, so the open is refused with the collective procedure and
+    the numbers, in the language typed; nothing is opened."""
+    who, line, _ = T16_TYPED[locale]
+    text = refusal(await typed(world, who, line.format(reduced=12)))
+    finding = t("compliance.layoff_collective", locale, headcount=100, reduced=12)
+    assert text == t("h.layoff_collective", locale, finding=finding, cite=cite("LCL Art. 41", locale))
+    assert {"12", "100", "30"} <= set(re.findall(r"\d+", text))
+    assert ("Art. 40(3)" not in text) and ("第40条第3项" not in text)
+    assert await nothing_opened(world)
+
+
+@pytest.mark.parametrize("locale", sorted(T16_TYPED))
+async def test_t16_a_round_of_5_in_100_points_to_opening_the_case_under_art_40_3(
+        world: World, locale: str) -> None:
+    """5 of 100 is below both thresholds: Art. 41 does not apply, and the refusal says to open the case
+    under Art. 40(3) (circumstances) instead, with the numbers; nothing is opened."""
+    who, line, route_line = T16_TYPED[locale]
+    text = refusal(await typed(world, who, line.format(reduced=5)))
+    finding = t("compliance.layoff_below_threshold", locale, headcount=100, reduced=5)
+    assert text == t("h.layoff_below_threshold", locale, finding=finding,
+                     cite=cite("LCL Art. 41, 40(3)", locale))
+    route, ground = {"en": ("Art. 40(3)", "circumstances"), "zh-CN": ("第40条第3项", "客观情况")}[locale]
+    assert route in text and ground in text and "5" in text and "100" in text
+    assert await nothing_opened(world)
+    # The route it names opens: the same person, on the ground it points to.
+    opened = await typed(world, who, route_line)
+    assert opened.ok and not await nothing_opened(world)
+
+
+async def test_t16_without_the_numbers_a_layoff_is_refused_with_the_general_rule(world: World) -> None:
+    """No numbers: the whole Art. 41 rule, its 10 % and the Art. 40(3) route, and how to give them."""
+    for who, locale, line, route in (("zhao", "en", "/offboard @carol layoff", "Art. 40(3)"),
+                                     ("wangfang", "zh-CN", "退工 @carol 裁员", "第四十条第三项")):
+        reply = await typed(world, who, line)
+        assert refusal(reply) == t("h.layoff", locale)
+        assert route in t("h.layoff", locale) and "10" in t("h.layoff", locale)
+    assert await nothing_opened(world)
+
+
+def invalid(key: str, **params: object) -> Callable[[str], str]:
+    return lambda locale: t("h.layoff_numbers_bad", locale, why=t(key, locale, **params))
+
+
+def unreadable(value: str) -> Callable[[str], str]:
+    return lambda locale: t("h.layoff_number_bad", locale, name=fact_label("headcount", locale), value=value,
+                            why=t("h.fact_why.count", locale, low=0, high=COUNT_LIMIT))
+
+
+def incomplete(missing: str) -> Callable[[str], str]:
+    return lambda locale: t("h.layoff_numbers_missing", locale, missing=fact_label(missing, locale))
+
+
+@pytest.mark.parametrize(("line", "locale", "expected"), [
+    ("/offboard @carol layoff headcount=10 reduced=12", "en",
+     invalid("compliance.invalid.reduced_above_headcount", reduced=12, headcount=10)),
+    ("退工 @carol 裁员 总人数=10 裁减=12", "zh-CN",
+     invalid("compliance.invalid.reduced_above_headcount", reduced=12, headcount=10)),
+    ("/offboard @carol layoff headcount=0 reduced=0", "en", invalid("compliance.invalid.headcount_zero", headcount=0)),
+    ("退工 @carol 裁员 总人数=100 裁减=0", "zh-CN", invalid("compliance.invalid.reduced_zero", reduced=0)),
+    ("/offboard @carol layoff headcount=a-hundred reduced=12", "en", unreadable("a-hundred")),
+    ("退工 @carol 裁员 总人数=一百 裁减=12", "zh-CN", unreadable("一百")),
+    ("/offboard @carol layoff reduced=12", "en", incomplete("headcount")),
+    ("退工 @carol 裁员 总人数=100", "zh-CN", incomplete("reduced")),
+])
+async def test_t16_numbers_that_cannot_describe_a_round_are_refused_in_the_language_typed(
+        world: World, line: str, locale: str, expected: Callable[[str], str]) -> None:
+    who = {"en": "wangfang", "zh-CN": "zhao"}[locale]  # the directory says the other language
+    text = refusal(await typed(world, who, line))
+    assert text == expected(locale) and chinese(text) == (locale == "zh-CN")
+    assert await nothing_opened(world)

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from workflow.compliance import CaseFacts, Level, Protection, get_jurisdiction
+from workflow.compliance import CaseFacts, InvalidFacts, Level, Protection, get_jurisdiction
 from workflow.model import Ground
 
 CN = get_jurisdiction("cn")
@@ -149,6 +149,25 @@ def test_t15_near_retirement_derived_from_the_birth_date():
 def test_t16_layoff_threshold(reduced, code, article):
     a = assess(G.LAYOFF, "2020-01-01", "2024-06-30", headcount=100, reduced=reduced)
     assert (code, article) in blocking(a)
+
+
+@pytest.mark.parametrize(("headcount", "reduced"), [(100, 12), (100, 10), (100, 9), (100, 5), (1000, 20),
+                                                  (1000, 19), (1, 1)])
+def test_t16_a_round_alone_gets_the_finding_the_assessment_gives(headcount, reduced):
+    """What opening a layoff is told is the assessment's own finding for the same numbers."""
+    alone = get_jurisdiction("cn").layoff_round(headcount, reduced)
+    a = assess(G.LAYOFF, "2020-01-01", "2024-06-30", headcount=headcount, reduced=reduced)
+    assert alone in a.findings
+
+
+@pytest.mark.parametrize(("headcount", "reduced", "code"), [
+    (10, 12, "reduced_above_headcount"), (0, 0, "headcount_zero"), (0, 3, "headcount_zero"),
+    (100, 0, "reduced_zero"), (-5, 1, "headcount_zero"),
+])
+def test_t16_numbers_that_are_no_round_are_invalid(headcount, reduced, code):
+    with pytest.raises(InvalidFacts) as raised:
+        get_jurisdiction("cn").layoff_round(headcount, reduced)
+    assert raised.value.code == code
 
 
 def test_t16_twenty_people_is_collective_whatever_the_share():

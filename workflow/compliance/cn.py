@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from workflow.compliance.cn_settlement import Terms, settle
 from workflow.compliance.derive import Derived, contract_months, derive, probation_limit
-from workflow.compliance.facts import CaseFacts, Protection, RenewalOffer
+from workflow.compliance.facts import CaseFacts, InvalidFacts, Protection, RenewalOffer
 from workflow.compliance.findings import (
     LEVEL_ORDER,
     Deadline,
@@ -130,6 +130,16 @@ class China:
             Deadline("retention", ART50, self.retention_until(termination_date)),
         ]
 
+    def layoff_round(self, headcount: int, reduced: int) -> Finding:
+        # A round that includes the person being opened: at least one cut, from a real staff.
+        if headcount < 1:
+            raise InvalidFacts("headcount_zero", headcount=headcount)
+        if reduced < 1:
+            raise InvalidFacts("reduced_zero", reduced=reduced)
+        if reduced > headcount:
+            raise InvalidFacts("reduced_above_headcount", reduced=reduced, headcount=headcount)
+        return _round(headcount, reduced)
+
     def allowed_grounds(self, facts: CaseFacts) -> tuple[Ground, ...]:
         derived = derive(facts)
         return tuple(g for g in Ground if not _blocks(_restrictions(derived, g)))
@@ -198,11 +208,15 @@ def _restrictions(derived: Derived, ground: Ground) -> list[Finding]:
 
 
 def _layoff(facts: CaseFacts) -> Finding:
-    """Art. 41 needs a round of >= 20 people or >= 10 % of the staff; below it, Art. 40(3)."""
     if facts.headcount is None or facts.reduced is None:
         return Finding(Level.BLOCKING, "layoff_single_case", "LCL Art. 41")
-    params = {"headcount": facts.headcount, "reduced": facts.reduced}
-    if facts.reduced >= LAYOFF_PEOPLE or facts.reduced * 100 >= LAYOFF_SHARE * facts.headcount:
+    return _round(facts.headcount, facts.reduced)
+
+
+def _round(headcount: int, reduced: int) -> Finding:
+    """Art. 41 needs a round of >= 20 people or >= 10 % of the staff; below it, Art. 40(3)."""
+    params = {"headcount": headcount, "reduced": reduced}
+    if reduced >= LAYOFF_PEOPLE or reduced * 100 >= LAYOFF_SHARE * headcount:
         return Finding(Level.BLOCKING, "layoff_collective", "LCL Art. 41", params)
     return Finding(Level.BLOCKING, "layoff_below_threshold", "LCL Art. 41, 40(3)", params)
 

@@ -49,6 +49,12 @@ class Jurisdiction(Protocol):
         """The grounds that no rule rules out for these facts (the facts' own ground ignored)."""
         ...
 
+    def layoff_round(self, headcount: int, reduced: int) -> Finding:
+        """The finding `assess` gives a layoff for one round of cuts (`reduced` of `headcount`
+        staff): the collective procedure, or where it falls short of it. InvalidFacts when the
+        numbers cannot describe a round that cuts anyone."""
+        ...
+
     def article(self, ground: Ground) -> str:
         """The article a ground rests on."""
         ...
