@@ -45,9 +45,9 @@ def table(results: list[Result]) -> str:
     return "\n".join(out + (["", *notes] if notes else []))
 
 
-async def main_async(names: list[str], workdir: Path) -> list[Result]:
+async def main_async(names: list[str], workdir: Path, options: dict[str, object] | None = None) -> list[Result]:
     results: list[Result] = []
-    ctx = Context(workdir)
+    ctx = Context(workdir, options or {})
     for name in names:
         started = time.perf_counter()
         print(f"== {name}: {BENCHES[name].TITLE} …", flush=True)
@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"some of: {', '.join(BENCHES)} (default: all)")
     parser.add_argument("--list", action="store_true", help="name the benchmarks and stop")
+    parser.add_argument("--rate", type=int, action="append", dest="rates", metavar="R",
+                        help="ack: run only the step at R presses/s offered (repeatable; default 50, 100, 200, 400)")
+    parser.add_argument("--platform", action="append", dest="platforms", choices=("slack", "wecom"),
+                        help="ack: only this platform (repeatable; default both)")
     args = parser.parse_args(argv)
     if args.list:
         for name, module in BENCHES.items():
@@ -69,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in args.names if n not in BENCHES]
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHES)}")
+    if (args.rates or args.platforms) and args.names != ["ack"]:
+        parser.error("--rate and --platform belong to the ack benchmark: python -m bench ack --rate 100")
+    if any(rate <= 0 for rate in args.rates or ()):
+        parser.error("--rate takes a positive number of presses per second")
+    options = {"rates": args.rates, "platforms": args.platforms}
     # "timers" already measures memory on its poll database when both are asked for.
     names = args.names or list(BENCHES)
     with tempfile.TemporaryDirectory(prefix="offboard-bench-") as tmp:
@@ -77,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             names = [n for n in names if n not in ("timers", "memory")]
             results += asyncio.run(main_async(names, Path(tmp)))
         else:
-            results = asyncio.run(main_async(names, Path(tmp)))
+            results = asyncio.run(main_async(names, Path(tmp), options))
     print()
     print(f"machine: {machine()}")
     print(f"command: python -m bench {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())

@@ -355,6 +355,16 @@ def step_results(platform: Platform, rate: int, count: int, ours: Run, bare: Run
     ]
 
 
+def chosen_rates(ctx: Context) -> tuple[int, ...]:
+    """The offered rates of this run: `--rate R` (repeatable) runs those steps alone, else RATES."""
+    return tuple(ctx.options.get("rates") or RATES)
+
+
+def with_worker(ctx: Context) -> bool:
+    """The extra step with a `bot worker` beside serve belongs to the full run only."""
+    return not ctx.options.get("rates")
+
+
 async def measure(ctx: Context, platform: Platform, engine: AsyncEngine, serve: Server,
                   bare: Server) -> list[Result]:
     """Warm both servers up; the bare floor at each rate; then ours at each rate, each checked in
@@ -373,7 +383,7 @@ async def measure(ctx: Context, platform: Platform, engine: AsyncEngine, serve: 
                            f"{refused}; first messages: {told}); see serve's log")
     await shelve_outbox(engine)
     steps, first = [], WARMUP
-    for rate in RATES:
+    for rate in chosen_rates(ctx):
         steps.append((rate, first, int(rate * SECONDS)))
         first += int(rate * SECONDS)
     floor = {}
@@ -384,6 +394,8 @@ async def measure(ctx: Context, platform: Platform, engine: AsyncEngine, serve: 
     for rate, first, count in steps:
         print(f"   {label} at {rate}/s: ours …", flush=True)
         results += await _ours(ctx, platform, engine, serve, rate, first, count, floor[rate])
+    if not with_worker(ctx):
+        return results
     rate, first = WITH_WORKER_RATE, steps[-1][1] + steps[-1][2]
     print(f"   {label} at {rate}/s: ours, a bot worker beside serve …", flush=True)
     with serve.with_worker() as served:
@@ -429,7 +441,8 @@ async def _servers(ctx: Context, url: str, slack: QuietSlack, wecom_url: str, co
 
 
 async def run(ctx: Context) -> list[Result]:
-    per_platform = WARMUP + sum(int(rate * SECONDS) for rate in (*RATES, WITH_WORKER_RATE))
+    extra = (WITH_WORKER_RATE,) if with_worker(ctx) else ()
+    per_platform = WARMUP + sum(int(rate * SECONDS) for rate in (*chosen_rates(ctx), *extra))
     assert per_platform < 10_000, "refs of one width (C-0001 … C-9999): see for_case"
     corp_id, aes_key = f"ww{uuid.uuid4().hex[:16]}", new_aes_key()
     async with bench_database("postgresql", ctx.workdir) as url, fake_wecom(corp_id, WECOM_SECRET) as (wecom,
@@ -459,8 +472,10 @@ async def run(ctx: Context) -> list[Result]:
             ]
             results = []
             async with _servers(ctx, url, slack, wecom_url, corp_id, aes_key) as (serve, bare):
+                wanted = ctx.options.get("platforms") or [p.label.lower() for p in platforms]
                 for platform in platforms:
-                    results += await measure(ctx, platform, engine, serve, bare)
+                    if platform.label.lower() in wanted:
+                        results += await measure(ctx, platform, engine, serve, bare)
             problems = slack.check_sample(200)
             if problems:
                 results.append(Result(NAME, "fake Slack's Block Kit check (200 calls)", f"{len(problems)} problems",
