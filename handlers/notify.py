@@ -189,6 +189,7 @@ async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
 async def _schedule_prompt(ctx: Ctx, case: Case) -> None:
     if case.state != State.SCHEDULING_TALK:
         return  # a first of two approvals leaves the case in review
+    # The company's clock whoever asks: the time HR types back is read in it (handlers.inputs).
     earliest, latest = talk_window(ctx)
     ctx.reply("schedule_prompt", t("h.schedule_prompt.title", ctx.locale, ref=case.ref),
               t("h.schedule_prompt.text", ctx.locale, ref=case.ref,

@@ -136,3 +136,13 @@ async def test_a_provisional_deadline_stays_marked_on_another_clock() -> None:
     lee = (await world.sent_to("lee", "handover_item"))[0].data["text"]
     assert t("h.deadline_provisional", "zh-CN", year=2027,
              when=t("h.zoned_time", "zh-CN", when="2027-01-28 11:00", zone="UTC+1")) in lee, lee
+
+
+async def test_a_snooze_answer_says_until_when_on_the_askers_clock(world: World) -> None:
+    await set_zone(world, "lee", "Europe/Berlin")
+    await in_review(world)
+    reply = await ok(world, "lee", "snooze", minutes=60)
+    until = world.clock.now() + timedelta(minutes=60)
+    [answer] = [m for m in reply.messages if m.kind == "snooze"]
+    berlin = f"{until.astimezone(BERLIN):%Y-%m-%d %H:%M}"
+    assert answer.data["text"] == t("h.snooze.set", "zh-CN", ref="C-0001", until=berlin)
