@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from handlers.company import footer
 from handlers.contracts import HR_GROUP, Inbound, Message, to_payload
 from handlers.deps import Deps
 from storage.models import Person, Tenant
 from storage.uow import UnitOfWork
+from workflow.availability import zone
 from workflow.case import Case
 from workflow.i18n import pick_locale, t
 
@@ -27,6 +29,12 @@ def company_locale(tenant: Tenant) -> str:
 def person_locale(person: Person | None, tenant: Tenant) -> str:
     """The language to write to `person` unprompted: their directory locale, else the company's."""
     return pick_locale(person.locale if person is not None else None, tenant.settings.get("locale"))
+
+
+def person_zone(person: Person | None, tenant: Tenant) -> ZoneInfo:
+    """The time zone to state times in for `person`: their directory time zone, else the company's
+    (the HR group, and anyone the directory gives none or an unknown one, read the company's)."""
+    return zone(person.timezone if person is not None else None, tenant.timezone)
 
 
 def reply_locale(inbound: Inbound, actor: Person | None, tenant: Tenant) -> str:
@@ -70,6 +78,10 @@ class Ctx:
     def locale_of(self, person: Person | None) -> str:
         """`person`'s own language (person_locale): for what they are sent unasked."""
         return person_locale(person, self.tenant)
+
+    def zone_of(self, reader: Person | None) -> ZoneInfo:
+        """The time zone `reader` reads times in (person_zone); None is the HR group: the company's."""
+        return person_zone(reader, self.tenant)
 
     @property
     def text(self) -> str:

@@ -64,7 +64,7 @@ async def send_item_card(ctx: Ctx, case: Case, item: HandoverItem, owner: Person
     message = message_for(
         case, owner, "handover_item", t("h.item.title", locale, item=label, ref=case.ref),
         t("h.item.text", locale, name=employee.name if employee else "—",
-          due=deadline_time(ctx, item.due_at, locale), ref=case.ref, id=number),
+          due=deadline_time(ctx, item.due_at, locale, owner), ref=case.ref, id=number),
         [], ("complete_item",), locale=locale,
     )
     # The Done button carries the item's number, so a press needs nothing typed.

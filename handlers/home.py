@@ -62,7 +62,7 @@ async def _item_entry(ctx: Ctx, item: HandoverItem) -> Message | None:
         return None
     employee = await ctx.uow.people.get(case.employee_id)
     text = t("home.item_text", ctx.locale, name=employee.name if employee else "—",
-             due=deadline_time(ctx, item.due_at, ctx.locale))
+             due=deadline_time(ctx, item.due_at, ctx.locale, ctx.actor))
     late = item.due_at <= ctx.now
     return Message(
         kind=ITEM, recipient=person_recipient(ctx.actor), locale=ctx.locale, case_ref=case.ref,

@@ -28,7 +28,7 @@ async def complete(ctx: Ctx) -> Reply:
         raise Refused("h.item_unknown", case=case, ref=case.ref, id=raw, count=len(items))
     item = items[number - 1]
     if item.done_at is not None:
-        raise Refused("h.item_already", case=case, when=local_time(ctx, item.done_at))
+        raise Refused("h.item_already", case=case, when=local_time(ctx, item.done_at, ctx.actor))
     if Party.ASSIGNEE not in asker_parties(ctx, case, item_owner_id=item.owner_id):
         owner = await ctx.uow.people.get(item.owner_id)
         raise Refused("h.item_not_owner", case=case, audit=Trigger.COMPLETE_ITEM.value,

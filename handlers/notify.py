@@ -19,6 +19,7 @@ from handlers.views import (
     local_time,
     message_for,
     signing_fields,
+    zoned_time,
 )
 from storage.models import HandoverItem, Person
 from workflow.actions import TOLD_TITLE, Action, Notice, Param, To
@@ -37,12 +38,13 @@ async def _person(ctx: Ctx, person_id: int | None) -> Person | None:
     return await ctx.uow.people.get(person_id) if person_id else None
 
 
-def did(ctx: Ctx, case: Case, action: str, loc: str) -> tuple[str, str]:
-    """Title and text of "who did what, when, and where the case is now", in `loc`."""
+def did(ctx: Ctx, case: Case, action: str, loc: str, reader: Person | None) -> tuple[str, str]:
+    """Title and text of "who did what, when, and where the case is now", in `loc`, the time on
+    `reader`'s clock (None: the HR group, the company's)."""
     label = t(f"action.{action}", loc)
     who = ctx.asker_name(loc)
     return (t(TOLD_TITLE, loc, ref=case.ref, action=label),
-            t("h.transition.text", loc, who=who, when=local_time(ctx, ctx.now), action=label,
+            t("h.transition.text", loc, who=who, when=local_time(ctx, ctx.now, reader), action=label,
               state=t(f"state.{case.state}", loc)))
 
 
@@ -70,59 +72,58 @@ async def _counts(ctx: Ctx, case: Case, level: str) -> int:
     return sum(f.level == level for f in findings)
 
 
-async def _evidence_count(ctx: Ctx, case: Case, _loc: str) -> int:
+async def _evidence_count(ctx: Ctx, case: Case, _loc: str, _reader: Person | None) -> int:
     return len(await ctx.uow.evidence.for_case(case.id))
 
 
-def _talk(ctx: Ctx, case: Case) -> str:
-    assert case.record.talk_at is not None  # told only once a talk is scheduled
-    return local_time(ctx, case.record.talk_at)
 
 
-Provider = Callable[[Ctx, Case, str], Awaitable[Any]]
+# A text parameter for one reader: (ctx, case, their language, them; None for the HR group).
+Provider = Callable[[Ctx, Case, str, Person | None], Awaitable[Any]]
 
 
-async def _ref(ctx: Ctx, case: Case, loc: str) -> Any:
+async def _ref(ctx: Ctx, case: Case, loc: str, _reader: Person | None) -> Any:
     return case.ref
 
 
-async def _when(ctx: Ctx, case: Case, loc: str) -> Any:
-    return _talk(ctx, case)
+async def _when(ctx: Ctx, case: Case, loc: str, reader: Person | None) -> Any:
+    assert case.record.talk_at is not None  # told only once a talk is scheduled
+    return zoned_time(ctx, case.record.talk_at, loc, reader)  # each reader's own clock, named
 
 
-async def _manager(ctx: Ctx, case: Case, loc: str) -> Any:
+async def _manager(ctx: Ctx, case: Case, loc: str, _reader: Person | None) -> Any:
     return await _name(ctx, case.manager_id)
 
 
-async def _employee(ctx: Ctx, case: Case, loc: str) -> Any:
+async def _employee(ctx: Ctx, case: Case, loc: str, _reader: Person | None) -> Any:
     return await _name(ctx, case.employee_id)
 
 
-async def _text(ctx: Ctx, case: Case, loc: str) -> Any:
+async def _text(ctx: Ctx, case: Case, loc: str, _reader: Person | None) -> Any:
     return ctx.text
 
 
-async def _evidence(ctx: Ctx, case: Case, loc: str) -> Any:
+async def _evidence(ctx: Ctx, case: Case, loc: str, _reader: Person | None) -> Any:
     return await evidence_text(ctx, case, loc)
 
 
-async def _blocking(ctx: Ctx, case: Case, loc: str) -> Any:
+async def _blocking(ctx: Ctx, case: Case, loc: str, _reader: Person | None) -> Any:
     return await _counts(ctx, case, "blocking")
 
 
-async def _warnings(ctx: Ctx, case: Case, loc: str) -> Any:
+async def _warnings(ctx: Ctx, case: Case, loc: str, _reader: Person | None) -> Any:
     return await _counts(ctx, case, "warning")
 
 
-async def _outcome(ctx: Ctx, case: Case, loc: str) -> Any:
+async def _outcome(ctx: Ctx, case: Case, loc: str, _reader: Person | None) -> Any:
     return t(f"outcome.{case.outcome}", loc)
 
 
-async def _until(ctx: Ctx, case: Case, loc: str) -> Any:
+async def _until(ctx: Ctx, case: Case, loc: str, _reader: Person | None) -> Any:
     return str(case.retain_until)
 
 
-async def _approver(ctx: Ctx, case: Case, loc: str) -> Any:
+async def _approver(ctx: Ctx, case: Case, loc: str, _reader: Person | None) -> Any:
     return ctx.actor.name if ctx.actor else t("h.system", loc)
 
 
@@ -135,19 +136,20 @@ PARAMS: dict[Param, Provider] = {
 assert set(PARAMS) == set(Param), "every notice parameter needs its provider"
 
 
-async def _signing_status(ctx: Ctx, case: Case, loc: str) -> str:
-    return "\n".join(value for _label, value in await signing_fields(ctx, case, loc))
+async def _signing_status(ctx: Ctx, case: Case, loc: str, reader: Person | None) -> str:
+    return "\n".join(value for _label, value in await signing_fields(ctx, case, loc, reader))
 
 
 EXTRAS: dict[str, Provider] = {"reason": _text, "signing_status": _signing_status}
 
 
-async def _texts(ctx: Ctx, case: Case, action: Action, notice: Notice, loc: str) -> tuple[str, str]:
+async def _texts(ctx: Ctx, case: Case, action: Action, notice: Notice, loc: str,
+                 reader: Person | None) -> tuple[str, str]:
     if notice.title == TOLD_TITLE:
-        title, text = did(ctx, case, action.name, loc)
-        extra = await EXTRAS[notice.extra](ctx, case, loc) if notice.extra else ""
+        title, text = did(ctx, case, action.name, loc, reader)
+        extra = await EXTRAS[notice.extra](ctx, case, loc, reader) if notice.extra else ""
         return title, f"{text}\n{extra}".strip()
-    params = {p.value: await PARAMS[p](ctx, case, loc) for p in (Param.REF, *notice.params)}
+    params = {p.value: await PARAMS[p](ctx, case, loc, reader) for p in (Param.REF, *notice.params)}
     return t(notice.title, loc, **params), t(notice.text, loc, **params)
 
 
@@ -166,7 +168,7 @@ async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
             continue
         if notice.to is To.HR_GROUP:
             loc = company_locale(ctx.tenant)
-            title, text = await _texts(ctx, case, action, notice, loc)
+            title, text = await _texts(ctx, case, action, notice, loc, None)
             await ctx.send(hr_group_message(notice.kind, case, loc, title, text), case=case)
             continue
         for person, principal in await stand_ins(ctx, case, await _recipients(ctx, case, notice.to)):
@@ -177,8 +179,8 @@ async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
                 await ctx.send(await _card(ctx, case, notice, person, principal), case=case)
                 continue
             loc = ctx.locale_of(person)
-            title, text = await _texts(ctx, case, action, notice, loc)
-            fields = await signing_fields(ctx, case, loc) if notice.fields == "signing_status" else []
+            title, text = await _texts(ctx, case, action, notice, loc, person)
+            fields = await signing_fields(ctx, case, loc, person) if notice.fields == "signing_status" else []
             buttons = () if notice.no_buttons_for_manager and meant_for.id == case.manager_id else notice.buttons
             await ctx.send(message_for(case, person, notice.kind, title, text, fields, buttons, locale=loc),
                            case=case)
@@ -187,6 +189,7 @@ async def tell(ctx: Ctx, case: Case, action: Action, from_state: State) -> None:
 async def _schedule_prompt(ctx: Ctx, case: Case) -> None:
     if case.state != State.SCHEDULING_TALK:
         return  # a first of two approvals leaves the case in review
+    # The company's clock whoever asks: the time HR types back is read in it (handlers.inputs).
     earliest, latest = talk_window(ctx)
     ctx.reply("schedule_prompt", t("h.schedule_prompt.title", ctx.locale, ref=case.ref),
               t("h.schedule_prompt.text", ctx.locale, ref=case.ref,
@@ -218,7 +221,7 @@ async def answer(ctx: Ctx, case: Case, action: Action, item: HandoverItem | None
         await PROMPTS[prompt](ctx, case)
     match action.answer:
         case "told":
-            ctx.reply("case_update", *did(ctx, case, action.name, ctx.locale), case=case)
+            ctx.reply("case_update", *did(ctx, case, action.name, ctx.locale, ctx.actor), case=case)
         case "item_done":
             assert item is not None
             ctx.reply("item_done", t("h.done", ctx.locale),

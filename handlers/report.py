@@ -68,7 +68,7 @@ async def handle(ctx: Ctx) -> Reply:
         for item in await ctx.uow.handover.for_case(case.id):
             if item.done_at is None and item.due_at <= ctx.now:
                 overdue.append(f"{case.ref} · {t(f'handover.{item.kind}', loc)} · "
-                               f"{local_time(ctx, item.due_at)}")
+                               f"{local_time(ctx, item.due_at, ctx.actor)}")
     rates = [t("h.report.rate_line", loc, label=t(label, loc), cases=rate.cases, of=rate.of,
                percent=f"{rate.rate * 100:.0f}")
              for name, label in RATE_LABELS.items() for rate in [getattr(report, name)]]

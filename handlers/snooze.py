@@ -37,13 +37,13 @@ async def handle(ctx: Ctx) -> Reply:
     end = snooze_end(ctx.now, asked, deadlines)
     if end is None:
         raise Refused("h.snooze.too_close", case=case, ref=case.ref,
-                      deadline=local_time(ctx, min(d for d in deadlines if d > ctx.now)))
+                      deadline=local_time(ctx, min(d for d in deadlines if d > ctx.now), ctx.actor))
     await ctx.uow.snoozes.set(case.id, ctx.actor.id, end.until, ctx.now)
     await audit(ctx, case, SNOOZE, payload={"until": end.until.isoformat(),
                                             "asked_minutes": int(asked.total_seconds() // 60)})
     key = {None: "h.snooze.set", "limit": "h.snooze.set_limit", "deadline": "h.snooze.set_deadline"}[end.capped_by]
     ctx.reply(SNOOZE, t("h.snooze.title", ctx.locale, ref=case.ref),
-              t(key, ctx.locale, ref=case.ref, until=local_time(ctx, end.until),
+              t(key, ctx.locale, ref=case.ref, until=local_time(ctx, end.until, ctx.actor),
                 days=SNOOZE_MAX.days), case=case)
     return Reply(ok=True)
 

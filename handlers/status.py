@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.casefile import asker_parties, is_hr, load_case, not_on_case, parties_of
 from handlers.context import Ctx
 from handlers.contracts import Reply
-from handlers.views import case_card, ground_text, local_time
+from handlers.views import case_card, ground_text, local_time, zone_name, zoned_time
 from workflow.i18n import has, t
 
 
@@ -43,6 +43,10 @@ async def _one(ctx: Ctx) -> Reply:
         # Not theirs to see: answer as if it did not exist (no leaking of who is being let go).
         raise not_on_case(case, "status")
     events = await ctx.uow.audit.for_case(case.id)
+    # The asker's own clock, its offset today named once in the heading; a line from the other side
+    # of a clock change names its own.
+    tz = ctx.zone_of(ctx.actor)
+    offset = zone_name(ctx.now.astimezone(tz))
     lines = []
     for event in events:
         who = (await ctx.uow.people.get(event.actor_id)).name if event.actor_id else t("h.system", ctx.locale)
@@ -51,8 +55,11 @@ async def _one(ctx: Ctx) -> Reply:
         moved = event.to_state and event.from_state != event.to_state
         move = (f" {t(f'state.{event.from_state}', ctx.locale) if event.from_state else ''} → "
                 f"{t(f'state.{event.to_state}', ctx.locale)}" if moved else "")
-        lines.append(f"{local_time(ctx, event.at)} · {who} · {_action(event.action, ctx.locale)}{move}")
+        same = zone_name(event.at.astimezone(tz)) == offset
+        when = local_time(ctx, event.at, ctx.actor) if same else zoned_time(ctx, event.at, ctx.locale, ctx.actor)
+        lines.append(f"{when} · {who} · {_action(event.action, ctx.locale)}{move}")
     card = await case_card(ctx, case, ctx.actor)
     ctx.replies.append(card)
-    ctx.reply("timeline", t("h.timeline.title", ctx.locale, ref=case.ref), "\n".join(lines), case=case)
+    title = t("h.timeline.heading", ctx.locale, ref=case.ref, zone=offset)
+    ctx.reply("timeline", title, "\n".join(lines), case=case)
     return Reply(ok=True)

@@ -194,7 +194,7 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
         if action in _GROUP_ACTIONS:
             loc = company_locale(tenant)
             await ctx.send(hr_group_message("reminder", case, loc, t("h.reminder.title", loc, ref=case.ref),
-                                            await _text(ctx, case, action, payload, loc)),
+                                            await _text(ctx, case, action, payload, loc, None)),
                            case=case, dedup_key=f"rem:{case.id}:{kind}:group:{day}")
         people = [person for person, _for in await stand_ins(ctx, case, recipients)]
     for person in people:
@@ -209,11 +209,13 @@ async def _act(uow: UnitOfWork, deps: Deps, case: Case, kind: str, payload: dict
             card.data["title"] = t("h.employee_card.reminder_title", loc, ref=case.ref)
             if "deadline" in payload:  # what is due, and by when
                 card.data["fields"].insert(0, [t("h.field.answer_by", loc),
-                                               deadline_time(ctx, datetime.fromisoformat(payload["deadline"]), loc)])
+                                               deadline_time(ctx, datetime.fromisoformat(payload["deadline"]), loc,
+                                                             person)])
             await ctx.send(card, case=case, dedup_key=dedup)
             continue
         reminder = message_for(case, person, "reminder", t("h.reminder.title", loc, ref=case.ref),
-                               await _text(ctx, case, action, payload, loc), [], (SNOOZE,), locale=loc)
+                               await _text(ctx, case, action, payload, loc, person), [], (SNOOZE,),
+                               locale=loc)
         if action == TimerAction.REMIND_ITEM_OWNER:
             # The owner's nudge carries the item's own Done button before "remind me later".
             item = await uow.handover.get(int(payload["item_id"]))
@@ -250,8 +252,10 @@ async def _recipients(ctx: Ctx, case: Case, action: TimerAction, payload: dict) 
     return await hr_people(ctx, case)
 
 
-async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: str) -> str:
-    """The policy's sentence for this reminder, with every parameter any sentence may use."""
+async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: str,
+                reader: Person | None) -> str:
+    """The policy's sentence for this reminder, with every parameter any sentence may use; times in
+    `reader`'s time zone (None: the HR group, the company's)."""
     manager = await ctx.uow.people.get(case.manager_id)
     kinds = await ctx.uow.evidence.kinds(case.id)  # a reminder needs no evidence files
     gaps = listing((requirement_label(r, loc) for r in missing(Ground(case.ground), kinds)), loc)
@@ -262,15 +266,15 @@ async def _text(ctx: Ctx, case: Case, action: TimerAction, payload: dict, loc: s
             owner = await ctx.uow.people.get(item.owner_id)
             item_label = t(f"handover.{item.kind}", loc)
             owner_name = owner.name if owner else ""
-            due = deadline_time(ctx, item.due_at, loc)
+            due = deadline_time(ctx, item.due_at, loc, reader)
     elif "termination_date" in payload:
         due = payload.get("due", payload["termination_date"])  # a date: the day the law counts from
     elif "deadline" in payload:  # when the ladder's next rung acts (workflow.policy.DEADLINE_OF)
-        due = deadline_time(ctx, datetime.fromisoformat(payload["deadline"]), loc)
+        due = deadline_time(ctx, datetime.fromisoformat(payload["deadline"]), loc, reader)
     talk = case.record.talk_at
     return t(message_key(action), loc, case=case.ref, missing=gaps or t("h.none", loc),
              manager=manager.name if manager else "", days=ctx.deps.ladder.waited(action) or "",
-             talk=zoned_time(ctx, talk, loc) if talk else "",
+             talk=zoned_time(ctx, talk, loc, reader) if talk else "",
              read=t("policy.read.opened" if case.record.read_at else "policy.read.unopened", loc),
              item=item_label, due=due, owner=owner_name,
-             since=zoned_time(ctx, case.state_entered_at, loc))  # how long it has waited
+             since=zoned_time(ctx, case.state_entered_at, loc, reader))  # how long it has waited

@@ -72,7 +72,7 @@ async def refuse_if_stale(ctx: Ctx, case: Case) -> None:
         who = actor.name if actor else who
     raise Refused(
         "h.stale_card", case=case, ref=case.ref, who=who,
-        when=local_time(ctx, last.at) if last else "—",
+        when=local_time(ctx, last.at, ctx.actor) if last else "—",
         action=t(f"action.{last.action}", ctx.locale) if last else "—",
         then=(await case_card(ctx, case, ctx.actor),),
     )

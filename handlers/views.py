@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from handlers.assessment import CaseAssessment, assess, company_union
 from handlers.casefile import is_hr, parties_of
@@ -26,25 +25,31 @@ from workflow.machine import available
 from workflow.model import Ground, State
 
 
-def local_time(ctx: Ctx, instant: datetime) -> str:
-    return instant.astimezone(ZoneInfo(ctx.tenant.timezone)).strftime("%Y-%m-%d %H:%M")
+def local_time(ctx: Ctx, instant: datetime, reader: Person | None = None) -> str:
+    """Date and time without the zone named: in `reader`'s time zone (the company's for None)."""
+    return instant.astimezone(ctx.zone_of(reader)).strftime("%Y-%m-%d %H:%M")
 
 
-def zoned_time(ctx: Ctx, instant: datetime, locale: str) -> str:
-    """A due time as a reminder states it: date and time in the company's time zone, which it names
-    (the directory keeps no time zone per person, so the company's is every reader's)."""
-    local = instant.astimezone(ZoneInfo(ctx.tenant.timezone))
+def zone_name(local: datetime) -> str:
+    """A local time's offset as readers anywhere understand it: "UTC+8", "UTC-3:30"."""
     minutes = int(local.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
     hours, rest = divmod(abs(minutes), 60)
-    zone = f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
-    return t("h.zoned_time", locale, when=local.strftime("%Y-%m-%d %H:%M"), zone=zone)
+    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
 
 
-def deadline_time(ctx: Ctx, instant: datetime, locale: str) -> str:
+def zoned_time(ctx: Ctx, instant: datetime, locale: str, reader: Person | None) -> str:
+    """A due time as a reminder states it: date and time in `reader`'s time zone (their directory's,
+    else the company's; None is the HR group, which reads the company's), and that zone named."""
+    local = instant.astimezone(ctx.zone_of(reader))
+    return t("h.zoned_time", locale, when=local.strftime("%Y-%m-%d %H:%M"), zone=zone_name(local))
+
+
+def deadline_time(ctx: Ctx, instant: datetime, locale: str, reader: Person | None) -> str:
     """A deadline as `zoned_time`, marked provisional when its year's official holiday
-    arrangement is not loaded (the day may move once it is)."""
-    shown = zoned_time(ctx, instant, locale)
-    day = instant.astimezone(ZoneInfo(ctx.tenant.timezone)).date()
+    arrangement is not loaded (the day may move once it is). The year is the company's calendar
+    day's, whatever zone the reader reads the time in: it is the company's holidays that count."""
+    shown = zoned_time(ctx, instant, locale, reader)
+    day = instant.astimezone(ctx.zone_of(None)).date()
     if ctx.deps.calendar.is_provisional(day):
         return t("h.deadline_provisional", locale, when=shown, year=day.year)
     return shown
@@ -98,7 +103,7 @@ async def case_card(ctx: Ctx, case: Case, viewer: Person) -> Message:
     fields = await basic_fields(ctx, case, locale)
     fields.append([t("h.field.state", locale), t(f"state.{case.state}", locale)])
     if is_hr(viewer):
-        fields += await signing_fields(ctx, case, locale)
+        fields += await signing_fields(ctx, case, locale, viewer)
     if viewer.id == case.employee_id:
         fields += await link_fields(ctx, case, viewer, locale)
     return message_for(case, viewer, "case", t("h.timeline.title", locale, ref=case.ref), "",
@@ -148,7 +153,7 @@ async def hr_review_card(ctx: Ctx, case: Case, hr: Person, principals: Sequence[
          facts_text(case, locale)],
         [t("h.field.findings", locale), findings_text(verdict, locale, case.ref)],
         [t("h.field.settlement", locale), settlement_text(verdict, locale)],
-        *await signing_fields(ctx, case, locale),
+        *await signing_fields(ctx, case, locale, hr),
     ]
     actions = buttons_for(case, hr, principals)
     if case.state == "hr_review":
@@ -192,12 +197,13 @@ async def link_fields(ctx: Ctx, case: Case, employee: Person, locale: str) -> li
              t("signing.field.link_note", locale, url=url, hours=ctx.deps.signing_link_hours)]]
 
 
-async def signing_fields(ctx: Ctx, case: Case, locale: str) -> list[list[str]]:
-    """For HR: whether the employee signed, read or has not opened the current document, and when."""
+async def signing_fields(ctx: Ctx, case: Case, locale: str, reader: Person | None) -> list[list[str]]:
+    """For HR: whether the employee signed, read or has not opened the current document, and when
+    (on `reader`'s clock; None: the HR group's, the company's)."""
     state = await signing_state(ctx, case)
     if state is None:
         return []
-    when = local_time(ctx, state.since) if state.since else ""
+    when = local_time(ctx, state.since, reader) if state.since else ""
     status = t(f"signing.status.{state.status}", locale, when=when)
     return [[t("signing.field.status", locale),
              t("signing.status.line", locale, version=state.version, sha=state.sha256[:12],
