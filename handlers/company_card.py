@@ -1,5 +1,5 @@
 """The chat `company` command: HR sees the company profile card and sets one text field by command
-words ("company name_en Acme Ltd", "公司 名称 某某公司"); the images are set from the command line."""
+words ("company name_en Acme Ltd", "公司资料 名称 某某公司"); the images are set from the command line."""
 
 from __future__ import annotations
 

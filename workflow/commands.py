@@ -68,7 +68,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("status", ("status",), ("进度", "状态"), Audience.EVERYONE, "optional"),
     Command(_T.WITHDRAW.value, ("withdraw",), ("撤回", "撤销"), Audience.MANAGER),
     Command("report", ("report",), ("报表", "报告"), Audience.HR, "none"),
-    Command("company", ("company",), ("公司",), Audience.HR, "none"),
+    Command("company", ("company",), ("公司资料",), Audience.HR, "none"),
     Command("help", ("help", "?", "h"), ("帮助",), Audience.EVERYONE, "none"),
     Command(_T.APPROVE.value, ("approve",), ("同意", "批准"), Audience.HR),
     Command(_T.REQUEST_CHANGES.value, ("request_changes", "request-changes", "changes"), ("退回",),

@@ -45,7 +45,7 @@ def pictures(pdf: bytes) -> list[Image.Image]:
 async def test_every_document_names_the_company_and_the_signed_ones_carry_its_seal(world: World) -> None:
     await give_profile(world.uow_factory, world.deps.data_dir, logo=True)
     await to_employee(world)
-    assert (await world.act("alice", "sign")).ok  # the certificate too
+    assert (await world.sign()).ok  # the certificate too
     docs = await documents(world)
     assert {kind for kind, _ in docs} == {"termination_notice", "settlement_statement", "termination_certificate"}
     for (kind, locale), doc in docs.items():

@@ -74,7 +74,7 @@ async def test_the_page_names_the_company_and_shows_its_seal(site: Site, client:
 async def test_after_signing_the_page_says_signed_with_the_receipt(site: Site, client: httpx.AsyncClient) -> None:
     await to_employee(site.world)
     await bob_to_employee(site.world)  # Bob reads English
-    for who, ref, said, not_said in (("alice", "C-0001", "您已于", "Already"),
+    for who, ref, said, not_said in (("alice", "C-0001", "你已于", "Already"),
                                      ("bob", "C-0002", "You signed the documents of case C-0002", "Already")):
         token = await latest_link(site.world, who, ref)
         nonce, csrf = await open_page(client, token)

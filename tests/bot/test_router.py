@@ -103,7 +103,7 @@ FORMS: list[tuple[str, tuple[str, str | None, dict]]] = [
     # the company profile: shown, or one field set
     ("/offboard company", ("company", None, {})),
     ("/offboard company name_en Acme Trading Ltd", ("company", None, {"text": "name_en Acme Trading Ltd"})),
-    ("公司 名称 某某科技有限公司", ("company", None, {"text": "名称 某某科技有限公司"})),
+    ("公司资料 名称 某某科技有限公司", ("company", None, {"text": "名称 某某科技有限公司"})),
     ("/offboard help", ("help", None, {})),
     ("帮助", ("help", None, {})),
     ("?", ("help", None, {})),
