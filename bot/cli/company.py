@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.bootstrap import bootstrap
 from bot.cli import CommandError
+from bot.cli.workspace import migrated, tenant_named
 from bot.directory import workspace
 from bot.settings import Settings
 from handlers.company import card_fields, check_image, profile, set_fields, set_image
@@ -107,16 +108,8 @@ async def _set(settings: Settings, key: str, values: dict[str, str],
 
 
 async def _show(settings: Settings, key: str) -> CompanyProfile:
-    services = bootstrap(settings)
-    try:
-        await services.ensure_migrated()
-        async with services.uow_factory() as uow:
-            tenant = await uow.tenants.by_key(key)
-            if tenant is None:
-                raise CommandError(f"no workspace {key} in this database")
-            return profile(tenant)
-    finally:
-        await services.close()
+    async with migrated(settings) as services, services.uow_factory() as uow:
+        return profile(await tenant_named(uow, key))
 
 
 def _as_dict(p: CompanyProfile) -> dict[str, object]:

@@ -15,6 +15,7 @@ from bot.cards.build import card_for
 from bot.cards.chart import render_chart
 from bot.cards.text import render_text
 from bot.cli import CommandError
+from bot.cli.workspace import migrated, tenant_named
 from bot.directory import workspace
 from bot.settings import Settings
 from handlers import digest
@@ -105,17 +106,10 @@ async def _apply(settings: Settings, tenant_key: str, schedule: Schedule | None)
 
 async def _preview(settings: Settings, tenant_key: str, at: datetime | None, out: Path) -> str:
     """The digest's text, as the console shows it; its chart written to `out`."""
-    services = bootstrap(settings)
-    try:
-        await services.ensure_migrated()
-        async with services.uow_factory() as uow:
-            tenant = await uow.tenants.by_key(tenant_key)
-            if tenant is None:
-                raise CommandError(f"no workspace {tenant_key} in this database")
-            now = services.clock.now() if at is None else at.replace(tzinfo=ZoneInfo(tenant.timezone))
-            message = await digest.week_message(uow, tenant, now, now)
-    finally:
-        await services.close()
+    async with migrated(settings) as services, services.uow_factory() as uow:
+        tenant = await tenant_named(uow, tenant_key)
+        now = services.clock.now() if at is None else at.replace(tzinfo=ZoneInfo(tenant.timezone))
+        message = await digest.week_message(uow, tenant, now, now)
     try:
         out.write_bytes(render_chart(message.data["chart"], settings.DOCUMENT_FONT))
     except OSError as error:

@@ -11,8 +11,8 @@ import sys
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.bootstrap import bootstrap
 from bot.cli import CommandError
+from bot.cli.workspace import migrated, tenant_named
 from bot.directory import workspace
 from bot.settings import Settings
 from handlers.report import figures
@@ -58,22 +58,15 @@ def run(args: argparse.Namespace) -> int:
 
 async def _report(settings: Settings, tenant_key: str, first: date | None, last: date | None,
                   department: str) -> Report:
-    services = bootstrap(settings)
-    try:
-        await services.ensure_migrated()
-        async with services.uow_factory() as uow:
-            tenant = await uow.tenants.by_key(tenant_key)
-            if tenant is None:
-                raise CommandError(f"no workspace {tenant_key} in this database")
-            zone = ZoneInfo(tenant.timezone)
-            query = ReportQuery(
-                tenant.id, department=department,
-                opened_from=None if first is None else datetime.combine(first, time(), zone),
-                opened_to=None if last is None else datetime.combine(last + timedelta(days=1), time(), zone))
-            return await figures(uow, services.clock.now(), query, period_from=first.isoformat() if first else "",
-                                 period_to=last.isoformat() if last else "")
-    finally:
-        await services.close()
+    async with migrated(settings) as services, services.uow_factory() as uow:
+        tenant = await tenant_named(uow, tenant_key)
+        zone = ZoneInfo(tenant.timezone)
+        query = ReportQuery(
+            tenant.id, department=department,
+            opened_from=None if first is None else datetime.combine(first, time(), zone),
+            opened_to=None if last is None else datetime.combine(last + timedelta(days=1), time(), zone))
+        return await figures(uow, services.clock.now(), query, period_from=first.isoformat() if first else "",
+                             period_to=last.isoformat() if last else "")
 
 
 def _text(report: Report) -> list[str]:

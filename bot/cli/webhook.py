@@ -12,10 +12,11 @@ import asyncio
 import secrets
 from urllib.parse import urlsplit
 
-from bot.bootstrap import Services, bootstrap
+from bot.bootstrap import Services
 from bot.channels.base import DeliveryError
 from bot.channels.webhook import WebhookChannel
 from bot.cli import CommandError
+from bot.cli.workspace import migrated, tenant_named
 from bot.directory import workspace
 from bot.settings import Settings
 from storage import sealed
@@ -78,13 +79,9 @@ def _check_add(args: argparse.Namespace) -> None:
 
 
 async def _run(args: argparse.Namespace, settings: Settings, tenant_key: str) -> int:
-    services = bootstrap(settings)
-    try:
-        await services.ensure_migrated()
+    async with migrated(settings) as services:
         async with services.uow_factory() as uow:
-            tenant = await uow.tenants.by_key(tenant_key)
-            if tenant is None:
-                raise CommandError(f"no workspace {tenant_key} in this database")
+            tenant = await tenant_named(uow, tenant_key)
             command = args.webhook_command
             if command == "list":
                 for s in await uow.webhooks.for_tenant(tenant.id):
@@ -114,8 +111,6 @@ async def _run(args: argparse.Namespace, settings: Settings, tenant_key: str) ->
                 print(f"removed {args.name}")
                 return 0
         return await _test(services, subscription, tenant.id)
-    finally:
-        await services.close()
 
 
 async def _test(services: Services, subscription: WebhookSubscription, tenant_id: int) -> int:
