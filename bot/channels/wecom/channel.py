@@ -205,10 +205,7 @@ class WeComChannel:
                                                  fit_bytes(content, APP_MARKDOWN_BYTES))
             return {"chatid": self.config.hr_chat_id, "errcode": result.get("errcode", 0)}
         # No group configured: each HR member gets the notice privately.
-        members = await self._hr_user_ids(item.tenant_id)
-        if not members:
-            raise DeliveryError("no HR group (WECOM_HR_WEBHOOK / WECOM_HR_CHAT_ID) and no HR "
-                                "member with a WeCom account", permanent=True)
+        members = await self._hr_members(item.tenant_id)
         for user_id in members:
             await self.api.send(user_id, {"msgtype": "markdown",
                                           "markdown": {"content": fit_bytes(
@@ -236,20 +233,23 @@ class WeComChannel:
             await self.api.send_to_chat(self.config.hr_chat_id, fit_bytes(content, APP_MARKDOWN_BYTES))
             await self.api.send_image_to_chat(self.config.hr_chat_id, media_id)
             return {"chatid": self.config.hr_chat_id, "media_id": media_id}
-        members = await self._hr_user_ids(item.tenant_id)
-        if not members:
-            raise DeliveryError("no HR group (WECOM_HR_WEBHOOK / WECOM_HR_CHAT_ID) and no HR "
-                                "member with a WeCom account", permanent=True)
+        members = await self._hr_members(item.tenant_id)
         for user_id in members:
             await self.api.send(user_id, {"msgtype": "markdown",
                                           "markdown": {"content": fit_bytes(content, APP_MARKDOWN_BYTES)}})
             await self.api.send(user_id, {"msgtype": "image", "image": {"media_id": media_id}})
         return {"userids": members, "media_id": media_id}
 
-    async def _hr_user_ids(self, tenant_id: int) -> list[str]:
+    async def _hr_members(self, tenant_id: int) -> list[str]:
+        """With no HR group configured, the HR members who get its posts privately; none is a
+        permanent failure (nobody could ever receive it)."""
         async with self.core.uow_factory() as uow:
-            return [user_id for person in await uow.people.with_role(tenant_id, Role.HR.value)
-                    for user_id in await self._wecom_ids(uow, person.id)]
+            members = [user_id for person in await uow.people.with_role(tenant_id, Role.HR.value)
+                       for user_id in await self._wecom_ids(uow, person.id)]
+        if not members:
+            raise DeliveryError("no HR group (WECOM_HR_WEBHOOK / WECOM_HR_CHAT_ID) and no HR "
+                                "member with a WeCom account", permanent=True)
+        return members
 
     async def _update_card(self, item: OutboxItem) -> dict[str, Any]:
         """The pressed card's buttons now say who did what; a new card if WeCom refuses the code."""
