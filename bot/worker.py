@@ -32,7 +32,7 @@ class Worker:
         self.relay = OutboxRelay(engine=runtime.engine, clock=runtime.clock, channels=runtime.channels,
                                  deps=runtime.deps, **common)
         self.timers = TimerPoller(deps=runtime.deps, fired=self.relay.wake, **common)
-        self.inbox = InboxWorker(engine=runtime.engine, clock=runtime.clock, takers=takers(runtime.channels),
+        self.inbox = InboxWorker(clock=runtime.clock, takers=takers(runtime.channels),
                                  concurrency=inbox_concurrency or settings.INBOX_CONCURRENCY, **common)
 
     async def run_once(self) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from handlers.company import footer
 from handlers.contracts import HR_GROUP, Inbound, Message, to_payload
 from handlers.deps import Deps
 from storage.models import Person, Tenant
+from storage.outbox import Queued
 from storage.uow import UnitOfWork
 from workflow.availability import zone
 from workflow.case import Case
@@ -120,8 +121,9 @@ class Ctx:
             actions=actions,
         ), self.tenant))
 
-    async def send(self, message: Message, *, case: Case | None, dedup_key: str | None = None) -> bool:
-        """Queue a message in the outbox, in this request's transaction."""
+    async def send(self, message: Message, *, case: Case | None, dedup_key: str | None = None) -> None:
+        """Queue a message in the outbox, in this request's transaction (unless one with its key
+        was queued before)."""
         message = with_footer(message, self.tenant)
         key = dedup_key or message.dedup_key or ":".join(
             str(p) for p in (
@@ -129,16 +131,10 @@ class Ctx:
                 message.case_version if message.case_version is not None else "-",
             )
         )
-        return await self.uow.outbox.enqueue(
-            tenant_id=self.tenant.id,
-            case_id=case.id if case else None,
-            channel=channel_of(self.tenant),
-            recipient=message.recipient,
-            kind=message.kind,
-            payload=to_payload(message),
-            dedup_key=key,
-            now=self.now,
-        )
+        await self.uow.outbox.enqueue_many([Queued(
+            tenant_id=self.tenant.id, case_id=case.id if case else None, channel=channel_of(self.tenant),
+            recipient=message.recipient, kind=message.kind, payload=to_payload(message), dedup_key=key,
+        )], self.now)
 
 
 def hr_group_message(kind: str, case: Case, locale: str, title: str, text: str,

@@ -32,14 +32,14 @@ class ArmedTimer:
 
 
 async def snapshot(ctx: Ctx, case: Case) -> CaseSnapshot:
-    evidence = await ctx.uow.evidence.for_case(case.id)
+    evidence_kinds = await ctx.uow.evidence.kinds(case.id)
     items = await ctx.uow.handover.for_case(case.id)
     ground = Ground(case.ground)
     verdict = assess(case, ctx.deps, ctx.tenant.city, company_union(ctx.tenant))
     return CaseSnapshot(
         state=State(case.state),
         ground=ground,
-        missing_evidence=tuple(r.key for r in missing_evidence(ground, [e.kind for e in evidence])),
+        missing_evidence=tuple(r.key for r in missing_evidence(ground, evidence_kinds)),
         facts_confirmed=case.facts_confirmed,
         blocking_findings=verdict.blocking,
         attendance_confirmed=case.record.attendance_confirmed_at is not None,

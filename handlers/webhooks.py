@@ -15,6 +15,7 @@ from typing import Any
 
 from handlers.context import Ctx, channel_of
 from storage.models import HandoverItem, WebhookSubscription
+from storage.outbox import Queued
 from workflow.actions import Action
 from workflow.case import Case
 from workflow.model import State
@@ -50,16 +51,18 @@ async def _values(ctx: Ctx, case: Case, item: HandoverItem | None) -> dict[str, 
     return values
 
 
-async def publish(ctx: Ctx, case: Case, events: Iterable[Event], item: HandoverItem | None = None) -> int:
+async def publish(ctx: Ctx, case: Case, events: Iterable[Event], item: HandoverItem | None = None) -> None:
     """Queue `events` of `case` (about `item`, for handover events) for every subscriber of the
-    tenant that wants them; how many rows were queued."""
+    tenant that wants them."""
     wanted = list(events)
+    if not wanted or getattr(ctx.tenant, "has_webhooks", None) is False:
+        return
     subscriptions = [s for s in await ctx.uow.webhooks.for_tenant(ctx.tenant.id)
-                     if any(e.value in s.events for e in wanted)] if wanted else []
+                     if any(e.value in s.events for e in wanted)]
     if not subscriptions:
-        return 0
+        return
     values = await _values(ctx, case, item)
-    queued = 0
+    rows = []
     for subscription in subscriptions:
         for event in wanted:
             if event.value not in subscription.events:
@@ -68,13 +71,13 @@ async def publish(ctx: Ctx, case: Case, events: Iterable[Event], item: HandoverI
             # once per case version (and last day set once per date).
             about = f"item:{item.id}" if item is not None else f"v{case.version}:{values['last_day']}"
             key = f"webhook:{subscription.id}:{event.value}:{case.id}:{about}"
-            queued += await ctx.uow.outbox.enqueue(
+            rows.append(Queued(
                 tenant_id=ctx.tenant.id, case_id=case.id, channel=CHANNEL, recipient=f"webhook:{subscription.name}",
-                kind=event.value, dedup_key=key, now=ctx.now,
+                kind=event.value, dedup_key=key,
                 payload=_row(subscription, key, payload(event, case.ref, ctx.now, values, subscription.fields),
                              case.ref, channel_of(ctx.tenant)),
-            )
-    return queued
+            ))
+    await ctx.uow.outbox.enqueue_many(rows, ctx.now)
 
 
 def _row(subscription: WebhookSubscription, key: str, body: dict[str, Any], case_ref: str | None,

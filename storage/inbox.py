@@ -53,12 +53,6 @@ async def accept(engine: AsyncEngine, *, delivery_id: str, channel: str, lane: s
         return await insert_if_absent(connection, InboxEntry, values, ["delivery_id"])
 
 
-async def done(engine: AsyncEngine, item_id: int) -> None:
-    """Forget a handled request (its effects carry their own delivery id from here on)."""
-    async with engine.begin() as connection:
-        await connection.execute(delete(InboxEntry.__table__).where(InboxEntry.__table__.c.id == item_id))
-
-
 async def forget(engine: AsyncEngine, delivery_id: str) -> None:
     """Forget a request by its delivery id: one handled where it came in (its platform waited for
     the answer), or given up there with the person told."""
@@ -70,6 +64,14 @@ async def forget(engine: AsyncEngine, delivery_id: str) -> None:
 class Inbox(LeasedQueue[InboxItem]):
     model = InboxEntry
     item = InboxItem
+
+    async def forget_handled(self, ids: Collection[int]) -> None:
+        """Forget handled requests (their effects carry their own delivery id from here on); the
+        worker does it in its next claim's transaction, where their lanes' next requests are
+        then free to be taken."""
+        if ids:
+            table = InboxEntry.__table__
+            await self.session.execute(delete(table).where(table.c.id.in_(list(ids))))
 
     async def claim(self, now: datetime, limit: int, lease: timedelta,
                     channels: Collection[str]) -> list[InboxItem]:

@@ -103,8 +103,10 @@ def _stored(column: Column[Any], value: Any) -> Any:
 
 @cache
 def _columns(model: type[Base]) -> tuple[tuple[str, Column[Any]], ...]:
-    """Each column with the attribute that holds it (the case's "data" column is its `record`)."""
-    return tuple((prop.key, prop.columns[0]) for prop in inspect(model).column_attrs)
+    """Each column with the attribute that holds it (the case's "data" column is its `record`);
+    not what is computed when read (a tenant's has_webhooks)."""
+    return tuple((prop.key, prop.columns[0]) for prop in inspect(model).column_attrs
+                 if isinstance(prop.columns[0], Column))
 
 
 def _row(instance: Base) -> Row:

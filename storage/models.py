@@ -26,10 +26,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    exists,
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from storage.case_json import CaseRecordJSON, FactsJSON
 from storage.sealed import Sealed
@@ -303,6 +304,13 @@ class WebhookSubscription(Base):
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # the payload fields it may see
     completes: Mapped[list[str]] = mapped_column(JSON, default=list)  # item kinds it may call back on
     created_at: Mapped[datetime]
+
+
+# Read with the tenant's row (an EXISTS beside it, no round trip of its own): a request of a
+# tenant with no subscriber publishes no webhook without asking for subscriptions. None on a
+# tenant not read from the database (the fast lane's memory): ask then.
+Tenant.has_webhooks = column_property(  # type: ignore[attr-defined]
+    exists().where(WebhookSubscription.tenant_id == Tenant.id).correlate_except(WebhookSubscription))
 
 
 class Snooze(Base):

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Update, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import OutboxMessage
 from storage.queue import LeasedQueue
@@ -53,8 +53,26 @@ class Queued:
 
 
 class Outbox(LeasedQueue[OutboxItem]):
+    """The messages of one transaction are written together: `enqueue_many` keeps them until the
+    unit of work commits (`flush`), one INSERT for all of a request's notices, cards and answers."""
+
     model = OutboxMessage
     item = OutboxItem
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._staged: list[dict[str, Any]] = []
+
+    async def flush(self) -> None:
+        """Write the messages kept by `enqueue_many` (before the commit, and before any read of the
+        outbox in this transaction), in the order they were queued."""
+        if self._staged:
+            rows, self._staged = self._staged, []
+            await insert_many_if_absent(self.session, OutboxMessage, rows, ["dedup_key"])
+
+    def forget(self) -> None:
+        """Drop what was kept and not written (the transaction rolled back)."""
+        self._staged = []
 
     async def enqueue(
         self,
@@ -68,7 +86,8 @@ class Outbox(LeasedQueue[OutboxItem]):
         dedup_key: str,
         now: datetime,
     ) -> bool:
-        """Queue a message unless one with `dedup_key` exists; True when queued now."""
+        """Queue a message unless one with `dedup_key` exists, now; True when queued now."""
+        await self.flush()  # after those queued before it, in order
         values = {
             "dedup_key": dedup_key,
             "tenant_id": tenant_id,
@@ -83,16 +102,15 @@ class Outbox(LeasedQueue[OutboxItem]):
         return await insert_if_absent(self.session, OutboxMessage, values, ["dedup_key"])
 
     async def enqueue_many(self, rows: Sequence[Queued], now: datetime) -> None:
-        """Queue several messages in one statement; one whose key exists already is skipped."""
-        if not rows:
-            return
-        values = [{"dedup_key": r.dedup_key, "tenant_id": r.tenant_id, "case_id": r.case_id,
-                   "channel": r.channel, "recipient": r.recipient, "kind": r.kind, "payload": r.payload,
-                   "created_at": now, "next_attempt_at": now} for r in rows]
-        await insert_many_if_absent(self.session, OutboxMessage, values, ["dedup_key"])
+        """Queue messages with the transaction, written at its commit (`flush`) with every other
+        message it queued; one whose key exists already is skipped."""
+        self._staged.extend({"dedup_key": r.dedup_key, "tenant_id": r.tenant_id, "case_id": r.case_id,
+                             "channel": r.channel, "recipient": r.recipient, "kind": r.kind,
+                             "payload": r.payload, "created_at": now, "next_attempt_at": now} for r in rows)
 
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
         """Lease up to `limit` messages due for a try, oldest due first; commit to publish."""
+        await self.flush()
         m = OutboxMessage
         return await self._claim(now, limit, lease, order_by=m.next_attempt_at,
                                  pending=m.sent_at.is_(None) & m.dead_at.is_(None) & (m.next_attempt_at <= now))
@@ -101,6 +119,7 @@ class Outbox(LeasedQueue[OutboxItem]):
                             limit: int, lease: timedelta) -> list[OutboxItem]:
         """Lease up to `limit` unsent messages to `recipient` on one tenant's `channel`, due now
         or put off (a digest takes them early), oldest first; commit to publish."""
+        await self.flush()
         m = OutboxMessage
         return await self._claim(now, limit, lease, order_by=m.id,
                                  pending=(m.tenant_id == tenant_id) & (m.channel == channel)
@@ -136,6 +155,7 @@ class Outbox(LeasedQueue[OutboxItem]):
                                   kind=DEAD_LETTER, payload=payload, dedup_key=dedup_key, now=now)
 
     async def for_case(self, case_id: int) -> list[OutboxMessage]:
+        await self.flush()
         query = select(OutboxMessage).where(OutboxMessage.case_id == case_id)
         return list((await self.session.scalars(query.order_by(OutboxMessage.id))).all())
 

@@ -47,6 +47,21 @@ async def insert_many_if_absent(
     await session.execute(insert(model.__table__).on_conflict_do_nothing(index_elements=unique), list(rows))
 
 
+async def insert_new_rows(
+    session: AsyncSession | AsyncConnection, model: type[Base], rows: Sequence[dict[str, Any]],
+    unique: Sequence[str],
+) -> int:
+    """`insert_if_absent` for several rows in one multi-row INSERT; how many were new (the rows
+    it returns)."""
+    if not rows:
+        return 0
+    insert = pg_insert if dialect(session) == "postgresql" else sqlite_insert
+    table = model.__table__
+    statement = (insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=unique)
+                 .returning(table.c.id))  # type: ignore[attr-defined]
+    return len((await session.execute(statement)).all())
+
+
 async def claim(
     session: AsyncSession,
     model: Any,

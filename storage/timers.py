@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from storage.models import Case, Tenant, Timer
 from storage.outbox import ALERT_ERROR_CHARS, Outbox
 from storage.queue import LeasedQueue
-from storage.sql import dialect, insert_if_absent
+from storage.sql import dialect, insert_if_absent, insert_new_rows
 from workflow.i18n import DEFAULT_LOCALE, t
 
 
@@ -66,26 +66,18 @@ class Timers(LeasedQueue[ClaimedTimer]):
         A spec whose (kind, due_at) already fired for this case is skipped, so re-arming after
         an unrelated change (a new version, same deadline) never repeats a reminder.
         """
+        specs = list(specs)
+        if not specs:
+            return 0
         fired_before = await self.session.execute(
             select(Timer.kind, Timer.due_at).where(
                 Timer.case_id == case_id, Timer.fired_at.is_not(None)
             )
         )
         fired = {(kind, due_at) for kind, due_at in fired_before}
-        armed = 0
-        for spec in specs:
-            if (spec.kind, spec.due_at) in fired:
-                continue
-            values = {
-                "case_id": case_id,
-                "kind": spec.kind,
-                "due_at": spec.due_at,
-                "case_version": case_version,
-                "payload": dict(spec.payload),
-            }
-            unique = ["case_id", "kind", "case_version"]
-            armed += await insert_if_absent(self.session, Timer, values, unique)
-        return armed
+        rows = [{"case_id": case_id, "kind": spec.kind, "due_at": spec.due_at, "case_version": case_version,
+                 "payload": dict(spec.payload)} for spec in specs if (spec.kind, spec.due_at) not in fired]
+        return await insert_new_rows(self.session, Timer, rows, ["case_id", "kind", "case_version"])
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[ClaimedTimer]:
         """Lease up to `limit` due, unfired, live, unclaimed timers (earliest first); commit to

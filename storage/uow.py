@@ -63,6 +63,7 @@ class UnitOfWork:
         await self.session.close()  # rolls back whatever was not committed
 
     async def commit(self) -> None:
+        await self.outbox.flush()
         self._forget()
         await self.session.commit()
 
@@ -73,5 +74,6 @@ class UnitOfWork:
     def _forget(self) -> None:
         """What the repositories knew for as long as this transaction's case locks were held."""
         self.audit.forget()
+        self.outbox.forget()
         self.cases.forget()
         self.handover.forget()

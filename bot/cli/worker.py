@@ -8,6 +8,7 @@ import logging
 import signal
 
 from bot.bootstrap import bootstrap, configured_channels
+from bot.heap import settle_heap
 from bot.settings import Settings
 from bot.worker import Worker
 
@@ -31,6 +32,7 @@ async def _work(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        settle_heap()
         log.info("worker started (polling every %.1f s)", settings.POLL_INTERVAL_SECONDS)
         await Worker(services).run_forever(stop)
         log.info("worker stopped")

@@ -1,5 +1,7 @@
 """The inbox worker: hands each acknowledged platform request to its channel (`take`), in order
-per lane, and forgets it once handled. A request that fails (the database went away) is tried
+per lane, and forgets it once handled (in the transaction of the next claim, which follows at
+once: a handled request left behind by a stopped worker is taken again after its lease and,
+by its delivery id, changes nothing). A request that fails (the database went away) is tried
 again with backoff; after QUEUE_MAX_ATTEMPTS it is dead: its tenant's HR is told (through the
 outbox, like a dead message), the error is logged, and the channel tells the person that nothing
 was done (`gave_up`)."""
@@ -12,15 +14,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.admission import Admission
 from bot.channels.base import ChannelRegistry
 from bot.gateway import INBOX_CHANNEL
 from bot.settings import Settings
 from bot.workers.base import QueueWorker
 from handlers.identity import tenant_key
-from storage import inbox
 from storage.cache import Cache
 from storage.inbox import InboxItem
 from storage.uow import UnitOfWork
@@ -61,14 +60,14 @@ class InboxWorker(QueueWorker[InboxItem]):
     name = "inbox"
     wake_channel = INBOX_CHANNEL
 
-    def __init__(self, *, uow_factory: Callable[[], UnitOfWork], engine: AsyncEngine, clock: Clock,
+    def __init__(self, *, uow_factory: Callable[[], UnitOfWork], clock: Clock,
                  settings: Settings, cache: Cache, takers: Mapping[str, Taker], concurrency: int,
                  yield_to: Admission | None = None) -> None:
         super().__init__(uow_factory=uow_factory, clock=clock, settings=settings, cache=cache,
                          yield_to=yield_to)
-        self.engine = engine
         self.takers = takers
         self.concurrency = concurrency
+        self.handled: list[int] = []  # taken and done, to forget in the next claim's transaction
 
     @property
     def batch_size(self) -> int:
@@ -81,9 +80,15 @@ class InboxWorker(QueueWorker[InboxItem]):
     async def claim(self, now: datetime) -> list[InboxItem]:
         if not self.takers:
             return []
-        async with self.uow_factory() as uow:
-            items = await uow.inbox.claim(now, self.concurrency, self.lease, self.takers)
-            await uow.commit()
+        handled, self.handled = self.handled, []
+        try:
+            async with self.uow_factory() as uow:
+                await uow.inbox.forget_handled(handled)
+                items = await uow.inbox.claim(now, self.concurrency, self.lease, self.takers)
+                await uow.commit()
+        except BaseException:
+            self.handled = handled + self.handled  # forgotten next time (or taken again, to no effect)
+            raise
         return items
 
     async def consume(self, batch: list[InboxItem], now: datetime) -> int:
@@ -102,12 +107,7 @@ class InboxWorker(QueueWorker[InboxItem]):
                 except Exception:
                     log.exception("inbox %s: could not tell the person it was given up", item.id)
             return
-        try:
-            await inbox.done(self.engine, item.id)
-        except Exception:
-            # Handled but not forgotten: taken again after the lease, and its delivery id makes
-            # the second time change nothing.
-            log.exception("inbox %s: handled but could not be removed", item.id)
+        self.handled.append(item.id)
 
     async def _failed(self, channel: Taker, item: InboxItem, error: str) -> bool:
         """Record a failed try; True when the request is now given up (dead, HR told)."""

@@ -51,7 +51,9 @@ async def test_each_lane_gives_its_oldest_request_and_waits_for_it(engine, uow_f
     first = await _claim(uow_factory)
     assert [i.delivery_id for i in first] == ["a1", "b1", "c1"]
     assert await _claim(uow_factory) == []  # a2 waits for a1, even once a1's claim is not new
-    await inbox.done(engine, first[0].id)
+    async with uow_factory() as uow:
+        await uow.inbox.forget_handled([first[0].id])
+        await uow.commit()
     assert [i.delivery_id for i in await _claim(uow_factory)] == ["a2"]
     # Expired claims are handed out again (their worker died), oldest first.
     later = NOW + LEASE + timedelta(seconds=1)

@@ -260,7 +260,7 @@ class Intake:
         only when the handlers ended without one (a conflict) in a transaction of their own."""
         assert inbound.delivery_id is not None
         delivery_id = inbound.delivery_id
-        queued: list[Reply] = []
+        written: list[bool] = []  # `then` ran: the rows are in the transaction
 
         def rows_for(reply: Reply, person: Person | None) -> list[Row]:
             rows = reply_rows(reply, user_id, delivery_id)
@@ -272,14 +272,14 @@ class Intake:
 
         async def then(settled: Settled) -> None:
             await self.outbound.write(settled.uow, rows_for(settled.reply, settled.actor), settled.tenant)
-            queued.append(settled.reply)
+            written.append(True)
 
         reply = await self.dispatch(inbound, then)
         if reply.duplicate:
             return reply
         if ends_dialog:
             await self.dialogs.clear(user_id)
-        if not queued or queued[-1] is not reply:
+        if not written:
             await self.outbound.queue(rows_for(reply, await self._person(user_id)))
         await self._follow(user_id, inbound, reply)
         await self.wake()

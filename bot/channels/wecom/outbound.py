@@ -14,6 +14,7 @@ from typing import Any
 from bot.channels.wecom.config import WeComConfig
 from handlers.contracts import Message, Reply, to_payload
 from storage.models import Tenant
+from storage.outbox import Queued
 from storage.uow import UnitOfWork
 from workflow.clock import Clock
 
@@ -75,9 +76,6 @@ class Outbound:
             tenant = await uow.tenants.get_or_create(
                 self.config.tenant_key, timezone=self.config.timezone, city=self.config.city
             )
-        for row in rows:
-            await uow.outbox.enqueue(
-                tenant_id=tenant.id, case_id=None, channel=CHANNEL, recipient=row.recipient,
-                kind=row.kind, payload=row.payload, dedup_key=row.dedup_key,
-                now=self.clock.now(),
-            )
+        await uow.outbox.enqueue_many([
+            Queued(tenant_id=tenant.id, case_id=None, channel=CHANNEL, recipient=row.recipient, kind=row.kind,
+                   payload=row.payload, dedup_key=row.dedup_key) for row in rows], self.clock.now())

@@ -67,7 +67,7 @@ class Answering:
     action: str
     locale: str
     dedup: str
-    queued: Reply | None = None  # the reply whose answer was written
+    written: bool = False  # the answer is in the transaction (the reply returned is a copy of it)
 
     async def __call__(self, settled: Settled) -> None:
         if settled.tenant is None:
@@ -75,7 +75,7 @@ class Answering:
         plan = plan_answer(self.source, settled.reply, action=self.action, locale=self.locale,
                            when=self.steps.when())
         await write(settled.uow, settled.tenant.id, plan, self.dedup, self.steps.core.clock.now())
-        self.queued = settled.reply
+        self.written = True
 
 
 class RequestSteps:
@@ -106,7 +106,7 @@ class RequestSteps:
         the answer goes its own way when the handlers ended without one (a conflict)."""
         answering = Answering(self, source, action, locale, dedup)
         reply = await self.core.gateway.dispatch(inbound, then=answering)
-        if answering.queued is not reply:
+        if not answering.written:
             await self.answer(source, reply, action=action, locale=locale, dedup=dedup)
         return reply
 
