@@ -4,7 +4,7 @@ cProfile's own time grouped by our modules (the libraries each as one line).
 
 In one process, against its own PostgreSQL database: the app (bot.bootstrap) with the fake Slack,
 COUNT cases in HR review; each press is posted signed to /slack/events and kept in the inbox, then
-the inbox worker takes them one at a time (what `serve` does), the relay delivers what they left,
+the inbox worker takes them one round at a time (what `serve` does), the relay delivers what they left,
 and the clock is moved on so the timers they set fire. The first WARMUP of each are not counted.
 """
 
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.ack import FACTS, HR_HANDLE, review_card, slack_presses
 from bench.common import ROOT, Context, Result, bench_database, bulk_insert, link_accounts, seed_cases
 from bench.fakes import HR_CHANNEL, TEAM
+from bot.heap import settle_heap
 from bot.worker import Worker
 from storage.models import Timer
 from tests.e2e.slack_support import slack_stack
@@ -174,16 +175,17 @@ async def _profile(ctx: Context, url: str) -> list[Result]:
 
         counting = Counting(engine)
         worker = Worker(runtime, inbox_concurrency=1)
+        settle_heap()  # as `serve` and `worker` do once started
         approve, plain = Tally("one approval (inbox worker: claim, take, forget)"), Tally("")
         deliver, timer = Tally("one outbox delivery (relay, fake Slack)"), Tally("one timer (poller)")
         for n in range(COUNT):
             if n < WARMUP or n % 2:
                 # Every other one without the profiler: the plain CPU figure.
-                cpu, done = await _plain(worker.drain_inbox)
+                cpu, done = await _plain(worker.inbox.run_once)
                 if n >= WARMUP:
                     plain.cpu, plain.items = plain.cpu + cpu, plain.items + done
             else:
-                await measured(approve, counting, worker.drain_inbox, count=True)
+                await measured(approve, counting, worker.inbox.run_once, count=True)
             if n == WARMUP - 1:
                 while await worker.relay.run_once():  # the warm-up's messages, not counted
                     pass

@@ -41,8 +41,10 @@ class Worker:
         return fired, await self.relay.run_once()
 
     async def drain_inbox(self) -> int:
-        """One round of the inbox: how many requests were taken."""
-        return await self.inbox.run_once()
+        """One round of the inbox: how many requests were taken (and the handled ones forgotten)."""
+        taken = await self.inbox.run_once()
+        await self.inbox.settle()
+        return taken
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run the three loops until `stop` is set; a request kept in this process wakes its

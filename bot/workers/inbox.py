@@ -9,6 +9,7 @@ was done (`gave_up`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -90,6 +91,22 @@ class InboxWorker(QueueWorker[InboxItem]):
             self.handled = handled + self.handled  # forgotten next time (or taken again, to no effect)
             raise
         return items
+
+    async def settle(self) -> None:
+        """Forget the handled requests now, not at the next claim (the worker stops, or a caller
+        wants the inbox as it is once this round is done)."""
+        if self.handled:
+            async with self.uow_factory() as uow:
+                await uow.inbox.forget_handled(self.handled)
+                await uow.commit()
+            self.handled = []
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        try:
+            await super().run_forever(stop)
+        finally:
+            with contextlib.suppress(Exception):  # else taken again after their lease, to no effect
+                await self.settle()
 
     async def consume(self, batch: list[InboxItem], now: datetime) -> int:
         """Handle the requests side by side (they are of different lanes)."""
