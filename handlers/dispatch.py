@@ -93,14 +93,15 @@ async def handle(inbound: Inbound, uow_factory: Callable[[], UnitOfWork], deps: 
                 await uow.rollback()
                 return Reply(ok=True, duplicate=True)
             tenant = await uow.tenants.by_key(tenant_key(inbound))
-            actor = await uow.people.by_identity(inbound.platform, inbound.platform_tenant, inbound.user_id)
+            actor, principals = await uow.people.asking(inbound.platform, inbound.platform_tenant,
+                                                         inbound.user_id, now)
             if tenant is None or actor is None or actor.tenant_id != tenant.id or not actor.active:
                 unknown = Refused("h.unknown_user", identity=f"{inbound.platform}:{inbound.user_id}")
                 reply = Reply(ok=False, messages=_refused(unknown, inbound, None, tenant))
                 # The delivery is handled: a retry changes nothing either.
                 return await _commit(uow, Settled(uow, tenant, None, reply), then, deps)
             ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now,
-                      principals=tuple(await uow.people.delegators_of(actor.id, now)))
+                      principals=tuple(principals))
             attempt: tuple[int, str, dict[str, Any]] | None = None  # a refused attempt to audit
             try:
                 route = ROUTES.get(inbound.name)

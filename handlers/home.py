@@ -112,13 +112,13 @@ async def home(uow_factory: Callable[[], UnitOfWork], deps: Deps, platform: str,
     now = deps.clock.now()
     async with uow_factory() as uow:
         tenant = await uow.tenants.by_key(f"{platform}:{platform_tenant}")
-        actor = await uow.people.by_identity(platform, platform_tenant, user_id)
+        actor, principals = await uow.people.asking(platform, platform_tenant, user_id, now)
         if tenant is None or actor is None or actor.tenant_id != tenant.id or not actor.active:
             return None
         inbound = Inbound(platform=platform, platform_tenant=platform_tenant, user_id=user_id,
                           name="home")
         ctx = Ctx(uow=uow, deps=deps, inbound=inbound, actor=actor, tenant=tenant, now=now,
-                  principals=tuple(await uow.people.delegators_of(actor.id, now)))
+                  principals=tuple(principals))
         title = Message(kind=SECTION, recipient="", locale=ctx.locale,
                         data={"title": t("home.title", ctx.locale, name=actor.name), "text": "",
                               "fields": []})

@@ -262,9 +262,13 @@ class MemoryPeople:
     async def with_role(self, tenant_id: int, role: str) -> list[Person]:
         return self._tx.all(Person, lambda p: p.tenant_id == tenant_id and p.active and role in p.role_set)
 
-    async def delegators_of(self, person_id: int, now: datetime) -> list[Person]:
-        return self._tx.all(Person, lambda p: p.delegate_id == person_id and p.active
-                            and p.delegate_until is not None and p.delegate_until > now)
+    async def asking(self, platform: str, platform_tenant: str, user_id: str,
+                     now: datetime) -> tuple[Person | None, list[Person]]:
+        person = await self.by_identity(platform, platform_tenant, user_id)
+        if person is None:
+            return None, []
+        return person, self._tx.all(Person, lambda p: p.delegate_id == person.id and p.active
+                                    and p.delegate_until is not None and p.delegate_until > now)
 
     async def upsert(self, tenant_id: int, employee_no: str, **fields: Any) -> Person:
         person = self._tx.first(Person, lambda p: p.tenant_id == tenant_id and p.employee_no == employee_no)

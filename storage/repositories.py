@@ -88,11 +88,24 @@ class People:
         )
         return [p for p in (await self.session.scalars(query)).all() if role in p.role_set]
 
-    async def delegators_of(self, person_id: int, now: datetime) -> list[Person]:
-        """The active people whose delegate `person_id` is at `now`."""
-        query = select(Person).where(Person.delegate_id == person_id, Person.delegate_until > now,
-                                     Person.active).order_by(Person.id)
-        return list((await self.session.scalars(query)).all())
+    async def asking(self, platform: str, platform_tenant: str, user_id: str,
+                     now: datetime) -> tuple[Person | None, list[Person]]:
+        """The person behind an account and the active people whose delegate they are at `now`
+        (a delegator stands in the delegate's approvals), in one query."""
+        asker = (select(Identity.person_id).where(
+            Identity.platform == platform, Identity.platform_tenant == platform_tenant,
+            Identity.platform_user_id == user_id).scalar_subquery())
+        query = (select(Person, (Person.id == asker).label("is_asker"))
+                 .where(or_(Person.id == asker,
+                            (Person.delegate_id == asker) & (Person.delegate_until > now) & Person.active))
+                 .order_by(Person.id))
+        person, delegators = None, []
+        for found, is_asker in (await self.session.execute(query)).all():
+            if is_asker:
+                person = found
+            else:
+                delegators.append(found)
+        return person, delegators
 
     async def upsert(self, tenant_id: int, employee_no: str, **fields: Any) -> Person:
         person = await self.session.scalar(

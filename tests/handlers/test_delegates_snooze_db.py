@@ -15,9 +15,11 @@ async def test_delegate_snooze_and_working_hours_on_a_database(world: World) -> 
     await opened(world)
     await ok(world, "lee", "delegate", None, delegate="@mike", until="2024-06-14")
     async with world.uow_factory() as uow:
-        mike = await uow.people.by_identity("console", "local", "mike")
-        assert mike is not None
-        assert [p.name for p in await uow.people.delegators_of(mike.id, START)] == ["李雷"]
+        mike, principals = await uow.people.asking("console", "local", "mike", START)
+        assert mike is not None and mike.name != "李雷"
+        assert [p.name for p in principals] == ["李雷"]
+        # Once the delegation has run out, Mike stands in for no one.
+        assert (await uow.people.asking("console", "local", "mike", START + timedelta(days=30)))[1] == []
         await uow.people.upsert(mike.tenant_id, mike.employee_no, work_hours="10:00-18:00")
         await uow.commit()
     # A first snooze, then a longer one: the second replaces the first.
