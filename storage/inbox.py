@@ -9,13 +9,14 @@ operator, and its tenant's HR is told.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, Integer, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
@@ -61,6 +62,20 @@ async def forget(engine: AsyncEngine, delivery_id: str) -> None:
         await connection.execute(delete(table).where(table.c.delivery_id == delivery_id))
 
 
+@functools.cache
+def _claimable() -> ColumnElement[bool]:
+    """Which requests a claim may take (written with parameters: built once, the claim too)."""
+    m, live = InboxEntry, aliased(InboxEntry)
+    # Only the oldest requests are looked at, by their key: the work is the same whatever the
+    # backlog and whatever the planner's statistics (the table is often near empty). A lane
+    # whose head lies further back waits for the window to move; its order is kept.
+    oldest = (select(live.id).where(live.dead_at.is_(None)).order_by(live.id)
+              .limit(bindparam("window", type_=Integer)))
+    head = select(func.min(live.id)).where(live.lane == m.lane, live.dead_at.is_(None)).scalar_subquery()
+    return (m.id.in_(oldest) & (m.id == head) & m.channel.in_(bindparam("channels", expanding=True))
+            & (m.next_attempt_at <= bindparam("due", type_=m.next_attempt_at.type)))
+
+
 class Inbox(LeasedQueue[InboxItem]):
     model = InboxEntry
     item = InboxItem
@@ -77,15 +92,9 @@ class Inbox(LeasedQueue[InboxItem]):
                     channels: Collection[str]) -> list[InboxItem]:
         """Lease up to `limit` requests for `channels` (those this process can handle), each the
         oldest live one of its lane; commit to publish."""
-        m, live = InboxEntry, aliased(InboxEntry)
-        # Only the oldest requests are looked at, by their key: the work is the same whatever the
-        # backlog and whatever the planner's statistics (the table is often near empty). A lane
-        # whose head lies further back waits for the window to move; its order is kept.
-        oldest = select(live.id).where(live.dead_at.is_(None)).order_by(live.id).limit(max(WINDOW, 4 * limit))
-        head = select(func.min(live.id)).where(live.lane == m.lane, live.dead_at.is_(None)).scalar_subquery()
-        return await self._claim(now, limit, lease, order_by=m.id,
-                                 pending=(m.id.in_(oldest) & (m.id == head) & m.channel.in_(channels)
-                                          & (m.next_attempt_at <= now)))
+        return await self._claim(now, limit, lease, order_by=InboxEntry.id, pending=_claimable(), reuse="inbox",
+                                 params={"window": max(WINDOW, 4 * limit), "channels": list(channels),
+                                         "due": now})
 
     async def dead_lettered(self, row: InboxEntry, error: str, now: datetime,
                             tenant_key: str | None) -> None:

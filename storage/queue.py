@@ -16,11 +16,11 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, Update, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from storage.sql import claim
+from storage.sql import claim_statement, claimed, dialect
 
 # Tries before a row is dead; the default of the QUEUE_MAX_ATTEMPTS setting (bot.settings).
 MAX_ATTEMPTS = 8
@@ -30,6 +30,8 @@ BACKOFF_CAP = timedelta(hours=1)
 ERROR_CHARS = 2000
 
 Item = TypeVar("Item")
+# The claims built once (LeasedQueue._claim's `reuse`), by name and database kind.
+_STATEMENTS: dict[tuple[str, str], Update] = {}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -50,13 +52,22 @@ class LeasedQueue(Generic[Item]):
         self.session = session
 
     async def _claim(self, now: datetime, limit: int, lease: timedelta, *,
-                     pending: ColumnElement[bool], order_by: InstrumentedAttribute[Any]) -> list[Item]:
+                     pending: ColumnElement[bool], order_by: InstrumentedAttribute[Any],
+                     params: dict[str, Any] | None = None, reuse: str | None = None) -> list[Item]:
         """Lease up to `limit` rows that are `pending` (which must leave out dead rows) and not
-        claimed by a live lease, in `order_by` order; the caller commits to publish the claim."""
-        rows = await claim(
-            self.session, self.model, pending=pending, order_by=order_by, now=now, limit=limit,
-            lease=lease, returning=[getattr(self.model, field.name) for field in fields(self.item)],
-        )
+        claimed by a live lease, in `order_by` order; the caller commits to publish the claim.
+
+        `reuse` names a claim whose `pending` is written with parameters (their values in
+        `params`): its statement is built once per database kind and kept, not built and keyed
+        anew on every poll."""
+        dialect_name = dialect(self.session)
+        statement = _STATEMENTS.get((reuse, dialect_name)) if reuse else None
+        if statement is None:
+            statement = claim_statement(self.model, dialect_name, pending=pending, order_by=order_by,
+                                        returning=[getattr(self.model, f.name) for f in fields(self.item)])
+            if reuse:
+                _STATEMENTS[(reuse, dialect_name)] = statement
+        rows = await claimed(self.session, statement, now=now, limit=limit, lease=lease, params=params)
         return [self.item(*row) for row in rows]
 
     async def fail(self, row_id: int, now: datetime, error: str, *, max_attempts: int,

@@ -1,4 +1,4 @@
-"""The two dialect-specific moves the repositories share: insert-if-absent and leased claims."""
+"""The dialect-specific moves the repositories share: insert-if-absent and leased claims."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Update, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -62,39 +62,47 @@ async def insert_new_rows(
     return len((await session.execute(statement)).all())
 
 
-async def claim(
-    session: AsyncSession,
+def claim_statement(
     model: Any,
+    dialect_name: str,
     *,
     pending: ColumnElement[bool],
     order_by: InstrumentedAttribute[Any],
-    now: datetime,
-    limit: int,
-    lease: timedelta,
     returning: Sequence[InstrumentedAttribute[Any]],
-) -> list[tuple[Any, ...]]:
-    """Lease up to `limit` pending rows (those with no live claim) by setting claimed_until.
+) -> Update:
+    """The UPDATE that leases up to `:claim_limit` pending rows (those with no live claim at
+    `:claim_now`) until `:claim_until`; run it with `claimed`. Its values are parameters, so a
+    queue whose `pending` is written with parameters too builds it once for good.
 
     PostgreSQL: one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING, so
     concurrent claimers pass over each other's rows, in one round trip. SQLite: the transaction
     already holds the write lock (BEGIN IMMEDIATE), so the same UPDATE without the row locks
     suffices. Claims become visible to others when the caller commits.
     """
+    now = bindparam("claim_now", type_=model.claimed_until.type)
     free = or_(model.claimed_until.is_(None), model.claimed_until <= now)
-    candidates = select(model.id).where(pending, free).order_by(order_by, model.id).limit(limit)
-    if dialect(session) == "postgresql":
+    candidates = (select(model.id).where(pending, free).order_by(order_by, model.id)
+                  .limit(bindparam("claim_limit", type_=Integer)))
+    if dialect_name == "postgresql":
         # One statement: the LIMIT keeps the subquery apart (it is not pulled up into a join), so
         # it is planned as alone; its SKIP LOCKED passes rows other claimers hold.
         ids: Any = candidates.with_for_update(skip_locked=True).scalar_subquery()
     else:
         ids = candidates.scalar_subquery()
-    statement = (
+    return (
         update(model)
         .where(model.id.in_(ids))
-        .values(claimed_until=now + lease)
+        .values(claimed_until=bindparam("claim_until", type_=model.claimed_until.type))
         .returning(order_by, model.id, *returning)
         .execution_options(synchronize_session=False)
     )
-    rows = (await session.execute(statement)).all()
+
+
+async def claimed(session: AsyncSession, statement: Update, *, now: datetime, limit: int, lease: timedelta,
+                  params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """Run a `claim_statement` (with the values of its own parameters in `params`): the rows
+    leased, in claim order, without the two ordering columns."""
+    values = {"claim_now": now, "claim_until": now + lease, "claim_limit": limit, **(params or {})}
+    rows = (await session.execute(statement, values)).all()
     # RETURNING has no order of its own; hand the rows out in claim order.
     return [tuple(row[2:]) for row in sorted(rows, key=lambda row: (row[0], row[1]))]
