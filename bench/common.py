@@ -46,6 +46,7 @@ class Result:
     target: str = ""
     verdict: str = ""  # "ok", "MISSED", or "" when there is no target
     notes: str = ""
+    seconds: float = 0.0  # the time measured, where another line compares with it (a peer's)
 
 
 @dataclass
