@@ -13,7 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.worker import Worker
-from tests.e2e.slack_support import add_people, case_state, drive, slack_stack
+from tests.e2e.slack_support import case_state, slack_stack
+from tests.reliability.platforms import slack_in_hr_review
 
 # The README's Performance section states this figure (statements per approval).
 APPROVAL_STATEMENTS = 13
@@ -38,12 +39,8 @@ def _table(statement: str) -> str:
 
 async def test_one_approval_stays_within_its_statement_budget(db_url: str, engine: AsyncEngine) -> None:
     async with slack_stack(db_url, take_inbox=False) as stack:
-        add_people(stack.fake, "T1", "example.com")
-        await stack.import_directory("T1")
-        await drive(stack, "hr_review")
+        press = (await slack_in_hr_review(stack)).press
         t1 = stack.workspace("T1")
-        card = t1.latest_with("wangfang", "approve")
-        press = t1.press_request("wangfang", card.blocks, "approve", channel=card.channel, ts=card.ts)
         worker = Worker(stack.runtime)
         # She has written to the bot a moment before: who she is (and her language) is known in
         # this process, as for anyone pressing card after card.
