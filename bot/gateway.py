@@ -21,7 +21,7 @@ from handlers.deps import Deps
 from handlers.dispatch import Then, handle
 from storage import inbox
 from storage.cache import Cache
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, in_shared_transaction
 from workflow.clock import Clock
 
 T = TypeVar("T")
@@ -49,7 +49,8 @@ class Gateway:
         """Run one request through the handlers (with the channel's `then`, see handlers.dispatch),
         then nudge the relay to send what it queued."""
         reply = await handle(inbound, self.uow_factory, self.deps, then=then)
-        await self.wake_workers()
+        if not in_shared_transaction():  # else the worker wakes them once all is committed
+            await self.wake_workers()
         return reply
 
     async def accept(self, channel: str, delivery_id: str, lane: str, body: dict[str, Any]) -> bool:

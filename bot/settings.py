@@ -92,9 +92,12 @@ class Settings(BaseSettings):
     # Tries before an inbox request, an outbox message or a timer is dead (and HR is told).
     QUEUE_MAX_ATTEMPTS: PositiveInt = MAX_ATTEMPTS
     TIMER_BATCH: PositiveInt = 100
-    # Acknowledged platform requests a `bot worker` handles at once (each its own transaction);
-    # the worker inside `serve` takes one at a time, so acknowledgements stay quick.
+    # Transactions of acknowledged platform requests a `bot worker` runs at once; the worker
+    # inside `serve` runs one at a time, so acknowledgements stay quick.
     INBOX_CONCURRENCY: PositiveInt = 4
+    # Requests found waiting are taken together, up to this many in one transaction (each in a
+    # savepoint of it, kept or undone on its own); 1 takes each in a transaction of its own.
+    INBOX_BATCH: PositiveInt = 16
     CLAIM_LEASE_SECONDS: PositiveInt = 60
     REFERENCE_DATA: str = "config/reference-cn.json"
     CALENDAR_DATA: str = "config/calendar-cn.json"  # `python -m bot calendar import` writes it

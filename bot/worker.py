@@ -19,7 +19,8 @@ from bot.workers.timers import TimerPoller
 
 class Worker:
     """The inbox worker, the timer poller and the outbox relay of one process, wired from its
-    runtime. `inbox_concurrency`: requests taken at once (default INBOX_CONCURRENCY);
+    runtime. `inbox_concurrency`: inbox transactions at once (default INBOX_CONCURRENCY), each of
+    up to INBOX_BATCH requests;
     `yield_to`: the admission of the web app this worker shares a process with, whose requests
     go first."""
 
@@ -33,7 +34,8 @@ class Worker:
                                  deps=runtime.deps, **common)
         self.timers = TimerPoller(deps=runtime.deps, fired=self.relay.wake, **common)
         self.inbox = InboxWorker(clock=runtime.clock, takers=takers(runtime.channels),
-                                 concurrency=inbox_concurrency or settings.INBOX_CONCURRENCY, **common)
+                                 concurrency=inbox_concurrency or settings.INBOX_CONCURRENCY,
+                                 per_transaction=settings.INBOX_BATCH, **common)
 
     async def run_once(self) -> tuple[int, int]:
         """One round of the timers, then one of the outbox: (timers fired, messages sent)."""

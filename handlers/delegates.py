@@ -71,7 +71,7 @@ async def handle(ctx: Ctx) -> Reply:
     for case in await ctx.uow.cases.open_cases(ctx.tenant.id):
         if parties_of(case, actor) & DELEGABLE and about_them(case, delegate):
             raise Refused("h.delegate.subject", name=delegate.name, ref=case.ref)
-    actor.delegate_id, actor.delegate_until = delegate.id, delegation_end(until, tz)
+    await ctx.uow.people.delegate(actor, delegate.id, delegation_end(until, tz))
     ctx.reply("delegate", t("h.delegate.set.title", ctx.locale),
               t("h.delegate.set.text", ctx.locale, name=delegate.name, until=until.isoformat()))
     loc = normalise_locale(delegate.locale)
@@ -85,7 +85,7 @@ async def _off(ctx: Ctx, actor: Person) -> Reply:
     if delegate_id is None:
         raise Refused("h.delegate.none")
     delegate = await ctx.uow.people.get(delegate_id)
-    actor.delegate_id, actor.delegate_until = None, None
+    await ctx.uow.people.delegate(actor, None, None)
     name = delegate.name if delegate else "—"
     ctx.reply("delegate", t("h.delegate.off.title", ctx.locale), t("h.delegate.off.text", ctx.locale, name=name))
     if delegate is not None:

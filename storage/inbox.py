@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, Integer, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
@@ -41,6 +42,7 @@ class InboxItem:
     lane: str
     body: dict[str, Any]
     attempts: int
+    waiting_behind: bool  # a later request of its lane is waiting
 
 
 async def accept(engine: AsyncEngine, *, delivery_id: str, channel: str, lane: str,
@@ -88,13 +90,49 @@ class Inbox(LeasedQueue[InboxItem]):
             table = InboxEntry.__table__
             await self.session.execute(delete(table).where(table.c.id.in_(list(ids))))
 
-    async def claim(self, now: datetime, limit: int, lease: timedelta,
-                    channels: Collection[str]) -> list[InboxItem]:
+    async def claim(self, now: datetime, limit: int, lease: timedelta, channels: Collection[str], *,
+                    per_lane: int = 1) -> list[InboxItem]:
         """Lease up to `limit` requests for `channels` (those this process can handle), each the
-        oldest live one of its lane; commit to publish."""
-        return await self._claim(now, limit, lease, order_by=InboxEntry.id, pending=_claimable(), reuse="inbox",
-                                 params={"window": max(WINDOW, 4 * limit), "channels": list(channels),
-                                         "due": now})
+        oldest live one of its lane, and (`per_lane` > 1) the requests right behind each of them,
+        up to `per_lane` of a lane in all; in id order; commit to publish.
+
+        Only a lane's head is ever claimed alone, so no other worker can take the requests behind
+        one this worker holds: they are leased here with their head or wait for it."""
+        heads = await self._claim(now, limit, lease, order_by=InboxEntry.id, pending=_claimable(), reuse="inbox",
+                                  params={"window": max(WINDOW, 4 * limit), "channels": list(channels),
+                                          "due": now})
+        if per_lane <= 1 or not any(head.waiting_behind for head in heads):
+            return heads
+        return sorted([*heads, *await self._followers(heads, now, lease, channels, per_lane)],
+                      key=lambda item: item.id)
+
+    async def _followers(self, heads: list[InboxItem], now: datetime, lease: timedelta,
+                         channels: Collection[str], per_lane: int) -> list[InboxItem]:
+        """Lease the requests behind `heads`, in order, as far as each is ready (due, not leased,
+        for `channels`): a lane's requests are taken in order or not at all."""
+        m = InboxEntry
+        behind = await self.session.execute(
+            select(m.id, m.lane, m.channel, m.next_attempt_at, m.claimed_until)
+            .where(m.lane.in_({head.lane for head in heads}), m.dead_at.is_(None),
+                   m.id.not_in([head.id for head in heads]))
+            .order_by(m.id).limit((per_lane - 1) * len(heads)))
+        taken: Counter[str] = Counter(head.lane for head in heads)
+        chosen: list[int] = []
+        for row_id, lane, channel, due_at, claimed_until in behind:
+            ready = (channel in channels and due_at <= now
+                     and (claimed_until is None or claimed_until <= now))
+            if 0 < taken[lane] < per_lane and ready:
+                chosen.append(row_id)
+                taken[lane] += 1
+            else:
+                taken[lane] = 0  # the lane stops here: what lies behind waits for what is not ready
+        if not chosen:
+            return []
+        rows = await self.session.execute(
+            update(m).where(m.id.in_(chosen)).values(claimed_until=now + lease)
+            .returning(*(getattr(m, f.name) for f in fields(InboxItem)))
+            .execution_options(synchronize_session=False))
+        return [InboxItem(*row) for row in rows]
 
     async def dead_lettered(self, row: InboxEntry, error: str, now: datetime,
                             tenant_key: str | None) -> None:

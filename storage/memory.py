@@ -270,6 +270,9 @@ class MemoryPeople:
         return person, self._tx.all(Person, lambda p: p.delegate_id == person.id and p.active
                                     and p.delegate_until is not None and p.delegate_until > now)
 
+    async def delegate(self, person: Person, delegate_id: int | None, until: datetime | None) -> None:
+        person.delegate_id, person.delegate_until = delegate_id, until
+
     async def upsert(self, tenant_id: int, employee_no: str, **fields: Any) -> Person:
         person = self._tx.first(Person, lambda p: p.tenant_id == tenant_id and p.employee_no == employee_no)
         if person is None:

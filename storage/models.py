@@ -362,6 +362,16 @@ class InboxEntry(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
+# Handed out with a claimed request (deferred: read only where named): does a later request of its
+# lane wait behind it? The worker then takes those too, with no look of its own when none does.
+# Written out: SQLite's compiler writes a RETURNING clause's columns without their table, which
+# would compare the inner table's columns with themselves.
+InboxEntry.waiting_behind = column_property(  # type: ignore[attr-defined]
+    exists().select_from(InboxEntry.__table__.alias("later")).where(
+        text("later.lane = inbox.lane AND later.id > inbox.id AND later.dead_at IS NULL")),
+    deferred=True)
+
+
 class Document(Base):
     """One rendered document (PDF) of a case, per version, kind and language; never overwritten.
 

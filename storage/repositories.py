@@ -17,6 +17,12 @@ from storage.sql import insert_if_absent
 class Tenants:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Tenants read in this transaction, by key: several requests of one workspace taken in one
+        # transaction read its row once. The unit of work forgets them when it ends.
+        self._by_key: dict[str, Tenant] = {}
+
+    def forget(self) -> None:
+        self._by_key.clear()
 
     async def get(self, tenant_id: int) -> Tenant | None:
         return await self.session.get(Tenant, tenant_id)
@@ -26,7 +32,10 @@ class Tenants:
         return list((await self.session.scalars(select(Tenant).where(Tenant.id.in_(set(tenant_ids))))).all())
 
     async def by_key(self, key: str) -> Tenant | None:
-        return await self.session.scalar(select(Tenant).where(Tenant.key == key))
+        tenant = self._by_key.get(key) or await self.session.scalar(select(Tenant).where(Tenant.key == key))
+        if tenant is not None:
+            self._by_key[key] = tenant
+        return tenant
 
     async def get_or_create(self, key: str, **defaults: Any) -> Tenant:
         """The tenant for `key`; two first requests from a new workspace create it once."""
@@ -39,9 +48,27 @@ class Tenants:
 class People:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # People read in this transaction, held (the session's identity map does not keep an
+        # object no one holds), and who asks for whom by account: several requests taken in one
+        # transaction read a manager or an asker once. Forgotten when the transaction ends, and
+        # who stands in for whom as soon as a delegation, an account or a person changes.
+        self._held: dict[int, Person] = {}
+        self._asking: dict[tuple[str, str, str], tuple[datetime, Person | None, list[Person]]] = {}
+
+    def forget(self) -> None:
+        self._held.clear()
+        self._asking.clear()
 
     async def get(self, person_id: int) -> Person | None:
-        return await self.session.get(Person, person_id)
+        person = self._held.get(person_id) or await self.session.get(Person, person_id)
+        if person is not None:
+            self._held[person_id] = person
+        return person
+
+    async def delegate(self, person: Person, delegate_id: int | None, until: datetime | None) -> None:
+        """`person`'s cards go to `delegate_id` until `until` (None, None: to them again)."""
+        person.delegate_id, person.delegate_until = delegate_id, until
+        self._asking.clear()
 
     async def get_many(self, person_ids: Iterable[int]) -> list[Person]:
         """Several people in one query; while the caller holds them, `get` answers from memory."""
@@ -91,7 +118,12 @@ class People:
     async def asking(self, platform: str, platform_tenant: str, user_id: str,
                      now: datetime) -> tuple[Person | None, list[Person]]:
         """The person behind an account and the active people whose delegate they are at `now`
-        (a delegator stands in the delegate's approvals), in one query."""
+        (a delegator stands in the delegate's approvals), in one query (once a transaction)."""
+        key = (platform, platform_tenant, user_id)
+        known = self._asking.get(key)
+        if known is not None and known[0] <= now:  # those standing in at `now` stood in then too
+            _, person, standing_in = known
+            return person, [p for p in standing_in if p.delegate_until is not None and p.delegate_until > now]
         asker = (select(Identity.person_id).where(
             Identity.platform == platform, Identity.platform_tenant == platform_tenant,
             Identity.platform_user_id == user_id).scalar_subquery())
@@ -105,9 +137,11 @@ class People:
                 person = found
             else:
                 delegators.append(found)
+        self._asking[key] = now, person, delegators
         return person, delegators
 
     async def upsert(self, tenant_id: int, employee_no: str, **fields: Any) -> Person:
+        self._asking.clear()
         person = await self.session.scalar(
             select(Person).where(Person.tenant_id == tenant_id, Person.employee_no == employee_no)
         )
@@ -124,6 +158,7 @@ class People:
         self, person_id: int, platform: str, platform_tenant: str, user_id: str
     ) -> Identity:
         """Point a platform account at a person (re-pointing it if the directory moved it)."""
+        self._asking.clear()
         identity = await self.session.scalar(
             select(Identity).where(
                 Identity.platform == platform,

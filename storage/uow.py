@@ -1,10 +1,15 @@
-"""The unit of work: one transaction around everything a request or a timer changes."""
+"""The unit of work: one transaction around everything a request or a timer changes — or, inside
+a `shared` one (the inbox worker's lane-batch), a savepoint of that transaction."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from storage.audit import AuditLog
 from storage.deliveries import Deliveries
@@ -28,8 +33,13 @@ class UnitOfWork:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
+        self._savepoint: AsyncSessionTransaction | None = None  # joined a shared transaction
+        self._staged: list[dict[str, Any]] = []  # the shared outbox's rows when the savepoint began
 
     async def __aenter__(self) -> UnitOfWork:
+        outer = _shared.get()
+        if outer is not None and outer._session_factory is self._session_factory:
+            return await self._join(outer)
         self.session = session = self._session_factory()
         try:
             await session.connection()  # begin now, not at the first query
@@ -54,26 +64,67 @@ class UnitOfWork:
         self.snoozes = Snoozes(session)
         return self
 
+    async def _join(self, outer: UnitOfWork) -> UnitOfWork:
+        """Work inside `outer`'s transaction: its session and repositories (what they know of the
+        cases locked so far stays true: the locks are held until `outer` commits), from a savepoint."""
+        self.__dict__.update({name: value for name, value in vars(outer).items()
+                              if name not in ("_savepoint", "_staged")})
+        self._savepoint = await self.session.begin_nested()
+        self._staged = self.outbox.staged()
+        return self
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.session.close()  # rolls back whatever was not committed
+        if self._savepoint is None:
+            await self.session.close()  # rolls back whatever was not committed
+        elif self._savepoint.is_active:
+            await self.rollback()
 
     async def commit(self) -> None:
+        if self._savepoint is not None:
+            await self._savepoint.commit()  # its messages are written when the shared one commits
+            return
         await self.outbox.flush()
         self._forget()
         await self.session.commit()
 
     async def rollback(self) -> None:
         self._forget()
+        if self._savepoint is not None:
+            await self._savepoint.rollback()
+            self.outbox.restage(self._staged)
+            return
         await self.session.rollback()
 
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """Within it, a unit of work opened on the same database by this task (or a task it
+        starts) is a savepoint of this one: several requests in one transaction, each kept or
+        undone on its own, all written by this unit's commit."""
+        token = _shared.set(self)
+        try:
+            yield
+        finally:
+            _shared.reset(token)
+
     def _forget(self) -> None:
-        """What the repositories knew for as long as this transaction's case locks were held."""
+        """What the repositories knew in this transaction (read again in the next)."""
+        self.tenants.forget()
+        self.people.forget()
         self.audit.forget()
         self.outbox.forget()
         self.cases.forget()
         self.handover.forget()
+
+
+# The transaction units of work opened in this context join (UnitOfWork.shared).
+_shared: ContextVar[UnitOfWork | None] = ContextVar("shared_unit_of_work", default=None)
+
+
+def in_shared_transaction() -> bool:
+    """Is a unit of work opened here part of a larger transaction (not committed when it commits)?"""
+    return _shared.get() is not None

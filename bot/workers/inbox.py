@@ -1,10 +1,12 @@
 """The inbox worker: hands each acknowledged platform request to its channel (`take`), in order
 per lane, and forgets it once handled (in the transaction of the next claim, which follows at
 once: a handled request left behind by a stopped worker is taken again after its lease and,
-by its delivery id, changes nothing). A request that fails (the database went away) is tried
-again with backoff; after QUEUE_MAX_ATTEMPTS it is dead: its tenant's HR is told (through the
-outbox, like a dead message), the error is logged, and the channel tells the person that nothing
-was done (`gave_up`)."""
+by its delivery id, changes nothing). Requests found waiting together are taken in one
+transaction, up to `per_transaction` (each in a savepoint of it, kept or undone on its own, one
+after another: each lane's in order): a burst of presses costs a commit per batch, not one each.
+A request that fails (the database went away) is tried again with backoff;
+after QUEUE_MAX_ATTEMPTS it is dead: its tenant's HR is told (through the outbox, like a dead
+message), the error is logged, and the channel tells the person that nothing was done (`gave_up`)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Any, Protocol
 
 from bot.admission import Admission
 from bot.channels.base import ChannelRegistry
-from bot.gateway import INBOX_CHANNEL
+from bot.gateway import INBOX_CHANNEL, WAKE_CHANNEL
 from bot.settings import Settings
 from bot.workers.base import QueueWorker
 from handlers.identity import tenant_key
@@ -56,23 +58,25 @@ def takers(channels: ChannelRegistry) -> dict[str, Taker]:
 
 
 class InboxWorker(QueueWorker[InboxItem]):
-    """`concurrency`: requests taken at once, each the head of its own lane."""
+    """`concurrency`: transactions at once, each of up to `per_transaction` requests (a lane's
+    requests in one of them, in order)."""
 
     name = "inbox"
     wake_channel = INBOX_CHANNEL
 
     def __init__(self, *, uow_factory: Callable[[], UnitOfWork], clock: Clock,
                  settings: Settings, cache: Cache, takers: Mapping[str, Taker], concurrency: int,
-                 yield_to: Admission | None = None) -> None:
+                 per_transaction: int = 1, yield_to: Admission | None = None) -> None:
         super().__init__(uow_factory=uow_factory, clock=clock, settings=settings, cache=cache,
                          yield_to=yield_to)
         self.takers = takers
         self.concurrency = concurrency
+        self.per_transaction = per_transaction
         self.handled: list[int] = []  # taken and done, to forget in the next claim's transaction
 
     @property
     def batch_size(self) -> int:
-        return self.concurrency
+        return self.concurrency * self.per_transaction
 
     def more_waiting(self, batch: list[InboxItem]) -> bool:
         # A lane's next request becomes its head only once this one is done: look again at once.
@@ -85,7 +89,8 @@ class InboxWorker(QueueWorker[InboxItem]):
         try:
             async with self.uow_factory() as uow:
                 await uow.inbox.forget_handled(handled)
-                items = await uow.inbox.claim(now, self.concurrency, self.lease, self.takers)
+                items = await uow.inbox.claim(now, self.batch_size, self.lease, self.takers,
+                                              per_lane=self.per_transaction)
                 await uow.commit()
         except BaseException:
             self.handled = handled + self.handled  # forgotten next time (or taken again, to no effect)
@@ -109,22 +114,106 @@ class InboxWorker(QueueWorker[InboxItem]):
                 await self.settle()
 
     async def consume(self, batch: list[InboxItem], now: datetime) -> int:
-        """Handle the requests side by side (they are of different lanes)."""
-        await asyncio.gather(*(self._take(self.takers[item.channel], item) for item in batch))
-        return len(batch)
+        """Handle the batch in up to `concurrency` transactions side by side; how many requests
+        were tried."""
+        transactions, left = self._split(batch)
+        await self._release(left)
+        return sum(await asyncio.gather(*(self._take_all(items) for items in transactions)))
 
-    async def _take(self, channel: Taker, item: InboxItem) -> None:
+    def _split(self, batch: list[InboxItem]) -> tuple[list[list[InboxItem]], list[InboxItem]]:
+        """The batch (in id order) as transactions of up to `per_transaction` requests, a lane
+        in one of them (its first ones, when it does not fit); what is left over."""
+        lanes: dict[str, list[InboxItem]] = {}
+        for item in batch:
+            lanes.setdefault(item.lane, []).append(item)
+        transactions: list[list[InboxItem]] = [[]]
+        left: list[InboxItem] = []
+        for items in lanes.values():
+            if len(transactions[-1]) >= self.per_transaction and len(transactions) < self.concurrency:
+                transactions.append([])
+            room = self.per_transaction - len(transactions[-1])
+            transactions[-1].extend(items[:room])
+            left.extend(items[room:])
+        return [sorted(items, key=lambda item: item.id) for items in transactions if items], left
+
+    async def _take_all(self, items: list[InboxItem]) -> int:
+        """Take `items` in one transaction (one by one, each in its own, when that transaction is
+        lost); a request that fails is counted and the rest of its lane given back, to be taken
+        in order after it. How many were tried."""
+        together = await self._take_together(items) if len(items) > 1 else None
+        if together is not None:
+            taken, failed = together
+            self.handled.extend(item.id for item in taken)
+            if taken:
+                await self.cache.wake(WAKE_CHANNEL)  # what they queued is committed now
+            for item, error in failed.values():
+                await self._count_failure(item, error)
+            tried = [*taken, *(item for item, _ in failed.values())]
+        else:
+            tried, stopped = [], set()
+            for item in items:
+                if item.lane not in stopped:
+                    tried.append(item)
+                    if not await self._take(item):
+                        stopped.add(item.lane)
+        done = {item.id for item in tried}
+        await self._release([item for item in items if item.id not in done])
+        return len(tried)
+
+    async def _take_together(self, items: list[InboxItem]
+                             ) -> tuple[list[InboxItem], dict[str, tuple[InboxItem, Exception]]] | None:
+        """Take `items` in order in one transaction, each in a savepoint of it; a lane stops at its
+        first failure. (Those taken, the failure by lane), committed; None when the transaction
+        was lost."""
+        taken: list[InboxItem] = []
+        failed: dict[str, tuple[InboxItem, Exception]] = {}
         try:
-            await channel.take(item.body)
+            async with self.uow_factory() as uow:
+                with uow.shared():
+                    for item in items:
+                        if item.lane in failed:
+                            continue
+                        if (taken or failed) and self.yield_to is not None:
+                            await self.yield_to.quiet()  # the platforms' requests still come first
+                        try:
+                            await self.takers[item.channel].take(item.body)
+                        except Exception as error:
+                            failed[item.lane] = (item, error)
+                        else:
+                            taken.append(item)
+                await uow.commit()
+        except Exception:
+            log.exception("inbox: %d requests could not be taken in one transaction; one by one", len(items))
+            return None
+        return taken, failed
+
+    async def _take(self, item: InboxItem) -> bool:
+        """Take one request in its own transaction; False when it failed (retried later)."""
+        try:
+            await self.takers[item.channel].take(item.body)
         except Exception as error:  # any failure is retried later; the loop goes on
-            log.exception("inbox %s (%s): handling failed", item.id, item.delivery_id)
-            if await self._failed(channel, item, f"{type(error).__name__}: {error}"):
-                try:
-                    await channel.gave_up(item.body)
-                except Exception:
-                    log.exception("inbox %s: could not tell the person it was given up", item.id)
-            return
+            await self._count_failure(item, error)
+            return False
         self.handled.append(item.id)
+        return True
+
+    async def _count_failure(self, item: InboxItem, error: Exception) -> None:
+        """Log a failed try and record it; the person is told when it was the last."""
+        log.error("inbox %s (%s): handling failed", item.id, item.delivery_id, exc_info=error)
+        channel = self.takers[item.channel]
+        if await self._failed(channel, item, f"{type(error).__name__}: {error}"):
+            try:
+                await channel.gave_up(item.body)
+            except Exception:
+                log.exception("inbox %s: could not tell the person it was given up", item.id)
+
+    async def _release(self, items: list[InboxItem]) -> None:
+        """Give back the lease of requests not taken (they are taken again in order)."""
+        if items:
+            with contextlib.suppress(Exception):  # else their lease runs out: the same, later
+                async with self.uow_factory() as uow:
+                    await uow.inbox.release([item.id for item in items])
+                    await uow.commit()
 
     async def _failed(self, channel: Taker, item: InboxItem, error: str) -> bool:
         """Record a failed try; True when the request is now given up (dead, HR told)."""

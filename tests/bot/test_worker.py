@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import Services, bootstrap
@@ -17,7 +17,8 @@ from bot.channels.base import DeliveryError
 from bot.worker import Worker
 from handlers.signing.links import resolve_links
 from storage.models import Case, OutboxMessage, Timer
-from storage.outbox import OutboxItem
+from storage.outbox import OutboxItem, Queued
+from storage.uow import UnitOfWork
 from tests.bot.services_support import settings_for
 from tests.storage.data import Spec as TimerSpec
 from workflow.clock import ManualClock
@@ -40,6 +41,7 @@ class FakeChannel:
         self.given_up: list[str] = []
         self.payloads: list[dict[str, Any]] = []
         self.arrived = asyncio.Event()
+        self.uow_factory: Callable[[], UnitOfWork] | None = None
 
     def _play(self, who: str) -> None:
         steps = self.script.get(who) or ["ok"]
@@ -57,10 +59,27 @@ class FakeChannel:
         return {"ts": f"{len(self.delivered)}.000"}
 
     async def take(self, body: dict[str, Any]) -> None:
-        """A request kept in the inbox, scripted like a delivery (by body["who"])."""
-        self._play(body["who"])
+        """A request kept in the inbox, scripted like a delivery (by body["who"]); one with
+        body["tenant_id"] queues a note to its sender first, in a unit of work of its own."""
+        if "tenant_id" in body:
+            await self._write(body)
+        else:
+            self._play(body["who"])
         self.taken.append(body["who"])
         self.arrived.set()
+
+    async def _write(self, body: dict[str, Any]) -> None:
+        assert self.uow_factory is not None
+        who, now = body["who"], datetime.now(UTC)
+        async with self.uow_factory() as uow:
+            note = Queued(tenant_id=body["tenant_id"], case_id=None, channel=self.name, recipient=who,
+                          kind="note", payload={"text": who}, dedup_key=f"took:{who}")
+            if body.get("at_once"):  # written now, with what is queued before it
+                await uow.outbox.enqueue(**{**vars(note), "now": now})
+            else:
+                await uow.outbox.enqueue_many([note], now)
+            self._play(who)
+            await uow.commit()
 
     async def gave_up(self, body: dict[str, Any]) -> None:
         self.given_up.append(body["who"])
@@ -236,8 +255,35 @@ async def test_the_loop_survives_a_failing_round(
     assert failures == [1] and channel.delivered == ["after-outage"]
 
 
-async def keep(runtime: Services, who: str, lane: str = "lane") -> bool:
-    return await runtime.gateway.accept("fake", f"fake:{who}", lane, {"who": who})
+async def keep(runtime: Services, who: str, lane: str = "lane", **body: Any) -> bool:
+    return await runtime.gateway.accept("fake", f"fake:{who}", lane, {"who": who, **body})
+
+
+async def test_waiting_requests_are_taken_in_one_transaction_each_kept_or_undone_alone(
+    make_runtime: Callable[..., Services], channel: FakeChannel,
+) -> None:
+    runtime = make_runtime()
+    channel.uow_factory = runtime.uow_factory
+    async with runtime.uow_factory() as uow:
+        tenant = await uow.tenants.get_or_create("console:local")
+        await uow.commit()
+    # "bad" writes its note at once (and with it the one queued before it, "one"'s), then fails.
+    channel.script["bad"] = [RuntimeError("cannot handle this")]
+    for who, lane in (("one", "a"), ("bad", "b"), ("two", "a"), ("after-bad", "b"), ("three", "c")):
+        await keep(runtime, who, lane, tenant_id=tenant.id, at_once=who == "bad")
+    commits: list[int] = []
+    event.listen(runtime.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    worker = Worker(runtime, inbox_concurrency=1)
+    assert await worker.inbox.run_once() == 4  # after-bad waits for bad
+    assert channel.taken == ["one", "two", "three"]
+    # The claim, the four requests in one, bad's failure counted, after-bad's lease given back.
+    assert len(commits) == 4
+    notes = {row.recipient for row in (await rows(runtime)).values() if row.kind == "note"}
+    assert notes == {"one", "two", "three"}  # bad's undone alone; one's, written with it, kept
+    await worker.inbox.settle()
+    async with runtime.uow_factory() as uow:
+        left = await uow.inbox.claim(NOW + timedelta(hours=2), 10, timedelta(minutes=1), ["fake"], per_lane=5)
+    assert [item.body["who"] for item in left] == ["bad", "after-bad"]
 
 
 async def test_a_kept_request_wakes_the_inbox_loop_of_its_process(
@@ -273,8 +319,9 @@ async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
     assert await worker.drain_inbox() == 2  # flaky and poison fail
     assert await worker.drain_inbox() == 0  # both lanes wait out the backoff
     clock.advance(timedelta(hours=1))
-    assert await worker.drain_inbox() == 2
-    assert channel.taken == ["flaky"]
+    # Flaky goes through, and the request behind it with it (one transaction); poison fails again.
+    assert await worker.drain_inbox() == 3
+    assert channel.taken == ["flaky", "after-flaky"]
     for _ in range(runtime.settings.QUEUE_MAX_ATTEMPTS):
         clock.advance(timedelta(hours=1))
         await worker.drain_inbox()

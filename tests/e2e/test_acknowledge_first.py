@@ -107,10 +107,10 @@ async def test_one_members_callbacks_are_handled_in_the_order_they_came(db_url: 
         lee, wangfang = f"wecom:{stack.phone.corp_id}:lee", f"wecom:{stack.phone.corp_id}:wangfang"
         assert await _waiting(stack.runtime) == [lee, lee, wangfang]
 
-        # One round takes the oldest of each lane: the click, and the other member's command.
-        assert await Worker(stack.runtime).drain_inbox() == 2
-        assert await _waiting(stack.runtime) == [lee]
-        assert await Worker(stack.runtime).drain_inbox() == 1
+        # One round takes each lane's waiting requests in order, in one transaction: the click
+        # and then the reason typed after it, and the other member's command.
+        assert await Worker(stack.runtime).drain_inbox() == 3
+        assert await _waiting(stack.runtime) == []
         await stack.settle()
         async with stack.runtime.uow_factory() as uow:
             reason = await uow.session.scalar(select(AuditEvent.payload).where(AuditEvent.action == "withdraw"))

@@ -36,3 +36,16 @@ async def test_delegate_snooze_and_working_hours_on_a_database(world: World) -> 
     await world.advance_to(EVIDENCE_REMINDER.replace(hour=10, minute=30))
     assert len(await world.sent_to("mike", "reminder")) == 1
     assert not await world.sent_to("lee", "reminder")
+
+
+async def test_who_stands_in_is_read_again_once_a_delegation_changes_in_the_transaction(world: World) -> None:
+    await opened(world)
+    async with world.uow_factory() as uow:
+        mike, principals = await uow.people.asking("console", "local", "mike", START)
+        assert mike is not None and principals == []
+        lee, _ = await uow.people.asking("console", "local", "lee", START)
+        assert lee is not None
+        await uow.people.delegate(lee, mike.id, START + timedelta(days=3))
+        assert [p.name for p in (await uow.people.asking("console", "local", "mike", START))[1]] == ["李雷"]
+        # Later in the same transaction, past its end, he stands in for no one.
+        assert (await uow.people.asking("console", "local", "mike", START + timedelta(days=4)))[1] == []

@@ -23,9 +23,9 @@ async def _keep(engine, delivery_id: str, lane: str, *, channel: str = "slack") 
                               body={"n": delivery_id}, now=NOW)
 
 
-async def _claim(uow_factory, now=NOW, limit: int = 10, channels=BOTH) -> list[InboxItem]:
+async def _claim(uow_factory, now=NOW, limit: int = 10, channels=BOTH, per_lane: int = 1) -> list[InboxItem]:
     async with uow_factory() as uow:
-        items = await uow.inbox.claim(now, limit, LEASE, channels)
+        items = await uow.inbox.claim(now, limit, LEASE, channels, per_lane=per_lane)
         await uow.commit()
     return items
 
@@ -58,6 +58,28 @@ async def test_each_lane_gives_its_oldest_request_and_waits_for_it(engine, uow_f
     # Expired claims are handed out again (their worker died), oldest first.
     later = NOW + LEASE + timedelta(seconds=1)
     assert [i.delivery_id for i in await _claim(uow_factory, later)] == ["b1", "a2", "c1"]
+
+
+async def test_a_lane_s_waiting_requests_are_claimed_with_its_head_in_order(engine, uow_factory) -> None:
+    for delivery, lane in (("a1", "a"), ("b1", "b"), ("a2", "a"), ("a3", "a"), ("a4", "a"), ("c1", "c")):
+        await _keep(engine, delivery, lane)
+    first = await _claim(uow_factory, limit=2, per_lane=3)
+    # Two lanes (the limit counts heads), each with up to three of its requests, in id order.
+    assert [(i.delivery_id, i.waiting_behind) for i in first] == [
+        ("a1", True), ("b1", False), ("a2", True), ("a3", True)]
+    # What is behind a held lane is no one else's: c1 is a head, a4 stays with its lane.
+    assert [i.delivery_id for i in await _claim(uow_factory, per_lane=3)] == ["c1"]
+    async with uow_factory() as uow:
+        await uow.inbox.forget_handled([i.id for i in first])
+        await uow.commit()
+    assert [i.delivery_id for i in await _claim(uow_factory, per_lane=3)] == ["a4"]
+
+
+async def test_a_lane_s_requests_behind_one_not_ready_are_not_claimed(engine, uow_factory) -> None:
+    for delivery, channel in (("a1", "slack"), ("a2", "slack"), ("w3", "wecom"), ("a4", "slack")):
+        await _keep(engine, delivery, "a", channel=channel)
+    # This process takes no WeCom request: the lane's run ends before it, and a4 waits behind it.
+    assert [i.delivery_id for i in await _claim(uow_factory, channels=("slack",), per_lane=5)] == ["a1", "a2"]
 
 
 async def test_only_channels_this_process_can_take_are_claimed(engine, uow_factory) -> None:
