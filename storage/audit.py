@@ -7,6 +7,7 @@ reordering an event breaks the chain at that event.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, Case
@@ -83,6 +84,16 @@ def chain_link(
     return event
 
 
+@functools.cache
+def _heads_query() -> Select[tuple[int, int, str]]:
+    """The last (case, seq, hash) of the chains of `:case_ids` (built once, run with its values)."""
+    events = AuditEvent.__table__.c
+    latest = (select(events.case_id, func.max(events.seq).label("seq"))
+              .where(events.case_id.in_(bindparam("case_ids", expanding=True))).group_by(events.case_id).subquery())
+    return (select(events.case_id, events.seq, events.hash)
+            .join(latest, (events.case_id == latest.c.case_id) & (events.seq == latest.c.seq)))
+
+
 class AuditLog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -96,12 +107,7 @@ class AuditLog:
         ids = set(case_ids) - set(self._heads)
         if not ids:
             return
-        events = AuditEvent.__table__.c
-        latest = (select(events.case_id, func.max(events.seq).label("seq"))
-                  .where(events.case_id.in_(ids)).group_by(events.case_id).subquery())
-        rows = await self.session.execute(
-            select(events.case_id, events.seq, events.hash)
-            .join(latest, (events.case_id == latest.c.case_id) & (events.seq == latest.c.seq)))
+        rows = await self.session.execute(_heads_query(), {"case_ids": list(ids)})
         self._heads.update(dict.fromkeys(ids))
         self._heads.update({case_id: (seq, hash_) for case_id, seq, hash_ in rows})
 

@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from storage.models import Case, EvidenceItem, HandoverItem, Identity, Person, Snooze, Tenant
 from storage.sql import insert_if_absent
+
+
+@functools.cache
+def _case_query(by: str, for_update: bool) -> Select[tuple[Case]]:
+    """A case by `:case_id` ("id") or by `:tenant_id` and `:ref` ("ref"): built once, run with
+    its values."""
+    where = (Case.id == bindparam("case_id") if by == "id"
+             else (Case.tenant_id == bindparam("tenant_id")) & (Case.ref == bindparam("ref")))
+    query = select(Case).where(where)
+    if for_update:
+        # Row lock on PostgreSQL (SQLite renders no FOR UPDATE: BEGIN IMMEDIATE already
+        # serialises writers); reload so a copy cached in this session is not trusted.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return query
+
+
+@functools.cache
+def _evidence_kinds() -> Select[tuple[str]]:
+    return select(EvidenceItem.kind).where(EvidenceItem.case_id == bindparam("case_id")).order_by(EvidenceItem.id)
+
+
+@functools.cache
+def _handover_items() -> Select[tuple[HandoverItem]]:
+    return select(HandoverItem).where(HandoverItem.case_id == bindparam("case_id")).order_by(HandoverItem.id)
 
 
 class Tenants:
@@ -214,13 +239,13 @@ class Cases:
         return case
 
     async def get(self, case_id: int, *, for_update: bool = False) -> Case | None:
-        return await self._one(Case.id == case_id, for_update)
+        return await self._one(_case_query("id", for_update), {"case_id": case_id}, for_update)
 
     async def by_ref(self, tenant_id: int, ref: str, *, for_update: bool = False) -> Case | None:
         locked = self._locked.get((tenant_id, ref))
         if locked is not None and not for_update:
             return locked
-        return await self._one((Case.tenant_id == tenant_id) & (Case.ref == ref), for_update)
+        return await self._one(_case_query("ref", for_update), {"tenant_id": tenant_id, "ref": ref}, for_update)
 
     async def lock_many(self, case_ids: Iterable[int]) -> dict[int, Case]:
         """Lock several cases in id order (two lockers of overlapping sets cannot deadlock)."""
@@ -230,13 +255,8 @@ class Cases:
         self._locked.update({(case.tenant_id, case.ref): case for case in locked.values()})
         return locked
 
-    async def _one(self, where: Any, for_update: bool) -> Case | None:
-        query = select(Case).where(where)
-        if for_update:
-            # Row lock on PostgreSQL (SQLite renders no FOR UPDATE: BEGIN IMMEDIATE already
-            # serialises writers); reload so a copy cached in this session is not trusted.
-            query = query.with_for_update().execution_options(populate_existing=True)
-        case = await self.session.scalar(query)
+    async def _one(self, query: Select[tuple[Case]], params: dict[str, Any], for_update: bool) -> Case | None:
+        case = await self.session.scalar(query, params)
         if for_update and case is not None:
             self._locked[(case.tenant_id, case.ref)] = case
         return case
@@ -277,8 +297,7 @@ class Evidence:
 
     async def kinds(self, case_id: int) -> list[str]:
         """The kinds of a case's evidence, without loading the items (and their files)."""
-        query = select(EvidenceItem.kind).where(EvidenceItem.case_id == case_id).order_by(EvidenceItem.id)
-        return list((await self.session.scalars(query)).all())
+        return list((await self.session.scalars(_evidence_kinds(), {"case_id": case_id})).all())
 
 
 class Handover:
@@ -306,8 +325,8 @@ class Handover:
     async def for_case(self, case_id: int) -> list[HandoverItem]:
         known = self._by_case.get(case_id)
         if known is None:
-            query = select(HandoverItem).where(HandoverItem.case_id == case_id)
-            known = self._by_case[case_id] = list((await self.session.scalars(query.order_by(HandoverItem.id))).all())
+            items = await self.session.scalars(_handover_items(), {"case_id": case_id})
+            known = self._by_case[case_id] = list(items.all())
         return list(known)
 
     async def for_owner(self, person_id: int) -> list[HandoverItem]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Update, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Insert, Integer, Table, Update, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -30,10 +31,7 @@ async def insert_if_absent(
     Unlike "select, then insert", this cannot race: a concurrent twin waits on the unique key
     and then does nothing.
     """
-    insert = pg_insert if dialect(session) == "postgresql" else sqlite_insert
-    # On the table, not the entity: a plain Core INSERT skips the ORM's bulk-insert machinery.
-    statement = insert(model.__table__).values(**values).on_conflict_do_nothing(index_elements=unique)
-    result = await session.execute(statement)
+    result = await session.execute(_insert_ignoring(model.__table__, dialect(session), tuple(unique)), values)
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
@@ -43,8 +41,15 @@ async def insert_many_if_absent(
 ) -> None:
     """`insert_if_absent` for several rows (of the same columns) in one round trip: one statement
     executed for many parameter sets (compiled once and cached, whatever the number of rows)."""
-    insert = pg_insert if dialect(session) == "postgresql" else sqlite_insert
-    await session.execute(insert(model.__table__).on_conflict_do_nothing(index_elements=unique), list(rows))
+    await session.execute(_insert_ignoring(model.__table__, dialect(session), tuple(unique)), list(rows))
+
+
+@functools.cache
+def _insert_ignoring(table: Table, dialect_name: str, unique: tuple[str, ...]) -> Insert:
+    """INSERT … ON CONFLICT (unique) DO NOTHING, its values given when run: built once (and its
+    cache key with it), on the table, not the entity (the ORM's bulk-insert machinery skipped)."""
+    insert = pg_insert if dialect_name == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(unique))
 
 
 async def insert_new_rows(

@@ -1,8 +1,8 @@
 """The case state machine: one shared `transitions` definition, built from the action table
 (actions.py), that decides every trigger.
 
-`decide()` attaches one case snapshot to the machine, fires the trigger and detaches it again;
-guards leave the reason they refused on that snapshot so the person is told why, in their language.
+`decide()` lends one of the machine's models a case snapshot, fires the trigger and takes the
+snapshot back; guards leave the reason they refused on that snapshot so the person is told why, in their language.
 """
 
 from __future__ import annotations
@@ -59,39 +59,59 @@ def machine_definition() -> dict[str, Any]:
     }
 
 
-# The one definition every case shares. decide() adds a model, fires, and removes it again;
-# nothing else may add models. Never use transitions' Timeout: timers are database rows.
+# The one definition every case shares. Only decide() adds models, and keeps them: attaching one
+# (its trigger methods bound) costs more than the decision itself, so a model is attached once and
+# reused, its snapshot and state set anew each time. Never use transitions' Timeout: timers are
+# database rows.
 MACHINE = Machine(model=None, ignore_invalid_triggers=False, **machine_definition())
 
 
 class _Case:
-    """The model attached during one decide(): the snapshot plus the guards' verdict."""
+    """A model of the machine, lent to one decide() at a time: the snapshot plus the guards'
+    verdict."""
 
     state: str  # set and moved by the machine
     trigger: Callable[[str], bool]  # bound by the machine in add_model
 
-    def __init__(self, case: CaseSnapshot, attempt: Attempt) -> None:
-        self.case = case
-        self.attempt = attempt
+    def __init__(self) -> None:
+        self.case: CaseSnapshot | None = None
+        self.attempt: Attempt | None = None
         self.refusal: Refusal | None = None
+
+
+# Models attached and not lent out now (a list: popped and put back atomically, whatever thread).
+_IDLE: list[_Case] = []
+
+
+def _lend(case: CaseSnapshot, attempt: Attempt) -> _Case:
+    try:
+        model = _IDLE.pop()
+    except IndexError:
+        model = _Case()
+        MACHINE.add_model(model, initial=case.state.value)
+    model.case, model.attempt, model.refusal = case, attempt, None
+    MACHINE.set_state(case.state.value, model)
+    return model
 
 
 def decide(case: CaseSnapshot, attempt: Attempt) -> Decision:
     """Whether `attempt` may happen to `case` now, and where the case goes if it does."""
-    model = _Case(case, attempt)
-    MACHINE.add_model(model, initial=case.state.value)
+    model = _lend(case, attempt)
     try:
-        moved = model.trigger(attempt.trigger.value)
-    except MachineError:  # the trigger does not exist in this state
-        moved, model.refusal = False, _not_now(case.state, attempt)
+        try:
+            moved = model.trigger(attempt.trigger.value)
+        except MachineError:  # the trigger does not exist in this state
+            moved, model.refusal = False, _not_now(case.state, attempt)
+        refusal, reached = model.refusal, State(model.state)
     finally:
-        MACHINE.remove_model(model)
+        model.case = model.attempt = None
+        _IDLE.append(model)
     if not moved:
-        assert model.refusal is not None, "a guard refused without saying why"
-        return Decision(False, attempt.trigger, case.state, case.state, refusal=model.refusal)
+        assert refusal is not None, "a guard refused without saying why"
+        return Decision(False, attempt.trigger, case.state, case.state, refusal=refusal)
     step = BY_TRIGGER[attempt.trigger].step(case.state)
     outcome = step.outcome if step else None
-    return Decision(True, attempt.trigger, case.state, State(model.state), outcome=outcome)
+    return Decision(True, attempt.trigger, case.state, reached, outcome=outcome)
 
 
 def available(state: State, parties: frozenset[Party]) -> tuple[Trigger, ...]:

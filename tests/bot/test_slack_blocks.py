@@ -1,6 +1,7 @@
-"""Card → Block Kit, modals and the Home tab: every payload passes slack_sdk.models validation and
-the limits Slack adds (50 blocks a message, 100 a view, 2000 a field or button value, 3000 of
-private_metadata), whatever the content; user text never turns into a mention or a link."""
+"""Card → Block Kit, modals and the Home tab: every payload passes slack_sdk.models validation (a
+block written as JSON parses back to exactly itself) and the limits Slack adds (50 blocks a
+message, 100 a view, 2000 a field or button value, 3000 of private_metadata), whatever the
+content; user text never turns into a mention or a link."""
 
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ from workflow.commands import BY_NAME
 def _valid_message(blocks: list[dict[str, Any]]) -> None:
     assert 0 < len(blocks) <= MESSAGE_BLOCKS
     for raw in blocks:
-        Block.parse(raw).validate_json()
+        parsed = Block.parse(raw)
+        parsed.validate_json()
+        assert parsed.to_dict() == raw  # the JSON slack_sdk would write for the same block
         for item in raw.get("fields") or []:
             assert len(item["text"]) <= 2000
         for element in raw.get("elements") or []:

@@ -15,19 +15,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.cards.build import action_label
 from bot.channels.slack.blocks import (
     FALLBACK_TEXT,
-    HEADER_TEXT,
     Rendered,
     clamp,
+    context_block,
     escape,
+    header_block,
     render_message,
     render_messages,
-    to_dicts,
     without_buttons,
 )
 from bot.channels.slack.calls import CALL, RESPONSE_URL
@@ -137,9 +136,7 @@ def _done(source: Source, note: str) -> list[dict[str, Any]]:
     (from a modal only its title is at hand)."""
     if source.blocks:
         return without_buttons(source.blocks, note)
-    title = [HeaderBlock(text=PlainTextObject(text=clamp(source.title, HEADER_TEXT)))]
-    return to_dicts([*(title if source.title else []),
-                     ContextBlock(elements=[MarkdownTextObject(text=note)])])
+    return [*([header_block(source.title)] if source.title else []), context_block(note)]
 
 
 def plan_answer(source: Source, reply: Reply, *, action: str, locale: str, when: str) -> Plan:
