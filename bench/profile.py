@@ -4,8 +4,10 @@ cProfile's own time grouped by our modules (the libraries each as one line).
 
 In one process, against its own PostgreSQL database: the app (bot.bootstrap) with the fake Slack,
 COUNT cases in HR review; each press is posted signed to /slack/events and kept in the inbox, then
-the inbox worker takes them one round at a time (what `serve` does), the relay delivers what they left,
-and the clock is moved on so the timers they set fire. The first WARMUP of each are not counted.
+the inbox worker takes them a round at a time, as `serve` does (up to INBOX_BATCH presses, waiting
+together, in one transaction), the relay delivers what they left, and the clock is moved on so the
+timers they set fire. The first WARMUP of each are not counted; every other round is profiled, the
+others give the plain CPU figure.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ TITLE = "profile: CPU, SQL statements and modules of one approval, one delivery,
 
 # Enough warm-up that every statement is compiled and prepared on the connections in use: with
 # 20 the figure came out half as high again.
-COUNT, WARMUP, TIMERS = 300, 60, 120
+COUNT, WARMUP, TIMERS = 600, 60, 120
 TOP = 14
 _STATEMENT = re.compile(r"^\s*(?:WITH\b.*?\)\s*)?(SELECT|INSERT INTO|UPDATE|DELETE FROM)\s+(?:.*?\bFROM\s+)?(\w+)",
                         re.IGNORECASE | re.DOTALL)

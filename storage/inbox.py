@@ -25,7 +25,7 @@ from storage.models import InboxEntry
 from storage.outbox import ALERT_ERROR_CHARS, Outbox
 from storage.queue import LeasedQueue
 from storage.repositories import Tenants
-from storage.sql import insert_if_absent
+from storage.sql import autocommitting, insert_if_absent
 from workflow.i18n import DEFAULT_LOCALE, t
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,11 @@ async def accept(engine: AsyncEngine, *, delivery_id: str, channel: str, lane: s
     is the whole of the request path's database work."""
     values = {"delivery_id": delivery_id, "channel": channel, "lane": lane, "body": body,
               "received_at": now, "next_attempt_at": now, "attempts": 0, "last_error": ""}
-    async with engine.begin() as connection:
-        return await insert_if_absent(connection, InboxEntry, values, ["delivery_id"])
+    async with engine.connect() as connection:
+        connection = await autocommitting(connection)
+        new = await insert_if_absent(connection, InboxEntry, values, ["delivery_id"])
+        await connection.commit()
+    return new
 
 
 async def forget(engine: AsyncEngine, delivery_id: str) -> None:

@@ -8,17 +8,18 @@ timers use for their dead rows too).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import OutboxMessage
 from storage.queue import LeasedQueue
-from storage.sql import insert_if_absent, insert_many_if_absent
+from storage.sql import autocommitting, insert_if_absent, insert_many_if_absent
 from workflow.i18n import DEFAULT_LOCALE, t
 
 DEAD_LETTER = "dead_letter"
@@ -181,22 +182,23 @@ class Receipts:
 
     @classmethod
     async def on(cls, connection: AsyncConnection) -> Receipts:
-        """Receipts on `connection`; on PostgreSQL in autocommit, one round trip per receipt.
-        (SQLite keeps its transactions: its BEGIN is ours, see storage.db.)"""
-        if connection.dialect.name == "postgresql":
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return cls(connection)
+        """Receipts on `connection`; on PostgreSQL in autocommit, one round trip per receipt."""
+        return cls(await autocommitting(connection))
 
     async def sent(self, message_id: int, now: datetime, platform_ref: dict[str, Any]) -> None:
         try:
-            await self.connection.execute(_sent(message_id, now, platform_ref))
+            await self.connection.execute(_sent(), {"sent_id": message_id, "sent_now": now, "sent_ref": platform_ref})
             await self.connection.commit()
         except BaseException:
             await self.connection.rollback()
             raise
 
 
-def _sent(message_id: int, now: datetime, platform_ref: dict[str, Any]) -> Update:
+@functools.cache
+def _sent() -> Update:
+    """A receipt (built once, run with its values: a receipt per message is the relay's hot path)."""
     m = OutboxMessage.__table__.c
-    return (update(OutboxMessage.__table__).where(m.id == message_id)
-            .values(sent_at=now, platform_ref=platform_ref, attempts=m.attempts + 1, claimed_until=None))
+    return (update(OutboxMessage.__table__).where(m.id == bindparam("sent_id", type_=m.id.type))
+            .values(sent_at=bindparam("sent_now", type_=m.sent_at.type),
+                    platform_ref=bindparam("sent_ref", type_=m.platform_ref.type),
+                    attempts=m.attempts + 1, claimed_until=None))

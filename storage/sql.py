@@ -16,6 +16,15 @@ from sqlalchemy.orm import InstrumentedAttribute
 from storage.models import Base
 
 
+async def autocommitting(connection: AsyncConnection) -> AsyncConnection:
+    """`connection` with each statement committed by itself on PostgreSQL (no BEGIN and COMMIT
+    round trips around a lone statement); SQLite keeps its transactions (its BEGIN is ours, see
+    storage.db): commit after the statements either way."""
+    if connection.dialect.name == "postgresql":
+        return await connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
 def dialect(session: AsyncSession | AsyncConnection) -> str:
     if isinstance(session, AsyncConnection):
         return session.dialect.name

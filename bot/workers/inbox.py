@@ -173,8 +173,6 @@ class InboxWorker(QueueWorker[InboxItem]):
                     for item in items:
                         if item.lane in failed:
                             continue
-                        if (taken or failed) and self.yield_to is not None:
-                            await self.yield_to.quiet()  # the platforms' requests still come first
                         try:
                             await self.takers[item.channel].take(item.body)
                         except Exception as error:

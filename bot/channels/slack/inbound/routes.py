@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.internals import parse_body
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.channels.slack.inbound.installs import INSTALL_PATH, REDIRECT_PATH
@@ -88,15 +88,18 @@ def _signed(verifier: SignatureVerifier, body: bytes, headers: dict[str, str]) -
         return False
 
 
-def _unreadable(body: bytes, content_type: str | None) -> str | None:
-    """Why bolt could not read a signed body, or None. Judged by bolt's own parser, which assumes a
-    JSON object: anything else (a bare string, nesting deep enough to exhaust the recursion limit,
-    bytes that are not UTF-8) would raise inside bolt and reach the platform as a 503, retried."""
+def _bolt_request(request: Request, body: bytes) -> AsyncBoltRequest | str:
+    """The signed body as bolt's request (its body parsed once, by bolt's own parser), or why
+    bolt cannot read it. Bolt assumes a JSON object: anything else (a bare string, nesting deep
+    enough to exhaust the recursion limit, bytes that are not UTF-8) would raise inside bolt and
+    reach the platform as a 503, retried."""
     try:
-        parsed = parse_body(body.decode(), content_type)
+        bolt_request = to_async_bolt_request(request, body)
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return type(error).__name__
-    return None if isinstance(parsed, dict) else "not a JSON object"
+    except (AttributeError, TypeError):  # parsed, and read by bolt as the object it is not
+        return "not a JSON object"
+    return bolt_request if isinstance(bolt_request.body, dict) else "not a JSON object"
 
 
 def slack_router(core: Core, app: AsyncApp) -> APIRouter:
@@ -116,10 +119,11 @@ def slack_router(core: Core, app: AsyncApp) -> APIRouter:
             log.warning("refused a Slack request with a bad or stale signature")
             return JSONResponse({"status": "unauthorized", "reason": "invalid signature"},
                                 status_code=401)
-        if (why := _unreadable(body, request.headers.get("content-type"))) is not None:
-            return JSONResponse({"status": "bad_request", "reason": f"malformed body: {why}"},
+        bolt_request = _bolt_request(request, body)
+        if isinstance(bolt_request, str):
+            return JSONResponse({"status": "bad_request", "reason": f"malformed body: {bolt_request}"},
                                 status_code=400)
-        return await handler.handle(request)
+        return to_starlette_response(await app.async_dispatch(bolt_request))
 
     if settings.slack_oauth:
 
