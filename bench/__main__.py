@@ -1,5 +1,9 @@
 """`python -m bench [NAME …]`: run the benchmarks (all by default) and print one table.
 
+Each benchmark runs in an interpreter of its own (timers and memory share one), as the processes it
+measures start fresh in production: what one benchmark leaves in a process (its heap, its tasks)
+once made the next one's CPU figures half as high again.
+
 Needs the PostgreSQL server the tests use (BENCH_PG_ADMIN_URL, default
 postgresql://postgres@127.0.0.1:5432/test); every benchmark makes and drops its own database. The
 ack and outbox benchmarks also use the Redis server (BENCH_REDIS_URL, default redis://127.0.0.1:6379/0).
@@ -9,11 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 from types import ModuleType
 
@@ -64,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="ack: run only the step at R presses/s offered (repeatable; default 50, 100, 200, 400)")
     parser.add_argument("--platform", action="append", dest="platforms", choices=("slack", "wecom"),
                         help="ack: only this platform (repeatable; default both)")
+    # Set by the parent: run here, write the results to this file, print no table.
+    parser.add_argument("--results", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.list:
         for name, module in BENCHES.items():
@@ -78,20 +87,42 @@ def main(argv: list[str] | None = None) -> int:
     if any(rate <= 0 for rate in args.rates or ()):
         parser.error("--rate takes a positive number of presses per second")
     options = {"rates": args.rates, "platforms": args.platforms}
-    # "timers" already measures memory on its poll database when both are asked for.
     names = args.names or list(BENCHES)
-    with tempfile.TemporaryDirectory(prefix="offboard-bench-") as tmp:
-        if "timers" in names and "memory" in names:
-            results = asyncio.run(_timers_with_memory(Path(tmp)))
-            names = [n for n in names if n not in ("timers", "memory")]
-            results += asyncio.run(main_async(names, Path(tmp)))
-        else:
-            results = asyncio.run(main_async(names, Path(tmp), options))
+    groups = _groups(names)
+    if args.results is None and len(groups) > 1:
+        results = [result for group in groups for result in _in_own_process(group)]
+    else:
+        with tempfile.TemporaryDirectory(prefix="offboard-bench-") as tmp:
+            if "timers" in names and "memory" in names:
+                results = asyncio.run(_timers_with_memory(Path(tmp)))
+                names = [n for n in names if n not in ("timers", "memory")]
+                results += asyncio.run(main_async(names, Path(tmp)))
+            else:
+                results = asyncio.run(main_async(names, Path(tmp), options))
+        if args.results is not None:
+            args.results.write_text(json.dumps([asdict(result) for result in results]))
+            return 0
     print()
     print(f"machine: {machine()}")
     print(f"command: python -m bench {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
     print(table(results))
     return 0
+
+
+def _groups(names: list[str]) -> list[list[str]]:
+    """The benchmarks as the processes that run them ("timers" measures memory on its own poll
+    database when both are asked for)."""
+    together = ["timers", "memory"] if "timers" in names and "memory" in names else []
+    groups = [[name] for name in names if name not in together]
+    return [together, *groups] if together else groups
+
+
+def _in_own_process(names: list[str]) -> list[Result]:
+    """Run `names` in a fresh `python -m bench` (its progress shown as it goes); its results."""
+    with tempfile.TemporaryDirectory(prefix="offboard-bench-") as tmp:
+        results = Path(tmp) / "results.json"
+        subprocess.run([sys.executable, "-m", "bench", *names, "--results", str(results)], check=True)
+        return [Result(**fields) for fields in json.loads(results.read_text())]
 
 
 async def _timers_with_memory(workdir: Path) -> list[Result]:
