@@ -186,7 +186,7 @@ async def _profile(ctx: Context, url: str) -> list[Result]:
         settle_heap()  # as `serve` and `worker` do once started
         approve, plain = Tally("one approval (inbox worker: claim, take, forget)"), Tally("")
         deliver, timer = Tally("one outbox delivery (relay, fake Slack)"), Tally("one timer (poller)")
-        # A round takes up to INBOX_LANE_BATCH presses (all hers, one lane) in one transaction.
+        # A round takes up to INBOX_BATCH presses (hers, each case its own lane) in one transaction.
         taken, rounds = 0, 0
         while taken < COUNT:
             warm = taken >= WARMUP

@@ -13,7 +13,7 @@ import functools
 import logging
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -94,10 +94,10 @@ class Inbox(LeasedQueue[InboxItem]):
             await self.session.execute(delete(table).where(table.c.id.in_(list(ids))))
 
     async def claim(self, now: datetime, limit: int, lease: timedelta, channels: Collection[str], *,
-                    per_lane: int = 1) -> list[InboxItem]:
+                    per_lane: int = 1, most: int | None = None) -> list[InboxItem]:
         """Lease up to `limit` requests for `channels` (those this process can handle), each the
         oldest live one of its lane, and (`per_lane` > 1) the requests right behind each of them,
-        up to `per_lane` of a lane in all; in id order; commit to publish.
+        up to `per_lane` of a lane and `most` in all; in id order; commit to publish.
 
         Only a lane's head is ever claimed alone, so no other worker can take the requests behind
         one this worker holds: they are leased here with their head or wait for it."""
@@ -106,13 +106,16 @@ class Inbox(LeasedQueue[InboxItem]):
                                           "due": now})
         if per_lane <= 1 or not any(head.waiting_behind for head in heads):
             return heads
-        return sorted([*heads, *await self._followers(heads, now, lease, channels, per_lane)],
+        room = len(heads) * (per_lane - 1) if most is None else most - len(heads)
+        return sorted([*heads, *await self._followers(heads, now, lease, channels, per_lane, room)],
                       key=lambda item: item.id)
 
     async def _followers(self, heads: list[InboxItem], now: datetime, lease: timedelta,
-                         channels: Collection[str], per_lane: int) -> list[InboxItem]:
-        """Lease the requests behind `heads`, in order, as far as each is ready (due, not leased,
-        for `channels`): a lane's requests are taken in order or not at all."""
+                         channels: Collection[str], per_lane: int, room: int) -> list[InboxItem]:
+        """Lease up to `room` of the requests behind `heads`, in order, as far as each is ready
+        (due, not leased, for `channels`): a lane's requests are taken in order or not at all."""
+        if room <= 0:
+            return []
         m = InboxEntry
         behind = await self.session.execute(
             select(m.id, m.lane, m.channel, m.next_attempt_at, m.claimed_until)
@@ -124,7 +127,7 @@ class Inbox(LeasedQueue[InboxItem]):
         for row_id, lane, channel, due_at, claimed_until in behind:
             ready = (channel in channels and due_at <= now
                      and (claimed_until is None or claimed_until <= now))
-            if 0 < taken[lane] < per_lane and ready:
+            if 0 < taken[lane] < per_lane and ready and len(chosen) < room:
                 chosen.append(row_id)
                 taken[lane] += 1
             else:
@@ -133,7 +136,7 @@ class Inbox(LeasedQueue[InboxItem]):
             return []
         rows = await self.session.execute(
             update(m).where(m.id.in_(chosen)).values(claimed_until=now + lease)
-            .returning(*(getattr(m, f.name) for f in fields(InboxItem)))
+            .returning(*self.item_columns())
             .execution_options(synchronize_session=False))
         return [InboxItem(*row) for row in rows]
 

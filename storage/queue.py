@@ -64,11 +64,16 @@ class LeasedQueue(Generic[Item]):
         statement = _STATEMENTS.get((reuse, dialect_name)) if reuse else None
         if statement is None:
             statement = claim_statement(self.model, dialect_name, pending=pending, order_by=order_by,
-                                        returning=[getattr(self.model, f.name) for f in fields(self.item)])
+                                        returning=self.item_columns())
             if reuse:
                 _STATEMENTS[(reuse, dialect_name)] = statement
         rows = await claimed(self.session, statement, now=now, limit=limit, lease=lease, params=params)
         return [self.item(*row) for row in rows]
+
+    @classmethod
+    def item_columns(cls) -> list[InstrumentedAttribute[Any]]:
+        """The columns a claimed row is handed out with, in the order of the `item`'s fields."""
+        return [getattr(cls.model, f.name) for f in fields(cls.item)]
 
     async def fail(self, row_id: int, now: datetime, error: str, *, max_attempts: int,
                    retry_after: timedelta | None = None, permanent: bool = False,

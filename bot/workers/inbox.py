@@ -90,7 +90,7 @@ class InboxWorker(QueueWorker[InboxItem]):
             async with self.uow_factory() as uow:
                 await uow.inbox.forget_handled(handled)
                 items = await uow.inbox.claim(now, self.batch_size, self.lease, self.takers,
-                                              per_lane=self.per_transaction)
+                                              per_lane=self.per_transaction, most=self.batch_size)
                 await uow.commit()
         except BaseException:
             self.handled = handled + self.handled  # forgotten next time (or taken again, to no effect)

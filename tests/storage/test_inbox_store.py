@@ -75,6 +75,16 @@ async def test_a_lane_s_waiting_requests_are_claimed_with_its_head_in_order(engi
     assert [i.delivery_id for i in await _claim(uow_factory, per_lane=3)] == ["a4"]
 
 
+async def test_the_requests_behind_heads_fill_only_what_the_batch_takes(engine, uow_factory) -> None:
+    for delivery, lane in (("a1", "a"), ("a2", "a"), ("a3", "a"), ("b1", "b")):
+        await _keep(engine, delivery, lane)
+    async with uow_factory() as uow:
+        items = await uow.inbox.claim(NOW, 3, LEASE, BOTH, per_lane=3, most=3)
+        await uow.commit()
+    # Two heads, then one request behind them: nothing is leased only to be given back.
+    assert [i.delivery_id for i in items] == ["a1", "a2", "b1"]
+
+
 async def test_a_lane_s_requests_behind_one_not_ready_are_not_claimed(engine, uow_factory) -> None:
     for delivery, channel in (("a1", "slack"), ("a2", "slack"), ("w3", "wecom"), ("a4", "slack")):
         await _keep(engine, delivery, "a", channel=channel)

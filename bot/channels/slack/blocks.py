@@ -129,7 +129,6 @@ def context_block(text: str) -> Block:
     return {"type": "context", "elements": [_mrkdwn(clamp(text, CONTEXT_TEXT))]}
 
 
-
 def button_element(button: Button, position: int, locale: str) -> Block:
     """One card button; a press carries only its encoded subject (case, action, version)."""
     element: Block = {"type": "button", "text": _plain(clamp(button.label, BUTTON_TEXT)),
