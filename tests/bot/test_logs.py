@@ -16,7 +16,7 @@ import requests
 from pydantic import SecretStr
 from slack_sdk import WebClient
 
-from bot.logs import PAYLOAD, QUIET_LOGGERS, configure_logging, mask_secrets
+from bot.logs import OWN_LEVEL_LOGGERS, PAYLOAD, QUIET_LOGGERS, configure_logging, mask_secrets
 from bot.settings import Settings
 from tests.reliability.secrets_world import secret_settings
 
@@ -60,7 +60,8 @@ def platform() -> Iterator[str]:
 def restore_logging() -> Iterator[None]:
     """The test sets logging up as `python -m bot` does; this puts pytest's back afterwards."""
     root = logging.getLogger()
-    saved = root.handlers[:], root.level, {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    saved = root.handlers[:], root.level, {name: logging.getLogger(name).level
+                                           for name in (*QUIET_LOGGERS, *OWN_LEVEL_LOGGERS)}
     try:
         yield
     finally:
@@ -124,6 +125,15 @@ def test_what_people_are_sent_reaches_no_logger_at_debug(
     assert f"/api/chat.postMessage {PAYLOAD}" in logged and f"status: 200 {PAYLOAD}" in logged, logged[:2000]
     assert "129,012" not in logged and "孕期" not in logged and "aBcD3f" not in logged
     assert "hooks.slack.com/actions/***" in logged
+
+
+@pytest.mark.parametrize(("level", "builds"), [("INFO", False), ("WARNING", False), ("DEBUG", True)])
+def test_slack_sdk_builds_its_debug_lines_only_at_debug(level: str, builds: bool, restore_logging: None) -> None:
+    """slack_sdk's clients format each call's payload into a debug line when their logger's own
+    level is DEBUG or unset (its test is `logger.level <= DEBUG`): below DEBUG that is wasted work."""
+    configure_logging(level)
+    for name in ("slack_sdk.web.async_base_client", "slack_sdk.web.base_client"):
+        assert (logging.getLogger(name).level <= logging.DEBUG) is builds, name
 
 
 def test_every_secret_setting_is_masked() -> None:

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import is_sqlite
+import storage.db
+from storage.db import is_sqlite, make_engine
 from storage.models import InboundDelivery, Tenant
 from storage.uow import UnitOfWork
 
@@ -67,3 +69,42 @@ async def test_sqlite_writers_queue_instead_of_losing_updates(
     await asyncio.gather(*(bump() for _ in range(10)))
     async with uow_factory() as uow:
         assert (await uow.session.get(Tenant, tenant_id)).case_seq == 10
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int((await connection.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one())
+
+
+async def _terminate(db_url: str, pid: int) -> None:
+    """End a backend from outside the pool, as a database restart would."""
+    other = make_engine(db_url)
+    try:
+        async with other.connect() as connection:
+            await connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    finally:
+        await other.dispose()
+
+
+@pytest.mark.parametrize("idle_first", [True, False])
+async def test_a_pooled_connection_that_died_while_idle_is_replaced_unseen(
+        db_url: str, idle_first: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection that died in the pool (a database restart) is pinged and replaced when it had
+    been idle; one used a moment ago is trusted, and its failure costs that one statement (the
+    request gets a 503 and is retried), after which the pool has let go of it."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's pooled connections")
+    monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", -1.0 if idle_first else 3600.0)
+    engine = make_engine(db_url)
+    try:
+        dead = await _backend_pid(engine)
+        await _terminate(db_url, dead)
+        if idle_first:
+            assert await _backend_pid(engine) != dead
+        else:
+            with pytest.raises(DBAPIError) as failed:
+                await _backend_pid(engine)
+            assert failed.value.connection_invalidated
+            assert await _backend_pid(engine) != dead
+    finally:
+        await engine.dispose()
