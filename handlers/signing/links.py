@@ -42,6 +42,10 @@ async def identity_of(ctx: Ctx, person: Person) -> str:
     return f"directory:{ctx.tenant.key}:{person.id}"
 
 
+# What the outbox keeps in place of a link: the mark, then the reference (never the token).
+_MARK = "<<signing-link:"
+
+
 async def issue_link(ctx: Ctx, case: Case, employee: Person) -> str | None:
     """A new link to sign the case's current document version, or None when none is awaited."""
     document = case.record.document
@@ -54,10 +58,10 @@ async def issue_link(ctx: Ctx, case: Case, employee: Person) -> str | None:
         document_sha256=document.sha256, created_at=ctx.now,
         expires_at=link_expiry(ctx.now, ctx.deps.signing_link_hours), used_for="",
     ))
-    return f"<<signing-link:{reference}>>"
+    return f"{_MARK}{reference}>>"
 
 
-_REFERENCE = re.compile(r"<<signing-link:([A-Za-z0-9_-]{16,64})>>")
+_REFERENCE = re.compile(_MARK + r"([A-Za-z0-9_-]{16,64})>>")
 
 
 def _raw(deps: Deps, reference: str) -> str:
@@ -70,6 +74,8 @@ def resolve_links(value: Any, deps: Deps) -> Any:
     """`value` (a message's payload or data) with each signing-link reference made its URL: the one
     place a link's URL exists, at send time (the relay, and the dispatcher's inline answer)."""
     if isinstance(value, str):
+        if _MARK not in value:  # nearly every string of a payload: no regex, no base URL
+            return value
         base = deps.public_base_url.rstrip("/")
         return _REFERENCE.sub(lambda m: f"{base}/sign/{_raw(deps, m.group(1))}", value)
     if isinstance(value, dict):

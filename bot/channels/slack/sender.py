@@ -91,6 +91,7 @@ class SlackSender:
         self.workspaces = workspaces
         self._tenants: ExpiringMemo[int, tuple[str, str]] = ExpiringMemo(LOOKUP_SECONDS)
         self._accounts: ExpiringMemo[tuple[int, str], str] = ExpiringMemo(LOOKUP_SECONDS)
+        self._clients: ExpiringMemo[str, AsyncWebClient] = ExpiringMemo(LOOKUP_SECONDS)  # by token
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self.pacing = self.settings.PLATFORM_PACING
@@ -148,8 +149,14 @@ class SlackSender:
                                     retry_after=wait, paced=True)
 
     def client(self, token: str) -> AsyncWebClient:
-        """A Web API client for `token` on this process's connection pool."""
-        return self.workspaces.client(token, timeout=self.timeout, session=self._http())
+        """A Web API client for `token` on this process's connection pool; kept for a while, as
+        building one costs a tenth of a call."""
+        session = self._http()
+        kept = self._clients.get(token)
+        if kept is None or kept.session is not session:
+            kept = self.workspaces.client(token, timeout=self.timeout, session=session)
+            self._clients.put(token, kept)
+        return kept
 
     def _http(self) -> aiohttp.ClientSession:
         """One connection pool for every Web API call of this process: a relay sending a burst
