@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import platform
@@ -39,6 +40,22 @@ def machine() -> str:
                        if line.startswith("MemTotal:")), 0)
     return (f"{os.cpu_count()} cores, {memory_kib / 1024 / 1024:.0f} GiB, {platform.system()} "
             f"{platform.release()}, Python {platform.python_version()}")
+
+
+def reference_ms() -> float:
+    """CPU milliseconds of a fixed piece of Python work (JSON, hashing, dicts, as a request does),
+    best of three. This virtual machine's speed drifts by a quarter within an hour: runs compare
+    only with this beside them."""
+    record = {"case": "C-0001", "facts": {f"k{i}": i * 1.5 for i in range(40)}, "text": "经济补偿" * 40}
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for n in range(3000):
+            encoded = json.dumps(record, sort_keys=True, ensure_ascii=False)
+            hashlib.sha256(encoded.encode()).hexdigest()
+            json.loads(encoded)["facts"].get(f"k{n % 40}")
+        best = min(best, time.process_time() - started)
+    return best * 1000
 
 
 def table(results: list[Result]) -> str:
@@ -88,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rate takes a positive number of presses per second")
     options = {"rates": args.rates, "platforms": args.platforms}
     names = args.names or list(BENCHES)
+    speed_before = reference_ms() if args.results is None else 0.0
     groups = _groups(names)
     if args.results is None and len(groups) > 1:
         results = [result for group in groups for result in _in_own_process(group)]
@@ -104,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     print()
     print(f"machine: {machine()}")
+    print(f"machine speed: a fixed Python loop took {speed_before:.0f} ms of CPU before the run and "
+          f"{reference_ms():.0f} ms after (best of 3; compare runs by it)")
     print(f"command: python -m bench {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
     print(table(results))
     return 0
