@@ -25,8 +25,10 @@ from dataclasses import asdict
 from pathlib import Path
 from types import ModuleType
 
+import asyncpg
+
 from bench import ack, memory, outbox, profile, timers
-from bench.common import Context, Result
+from bench.common import PG_ADMIN_URL, Context, Result
 
 # In the issue's order.
 BENCHES: dict[str, ModuleType] = {ack.NAME: ack, timers.NAME: timers, outbox.NAME: outbox, memory.NAME: memory,
@@ -42,20 +44,35 @@ def machine() -> str:
             f"{platform.release()}, Python {platform.python_version()}")
 
 
-def reference_ms() -> float:
-    """CPU milliseconds of a fixed piece of Python work (JSON, hashing, dicts, as a request does),
-    best of three. This virtual machine's speed drifts by a quarter within an hour: runs compare
-    only with this beside them."""
+def reference_ms() -> tuple[float, float]:
+    """Two fixed pieces of work, best of three each: CPU milliseconds of Python (JSON, hashing,
+    dicts, as a request does), and wall milliseconds of 2,000 round trips to PostgreSQL (as every
+    statement makes). This virtual machine's speed drifts by a quarter within an hour, and not
+    always in both: runs compare only with these beside them."""
     record = {"case": "C-0001", "facts": {f"k{i}": i * 1.5 for i in range(40)}, "text": "经济补偿" * 40}
-    best = float("inf")
-    for _ in range(3):
+
+    def python() -> float:
         started = time.process_time()
         for n in range(3000):
             encoded = json.dumps(record, sort_keys=True, ensure_ascii=False)
             hashlib.sha256(encoded.encode()).hexdigest()
             json.loads(encoded)["facts"].get(f"k{n % 40}")
-        best = min(best, time.process_time() - started)
-    return best * 1000
+        return time.process_time() - started
+
+    async def round_trips() -> list[float]:
+        connection = await asyncpg.connect(PG_ADMIN_URL, timeout=10)
+        try:
+            times = []
+            for _ in range(3):
+                started = time.perf_counter()
+                for _ in range(2000):
+                    await connection.fetchval("SELECT 1")
+                times.append(time.perf_counter() - started)
+            return times
+        finally:
+            await connection.close()
+
+    return min(python() for _ in range(3)) * 1000, min(asyncio.run(round_trips())) * 1000
 
 
 def table(results: list[Result]) -> str:
@@ -105,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rate takes a positive number of presses per second")
     options = {"rates": args.rates, "platforms": args.platforms}
     names = args.names or list(BENCHES)
-    speed_before = reference_ms() if args.results is None else 0.0
+    speed_before = reference_ms() if args.results is None else (0.0, 0.0)
     groups = _groups(names)
     if args.results is None and len(groups) > 1:
         results = [result for group in groups for result in _in_own_process(group)]
@@ -122,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     print()
     print(f"machine: {machine()}")
-    print(f"machine speed: a fixed Python loop took {speed_before:.0f} ms of CPU before the run and "
-          f"{reference_ms():.0f} ms after (best of 3; compare runs by it)")
+    speed_after = reference_ms()
+    print(f"machine speed: fixed Python work took {speed_before[0]:.0f} ms of CPU and 2,000 round trips to "
+          f"PostgreSQL {speed_before[1]:.0f} ms before the run; {speed_after[0]:.0f} and {speed_after[1]:.0f} ms "
+          "after (best of 3; compare runs by them)")
     print(f"command: python -m bench {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
     print(table(results))
     return 0
