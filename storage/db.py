@@ -8,12 +8,14 @@ from typing import Any
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from storage.private_files import FILE_MODE, private_file
 
@@ -47,25 +49,30 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def _ping_idle_connections(engine: AsyncEngine) -> None:
     """A pooled connection may have died with a database restart: one idle for more than
-    PING_AFTER_IDLE_SECONDS is pinged when checked out, and a dead one is replaced (the pool
-    retries the checkout). SQLAlchemy's pool_pre_ping pings at every checkout, which cost a third
-    of a millisecond of CPU each, about as much as the statement that follows; a connection used
-    a moment ago is as good as pinged, and should it have died since, the statement's disconnect
-    error invalidates the pool and the request is answered 503 (the platform retries)."""
+    PING_AFTER_IDLE_SECONDS is pinged when checked out, and a dead one invalidates the pool (the
+    others are as dead) and the checkout is retried on a new connection. SQLAlchemy's
+    pool_pre_ping pings at every checkout, which cost a third of a millisecond of CPU each, about as
+    much as the statement that follows; a connection used a moment ago is as good as pinged, and
+    should it have died since, the statement's disconnect error invalidates the pool and the
+    request is answered 503 (the platform retries)."""
+    dialect = engine.dialect  # not the engine: the listeners would keep it alive
 
     @event.listens_for(engine.sync_engine, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    def _on_checkin(_dbapi_connection: DBAPIConnection | None, record: ConnectionPoolEntry) -> None:
         record.info["idle_since"] = time.monotonic()
 
     @event.listens_for(engine.sync_engine, "checkout")
-    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    def _on_checkout(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry,
+                     _proxy: PoolProxiedConnection) -> None:
         idle_since = record.info.pop("idle_since", None)
         if idle_since is None or time.monotonic() - idle_since <= PING_AFTER_IDLE_SECONDS:
             return  # new, or used a moment ago
         try:
-            engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:
-            raise exc.DisconnectionError(f"pooled connection failed its ping: {error}") from error
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.InvalidatePoolError(f"a pooled connection failed its ping: {error}") from error
+            raise  # not a dead connection: as pool_pre_ping, let it be seen
 
 
 def _private_sqlite_files(path: Path) -> None:

@@ -61,7 +61,7 @@ async def issue_link(ctx: Ctx, case: Case, employee: Person) -> str | None:
     return f"{_MARK}{reference}>>"
 
 
-_REFERENCE = re.compile(_MARK + r"([A-Za-z0-9_-]{16,64})>>")
+_REFERENCE = re.compile(re.escape(_MARK) + r"([A-Za-z0-9_-]{16,64})>>")
 
 
 def _raw(deps: Deps, reference: str) -> str:

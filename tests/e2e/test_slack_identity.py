@@ -66,7 +66,7 @@ async def test_messages_for_a_person_are_never_sent_to_a_guest_account_with_thei
         sender = channel.sender  # type: ignore[union-attr]
         person_id = await _person_id(stack, "alice@example.com")
         with pytest.raises(DeliveryError, match="a guest") as refused:
-            await sender._account(sender.client("xoxb-T1"), f"person:{person_id}", "T1")
+            await sender._account(sender.client("T1", "xoxb-T1"), f"person:{person_id}", "T1")
         assert refused.value.permanent
         assert "UT1GUEST" not in await _linked(stack)
 

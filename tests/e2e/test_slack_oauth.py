@@ -70,3 +70,20 @@ async def test_two_workspaces_installed_by_oauth_see_only_their_own_cases(
         assert "另一个 Slack 工作区" in text_of(fake.responses[-1])
         assert not fake.to("views.open")  # no form opened for it either
         assert fake.problems == []
+
+
+async def test_a_workspace_client_is_kept_while_its_token_stays_and_let_go_with_it(
+        db_url: str, engine: AsyncEngine) -> None:
+    """The relay keeps one Web API client per workspace (building one per message cost a tenth
+    of the call), but never past its token: a reinstall's new token gets a new client, and
+    closing the channel lets go of them all."""
+    async with slack_stack(db_url) as stack:
+        sender = stack.runtime.channels.get("slack").sender  # type: ignore[union-attr]
+        first = sender.client("T1", "xoxb-first")
+        assert sender.client("T1", "xoxb-first") is first
+        other = sender.client("T2", "xoxb-other")
+        assert other is not first and sender.client("T1", "xoxb-first") is first
+        renewed = sender.client("T1", "xoxb-renewed")
+        assert renewed is not first and renewed.token == "xoxb-renewed"
+        await sender.close()
+        assert sender.client("T1", "xoxb-renewed") is not renewed

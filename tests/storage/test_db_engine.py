@@ -81,7 +81,8 @@ async def _terminate(db_url: str, pid: int) -> None:
     other = make_engine(db_url)
     try:
         async with other.connect() as connection:
-            await connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            # With a timeout it returns once the backend has gone, not when it was signalled.
+            await connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid}, 5000)")
     finally:
         await other.dispose()
 

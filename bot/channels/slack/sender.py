@@ -91,7 +91,7 @@ class SlackSender:
         self.workspaces = workspaces
         self._tenants: ExpiringMemo[int, tuple[str, str]] = ExpiringMemo(LOOKUP_SECONDS)
         self._accounts: ExpiringMemo[tuple[int, str], str] = ExpiringMemo(LOOKUP_SECONDS)
-        self._clients: ExpiringMemo[str, AsyncWebClient] = ExpiringMemo(LOOKUP_SECONDS)  # by token
+        self._clients: dict[str, AsyncWebClient] = {}  # by workspace: one token each
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self.pacing = self.settings.PLATFORM_PACING
@@ -104,7 +104,7 @@ class SlackSender:
         token = await self.workspaces.token(team)
         if token is None:
             raise DeliveryError(f"Slack workspace {team} has not installed the app", permanent=True)
-        client = self.client(token)
+        client = self.client(team, token)
         what = f"{item.kind} to {item.recipient}"
         method = "chat.postMessage"
         try:
@@ -148,14 +148,14 @@ class SlackSender:
                 raise DeliveryError(f"{method} to {channel}: keeping to the channel's pace",
                                     retry_after=wait, paced=True)
 
-    def client(self, token: str) -> AsyncWebClient:
-        """A Web API client for `token` on this process's connection pool; kept for a while, as
-        building one costs a tenth of a call."""
+    def client(self, team: str, token: str) -> AsyncWebClient:
+        """A Web API client for the workspace's `token` on this process's connection pool; kept
+        (building one costs a tenth of a call) until the workspace's token or the pool changes,
+        so a replaced token is not held any longer than it is in use."""
         session = self._http()
-        kept = self._clients.get(token)
-        if kept is None or kept.session is not session:
-            kept = self.workspaces.client(token, timeout=self.timeout, session=session)
-            self._clients.put(token, kept)
+        kept = self._clients.get(team)
+        if kept is None or kept.token != token or kept.session is not session:
+            kept = self._clients[team] = self.workspaces.client(token, timeout=self.timeout, session=session)
         return kept
 
     def _http(self) -> aiohttp.ClientSession:
@@ -168,7 +168,8 @@ class SlackSender:
         return self._session
 
     async def close(self) -> None:
-        """Close the kept connections (Services.close)."""
+        """Close the kept connections (Services.close), and let go of the clients and their tokens."""
+        self._clients.clear()
         if self._session is not None and not self._session.closed:
             await self._session.close()
 

@@ -27,10 +27,10 @@ KINDS: dict[str, tuple[Step, Step]] = {
 
 class KeptRequests:
     def __init__(self, steps: RequestSteps, workspaces: Workspaces,
-                 client: Callable[[str], AsyncWebClient]) -> None:
+                 client: Callable[[str, str], AsyncWebClient]) -> None:
         self.steps = steps
         self.workspaces = workspaces
-        self.client = client  # a Web API client for a workspace's token
+        self.client = client  # a Web API client for a workspace (team) and its token
 
     async def take(self, kept: dict[str, Any], *, give_up: bool = False) -> None:
         """Run a kept request, or (`give_up`) tell its sender it was never run."""
@@ -44,4 +44,4 @@ class KeptRequests:
             log.warning("inbox: a request from workspace %s, which has not installed the app; dropped", team)
             return
         run, gave_up = steps
-        await (gave_up if give_up else run)(self.steps, self.client(token), kept)
+        await (gave_up if give_up else run)(self.steps, self.client(team, token), kept)
