@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     MAX_HEADER_BYTES: int = Field(16 * 1024, ge=1024)
     POLL_INTERVAL_SECONDS: float = Field(2.0, gt=0)
     OUTBOX_BATCH: PositiveInt = 50
+    # Recipients a relay sends to at once (each recipient's messages in order): a platform takes
+    # 50–200 ms to answer. A crash may send again what was in flight, up to this many messages.
+    OUTBOX_CONCURRENCY: PositiveInt = 8
     # Keep to the platforms' pace (bot/channels/pacing.py): posts to one Slack channel per second
     # and the burst allowed; a group channel with more waiting than it takes gets one digest.
     PLATFORM_PACING: bool = True

@@ -8,6 +8,7 @@ timers use for their dead rows too).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -173,12 +174,14 @@ class Outbox(LeasedQueue[OutboxItem]):
 class Receipts:
     """The relay's record of what the platforms accepted, on one connection held for a batch.
 
-    Each receipt commits at once (a crash re-sends at most the message in flight), without the
+    Each receipt commits at once (a crash re-sends at most the messages in flight), without the
     cost of a unit of work per message: one UPDATE, no read, no new connection.
     """
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
+        self._turn = asyncio.Lock()  # the relay records from several deliveries at once
+
 
     @classmethod
     async def on(cls, connection: AsyncConnection) -> Receipts:
@@ -186,12 +189,14 @@ class Receipts:
         return cls(await autocommitting(connection))
 
     async def sent(self, message_id: int, now: datetime, platform_ref: dict[str, Any]) -> None:
-        try:
-            await self.connection.execute(_sent(), {"sent_id": message_id, "sent_now": now, "sent_ref": platform_ref})
-            await self.connection.commit()
-        except BaseException:
-            await self.connection.rollback()
-            raise
+        async with self._turn:
+            try:
+                await self.connection.execute(_sent(), {"sent_id": message_id, "sent_now": now,
+                                                        "sent_ref": platform_ref})
+                await self.connection.commit()
+            except BaseException:
+                await self.connection.rollback()
+                raise
 
 
 @functools.cache

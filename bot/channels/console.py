@@ -31,6 +31,7 @@ DIGESTS = "digests"
 
 class ConsoleChannel:
     name = "console"
+    sends_at_once = 1  # it prints: the transcript reads in the order the messages were claimed
 
     def __init__(self, sink: Callable[[str], None] = print, *, charts: Path | None = None,
                  font: str | None = None) -> None:

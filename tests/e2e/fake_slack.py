@@ -130,8 +130,11 @@ class FakeSlack:
     limits: Limits | None = None  # None: no rate limits (`limit` sets them)
     limited: list[Call] = field(default_factory=list)  # the calls answered 429 by the limits
     uploads: dict[str, Upload] = field(default_factory=dict)  # file id -> upload
+    latency: float = 0.0  # seconds before each Web API answer, as Slack from a server far away
+    most_in_flight: int = 0  # the most Web API calls it was answering at once
 
     def __post_init__(self) -> None:
+        self._in_flight = 0
         self._failures: dict[str, deque[str]] = defaultdict(deque)
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
@@ -193,6 +196,16 @@ class FakeSlack:
     # ---- the Web API ------------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
+        self._in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self._in_flight)
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            return await self._answer(request)
+        finally:
+            self._in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         args: dict[str, Any] = dict(request.query)
         if request.can_read_body:

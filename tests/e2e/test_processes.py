@@ -149,8 +149,8 @@ async def test_a_worker_killed_mid_run_loses_nothing_and_repeats_no_effect(
     assert_every_effect_once(result)
     printed = sum(deliveries(out) for out in outs)
     duplicates = printed - result.outbox_sent
-    # Each message is marked sent right after the console printed it, so a kill can repeat at most
-    # the one message printed but not yet recorded.
+    # Each message is marked sent right after the console printed it, and the console takes one at
+    # a time (sends_at_once), so a kill can repeat at most the one message printed but not recorded.
     assert 0 <= duplicates <= len(KILL_POINTS), (printed, result.outbox_sent)
     report(f"kill -9 {db_url.split('+')[0]}", cases=len(result.cases), timers=seeded.timers,
            messages_seeded=seeded.messages, messages_sent=result.outbox_sent, kills=kills, printed=printed,
