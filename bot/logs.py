@@ -112,10 +112,10 @@ def mask_secrets(secrets: Iterable[str]) -> None:
 # check (`db upgrade` prints the result itself); transitions narrates every state callback (the
 # audit log is our record of transitions).
 QUIET_LOGGERS = ("sqlalchemy.engine", "aiosqlite", "alembic", "transitions")
-# Loggers given LOG_LEVEL as their own level. slack_sdk's Web API and webhook clients decide whether to write
-# their debug lines from their logger's own level, not the effective one, and an unset level (0)
-# passes that test: every call then formats its whole payload into a line nobody prints (a tenth of
-# a delivery's CPU).
+# Loggers given LOG_LEVEL as their own level. slack_sdk's Web API and webhook clients decide
+# whether to write their debug lines from their logger's own level, not the effective one, and an
+# unset level (0) passes that test: every call then formats its whole payload into a line nobody
+# prints (a tenth of a delivery's CPU).
 OWN_LEVEL_LOGGERS = ("slack_sdk.web.async_base_client", "slack_sdk.web.base_client",
                      "slack_sdk.webhook.async_client", "slack_sdk.webhook.client")
 

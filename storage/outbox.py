@@ -182,7 +182,6 @@ class Receipts:
         self.connection = connection
         self._turn = asyncio.Lock()  # the relay records from several deliveries at once
 
-
     @classmethod
     async def on(cls, connection: AsyncConnection) -> Receipts:
         """Receipts on `connection`; on PostgreSQL in autocommit, one round trip per receipt."""

@@ -82,32 +82,36 @@ class OutboxRelay(QueueWorker[OutboxItem]):
         gates = {name: asyncio.Semaphore(self._sends_at_once(name)) for name, _ in lanes}
         async with self.engine.connect() as connection:
             receipts = await Receipts.on(connection)
-
-            async def lane(items: list[OutboxItem]) -> int:
-                sent = 0
-                async with gates[items[0].channel]:
-                    for done, item in enumerate(items):
-                        # Past the lease another replica may claim the rest; leave them to it.
-                        if self.clock.now() >= now + self.lease:
-                            log.warning("outbox lease ran out; %d message(s) to %s left for the next claim",
-                                        len(items) - done, item.recipient)
-                            break
-                        group = groups.get(item.id)
-                        if group is None:
-                            sent += await self._deliver(item, receipts)
-                        elif group[0] is item:  # the group goes once, where its first message stood
-                            sent += await self._coalesce(group, receipts)
-                return sent
-
-            sent = sum(await asyncio.gather(*(lane(items) for items in lanes.values())))
+            sent = sum(await asyncio.gather(*(self._lane(items, gates[channel], groups, receipts, now)
+                                              for (channel, _), items in lanes.items())))
         await self._put_off(self._later)
+        return sent
+
+    async def _lane(self, items: list[OutboxItem], gate: asyncio.Semaphore,
+                    groups: dict[int, list[OutboxItem]], receipts: Receipts, now: datetime) -> int:
+        """One recipient's messages of the batch, in order, once its channel has room; how many
+        were sent."""
+        sent = 0
+        async with gate:
+            for done, item in enumerate(items):
+                # Past the lease another replica may claim the rest; leave them to it.
+                if self.clock.now() >= now + self.lease:
+                    log.warning("outbox lease ran out; %d message(s) to %s left for the next claim",
+                                len(items) - done, item.recipient)
+                    break
+                group = groups.get(item.id)
+                if group is None:
+                    sent += await self._deliver(item, receipts)
+                elif group[0] is item:  # the group goes once, where its first message stood
+                    sent += await self._coalesce(group, receipts)
         return sent
 
     def _sends_at_once(self, name: str) -> int:
         """How many recipients' messages the channel takes at once: OUTBOX_CONCURRENCY, unless
         the channel says fewer (the console prints, so its transcript keeps the claim's order)."""
+        most = self.settings.OUTBOX_CONCURRENCY
         limit: Any = getattr(self.channels.get(name), "sends_at_once", None)
-        return self.settings.OUTBOX_CONCURRENCY if limit is None else min(int(limit), self.settings.OUTBOX_CONCURRENCY)
+        return most if limit is None else min(int(limit), most)
 
     async def _crowded_groups(self, batch: Sequence[OutboxItem]) -> dict[int, list[OutboxItem]]:
         """The HR-group notifications of channels that take fewer posts now than are waiting:
