@@ -76,15 +76,6 @@ class Outbox(LeasedQueue[OutboxItem]):
         """Drop what was kept and not written (the transaction rolled back)."""
         self._staged = []
 
-    def staged(self) -> list[dict[str, Any]]:
-        """What is kept and not written yet (a savepoint begins: `restage` it if it is undone)."""
-        return list(self._staged)
-
-    def restage(self, rows: list[dict[str, Any]]) -> None:
-        """Keep exactly `rows` again, as when a savepoint began: what it kept is dropped, and what
-        it wrote of the earlier rows was undone with it."""
-        self._staged = list(rows)
-
     async def enqueue(
         self,
         *,

@@ -2,8 +2,9 @@
 per lane, and forgets it once handled (in the transaction of the next claim, which follows at
 once: a handled request left behind by a stopped worker is taken again after its lease and,
 by its delivery id, changes nothing). Requests found waiting together are taken in one
-transaction, up to `per_transaction` (each in a savepoint of it, kept or undone on its own, one
-after another: each lane's in order): a burst of presses costs a commit per batch, not one each.
+transaction, up to `per_transaction`, one after another (each lane's in order): a burst of presses
+costs a commit per batch, not one each. One that is undone there (refused, failed) spoils it: it is
+rolled back, the ones before it taken together again, it alone, then the ones after it.
 A request that fails (the database went away) is tried again with backoff;
 after QUEUE_MAX_ATTEMPTS it is dead: its tenant's HR is told (through the outbox, like a dead
 message), the error is logged, and the channel tells the person that nothing was done (`gave_up`)."""
@@ -137,53 +138,54 @@ class InboxWorker(QueueWorker[InboxItem]):
         return [sorted(items, key=lambda item: item.id) for items in transactions if items], left
 
     async def _take_all(self, items: list[InboxItem]) -> int:
-        """Take `items` in one transaction (one by one, each in its own, when that transaction is
-        lost); a request that fails is counted and the rest of its lane given back, to be taken
-        in order after it. How many were tried."""
-        together = await self._take_together(items) if len(items) > 1 else None
-        if together is not None:
-            taken, failed = together
-            self.handled.extend(item.id for item in taken)
-            if taken:
-                await self.cache.wake(WAKE_CHANNEL)  # what they queued is committed now
-            for item, error in failed.values():
-                await self._count_failure(item, error)
-            tried = [*taken, *(item for item, _ in failed.values())]
-        else:
-            tried, stopped = [], set()
-            for item in items:
-                if item.lane not in stopped:
-                    tried.append(item)
-                    if not await self._take(item):
-                        stopped.add(item.lane)
+        """Take `items` in order, as many in one transaction as go through; a request that fails
+        is counted and the rest of its lane given back, to be taken in order after it. How many
+        were tried."""
+        tried: list[InboxItem] = []
+        await self._take_in_order(items, tried, set())
         done = {item.id for item in tried}
         await self._release([item for item in items if item.id not in done])
         return len(tried)
 
-    async def _take_together(self, items: list[InboxItem]
-                             ) -> tuple[list[InboxItem], dict[str, tuple[InboxItem, Exception]]] | None:
-        """Take `items` in order in one transaction, each in a savepoint of it; a lane stops at its
-        first failure. (Those taken, the failure by lane), committed; None when the transaction
-        was lost."""
-        taken: list[InboxItem] = []
-        failed: dict[str, tuple[InboxItem, Exception]] = {}
+    async def _take_in_order(self, items: list[InboxItem], tried: list[InboxItem], stopped: set[str]) -> None:
+        """Take `items` together; when one spoils the transaction, the ones before it together
+        again, it alone, then the ones after it (a lane stops at its first failure)."""
+        items = [item for item in items if item.lane not in stopped]
+        if not items:
+            return
+        spoiler = await self._take_together(items) if len(items) > 1 else 0
+        if spoiler is None:
+            tried.extend(items)
+            return
+        await self._take_in_order(items[:spoiler], tried, stopped)
+        alone = items[spoiler]
+        if alone.lane not in stopped:
+            tried.append(alone)
+            if not await self._take(alone):
+                stopped.add(alone.lane)
+        await self._take_in_order(items[spoiler + 1:], tried, stopped)
+
+    async def _take_together(self, items: list[InboxItem]) -> int | None:
+        """Take `items` in order in one transaction and commit it: None. A request undone there
+        (refused, failed: it cannot be undone alone) spoils it: rolled back, nothing kept, and its
+        place is returned (0 too when the transaction was lost)."""
         try:
             async with self.uow_factory() as uow:
                 with uow.shared():
-                    for item in items:
-                        if item.lane in failed:
-                            continue
+                    for place, item in enumerate(items):
                         try:
                             await self.takers[item.channel].take(item.body)
-                        except Exception as error:
-                            failed[item.lane] = (item, error)
-                        else:
-                            taken.append(item)
+                        except Exception:
+                            uow.spoiled = True  # counted when it is taken alone
+                        if uow.spoiled:
+                            return place
                 await uow.commit()
         except Exception:
-            log.exception("inbox: %d requests could not be taken in one transaction; one by one", len(items))
-            return None
-        return taken, failed
+            log.exception("inbox: %d requests could not be taken in one transaction", len(items))
+            return 0
+        self.handled.extend(item.id for item in items)
+        await self.cache.wake(WAKE_CHANNEL)  # what they queued is committed now
+        return None
 
     async def _take(self, item: InboxItem) -> bool:
         """Take one request in its own transaction; False when it failed (retried later)."""

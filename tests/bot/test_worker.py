@@ -273,17 +273,45 @@ async def test_waiting_requests_are_taken_in_one_transaction_each_kept_or_undone
         await keep(runtime, who, lane, tenant_id=tenant.id, at_once=who == "bad")
     commits: list[int] = []
     event.listen(runtime.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    statements: list[str] = []
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_args: statements.append(statement))
     worker = Worker(runtime, inbox_concurrency=1)
     assert await worker.inbox.run_once() == 4  # after-bad waits for bad
-    assert channel.taken == ["one", "two", "three"]
-    # The claim, the four requests in one, bad's failure counted, after-bad's lease given back.
-    assert len(commits) == 4
+    # bad spoiled the first try (rolled back): one again, bad alone, then two and three together.
+    assert channel.taken == ["one", "one", "two", "three"]
+    # The claim, one, bad's failure counted, two and three, after-bad's lease given back.
+    assert len(commits) == 5
+    assert not [statement for statement in statements if "SAVEPOINT" in statement.upper()]
     notes = {row.recipient for row in (await rows(runtime)).values() if row.kind == "note"}
     assert notes == {"one", "two", "three"}  # bad's undone alone; one's, written with it, kept
     await worker.inbox.settle()
     async with runtime.uow_factory() as uow:
         left = await uow.inbox.claim(NOW + timedelta(hours=2), 10, timedelta(minutes=1), ["fake"], per_lane=5)
     assert [item.body["who"] for item in left] == ["bad", "after-bad"]
+
+
+async def test_waiting_requests_none_undone_are_one_commit_without_savepoints(
+    make_runtime: Callable[..., Services], channel: FakeChannel,
+) -> None:
+    runtime = make_runtime()
+    channel.uow_factory = runtime.uow_factory
+    async with runtime.uow_factory() as uow:
+        tenant = await uow.tenants.get_or_create("console:local")
+        await uow.commit()
+    for who, lane in (("one", "a"), ("two", "b"), ("three", "a")):
+        await keep(runtime, who, lane, tenant_id=tenant.id)
+    commits: list[int] = []
+    event.listen(runtime.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    statements: list[str] = []
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_args: statements.append(statement))
+    worker = Worker(runtime, inbox_concurrency=1)
+    assert await worker.inbox.run_once() == 3
+    assert channel.taken == ["one", "two", "three"]
+    assert len(commits) == 2  # the claim; the three
+    assert not [statement for statement in statements if "SAVEPOINT" in statement.upper()]
+    assert {row.recipient for row in (await rows(runtime)).values()} == {"one", "two", "three"}
 
 
 async def test_a_kept_request_wakes_the_inbox_loop_of_its_process(
@@ -310,7 +338,8 @@ async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
 ) -> None:
     runtime = make_runtime()
     channel.script["poison"] = [RuntimeError("cannot handle this")]
-    channel.script["flaky"] = [ConnectionRefusedError("database down"), "ok"]
+    # A request that spoils a batch is tried again alone in the same round: flaky fails both times.
+    channel.script["flaky"] = [ConnectionRefusedError("database down")] * 2 + ["ok"]
     await keep(runtime, "flaky", "a")
     await keep(runtime, "after-flaky", "a")
     await keep(runtime, "poison", "b")
@@ -321,11 +350,12 @@ async def test_a_failing_request_is_retried_then_kept_dead_and_its_lane_goes_on(
     clock.advance(timedelta(hours=1))
     # Flaky goes through, and the request behind it with it (one transaction); poison fails again.
     assert await worker.drain_inbox() == 3
-    assert channel.taken == ["flaky", "after-flaky"]
+    # (Taken twice: poison spoiled their transaction, so they were taken together again.)
+    assert channel.taken == ["flaky", "after-flaky"] * 2
     for _ in range(runtime.settings.QUEUE_MAX_ATTEMPTS):
         clock.advance(timedelta(hours=1))
         await worker.drain_inbox()
-    assert channel.taken == ["flaky", "after-flaky", "after-poison"]
+    assert channel.taken[4:] == ["after-poison"]
     assert channel.given_up == ["poison"]  # its sender is told; the flaky one's never needed to be
     assert "given up after" in caplog.text
     async with runtime.uow_factory() as uow:
