@@ -157,7 +157,6 @@ async def _fire(uow: UnitOfWork, deps: Deps, timers: list[ClaimedTimer], now: da
     # hold them so that later lookups in this transaction answer from the session's memory.
     held = [*await uow.tenants.get_many(case.tenant_id for case in cases.values()),
             *await uow.people.get_many(case.manager_id for case in cases.values())]
-    await uow.audit.load_heads(cases)
     acted = 0
     for timer in timers:
         case = cases.get(timer.case_id)

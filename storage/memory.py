@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from types import TracebackType
@@ -114,6 +114,8 @@ def _row(instance: Base) -> Row:
     row = {}
     for key, column in _columns(type(instance)):
         value = getattr(instance, key)
+        if value is None and column.default is not None and column.default.is_scalar:
+            value = column.default.arg  # type: ignore[attr-defined] - as the INSERT would
         if value is None and not column.nullable:
             raise IntegrityError(f"INSERT INTO {table.name}", None,
                                  ValueError(f"NOT NULL constraint failed: {table.name}.{column.name}"))
@@ -123,7 +125,20 @@ def _row(instance: Base) -> Row:
 
 def _instance(model: type[M], row: Row) -> M:
     """A fresh instance of a stored row, sharing no mutable value with it."""
-    return model(**{key: _loaded(column, row[key]) for key, column in _columns(model)})
+    values = {key: _loaded(column, row[key]) for key, column in _columns(model)}
+    # A domain class mapped to a table (the case) takes its own fields; the row's other columns
+    # (the case's audit head) are set as the database session sets them.
+    fields = _init_fields(model)
+    instance = model(**{key: value for key, value in values.items() if fields is None or key in fields})
+    for key in values.keys() - (fields or values.keys()):
+        setattr(instance, key, values[key])
+    return instance
+
+
+@cache
+def _init_fields(model: type[Base]) -> frozenset[str] | None:
+    """The fields a dataclass's constructor takes; None for a declarative model (it takes any column)."""
+    return frozenset(f.name for f in fields(model) if f.init) if is_dataclass(model) else None
 
 
 def _loaded(column: Column[Any], stored: Any) -> Any:
@@ -362,9 +377,6 @@ class MemoryHandover:
 class MemoryAuditLog:
     def __init__(self, tx: _Transaction) -> None:
         self._tx = tx
-
-    async def load_heads(self, case_ids: Iterable[int]) -> None:
-        """Nothing to read ahead: the heads are at hand."""
 
     async def append(self, case: Case, *, action: str, actor_id: int | None, actor_identity: str = "",
                      from_state: str = "", to_state: str = "", payload: dict[str, Any] | None = None,

@@ -38,6 +38,8 @@ from workflow.case import Case, CaseRecord, Facts
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for big tables.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# The hash before a chain's first event (storage.audit links every chain from it).
+GENESIS = "0" * 64
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -165,6 +167,11 @@ cases = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("closed_at", UTCDateTime(), nullable=True, default=None),
     Column("retain_until", Date, nullable=True, default=None),
+    # The last (seq, hash) of the case's audit chain, moved on with each event under the case's
+    # lock: the next event links to it without a read of the chain, and the verifier sees a chain
+    # whose last events were deleted.
+    Column("audit_seq", Integer, nullable=False, default=0, server_default="0"),
+    Column("audit_hash", String(64), nullable=False, default=GENESIS, server_default=GENESIS),
     UniqueConstraint("tenant_id", "ref"),
     Index("ix_cases_tenant_state", "tenant_id", "state"),
 )

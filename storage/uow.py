@@ -129,7 +129,6 @@ class UnitOfWork:
         """What the repositories knew in this transaction (read again in the next)."""
         self.tenants.forget()
         self.people.forget()
-        self.audit.forget()
         self.outbox.forget()
         self.cases.forget()
         self.handover.forget()

@@ -21,6 +21,7 @@ REASONS = {
     "chain_broken": "the chain is broken (an event was deleted or reordered)",
     "payload_edited": "the event's payload was edited",
     "event_edited": "the event was edited",
+    "missing_at_end": "the chain's last events are missing (deleted)",
 }
 
 
@@ -80,4 +81,5 @@ async def _describe(uow: UnitOfWork, problem: AuditProblem) -> str:
     case = await uow.cases.get(problem.case_id)
     name = case.ref if case is not None else f"#{problem.case_id}"
     reason = REASONS.get(problem.reason, problem.reason)
-    return f"case {name}: event {problem.seq} (id {problem.event_id}): {reason}"
+    event = f"event {problem.seq}" if problem.event_id is None else f"event {problem.seq} (id {problem.event_id})"
+    return f"case {name}: {event}: {reason}"

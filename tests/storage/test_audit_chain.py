@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from storage.audit import GENESIS, AuditProblem, canonical_json, verify
-from storage.models import AuditEvent
+from storage.models import AuditEvent, cases
 from tests.storage.data import NOW
 
 
@@ -143,34 +144,47 @@ async def test_each_case_reports_its_own_first_problem(uow_factory, chain) -> No
     assert await _verify(uow_factory, other_case) == []
 
 
-async def test_heads_read_together_chain_like_heads_read_one_by_one(uow_factory, open_case) -> None:
-    async with uow_factory() as uow:
-        with_events, empty = await open_case(uow), await open_case(uow)
-        await uow.audit.append(with_events, action="open", actor_id=None, at=NOW)
-        await uow.commit()
-    async with uow_factory() as uow:
-        await uow.audit.load_heads([with_events.id, empty.id])
-        second = await uow.audit.append(with_events, action="facts", actor_id=None, at=NOW)
-        first = await uow.audit.append(empty, action="open", actor_id=None, at=NOW)
-        await uow.commit()
-    assert (second.seq, first.seq, first.prev_hash) == (2, 1, GENESIS)
-    assert await _verify(uow_factory, with_events.id) == []
-    assert await _verify(uow_factory, empty.id) == []
+async def test_deleted_last_events_are_named_by_the_head_the_case_row_holds(uow_factory, chain) -> None:
+    case_id, other_id = chain[0].case_id, chain[0].case_id + 1
+    await _tamper(uow_factory, delete(AuditEvent).where(AuditEvent.id == chain[3].id))
+    await _tamper(uow_factory, delete(AuditEvent).where(AuditEvent.case_id == other_id))
+    assert await _verify(uow_factory) == [
+        AuditProblem(case_id, 4, None, "missing_at_end"),
+        AuditProblem(other_id, 1, None, "missing_at_end"),
+    ]
+    assert await _verify(uow_factory, case_id) == [AuditProblem(case_id, 4, None, "missing_at_end")]
 
 
-async def test_a_unit_of_work_forgets_heads_when_it_commits(uow_factory, open_case) -> None:
-    """After a commit the case locks are gone: another writer may extend the chain meanwhile."""
+async def test_the_next_event_links_to_the_head_the_locked_case_row_holds(uow_factory, open_case) -> None:
+    """No read of the chain: the head comes with the case's row, read with its lock, so a writer
+    that extended the chain in between is seen."""
     async with uow_factory() as uow:
         case = await open_case(uow)
         await uow.audit.append(case, action="open", actor_id=None, at=NOW)
         await uow.commit()
     async with uow_factory() as uow:
-        await uow.audit.append(case, action="facts", actor_id=None, at=NOW)
+        locked = await uow.cases.get(case.id, for_update=True)
+        await uow.audit.append(locked, action="facts", actor_id=None, at=NOW)
         await uow.commit()
-        async with uow_factory() as other:
-            await other.audit.append(case, action="evidence", actor_id=None, at=NOW)
-            await other.commit()
-        last = await uow.audit.append(case, action="submit", actor_id=None, at=NOW)
+    async with uow_factory() as uow:
+        locked = await uow.cases.get(case.id, for_update=True)
+        last = await uow.audit.append(locked, action="submit", actor_id=None, at=NOW)
         await uow.commit()
-    assert last.seq == 4
+    async with uow_factory() as uow:
+        row = (await uow.session.execute(select(cases.c.audit_seq, cases.c.audit_hash)
+                                         .where(cases.c.id == case.id))).one()
+    assert last.seq == 3 and tuple(row) == (3, last.hash)
+    assert await _verify(uow_factory, case.id) == []
+
+
+async def test_a_stale_head_cannot_fork_the_chain(uow_factory, open_case) -> None:
+    async with uow_factory() as uow:
+        case = await open_case(uow)
+        await uow.audit.append(case, action="open", actor_id=None, at=NOW)
+        await uow.commit()
+    async with uow_factory() as uow:
+        locked = await uow.cases.get(case.id, for_update=True)
+        locked.audit_seq, locked.audit_hash = 0, GENESIS  # as if read before another writer's event
+        with pytest.raises(IntegrityError):
+            await uow.audit.append(locked, action="facts", actor_id=None, at=NOW)
     assert await _verify(uow_factory, case.id) == []
