@@ -9,6 +9,7 @@ timers use for their dead rows too).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -165,28 +166,52 @@ class Outbox(LeasedQueue[OutboxItem]):
 class Receipts:
     """The relay's record of what the platforms accepted, on one connection held for a batch.
 
-    Each receipt commits at once (a crash re-sends at most the messages in flight), without the
-    cost of a unit of work per message: one UPDATE, no read, no new connection.
+    Each receipt commits before `sent` returns (a crash re-sends at most the messages in flight),
+    without the cost of a unit of work per message: no read, no new connection. Receipts that
+    arrive while one is being written go together in the next write, one statement for all.
     """
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
         self._turn = asyncio.Lock()  # the relay records from several deliveries at once
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
 
     @classmethod
     async def on(cls, connection: AsyncConnection) -> Receipts:
-        """Receipts on `connection`; on PostgreSQL in autocommit, one round trip per receipt."""
+        """Receipts on `connection`; on PostgreSQL in autocommit, one round trip per write."""
         return cls(await autocommitting(connection))
 
     async def sent(self, message_id: int, now: datetime, platform_ref: dict[str, Any]) -> None:
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(({"sent_id": message_id, "sent_now": now, "sent_ref": platform_ref}, written))
         async with self._turn:
-            try:
-                await self.connection.execute(_sent(), {"sent_id": message_id, "sent_now": now,
-                                                        "sent_ref": platform_ref})
-                await self.connection.commit()
-            except BaseException:
+            if not written.done():  # else an earlier turn wrote it with its own
+                await self._write()
+        await written
+
+    async def _write(self) -> None:
+        """Write every receipt waiting, in one statement and commit; each waiter learns how it went."""
+        waiting, self._waiting = self._waiting, []
+        rows = [row for row, _ in waiting]
+        try:
+            await self.connection.execute(_sent(), rows if len(rows) > 1 else rows[0])
+            await self.connection.commit()
+        except BaseException as error:
+            for _, written in waiting:
+                if written.done():  # its waiter was cancelled meanwhile
+                    continue
+                if isinstance(error, Exception):
+                    written.set_exception(error)
+                else:
+                    written.cancel()
+            with contextlib.suppress(Exception):
                 await self.connection.rollback()
+            if not isinstance(error, Exception):
                 raise
+            return
+        for _, written in waiting:
+            if not written.done():
+                written.set_result(None)
 
 
 @functools.cache

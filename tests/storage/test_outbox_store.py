@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from storage.models import OutboxMessage
 from storage.outbox import Receipts
@@ -91,6 +92,37 @@ async def test_a_sent_message_is_done(uow_factory, engine, queue) -> None:
     assert await _claim(uow_factory, NOW + timedelta(days=1)) == []
     (row,) = await _rows(uow_factory)
     assert (row.sent_at, row.platform_ref, row.attempts) == (NOW, {"channel": "C1", "ts": "1.2"}, 1)
+
+
+async def test_receipts_that_arrive_together_are_written_in_one_statement(uow_factory, engine, queue) -> None:
+    for key in "abcd":
+        await queue(key)
+    items = await _claim(uow_factory, NOW)
+    updates: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_a: updates.append(statement) if statement.startswith("UPDATE") else None)
+    async with engine.connect() as connection:
+        receipts = await Receipts.on(connection)
+        # The first is written alone; the three that arrive while it is, together after it.
+        await asyncio.gather(*(receipts.sent(item.id, NOW, {"ts": str(item.id)}) for item in items))
+    assert len(updates) == 2
+    rows = await _rows(uow_factory)
+    assert [(row.sent_at, row.platform_ref, row.attempts) for row in rows] == [
+        (NOW, {"ts": str(item.id)}, 1) for item in items]
+
+
+async def test_a_failed_receipt_write_fails_each_receipt_in_it(uow_factory, engine, queue) -> None:
+    await queue("a")
+    (item,) = await _claim(uow_factory, NOW)
+    async with engine.connect() as connection:
+        receipts = await Receipts.on(connection)
+        unstorable = {"ts": object()}  # not JSON: the write fails
+        outcomes = await asyncio.gather(receipts.sent(item.id, NOW, {"ts": "1"}),
+                                        receipts.sent(item.id, NOW, unstorable), return_exceptions=True)
+        assert outcomes[0] is None and isinstance(outcomes[1], Exception)
+        await receipts.sent(item.id, NOW, {"ts": "2"})  # the connection is usable after
+    (row,) = await _rows(uow_factory)
+    assert (row.platform_ref, row.attempts) == ({"ts": "2"}, 2)
 
 
 def test_backoff_doubles_from_ten_seconds_to_an_hour() -> None:
