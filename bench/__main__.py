@@ -75,6 +75,13 @@ def reference_ms() -> tuple[float, float]:
     return min(python() for _ in range(3)) * 1000, min(asyncio.run(round_trips())) * 1000
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(all, stolen) CPU ticks of this machine since boot: "steal" is time the host gave our
+    virtual CPUs to someone else, which slows every figure of a run without showing in it."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    return sum(fields), fields[7]
+
+
 def table(results: list[Result]) -> str:
     headers = ("bench", "setting", "measured", "target", "verdict")
     rows = [(r.bench, r.setting, r.measured, r.target, r.verdict) for r in results]
@@ -123,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     options = {"rates": args.rates, "platforms": args.platforms}
     names = args.names or list(BENCHES)
     speed_before = reference_ms() if args.results is None else (0.0, 0.0)
+    ticks_before = cpu_ticks()
     groups = _groups(names)
     if args.results is None and len(groups) > 1:
         results = [result for group in groups for result in _in_own_process(group)]
@@ -139,10 +147,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     print()
     print(f"machine: {machine()}")
+    ticks_after = cpu_ticks()
     speed_after = reference_ms()
+    stolen = (ticks_after[1] - ticks_before[1]) / max(ticks_after[0] - ticks_before[0], 1)
     print(f"machine speed: fixed Python work took {speed_before[0]:.0f} ms of CPU and 2,000 round trips to "
           f"PostgreSQL {speed_before[1]:.0f} ms before the run; {speed_after[0]:.0f} and {speed_after[1]:.0f} ms "
-          "after (best of 3; compare runs by them)")
+          f"after (best of 3; compare runs by them); the host took {stolen:.0%} of the CPU time during the run (steal)")
     print(f"command: python -m bench {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
     print(table(results))
     return 0
