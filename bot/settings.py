@@ -98,8 +98,8 @@ class Settings(BaseSettings):
     # Transactions of acknowledged platform requests a `bot worker` runs at once; the worker
     # inside `serve` runs one at a time, so acknowledgements stay quick.
     INBOX_CONCURRENCY: PositiveInt = 4
-    # Requests found waiting are taken together, up to this many in one transaction (each in a
-    # savepoint of it, kept or undone on its own); 1 takes each in a transaction of its own.
+    # Requests found waiting are taken together, up to this many in one transaction (one that must
+    # be undone is taken again alone, the others together); 1 takes each in a transaction of its own.
     INBOX_BATCH: PositiveInt = 16
     CLAIM_LEASE_SECONDS: PositiveInt = 60
     REFERENCE_DATA: str = "config/reference-cn.json"

@@ -128,9 +128,11 @@ def _instance(model: type[M], row: Row) -> M:
     values = {key: _loaded(column, row[key]) for key, column in _columns(model)}
     # A domain class mapped to a table (the case) takes its own fields; the row's other columns
     # (the case's audit head) are set as the database session sets them.
-    fields = _init_fields(model)
-    instance = model(**{key: value for key, value in values.items() if fields is None or key in fields})
-    for key in values.keys() - (fields or values.keys()):
+    takes = _init_fields(model)
+    if takes is None:
+        return model(**values)
+    instance = model(**{key: value for key, value in values.items() if key in takes})
+    for key in values.keys() - takes:
         setattr(instance, key, values[key])
     return instance
 

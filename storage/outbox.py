@@ -77,6 +77,10 @@ class Outbox(LeasedQueue[OutboxItem]):
         """Drop what was kept and not written (the transaction rolled back)."""
         self._staged = []
 
+    def waiting(self) -> int:
+        """How many messages are kept and not written yet."""
+        return len(self._staged)
+
     async def enqueue(
         self,
         *,
@@ -190,28 +194,51 @@ class Receipts:
         await written
 
     async def _write(self) -> None:
-        """Write every receipt waiting, in one statement and commit; each waiter learns how it went."""
+        """Write every receipt waiting, in one statement and commit; should that fail, each alone,
+        so that one receipt that cannot be written fails only its own message (the others'
+        deliveries would be sent again). Each waiter learns how its own went."""
         waiting, self._waiting = self._waiting, []
-        rows = [row for row, _ in waiting]
         try:
-            await self.connection.execute(_sent(), rows if len(rows) > 1 else rows[0])
-            await self.connection.commit()
-        except BaseException as error:
-            for _, written in waiting:
-                if written.done():  # its waiter was cancelled meanwhile
-                    continue
-                if isinstance(error, Exception):
-                    written.set_exception(error)
+            if len(waiting) > 1 and await self._together([row for row, _ in waiting]):
+                for _, written in waiting:
+                    _settle(written, None)
+                return
+            for row, written in waiting:
+                try:
+                    await self._commit(row)
+                except Exception as error:
+                    _settle(written, error)
                 else:
-                    written.cancel()
+                    _settle(written, None)
+        except BaseException:  # cancelled: the others hear a failure of theirs, not a cancel
+            for _, written in waiting:
+                _settle(written, RuntimeError("the receipts' write was interrupted"))
+            raise
+
+    async def _together(self, rows: list[dict[str, Any]]) -> bool:
+        try:
+            await self._commit(rows)
+        except Exception:
+            return False
+        return True
+
+    async def _commit(self, rows: list[dict[str, Any]] | dict[str, Any]) -> None:
+        try:
+            await self.connection.execute(_sent(), rows)
+            await self.connection.commit()
+        except BaseException:
             with contextlib.suppress(Exception):
                 await self.connection.rollback()
-            if not isinstance(error, Exception):
-                raise
-            return
-        for _, written in waiting:
-            if not written.done():
-                written.set_result(None)
+            raise
+
+
+def _settle(written: asyncio.Future[None], error: Exception | None) -> None:
+    if written.done():  # its waiter was cancelled meanwhile
+        return
+    if error is None:
+        written.set_result(None)
+    else:
+        written.set_exception(error)
 
 
 @functools.cache

@@ -8,8 +8,10 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from storage.audit import AuditLog
 from storage.deliveries import Deliveries
@@ -35,12 +37,15 @@ class UnitOfWork:
     """
 
     session: AsyncSession
+    _connection: AsyncConnection
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
         self._outer: UnitOfWork | None = None  # the shared unit this one joined
         self._committed = False
+        self._joined_at = (0, 0)  # the shared unit's (writes, messages kept) when this one joined
         self.spoiled = False  # (a shared unit) a unit joined to it was undone
+        self._writes = 0  # (a shared unit) statements other than SELECT sent in it
 
     async def __aenter__(self) -> UnitOfWork:
         outer = _shared.get()
@@ -48,7 +53,7 @@ class UnitOfWork:
             return await self._join(outer)
         self.session = session = self._session_factory()
         try:
-            await session.connection()  # begin now, not at the first query
+            self._connection = await session.connection()  # begin now, not at the first query
         except BaseException:
             await session.close()
             raise
@@ -73,13 +78,22 @@ class UnitOfWork:
     async def _join(self, outer: UnitOfWork) -> UnitOfWork:
         """Work inside `outer`'s transaction: its session and repositories (what they know of the
         cases locked so far stays true: the locks are held until `outer` commits). No savepoint:
-        one costs two statements and a tenth of a request's CPU, and a refusal in a burst is rare."""
+        one costs two statements and a tenth of a request's CPU; a unit that only read may end
+        without a commit, and one that wrote is rarely undone (a refusal, a conflict, a failure)."""
         if outer.spoiled:
             raise SpoiledTransaction("the shared transaction was spoiled by an earlier request")
         self.__dict__.update({name: value for name, value in vars(outer).items()
-                              if name not in ("_outer", "_committed", "spoiled")})
+                              if name not in ("_outer", "_committed", "_joined_at", "spoiled", "_writes")})
         self._outer = outer
+        self._joined_at = (outer._writes, outer.outbox.waiting())
         return self
+
+    def _wrote(self) -> bool:
+        """(A joined unit) did it change anything, sent or still to be sent at the shared commit?"""
+        assert self._outer is not None
+        session = self.session
+        return ((self._outer._writes, self.outbox.waiting()) != self._joined_at
+                or bool(session.new or session.dirty or session.deleted))
 
     async def __aexit__(
         self,
@@ -89,7 +103,7 @@ class UnitOfWork:
     ) -> None:
         if self._outer is None:
             await self.session.close()  # rolls back whatever was not committed
-        elif not self._committed:
+        elif not self._committed and self._wrote():
             self._outer.spoiled = True
             if exc is None:
                 raise SpoiledTransaction("a request in a shared transaction was undone")
@@ -109,6 +123,8 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         if self._outer is not None:
+            if not self._wrote():
+                return  # nothing to undo
             self._outer.spoiled = True
             raise SpoiledTransaction("a request in a shared transaction cannot be undone alone")
         self._forget()
@@ -119,11 +135,21 @@ class UnitOfWork:
         """Within it, a unit of work opened on the same database by this task (or a task it
         starts) is part of this one: several requests in one transaction, all written by this
         unit's commit. One that is undone sets `spoiled`: roll this one back, not commit it."""
+        connection = self._connection.sync_connection
+        assert connection is not None
+        event.listen(connection, "before_cursor_execute", self._count_write)
         token = _shared.set(self)
         try:
             yield
         finally:
             _shared.reset(token)
+            event.remove(connection, "before_cursor_execute", self._count_write)
+
+    def _count_write(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # Anything but a plain SELECT counts (a WITH may write): a read taken for a write only
+        # costs a redo, a write taken for a read would be kept when its request was undone.
+        if not statement.lstrip()[:6].upper().startswith("SELECT"):
+            self._writes += 1
 
     def _forget(self) -> None:
         """What the repositories knew in this transaction (read again in the next)."""

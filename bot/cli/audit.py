@@ -22,6 +22,7 @@ REASONS = {
     "payload_edited": "the event's payload was edited",
     "event_edited": "the event was edited",
     "missing_at_end": "the chain's last events are missing (deleted)",
+    "rewritten": "the chain was rewritten (its events replaced and hashed anew)",
 }
 
 

@@ -31,6 +31,8 @@ from workflow.clock import Clock
 
 log = logging.getLogger(__name__)
 
+LOST = -1  # _take_together: the shared transaction failed as a whole (no request spoiled it)
+
 
 class Taker(Protocol):
     """A channel that handles the requests it acknowledged and kept in the inbox."""
@@ -149,7 +151,8 @@ class InboxWorker(QueueWorker[InboxItem]):
 
     async def _take_in_order(self, items: list[InboxItem], tried: list[InboxItem], stopped: set[str]) -> None:
         """Take `items` together; when one spoils the transaction, the ones before it together
-        again, it alone, then the ones after it (a lane stops at its first failure)."""
+        again, it alone, then the ones after it; when the transaction is lost, each alone (a lane
+        stops at its first failure)."""
         items = [item for item in items if item.lane not in stopped]
         if not items:
             return
@@ -157,18 +160,22 @@ class InboxWorker(QueueWorker[InboxItem]):
         if spoiler is None:
             tried.extend(items)
             return
-        await self._take_in_order(items[:spoiler], tried, stopped)
-        alone = items[spoiler]
-        if alone.lane not in stopped:
-            tried.append(alone)
-            if not await self._take(alone):
-                stopped.add(alone.lane)
-        await self._take_in_order(items[spoiler + 1:], tried, stopped)
+        if spoiler == LOST:
+            before, alone, after = [], items, []
+        else:
+            before, alone, after = items[:spoiler], items[spoiler:spoiler + 1], items[spoiler + 1:]
+        await self._take_in_order(before, tried, stopped)
+        for item in alone:
+            if item.lane not in stopped:
+                tried.append(item)
+                if not await self._take(item):
+                    stopped.add(item.lane)
+        await self._take_in_order(after, tried, stopped)
 
     async def _take_together(self, items: list[InboxItem]) -> int | None:
         """Take `items` in order in one transaction and commit it: None. A request undone there
         (refused, failed: it cannot be undone alone) spoils it: rolled back, nothing kept, and its
-        place is returned (0 too when the transaction was lost)."""
+        place is returned; LOST when the transaction itself failed (its begin or commit)."""
         try:
             async with self.uow_factory() as uow:
                 with uow.shared():
@@ -176,13 +183,15 @@ class InboxWorker(QueueWorker[InboxItem]):
                         try:
                             await self.takers[item.channel].take(item.body)
                         except Exception:
-                            uow.spoiled = True  # counted when it is taken alone
+                            # Counted when it is taken alone; logged here for what only a batch does.
+                            log.info("inbox %s: failed in a batch; taken again alone", item.id, exc_info=True)
+                            uow.spoiled = True
                         if uow.spoiled:
                             return place
                 await uow.commit()
         except Exception:
-            log.exception("inbox: %d requests could not be taken in one transaction", len(items))
-            return 0
+            log.exception("inbox: %d requests could not be taken in one transaction; one by one", len(items))
+            return LOST
         self.handled.extend(item.id for item in items)
         await self.cache.wake(WAKE_CHANNEL)  # what they queued is committed now
         return None

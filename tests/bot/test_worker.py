@@ -64,6 +64,10 @@ class FakeChannel:
         if "tenant_id" in body:
             await self._write(body)
         else:
+            if body.get("reads"):  # a unit of work that only reads, and ends without a commit
+                assert self.uow_factory is not None
+                async with self.uow_factory() as uow:
+                    await uow.tenants.by_key("console:local")
             self._play(body["who"])
         self.taken.append(body["who"])
         self.arrived.set()
@@ -259,7 +263,18 @@ async def keep(runtime: Services, who: str, lane: str = "lane", **body: Any) -> 
     return await runtime.gateway.accept("fake", f"fake:{who}", lane, {"who": who, **body})
 
 
-async def test_waiting_requests_are_taken_in_one_transaction_each_kept_or_undone_alone(
+def _counted(runtime: Services) -> tuple[list[int], list[str]]:
+    """The commits and the SAVEPOINT statements on the runtime's database from now on."""
+    commits: list[int] = []
+    savepoints: list[str] = []
+    engine = runtime.engine.sync_engine
+    event.listen(engine, "commit", lambda _conn: commits.append(1))
+    event.listen(engine, "before_cursor_execute", lambda _conn, _cursor, statement, *_args:
+                 savepoints.append(statement) if "SAVEPOINT" in statement.upper() else None)
+    return commits, savepoints
+
+
+async def test_waiting_requests_are_taken_in_one_transaction_and_one_undone_is_taken_again_alone(
     make_runtime: Callable[..., Services], channel: FakeChannel,
 ) -> None:
     runtime = make_runtime()
@@ -271,27 +286,22 @@ async def test_waiting_requests_are_taken_in_one_transaction_each_kept_or_undone
     channel.script["bad"] = [RuntimeError("cannot handle this")]
     for who, lane in (("one", "a"), ("bad", "b"), ("two", "a"), ("after-bad", "b"), ("three", "c")):
         await keep(runtime, who, lane, tenant_id=tenant.id, at_once=who == "bad")
-    commits: list[int] = []
-    event.listen(runtime.engine.sync_engine, "commit", lambda _conn: commits.append(1))
-    statements: list[str] = []
-    event.listen(runtime.engine.sync_engine, "before_cursor_execute",
-                 lambda _conn, _cursor, statement, *_args: statements.append(statement))
+    commits, savepoints = _counted(runtime)
     worker = Worker(runtime, inbox_concurrency=1)
     assert await worker.inbox.run_once() == 4  # after-bad waits for bad
     # bad spoiled the first try (rolled back): one again, bad alone, then two and three together.
     assert channel.taken == ["one", "one", "two", "three"]
     # The claim, one, bad's failure counted, two and three, after-bad's lease given back.
-    assert len(commits) == 5
-    assert not [statement for statement in statements if "SAVEPOINT" in statement.upper()]
+    assert len(commits) == 5 and savepoints == []
     notes = {row.recipient for row in (await rows(runtime)).values() if row.kind == "note"}
-    assert notes == {"one", "two", "three"}  # bad's undone alone; one's, written with it, kept
+    assert notes == {"one", "two", "three"}  # bad's undone; one's, written before bad failed, kept
     await worker.inbox.settle()
     async with runtime.uow_factory() as uow:
         left = await uow.inbox.claim(NOW + timedelta(hours=2), 10, timedelta(minutes=1), ["fake"], per_lane=5)
     assert [item.body["who"] for item in left] == ["bad", "after-bad"]
 
 
-async def test_waiting_requests_none_undone_are_one_commit_without_savepoints(
+async def test_waiting_requests_that_read_or_write_are_one_commit_without_savepoints(
     make_runtime: Callable[..., Services], channel: FakeChannel,
 ) -> None:
     runtime = make_runtime()
@@ -299,19 +309,15 @@ async def test_waiting_requests_none_undone_are_one_commit_without_savepoints(
     async with runtime.uow_factory() as uow:
         tenant = await uow.tenants.get_or_create("console:local")
         await uow.commit()
-    for who, lane in (("one", "a"), ("two", "b"), ("three", "a")):
-        await keep(runtime, who, lane, tenant_id=tenant.id)
-    commits: list[int] = []
-    event.listen(runtime.engine.sync_engine, "commit", lambda _conn: commits.append(1))
-    statements: list[str] = []
-    event.listen(runtime.engine.sync_engine, "before_cursor_execute",
-                 lambda _conn, _cursor, statement, *_args: statements.append(statement))
+    await keep(runtime, "one", "a", tenant_id=tenant.id)
+    await keep(runtime, "reader", "b", reads=True)  # ends its unit of work without a commit
+    await keep(runtime, "three", "a", tenant_id=tenant.id)
+    commits, savepoints = _counted(runtime)
     worker = Worker(runtime, inbox_concurrency=1)
     assert await worker.inbox.run_once() == 3
-    assert channel.taken == ["one", "two", "three"]
-    assert len(commits) == 2  # the claim; the three
-    assert not [statement for statement in statements if "SAVEPOINT" in statement.upper()]
-    assert {row.recipient for row in (await rows(runtime)).values()} == {"one", "two", "three"}
+    assert channel.taken == ["one", "reader", "three"]  # each once: the reader spoiled nothing
+    assert len(commits) == 2 and savepoints == []  # the claim; the three
+    assert {row.recipient for row in (await rows(runtime)).values()} == {"one", "three"}
 
 
 async def test_a_kept_request_wakes_the_inbox_loop_of_its_process(

@@ -8,9 +8,8 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 
-from storage.audit import GENESIS, AuditProblem, canonical_json, verify
+from storage.audit import GENESIS, AuditProblem, ChainWalk, canonical_json, verify
 from storage.models import AuditEvent, cases
 from tests.storage.data import NOW
 
@@ -177,14 +176,37 @@ async def test_the_next_event_links_to_the_head_the_locked_case_row_holds(uow_fa
     assert await _verify(uow_factory, case.id) == []
 
 
-async def test_a_stale_head_cannot_fork_the_chain(uow_factory, open_case) -> None:
+async def test_a_head_behind_its_chain_links_to_the_chains_end(uow_factory, open_case, caplog) -> None:
+    """As after events added by a replica still running the code before the head was kept (a
+    rolling deploy): the next event links to the chain's real end, and the head catches up."""
     async with uow_factory() as uow:
         case = await open_case(uow)
         await uow.audit.append(case, action="open", actor_id=None, at=NOW)
+        await uow.audit.append(case, action="facts", actor_id=None, at=NOW)
         await uow.commit()
+    await _tamper(uow_factory, update(cases).where(cases.c.id == case.id).values(audit_seq=1, audit_hash="x"))
     async with uow_factory() as uow:
         locked = await uow.cases.get(case.id, for_update=True)
-        locked.audit_seq, locked.audit_hash = 0, GENESIS  # as if read before another writer's event
-        with pytest.raises(IntegrityError):
-            await uow.audit.append(locked, action="facts", actor_id=None, at=NOW)
+        third = await uow.audit.append(locked, action="submit", actor_id=None, at=NOW)
+        fourth = await uow.audit.append(locked, action="approve", actor_id=None, at=NOW)
+        await uow.commit()
+    assert (third.seq, fourth.seq, fourth.prev_hash) == (3, 4, third.hash)
+    assert "was behind its chain" in caplog.text
     assert await _verify(uow_factory, case.id) == []
+
+
+async def test_a_chain_that_grew_past_the_head_read_before_it_is_intact(chain) -> None:
+    """verify reads the heads, then the chains: events added in between are no alarm."""
+    walk = ChainWalk({chain[0].case_id: (2, chain[1].hash)})
+    for event in chain:
+        walk.see(event)
+    walk.finish()
+    assert walk.problems == []
+
+
+async def test_a_chain_hashed_anew_to_its_end_is_named_by_the_head(chain) -> None:
+    walk = ChainWalk({chain[0].case_id: (4, "f" * 64)})
+    for event in chain:
+        walk.see(event)
+    walk.finish()
+    assert walk.problems == [AuditProblem(chain[0].case_id, 4, None, "rewritten")]

@@ -111,18 +111,21 @@ async def test_receipts_that_arrive_together_are_written_in_one_statement(uow_fa
         (NOW, {"ts": str(item.id)}, 1) for item in items]
 
 
-async def test_a_failed_receipt_write_fails_each_receipt_in_it(uow_factory, engine, queue) -> None:
-    await queue("a")
-    (item,) = await _claim(uow_factory, NOW)
+async def test_a_receipt_that_cannot_be_written_fails_only_its_own_message(uow_factory, engine, queue) -> None:
+    for key in "abc":
+        await queue(key)
+    first, good, bad = await _claim(uow_factory, NOW)
     async with engine.connect() as connection:
         receipts = await Receipts.on(connection)
-        unstorable = {"ts": object()}  # not JSON: the write fails
-        outcomes = await asyncio.gather(receipts.sent(item.id, NOW, {"ts": "1"}),
-                                        receipts.sent(item.id, NOW, unstorable), return_exceptions=True)
-        assert outcomes[0] is None and isinstance(outcomes[1], Exception)
-        await receipts.sent(item.id, NOW, {"ts": "2"})  # the connection is usable after
-    (row,) = await _rows(uow_factory)
-    assert (row.platform_ref, row.attempts) == ({"ts": "2"}, 2)
+        unstorable = {"ts": object()}  # not JSON: its write fails
+        # The first is written alone; the other two wait for it and go together, which fails.
+        outcomes = await asyncio.gather(receipts.sent(first.id, NOW, {"ts": "1"}),
+                                        receipts.sent(good.id, NOW, {"ts": "2"}),
+                                        receipts.sent(bad.id, NOW, unstorable), return_exceptions=True)
+        assert outcomes[:2] == [None, None] and "not JSON serializable" in str(outcomes[2])
+        await receipts.sent(bad.id, NOW, {"ts": "3"})  # the connection is usable after
+    assert [(row.platform_ref, row.attempts) for row in await _rows(uow_factory)] == [
+        ({"ts": "1"}, 1), ({"ts": "2"}, 1), ({"ts": "3"}, 1)]
 
 
 def test_backoff_doubles_from_ten_seconds_to_an_hour() -> None:

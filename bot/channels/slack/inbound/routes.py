@@ -2,8 +2,8 @@
 one URL) and, with OAuth, GET /slack/install and /slack/oauth_redirect — all through bolt's
 FastAPI adapter.
 
-The signature is checked before bolt parses anything: bolt reads the body first, so a malformed
-unsigned body would otherwise fail as a server error instead of being refused (401).
+The signature is checked before anything is parsed, so a malformed unsigned body is refused (401),
+never a server error; the body is then parsed here and handed to bolt (`_bolt_request` says why).
 
 The routes read their bodies themselves (bolt does), so what they take is described for the
 OpenAPI document by hand (`openapi_extra`); the app does not serve that document.
@@ -104,12 +104,14 @@ def _bolt_request(request: Request, body: bytes) -> AsyncBoltRequest | str:
     content_type = request.headers.get("content-type")
     try:
         parsed = _parsed_body(body.decode(), content_type.split(";")[0] if content_type else None)
+        if not isinstance(parsed, dict):
+            return "not a JSON object"
+        return AsyncBoltRequest(body=parsed, query=request.query_params,  # type: ignore[arg-type]
+                                headers=request.headers, mode="socket_mode")  # type: ignore[arg-type]
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return type(error).__name__
-    if not isinstance(parsed, dict):
+    except (AttributeError, TypeError):  # bolt reads fields it expects ("authorizations": 1) as what they are not
         return "not a JSON object"
-    return AsyncBoltRequest(body=parsed, query=request.query_params,  # type: ignore[arg-type]
-                            headers=request.headers, mode="socket_mode")  # type: ignore[arg-type]
 
 
 def _parsed_body(text: str, content_type: str | None) -> Any:
