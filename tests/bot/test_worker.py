@@ -274,18 +274,24 @@ def _counted(runtime: Services) -> tuple[list[int], list[str]]:
     return commits, savepoints
 
 
-async def test_waiting_requests_are_taken_in_one_transaction_and_one_undone_is_taken_again_alone(
-    make_runtime: Callable[..., Services], channel: FakeChannel,
-) -> None:
+async def _writing(make_runtime: Callable[..., Services], channel: FakeChannel) -> tuple[Services, int]:
+    """A runtime whose channel can write notes (to the returned tenant) as it takes requests."""
     runtime = make_runtime()
     channel.uow_factory = runtime.uow_factory
     async with runtime.uow_factory() as uow:
         tenant = await uow.tenants.get_or_create("console:local")
         await uow.commit()
+    return runtime, tenant.id
+
+
+async def test_waiting_requests_are_taken_in_one_transaction_and_one_undone_is_taken_again_alone(
+    make_runtime: Callable[..., Services], channel: FakeChannel,
+) -> None:
+    runtime, tenant_id = await _writing(make_runtime, channel)
     # "bad" writes its note at once (and with it the one queued before it, "one"'s), then fails.
     channel.script["bad"] = [RuntimeError("cannot handle this")]
     for who, lane in (("one", "a"), ("bad", "b"), ("two", "a"), ("after-bad", "b"), ("three", "c")):
-        await keep(runtime, who, lane, tenant_id=tenant.id, at_once=who == "bad")
+        await keep(runtime, who, lane, tenant_id=tenant_id, at_once=who == "bad")
     commits, savepoints = _counted(runtime)
     worker = Worker(runtime, inbox_concurrency=1)
     assert await worker.inbox.run_once() == 4  # after-bad waits for bad
@@ -294,7 +300,7 @@ async def test_waiting_requests_are_taken_in_one_transaction_and_one_undone_is_t
     # The claim, one, bad's failure counted, two and three, after-bad's lease given back.
     assert len(commits) == 5 and savepoints == []
     notes = {row.recipient for row in (await rows(runtime)).values() if row.kind == "note"}
-    assert notes == {"one", "two", "three"}  # bad's undone; one's, written before bad failed, kept
+    assert notes == {"one", "two", "three"}  # bad's undone; one's, undone with it, written again
     await worker.inbox.settle()
     async with runtime.uow_factory() as uow:
         left = await uow.inbox.claim(NOW + timedelta(hours=2), 10, timedelta(minutes=1), ["fake"], per_lane=5)
@@ -304,14 +310,10 @@ async def test_waiting_requests_are_taken_in_one_transaction_and_one_undone_is_t
 async def test_waiting_requests_that_read_or_write_are_one_commit_without_savepoints(
     make_runtime: Callable[..., Services], channel: FakeChannel,
 ) -> None:
-    runtime = make_runtime()
-    channel.uow_factory = runtime.uow_factory
-    async with runtime.uow_factory() as uow:
-        tenant = await uow.tenants.get_or_create("console:local")
-        await uow.commit()
-    await keep(runtime, "one", "a", tenant_id=tenant.id)
+    runtime, tenant_id = await _writing(make_runtime, channel)
+    await keep(runtime, "one", "a", tenant_id=tenant_id)
     await keep(runtime, "reader", "b", reads=True)  # ends its unit of work without a commit
-    await keep(runtime, "three", "a", tenant_id=tenant.id)
+    await keep(runtime, "three", "a", tenant_id=tenant_id)
     commits, savepoints = _counted(runtime)
     worker = Worker(runtime, inbox_concurrency=1)
     assert await worker.inbox.run_once() == 3

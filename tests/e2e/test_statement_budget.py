@@ -16,8 +16,9 @@ from bot.worker import Worker
 from tests.e2e.slack_support import case_state, slack_stack
 from tests.reliability.platforms import slack_in_hr_review
 
-# The README's Performance section states this figure (statements per approval).
-APPROVAL_STATEMENTS = 13
+# The README's Performance section states this figure (statements per approval). SQLite moves the
+# audit chain's head in a statement of its own (no INSERT or UPDATE inside WITH there).
+APPROVAL_STATEMENTS = {"postgresql": 12, "sqlite": 13}
 
 
 def _table(statement: str) -> str:
@@ -66,9 +67,9 @@ async def test_one_approval_stays_within_its_statement_budget(db_url: str, engin
         # The second round: its claim, and the handled press forgotten in the same transaction.
         assert kinds["UPDATE inbox"] == 2 and kinds["DELETE inbox"] == 1
         approval = len(seen) - 1  # the second round's claim is not the approval's
-        assert approval <= APPROVAL_STATEMENTS, "\n".join(seen)
+        assert approval <= APPROVAL_STATEMENTS[engine.dialect.name], "\n".join(seen)
         # Every message of the approval (the pressed card's update, the notices) in one INSERT.
         assert kinds["INSERT outbox"] == 1, kinds
-        # No row read twice: the tenant, the case and its chain head once each.
+        # No row read twice: the tenant and the case once each.
         assert kinds["SELECT tenants"] == 1 and kinds["SELECT cases"] == 1, kinds
-        assert kinds["SELECT audit_events"] <= 1, kinds
+        assert kinds["SELECT audit_events"] == 0, kinds  # the chain's head comes with the case
