@@ -101,19 +101,18 @@ def _appending(postgresql: bool) -> tuple[Executable, Update]:
              .values({c.key: bindparam(f"event_{c.key}", type_=c.type) for c in events.c if c.key != "id"})
              .on_conflict_do_nothing(index_elements=[events.c.case_id, events.c.seq])
              .returning(events.c.id, events.c.case_id))
-    moved = update(cases).where(cases.c.id == bindparam("moved_case")).values(
-        audit_seq=bindparam("moved_seq"), audit_hash=bindparam("moved_hash"))
+    head = update(cases).values(audit_seq=bindparam("moved_seq"), audit_hash=bindparam("moved_hash"))
+    moved = head.where(cases.c.id == bindparam("moved_case"))
     if not postgresql:  # SQLite has no INSERT or UPDATE inside WITH
         return added, moved
     row = added.cte("added")
-    moved_with = (update(cases).add_cte(row).where(cases.c.id == row.c.case_id)
-                  .values(audit_seq=bindparam("moved_seq"), audit_hash=bindparam("moved_hash")).returning(row.c.id))
-    return moved_with, moved
+    return head.add_cte(row).where(cases.c.id == row.c.case_id).returning(row.c.id), moved
 
 
 class AuditLog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._postgresql = session.get_bind().dialect.name == "postgresql"  # once, not per event
 
     async def append(
         self,
@@ -155,7 +154,7 @@ class AuditLog:
         case object is told its head is stored, so the ORM does not write it again."""
         values = {f"event_{c.key}": getattr(event, c.key) for c in AuditEvent.__table__.c if c.key != "id"}
         moved = {"moved_case": case.id, "moved_seq": event.seq, "moved_hash": event.hash}
-        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        postgresql = self._postgresql
         added, move = _appending(postgresql)
         event_id = (await self.session.execute(added, {**values, **moved} if postgresql else values)).scalar()
         if event_id is None:
