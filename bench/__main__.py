@@ -20,8 +20,10 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -86,6 +88,44 @@ def cpu_ticks() -> tuple[int, int]:
         return 0, 0
 
 
+class LoadSampler:
+    """The system's one-minute load average every `every` seconds while a run goes on, and when
+    it started and ended: a run is dated, and its figures read beside what else the machine did."""
+
+    def __init__(self, every: float = 30.0) -> None:
+        self._every = every
+        self._samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="load-sampler", daemon=True)
+        self.started = datetime.now(UTC)
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.ended = datetime.now(UTC)
+
+    def _sample(self) -> None:
+        while True:
+            try:
+                self._samples.append(os.getloadavg()[0])
+            except OSError:  # no load average on this system: the line says so
+                return
+            if self._stop.wait(self._every):
+                break
+        self._samples.append(os.getloadavg()[0])  # and as the run ends
+
+    def line(self) -> str:
+        span = f"{self.started:%Y-%m-%d %H:%M}–{self.ended:%H:%M} UTC"
+        if not self._samples:
+            return f"run: {span}; load average not available here"
+        return (f"run: {span}; load average (1 min) {min(self._samples):.1f}–{max(self._samples):.1f}, "
+                f"sampled every {self._every:.0f} s ({len(self._samples)} samples)")
+
+
 def table(results: list[Result]) -> str:
     headers = ("bench", "setting", "measured", "target", "verdict")
     rows = [(r.bench, r.setting, r.measured, r.target, r.verdict) for r in results]
@@ -133,23 +173,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rate takes a positive number of presses per second")
     options = {"rates": args.rates, "platforms": args.platforms}
     names = args.names or list(BENCHES)
-    speed_before = reference_ms() if args.results is None else (0.0, 0.0)
+    if args.results is not None:  # a child of the run below: its results go to the file
+        args.results.write_text(json.dumps([asdict(result) for result in _run_here(names, options)]))
+        return 0
+    speed_before = reference_ms()
     ticks_before = cpu_ticks()
     groups = _groups(names)
-    if args.results is None and len(groups) > 1:
-        results = [result for group in groups for result in _in_own_process(group)]
-    else:
-        with tempfile.TemporaryDirectory(prefix="offboard-bench-") as tmp:
-            if "timers" in names and "memory" in names:
-                results = asyncio.run(_timers_with_memory(Path(tmp)))
-                names = [n for n in names if n not in ("timers", "memory")]
-                results += asyncio.run(main_async(names, Path(tmp)))
-            else:
-                results = asyncio.run(main_async(names, Path(tmp), options))
-        if args.results is not None:
-            args.results.write_text(json.dumps([asdict(result) for result in results]))
-            return 0
+    with LoadSampler() as load:
+        if len(groups) > 1:
+            results = [result for group in groups for result in _in_own_process(group)]
+        else:
+            results = _run_here(names, options)
     print()
+    print(load.line())
     print(f"machine: {machine()}")
     ticks_after = cpu_ticks()
     speed_after = reference_ms()
@@ -160,6 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"command: python -m bench {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
     print(table(results))
     return 0
+
+
+def _run_here(names: list[str], options: dict[str, object]) -> list[Result]:
+    with tempfile.TemporaryDirectory(prefix="offboard-bench-") as tmp:
+        if "timers" in names and "memory" in names:
+            results = asyncio.run(_timers_with_memory(Path(tmp)))
+            names = [n for n in names if n not in ("timers", "memory")]
+            return results + asyncio.run(main_async(names, Path(tmp)))
+        return asyncio.run(main_async(names, Path(tmp), options))
 
 
 def _groups(names: list[str]) -> list[list[str]]:
