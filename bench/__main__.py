@@ -109,17 +109,20 @@ class LoadSampler:
         self.ended = datetime.now(UTC)
 
     def _sample(self) -> None:
-        while True:
-            try:
-                self._samples.append(os.getloadavg()[0])
-            except OSError:  # no load average on this system: the line says so
-                return
-            if self._stop.wait(self._every):
-                break
-        self._samples.append(os.getloadavg()[0])  # and as the run ends
+        while self._take() and not self._stop.wait(self._every):
+            pass
+        self._take()  # and as the run ends
+
+    def _take(self) -> bool:
+        try:
+            self._samples.append(os.getloadavg()[0])
+            return True
+        except (OSError, AttributeError):  # no load average on this system: the line says so
+            return False
 
     def line(self) -> str:
-        span = f"{self.started:%Y-%m-%d %H:%M}–{self.ended:%H:%M} UTC"
+        end = "%H:%M" if self.ended.date() == self.started.date() else "%Y-%m-%d %H:%M"
+        span = f"{self.started:%Y-%m-%d %H:%M}–{self.ended.strftime(end)} UTC"
         if not self._samples:
             return f"run: {span}; load average not available here"
         return (f"run: {span}; load average (1 min) {min(self._samples):.1f}–{max(self._samples):.1f}, "
