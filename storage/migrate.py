@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -33,12 +34,51 @@ def head_revision() -> str:
 
 async def upgrade_async(url: str, revision: str = "head") -> None:
     """Bring the database at `url` up to `revision` (a SQLite file is created if missing)."""
+    await _migrate(url, lambda config: command.upgrade(config, revision))
+
+
+async def downgrade_async(url: str, revision: str) -> None:
+    """Take the database at `url` back down to `revision` (rolling a deploy back)."""
+    await _migrate(url, lambda config: command.downgrade(config, revision))
+
+
+async def _migrate(url: str, step: Callable[[Config], None]) -> None:
     engine = make_engine(url)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+        async with engine.connect() as connection:
+            await connection.run_sync(_in_one_transaction, step)
     finally:
         await engine.dispose()
+
+
+def _in_one_transaction(connection: Connection, step: Callable[[Config], None]) -> None:
+    """Run `step` in one transaction. On SQLite, with foreign keys off until it is checked: batch
+    mode rebuilds a table by copying it and dropping the old one, and with foreign keys on that
+    drop fails as soon as any row refers to the table (a case to its people, an event to its case).
+    This is the procedure SQLite documents for schema changes; the check before the commit keeps
+    a migration from leaving a broken reference behind."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # outside the transaction: inside one SQLite ignores this pragma
+        _sqlite_pragma(connection, "foreign_keys=OFF")
+    try:
+        with connection.begin():
+            step(alembic_config(connection))
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() if sqlite else []
+            if broken:
+                raise RuntimeError(f"the migration left {len(broken)} broken reference(s), the first in table "
+                                   f"{broken[0][0]} (row {broken[0][1]} → {broken[0][2]}); nothing was changed")
+    finally:
+        if sqlite:
+            _sqlite_pragma(connection, "foreign_keys=ON")
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    """On the driver's connection itself: a statement through SQLAlchemy would begin a transaction."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
 
 
 def upgrade(url: str) -> None:

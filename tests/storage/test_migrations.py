@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from alembic import command
+import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect, text
 
 from storage.db import make_engine
-from storage.migrate import alembic_config, head_revision, is_current, upgrade, upgrade_async
-from storage.models import Base
+from storage.migrate import _migrate, downgrade_async, head_revision, is_current, upgrade, upgrade_async
+from storage.models import Base, EvidenceItem
+from storage.uow import UnitOfWork
+from tests.storage.data import NOW, OpenCase, World
 
 
 async def test_migrated_schema_matches_models(db_url: str) -> None:
@@ -41,10 +45,9 @@ async def test_is_current_only_after_upgrade(db_url: str) -> None:
 
 async def test_downgrade_removes_every_table(db_url: str) -> None:
     await upgrade_async(db_url)
+    await downgrade_async(db_url, "base")
     engine = make_engine(db_url)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "base"))
         async with engine.connect() as connection:
             tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
     finally:
@@ -62,3 +65,64 @@ def test_head_revision_is_the_newest_migration_file() -> None:
     versions = Path(__file__).resolve().parents[2] / "storage" / "migrations" / "versions"
     newest = max(p.name.split("_", 1)[0] for p in versions.glob("[0-9]*_*.py"))
     assert head_revision() == newest
+
+
+async def _counts_and_heads(url: str) -> tuple[list[int], list[tuple[int, str]]]:
+    engine = make_engine(url)  # a fresh engine: the schema changed under the fixture's pooled ones
+    try:
+        async with engine.connect() as connection:
+            counts = [(await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+                      for table in ("people", "cases", "evidence", "audit_events")]
+            heads = (await connection.execute(text(
+                "SELECT e.seq, e.hash FROM audit_events e JOIN cases c ON c.id = e.case_id"
+                " AND e.seq = c.audit_seq AND e.hash = c.audit_hash"))).all()
+    finally:
+        await engine.dispose()
+    return counts, [tuple(row) for row in heads]
+
+
+async def test_a_database_in_use_goes_down_and_up_again_keeping_every_row(
+        uow_factory: Callable[[], UnitOfWork], open_case: OpenCase, world: World, db_url: str) -> None:
+    # Down past the migrations that rebuild `people` (0011, 0008) and `cases` (0014) on SQLite,
+    # which other rows refer to: with foreign keys on, the rebuild's DROP TABLE failed.
+    async with uow_factory() as uow:
+        case = await open_case(uow)
+        await uow.evidence.add(EvidenceItem(case_id=case.id, kind="pip", sha256="0" * 64,
+                                            added_by_id=world.manager_id, added_at=NOW))
+        for action in ("open", "evidence", "submit"):
+            last = await uow.audit.append(case, action=action, actor_id=world.manager_id, at=NOW)
+        await uow.commit()
+    assert await _counts_and_heads(db_url) == ([3, 1, 1, 3], [(3, last.hash)])
+
+    await downgrade_async(db_url, "0007")
+    engine = make_engine(db_url)
+    try:
+        assert not await is_current(engine)
+    finally:
+        await engine.dispose()
+    await upgrade_async(db_url)
+
+    # Every row is back, and 0014 took each case's audit head from its chain's end.
+    assert await _counts_and_heads(db_url) == ([3, 1, 1, 3], [(3, last.hash)])
+
+
+async def test_a_migration_leaving_a_broken_reference_on_sqlite_changes_nothing(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fk.db'}"
+    await upgrade_async(url)
+
+    def orphan(config: Config) -> None:
+        connection: Connection = config.attributes["connection"]
+        connection.exec_driver_sql("INSERT INTO tenants (key, name, timezone, city, hr_channel, settings, case_seq)"
+                                   " VALUES ('t', 't', 'Asia/Shanghai', '', '', '{}', 0)")
+        connection.exec_driver_sql("INSERT INTO people (tenant_id, employee_no, name, email, department, position,"
+                                   " roles, locale, active, manager_id) VALUES"
+                                   " ((SELECT id FROM tenants), 'E1', 'n', '', '', '', '', 'zh-CN', 1, 4242)")
+
+    with pytest.raises(RuntimeError, match=r"1 broken reference.*people"):
+        await _migrate(url, orphan)
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM tenants"))).scalar_one() == 0
+    finally:
+        await engine.dispose()

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.token_cipher import TokenCipher
 from storage import sealed
 from storage.db import make_engine
-from storage.migrate import upgrade_async
+from storage.migrate import downgrade_async, upgrade_async
 from storage.models import WebhookSubscription
 from storage.uow import UnitOfWork
 from tests.bot.services_support import in_process_cli
@@ -92,21 +92,8 @@ async def test_the_migration_seals_secrets_stored_in_clear_and_its_downgrade_ope
     await upgrade_async(db_url, "head")
     [raw] = await stored_now(db_url)
     assert raw.startswith(sealed.PREFIX) and SECRET not in raw and cipher.decrypt(raw) == SECRET
-    engine = make_engine(db_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_downgrade_to_0011)
-    finally:
-        await engine.dispose()
+    await downgrade_async(db_url, "0011")
     assert await stored_now(db_url) == [SECRET]
-
-
-def _downgrade_to_0011(sync: sa.Connection) -> None:
-    from alembic import command
-
-    from storage.migrate import alembic_config
-
-    command.downgrade(alembic_config(sync), "0011")
 
 
 async def test_the_migration_refuses_to_leave_secrets_in_clear_without_a_key(db_url: str, no_cipher: None) -> None:
