@@ -383,11 +383,17 @@ class MemoryAuditLog:
     async def append(self, case: Case, *, action: str, actor_id: int | None, actor_identity: str = "",
                      from_state: str = "", to_state: str = "", payload: dict[str, Any] | None = None,
                      at: datetime) -> AuditEvent:
+        # As storage.audit: link to the head the case's row holds, move it on with the event, and
+        # link to the chain's real end where the head is behind it.
+        head = (case.audit_seq, case.audit_hash) if case.audit_seq else None  # type: ignore[attr-defined]
         events = await self.for_case(case.id)
-        head = (events[-1].seq, events[-1].hash) if events else None
-        return self._tx.add(chain_link(case.id, head, action=action, actor_id=actor_id,
-                                       actor_identity=actor_identity, from_state=from_state,
-                                       to_state=to_state, payload=payload, at=at))
+        if events and (head is None or head[0] < events[-1].seq):
+            head = (events[-1].seq, events[-1].hash)
+        event = self._tx.add(chain_link(case.id, head, action=action, actor_id=actor_id,
+                                        actor_identity=actor_identity, from_state=from_state,
+                                        to_state=to_state, payload=payload, at=at))
+        case.audit_seq, case.audit_hash = event.seq, event.hash  # type: ignore[attr-defined]
+        return event
 
     async def for_case(self, case_id: int) -> list[AuditEvent]:
         return self._tx.all(AuditEvent, lambda e: e.case_id == case_id, order=lambda e: e.seq)

@@ -217,7 +217,8 @@ async def test_the_audit_chain_hashes_alike(uow_factory: Factory) -> None:
             await uow.commit()
         async with factory() as uow:
             events = [*await uow.audit.for_case(case.id), *await uow.audit.for_case(other.id)]
-            return {"problems": problems_in(events),
+            heads = [(c.audit_seq, c.audit_hash) for c in (await uow.cases.get(case.id), await uow.cases.get(other.id))]
+            return {"problems": problems_in(events), "heads": heads,
                     "events": values(events, "seq", "action", "at", "payload", "payload_hash", "prev_hash", "hash")}
 
     seen = await same_on_both(scenario, uow_factory)
@@ -225,6 +226,8 @@ async def test_the_audit_chain_hashes_alike(uow_factory: Factory) -> None:
     assert [e[:2] for e in seen["events"]] == [(1, "open"), (2, "add_evidence"), (3, "submit"), (4, "approve"),
                                                (1, "open")]
     assert seen["events"][0][3] == {"n": 0, "when": "2024-06-03", "pay": "1.50"}
+    # Each case's row holds its chain's head; the rolled-back event moved nothing.
+    assert seen["heads"] == [(4, seen["events"][3][6]), (1, seen["events"][4][6])]
 
 
 async def test_timers_arm_once_claim_with_a_lease_and_fire_once(uow_factory: Factory) -> None:
