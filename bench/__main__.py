@@ -97,9 +97,10 @@ class LoadSampler:
         self._samples: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="load-sampler", daemon=True)
-        self.started = datetime.now(UTC)
+        self.started = self.ended = datetime.now(UTC)
 
     def __enter__(self) -> LoadSampler:
+        self.started = datetime.now(UTC)
         self._thread.start()
         return self
 
@@ -202,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_here(names: list[str], options: dict[str, object]) -> list[Result]:
+    """Run `names` in this process: a child's group, or the only group of a run."""
     with tempfile.TemporaryDirectory(prefix="offboard-bench-") as tmp:
         if "timers" in names and "memory" in names:
             results = asyncio.run(_timers_with_memory(Path(tmp)))

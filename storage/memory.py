@@ -383,12 +383,10 @@ class MemoryAuditLog:
     async def append(self, case: Case, *, action: str, actor_id: int | None, actor_identity: str = "",
                      from_state: str = "", to_state: str = "", payload: dict[str, Any] | None = None,
                      at: datetime) -> AuditEvent:
-        # As storage.audit: link to the head the case's row holds, move it on with the event, and
-        # link to the chain's real end where the head is behind it.
+        # As storage.audit: link to the head the case's row holds and move it on with the event.
+        # No older code runs beside this fake, so a head behind its chain is a bug: the taken
+        # seq fails the insert instead of being mended as a rolling deploy's is.
         head = (case.audit_seq, case.audit_hash) if case.audit_seq else None  # type: ignore[attr-defined]
-        events = await self.for_case(case.id)
-        if events and (head is None or head[0] < events[-1].seq):
-            head = (events[-1].seq, events[-1].hash)
         event = self._tx.add(chain_link(case.id, head, action=action, actor_id=actor_id,
                                         actor_identity=actor_identity, from_state=from_state,
                                         to_state=to_state, payload=payload, at=at))

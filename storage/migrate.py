@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from alembic import command
@@ -13,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import make_engine
+from storage.db import SQLITE_BEGIN, make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -37,8 +38,13 @@ async def upgrade_async(url: str, revision: str = "head") -> None:
     await _migrate(url, lambda config: command.upgrade(config, revision))
 
 
+def upgrade(url: str) -> None:
+    """Synchronous form of upgrade_async for the CLI and tests (needs no running event loop)."""
+    asyncio.run(upgrade_async(url))
+
+
 async def downgrade_async(url: str, revision: str) -> None:
-    """Take the database at `url` back down to `revision` (rolling a deploy back)."""
+    """Take the database at `url` back down to `revision` (tests; by hand, rolling a deploy back)."""
     await _migrate(url, lambda config: command.downgrade(config, revision))
 
 
@@ -46,30 +52,41 @@ async def _migrate(url: str, step: Callable[[Config], None]) -> None:
     engine = make_engine(url)
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(_in_one_transaction, step)
+            await connection.run_sync(_in_one_checked_transaction, step)
     finally:
         await engine.dispose()
 
 
-def _in_one_transaction(connection: Connection, step: Callable[[Config], None]) -> None:
+def _in_one_checked_transaction(connection: Connection, step: Callable[[Config], None]) -> None:
     """Run `step` in one transaction. On SQLite, with foreign keys off until it is checked: batch
     mode rebuilds a table by copying it and dropping the old one, and with foreign keys on that
     drop fails as soon as any row refers to the table (a case to its people, an event to its case).
     This is the procedure SQLite documents for schema changes; the check before the commit keeps
-    a migration from leaving a broken reference behind."""
-    sqlite = connection.dialect.name == "sqlite"
-    if sqlite:  # outside the transaction: inside one SQLite ignores this pragma
-        _sqlite_pragma(connection, "foreign_keys=OFF")
-    try:
+    a migration from leaving a broken reference behind (one already there is not its doing)."""
+    if connection.dialect.name != "sqlite":
         with connection.begin():
             step(alembic_config(connection))
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() if sqlite else []
-            if broken:
-                raise RuntimeError(f"the migration left {len(broken)} broken reference(s), the first in table "
-                                   f"{broken[0][0]} (row {broken[0][1]} → {broken[0][2]}); nothing was changed")
+        return
+    _sqlite_pragma(connection, "foreign_keys=OFF")  # outside the transaction: inside, SQLite ignores it
+    try:
+        # IMMEDIATE, as a unit of work's: a migration that reads before it writes does not fail
+        # with "database is locked" when a running process writes meanwhile.
+        with connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}).begin():
+            before = _broken_references(connection)
+            step(alembic_config(connection))
+            left = [row for row in _broken_references(connection) if row not in before]
+            if left:
+                raise RuntimeError(f"the migration would leave {len(left)} broken reference(s), the first in "
+                                   f"table {left[0][0]} (row {left[0][1]} → {left[0][2]}); nothing was changed")
     finally:
-        if sqlite:
+        # Tidiness only (the engine is disposed next): a failure here must not hide the migration's.
+        with suppress(Exception):
             _sqlite_pragma(connection, "foreign_keys=ON")
+
+
+def _broken_references(connection: Connection) -> list[tuple[str, int, str]]:
+    """(table, row, the table it refers to) of every row whose foreign key finds no row."""
+    return [(row[0], row[1], row[2]) for row in connection.exec_driver_sql("PRAGMA foreign_key_check")]
 
 
 def _sqlite_pragma(connection: Connection, pragma: str) -> None:
@@ -79,11 +96,6 @@ def _sqlite_pragma(connection: Connection, pragma: str) -> None:
         cursor.execute(f"PRAGMA {pragma}")
     finally:
         cursor.close()
-
-
-def upgrade(url: str) -> None:
-    """Synchronous form of upgrade_async for the CLI and tests (needs no running event loop)."""
-    asyncio.run(upgrade_async(url))
 
 
 async def is_current(engine: AsyncEngine) -> bool:

@@ -17,7 +17,7 @@ def test_the_load_is_sampled_as_the_run_starts_and_as_it_ends(monkeypatch: pytes
     with LoadSampler(every=30) as load:
         pass
     assert load.line().endswith("load average (1 min) 1.0–2.0, sampled every 30 s (2 samples)")
-    assert load.line().startswith(f"run: {load.started:%Y-%m-%d %H:%M}–")
+    assert load.line().startswith(f"run: {load.started:%Y-%m-%d %H:%M}–{load.ended:%H:%M} UTC; ")
 
 
 def test_a_system_without_a_load_average_says_so(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,11 +11,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
-from storage.db import make_engine
+from storage.db import make_engine, make_session_factory
 from storage.migrate import _migrate, downgrade_async, head_revision, is_current, upgrade, upgrade_async
-from storage.models import Base, EvidenceItem
+from storage.models import Base, Case, EvidenceItem
 from storage.uow import UnitOfWork
-from tests.storage.data import NOW, OpenCase, World
+from tests.storage.data import NOW
 
 
 async def test_migrated_schema_matches_models(db_url: str) -> None:
@@ -81,18 +81,29 @@ async def _counts_and_heads(url: str) -> tuple[list[int], list[tuple[int, str]]]
     return counts, [tuple(row) for row in heads]
 
 
-async def test_a_database_in_use_goes_down_and_up_again_keeping_every_row(
-        uow_factory: Callable[[], UnitOfWork], open_case: OpenCase, world: World, db_url: str) -> None:
-    # Down past the migrations that rebuild `people` (0011, 0008) and `cases` (0014) on SQLite,
-    # which other rows refer to: with foreign keys on, the rebuild's DROP TABLE failed.
-    async with uow_factory() as uow:
-        case = await open_case(uow)
-        await uow.evidence.add(EvidenceItem(case_id=case.id, kind="pip", sha256="0" * 64,
-                                            added_by_id=world.manager_id, added_at=NOW))
-        for action in ("open", "evidence", "submit"):
-            last = await uow.audit.append(case, action=action, actor_id=world.manager_id, at=NOW)
-        await uow.commit()
-    assert await _counts_and_heads(db_url) == ([3, 1, 1, 3], [(3, last.hash)])
+async def test_a_database_in_use_goes_down_and_up_again_keeping_every_row(db_url: str) -> None:
+    # A database of its own (not the migrated one other tests share): it goes down past the
+    # migrations that rebuild `people` (0011, 0008) and `cases` (0014) on SQLite, which other rows
+    # refer to; with foreign keys on, the rebuild's DROP TABLE failed.
+    await upgrade_async(db_url)
+    engine = make_engine(db_url)
+    try:
+        async with UnitOfWork(make_session_factory(engine)) as uow:
+            tenant = await uow.tenants.get_or_create("console", name="Acme")
+            manager = await uow.people.upsert(tenant.id, "E002", name="Ming Li", roles="manager")
+            employee = await uow.people.upsert(tenant.id, "E003", name="Wei Zhang", manager_id=manager.id)
+            case = await uow.cases.add(Case(
+                tenant_id=tenant.id, employee_id=employee.id, manager_id=manager.id, opened_by_id=manager.id,
+                ground="incompetent", state="collecting_evidence", opened_at=NOW, state_entered_at=NOW,
+                updated_at=NOW))
+            await uow.evidence.add(EvidenceItem(case_id=case.id, kind="pip", sha256="0" * 64,
+                                                added_by_id=manager.id, added_at=NOW))
+            for action in ("open", "evidence", "submit"):
+                last = await uow.audit.append(case, action=action, actor_id=manager.id, at=NOW)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    assert await _counts_and_heads(db_url) == ([2, 1, 1, 3], [(3, last.hash)])
 
     await downgrade_async(db_url, "0007")
     engine = make_engine(db_url)
@@ -103,7 +114,7 @@ async def test_a_database_in_use_goes_down_and_up_again_keeping_every_row(
     await upgrade_async(db_url)
 
     # Every row is back, and 0014 took each case's audit head from its chain's end.
-    assert await _counts_and_heads(db_url) == ([3, 1, 1, 3], [(3, last.hash)])
+    assert await _counts_and_heads(db_url) == ([2, 1, 1, 3], [(3, last.hash)])
 
 
 async def test_a_migration_leaving_a_broken_reference_on_sqlite_changes_nothing(tmp_path: Path) -> None:
@@ -124,5 +135,24 @@ async def test_a_migration_leaving_a_broken_reference_on_sqlite_changes_nothing(
     try:
         async with engine.connect() as connection:
             assert (await connection.execute(text("SELECT count(*) FROM tenants"))).scalar_one() == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_a_broken_reference_already_there_does_not_stop_an_upgrade(tmp_path: Path) -> None:
+    # Left by a hand edit in the sqlite3 shell (foreign keys off there by default): not the
+    # migration's doing, so it does not fail.
+    path = tmp_path / "orphan.db"
+    await upgrade_async(f"sqlite+aiosqlite:///{path}", "0013")
+    with sqlite3.connect(path) as raw:
+        raw.execute("INSERT INTO tenants (key, name, timezone, city, hr_channel, settings, case_seq)"
+                    " VALUES ('t', 't', 'Asia/Shanghai', '', '', '{}', 0)")
+        raw.execute("INSERT INTO people (tenant_id, employee_no, name, email, department, position, roles, locale,"
+                    " active, manager_id) VALUES (1, 'E1', 'n', '', '', '', '', 'zh-CN', 1, 4242)")
+    raw.close()
+    await upgrade_async(f"sqlite+aiosqlite:///{path}")
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        assert await is_current(engine)
     finally:
         await engine.dispose()
