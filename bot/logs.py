@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from storage.private_files import private_file
 from workflow.case import LIST_FACT_KEYS, MONEY_FACTS
 from workflow.compliance.facts import Protection
 
@@ -133,8 +134,10 @@ def configure_logging(level: str) -> None:
 
 
 def log_to_file(path: Path) -> None:
-    """Send every log line to `path` instead of stderr (the console: a transcript stays clean)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Send every log line to `path` instead of stderr (the console: a transcript stays clean).
+    Owner-only, and so is the directory it makes: the console's log is often the first thing
+    in DATA_DIR, which goes on to hold the signing key."""
+    private_file(path)
     handler = logging.FileHandler(path, encoding="utf-8", errors="backslashreplace")
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(REDACTOR)

@@ -5,6 +5,7 @@ and the database, its WAL/SHM files, the key and the archive are owner-only."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import stat
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.archive.bundle import write
+from bot.logs import log_to_file
 from bot.settings import Settings
 from bot.signing.keys import KeyFileError, KeyFileSigner, check_sealing_key
 from handlers.archive import BundleFile, CaseBundle
@@ -106,3 +108,17 @@ async def test_serve_refuses_a_key_other_than_the_one_the_seals_were_made_with(
         await check_sealing_key(other, sessions, rotated=False)
     # Told that the key was rotated on purpose: accepted.
     await check_sealing_key(other, sessions, rotated=True)
+
+
+def test_the_console_log_made_first_leaves_the_data_directory_owner_only(tmp_path: Path) -> None:
+    # The console writes its log before anything else is kept in DATA_DIR (the signing key later).
+    log = tmp_path / "site" / "var" / "console-session.log"
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    try:
+        log_to_file(log)
+        assert mode(log) == 0o600 and mode(log.parent) == 0o700 and mode(log.parent.parent) == 0o700
+    finally:
+        for handler in root.handlers[:]:
+            handler.close()
+        root.handlers[:] = saved
