@@ -216,6 +216,7 @@ class ConsoleSession:
         self.directory = directory or StorageDirectory(services.uow_factory)
         self.store = store
         self.kept: dict[str, dict[str, Any]] = {}  # what the store holds, to write only changes
+        self.kept_now: datetime | None = None  # the clock a previous session kept
         self.met: dict[str, ConsoleUser] = {}
         self.dialogs: dict[str, Dialog] = {}  # console id -> the dialogue they are in
         self.done = False
@@ -231,9 +232,20 @@ class ConsoleSession:
             elif key.startswith(DIALOG_KEY) and (dialog := guided.from_json(value)) is not None:
                 self.dialogs[key.removeprefix(DIALOG_KEY)] = dialog
         saved = self.kept.get(CLOCK_KEY, {}).get("now")
-        if clock and isinstance(saved, str):
+        if isinstance(saved, str):
             with contextlib.suppress(ValueError):  # unreadable: start from the time given
-                self.clock.set(datetime.fromisoformat(saved))
+                self.kept_now = datetime.fromisoformat(saved)
+        if clock and self.kept_now is not None:
+            self.clock.set(self.kept_now)
+
+    def started_before_kept_clock(self) -> bool:
+        """The time given to start at lies before the clock a previous session kept: the case
+        files already hold later events, and the clock only moves forward (refused, as `clock`
+        refuses a time in the past)."""
+        if self.kept_now is None or self.clock.now() >= self.kept_now:
+            return False
+        self.say("console.start_backwards", start=self._local(self.clock.now()), now=self._local(self.kept_now))
+        return True
 
     async def keep(self) -> None:
         """Write the clock and the cards that changed since the last write."""

@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 from bot.bootstrap import Services, bootstrap
 from bot.channels.console import DIGESTS
-from bot.cli import CommandError
+from bot.cli import FAILED, CommandError
+from bot.cli.db import upgrade_schema
 from bot.clock import SystemClock
 from bot.console import ConsoleSession
 from bot.directory import import_entries, parse, workspace
@@ -29,6 +30,7 @@ from bot.logs import log_to_file
 from bot.router.readers import local_time
 from bot.settings import Settings
 from storage.console_state import ConsoleStore
+from storage.db import sqlite_path
 from workflow.clock import ManualClock
 from workflow.i18n import LOCALES, t
 
@@ -82,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
         if interactive and (write_history := _keep_history(data_dir / HISTORY_FILE)):
             atexit.register(write_history)
         lines = _stdin_lines(sys.stdin, interactive)
+    if sqlite_path(settings.DATABASE_URL) is not None:
+        # The embedded default: nobody else migrates this file (`python -m bot` does it too).
+        upgrade_schema(settings)
     log_path = data_dir / LOG_FILE
     try:
         log_to_file(log_path)
@@ -143,6 +148,8 @@ async def _console(
                                  store=ConsoleStore(services.uow_factory),
                                  charts=Path(settings.DATA_DIR) / DIGESTS, font=settings.DOCUMENT_FONT)
         await session.restore(clock=start is None)
+        if start is not None and session.started_before_kept_clock():
+            return FAILED
         log.info("console session started; its clock reads %s", clock.now().isoformat())
         if session.kept:
             session.say("console.resumed")

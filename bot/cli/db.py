@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.bootstrap import seal_secrets
 from bot.errors import UPGRADE_COMMAND, safe_url, unreachable
+from bot.settings import Settings
 from storage.db import make_engine
 from storage.migrate import head_revision, is_current, upgrade
 
@@ -27,11 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     url = args.settings.DATABASE_URL
     if args.db_command == "upgrade":
-        seal_secrets(args.settings)  # migration 0012 seals the webhook secrets stored in clear
-        try:
-            upgrade(url)
-        except UNREACHABLE as error:
-            raise unreachable(url, error) from None
+        upgrade_schema(args.settings)
         print(f"database {safe_url(url)} is at revision {head_revision()}")
         return 0
     if asyncio.run(_is_current(url)):
@@ -39,6 +36,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"database {safe_url(url)} is not at revision {head_revision()}; run `{UPGRADE_COMMAND}`")
     return 1
+
+
+def upgrade_schema(settings: Settings) -> None:
+    """Apply every pending migration to the configured database (`db upgrade`; the console on
+    its own SQLite file)."""
+    url = settings.DATABASE_URL
+    seal_secrets(settings)  # migration 0012 seals the webhook secrets stored in clear
+    try:
+        upgrade(url)
+    except UNREACHABLE as error:
+        raise unreachable(url, error) from None
 
 
 async def _is_current(url: str) -> bool:

@@ -435,11 +435,11 @@ def test_the_console_survives_a_long_paste_keeps_logs_apart_and_resumes_after_a_
 ) -> None:
     """A 10,000-character Chinese paste with emoji is handled, a paste cut mid-character is
     refused in words; log lines go to DATA_DIR/console-session.log, not into the transcript; `--lang en`
-    speaks English; the clock and the last cards come back after a restart, so `press` works."""
+    speaks English; the clock and the last cards come back after a restart, so `press` works, and
+    a `--start` before that clock is refused. A new SQLite file is migrated by the console itself."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", url)
-    assert cli.main(["db", "upgrade"]) == 0
     long_note = ("连续两期绩效不达标😀" * 1000)[:10_000]
     cut = ("as lee: 进度 " + "中" * 2000).encode()[:4094]  # a terminal's line limit, mid-character
     script = (f"as lee: 退工 @alice 不能胜任 {long_note}\n".encode() + cut + b"\n"
@@ -462,6 +462,15 @@ def test_the_console_survives_a_long_paste_keeps_logs_apart_and_resumes_after_a_
     assert t("console.pressed", "zh-CN", label="", confirm="")[:4] in again  # a button of the kept card
     # The clock went on from where the first session left it.
     assert t("console.clock", "zh-CN", now="2025-10-10 11:00 周五", zone="Asia/Shanghai") in again
+
+    # The case files hold events up to that clock: starting before it is refused, nothing run.
+    back = run_console(url, tmp_path, "as lee: 进度\nquit\n".encode(), "--start", "2025-10-09 09:00")
+    assert back.returncode == 2
+    assert t("console.start_backwards", "zh-CN", start="2025-10-09 09:00 周四",
+             now="2025-10-10 11:00 周五") in back.stdout.decode()
+    assert "as lee" not in back.stdout.decode()
+    kept = run_console(url, tmp_path, b"clock +0m\nquit\n")
+    assert t("console.clock", "zh-CN", now="2025-10-10 11:00 周五", zone="Asia/Shanghai") in kept.stdout.decode()
 
 
 def test_readable_joins_emoji_halves_and_refuses_undecodable_bytes() -> None:
