@@ -138,6 +138,10 @@ async def test_status_of_one_case_shows_its_timeline_to_its_people_only(world: W
     assert t("state.hr_review", "zh-CN") in timeline
     assert says(await world.act("bob", "status"), "h.unknown_case", "en", ref="C-0001")
     assert (await last_event(world))[0] == "refused:status"
+    # HR reads the attempt in words, not the action's code name.
+    hr_timeline = (await ok(world, "zhao", "status")).messages[1].data["text"]
+    assert t("h.timeline.tagged", "en", tag=t("h.timeline.refused", "en"), label=t("action.status", "en")) \
+        in hr_timeline
 
 
 async def test_the_report_is_for_hr_and_counts_open_cases_and_overdue_items(world: World) -> None:
