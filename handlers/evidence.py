@@ -14,7 +14,15 @@ from handlers.transition import audit, rearm_timers
 from storage.models import EvidenceItem
 from workflow.actions import BY_NAME
 from workflow.case import Case
-from workflow.evidence import all_kinds, kind_label, missing, parse_kind, requirement_label, requirements
+from workflow.evidence import (
+    all_kinds,
+    kind_label,
+    missing,
+    parse_kind,
+    received,
+    requirement_label,
+    requirements,
+)
 from workflow.i18n import t
 from workflow.model import Ground, State
 
@@ -30,10 +38,15 @@ async def next_prompt(ctx: Ctx, case: Case) -> None:
         ctx.reply("evidence_prompt", t("h.evidence_complete", ctx.locale, ref=case.ref), case=case,
                   actions=("submit",))
         return
-    number = list(requirements(ground)).index(gaps[0]) + 1
-    ctx.reply("evidence_prompt",
-              t("h.prompt_next", ctx.locale, n=number, label=requirement_label(gaps[0], ctx.locale),
-                ref=case.ref), case=case, actions=("evidence",))
+    gap = gaps[0]
+    number = list(requirements(ground)).index(gap) + 1
+    label = requirement_label(gap, ctx.locale)
+    # A slot of several items (two review periods) says how far it is, or the manager who sent
+    # one reads the same prompt again as if nothing had arrived.
+    have = received(gap, kinds)
+    text = (t("h.prompt_next_partial", ctx.locale, n=number, label=label, have=have, need=gap.min_count,
+              ref=case.ref) if have else t("h.prompt_next", ctx.locale, n=number, label=label, ref=case.ref))
+    ctx.reply("evidence_prompt", text, case=case, actions=("evidence",))
 
 
 async def handle(ctx: Ctx) -> Reply:

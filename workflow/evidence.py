@@ -6,7 +6,6 @@ Requirements are slots filled by evidence *kinds*; `missing()` says which slots 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -132,14 +131,15 @@ def requirements(ground: Ground) -> tuple[Requirement, ...]:
     return DEFAULT_REQUIREMENTS[ground]
 
 
+def received(req: Requirement, kinds: Iterable[str]) -> int:
+    """How many items of `kinds` count towards `req` (one of two review periods, say)."""
+    return sum(1 for kind in kinds if kind in req.accepts)
+
+
 def missing(ground: Ground, kinds: Iterable[str]) -> tuple[Requirement, ...]:
     """The requirements of `ground` not yet met by evidence of `kinds` (one entry per item)."""
-    counts = Counter(kinds)
-    return tuple(
-        req
-        for req in requirements(ground)
-        if sum(counts[kind] for kind in req.accepts) < req.min_count
-    )
+    given = list(kinds)
+    return tuple(req for req in requirements(ground) if received(req, given) < req.min_count)
 
 
 def requirement_label(req: Requirement | str, locale: str | None) -> str:

@@ -17,6 +17,8 @@ from tests.unit.steps import (
     timers,
     told,
 )
+from workflow.evidence import requirement_label
+from workflow.i18n import t
 
 
 async def test_open_starts_collecting_evidence_and_tells_the_hr_group(world: World) -> None:
@@ -132,3 +134,16 @@ async def test_a_retried_delivery_is_handled_once(world: World) -> None:
     again = await world.act("wangfang", "facts", facts={"avg_wage": "13000"}, delivery_id="console:d1")
     assert again.duplicate
     assert (await world.case()).facts.entries()["avg_wage"] == "12000"
+
+
+async def test_a_slot_of_two_items_says_how_many_have_arrived(world: World) -> None:
+    # Incompetence needs two review periods' records: after the first, the prompt must not read
+    # as if nothing had come.
+    await opened(world)
+    first = await ok(world, "lee", "evidence", kind="performance", content="2023H2 考核 C")
+    label = requirement_label("performance_records", "zh-CN")
+    assert first.messages[-1].data["title"] == t("h.prompt_next_partial", "zh-CN", n=1, label=label, have=1,
+                                                   need=2, ref="C-0001")
+    second = await ok(world, "lee", "evidence", kind="performance", content="2024H1 考核 C")
+    assert second.messages[-1].data["title"] == t("h.prompt_next", "zh-CN", n=2,
+                                                    label=requirement_label("remedy", "zh-CN"), ref="C-0001")
