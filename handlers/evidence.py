@@ -15,14 +15,16 @@ from storage.models import EvidenceItem
 from workflow.actions import BY_NAME
 from workflow.case import Case
 from workflow.evidence import (
-    all_kinds,
     kind_label,
+    kinds_for,
     missing,
     parse_kind,
     received,
     requirement_label,
     requirements,
+    typed_label,
 )
+from workflow.fact_words import listing
 from workflow.i18n import t
 from workflow.model import Ground, State
 
@@ -62,8 +64,9 @@ async def handle(ctx: Ctx) -> Reply:
     args = ctx.inbound.args
     kind = parse_kind(str(args.get("kind", "")))
     if kind is None:
+        # The kinds this case needs, as they can be typed: not all thirty of every ground.
         raise Refused("h.evidence_kind", case=case, kind=args.get("kind", ""),
-                      kinds=", ".join(kind_label(k, ctx.locale) for k in all_kinds()))
+                      kinds=listing((typed_label(k, ctx.locale) for k in kinds_for(Ground(case.ground))), ctx.locale))
     file: dict[str, Any] | None = args.get("file")
     content = str(args.get("content", "")).strip()
     body = file["data"] if file else content.encode()

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workflow.i18n import LOCALES, t
+from workflow.i18n import DEFAULT_LOCALE, LOCALES, t
 from workflow.model import Ground, Refusal
 
 
@@ -157,6 +157,22 @@ def kind_label(kind: str, locale: str | None) -> str:
     return t(f"evidence.kind.{kind}", locale)
 
 
+def kinds_for(ground: Ground) -> tuple[str, ...]:
+    """The kinds that fill `ground`'s requirements, in the order the requirements are asked for."""
+    wanted = [kind for req in requirements(ground) for kind in all_kinds() if kind in req.accepts]
+    return tuple(dict.fromkeys(wanted))
+
+
+def typed_label(kind: str, locale: str | None) -> str:
+    """`kind` as a person can type it, shortest word first, then its full label: perf (performance
+    record), 绩效（绩效记录）."""
+    chinese = (locale or DEFAULT_LOCALE).startswith("zh")
+    names = [kind.replace("_", " "), *_ALIASES[EvidenceKind(kind)]]
+    fitting = [name for name in names if bool(_CJK.search(name)) == chinese]
+    short = min(fitting, key=len) if fitting else kind
+    return t("evidence.kind_typed", locale, short=short, label=kind_label(kind, locale))
+
+
 def all_kinds() -> tuple[str, ...]:
     """Every evidence kind, in the order they are offered to people."""
     return tuple(kind.value for kind in EvidenceKind)
@@ -189,6 +205,9 @@ _ALIASES: dict[EvidenceKind, tuple[str, ...]] = {
     K.FRAUD_PROOF: ("fraud", "deception", "欺诈", "虚假材料"),
     K.CRIMINAL_RECORD: ("criminal", "judgment", "刑事", "判决书"),
 }
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _normal(text: str) -> str:

@@ -17,7 +17,7 @@ from tests.unit.steps import (
     timers,
     told,
 )
-from workflow.evidence import requirement_label
+from workflow.evidence import kind_label, requirement_label, typed_label
 from workflow.i18n import t
 
 
@@ -82,7 +82,10 @@ async def test_evidence_refusals(world: World) -> None:
     await opened(world)
     assert says(await world.act("wangfang", "evidence", kind="pip", content="x"), "h.only_manager_evidence", "zh-CN")
     assert says(await world.act("lee", "evidence", kind="pip", content=" "), "h.evidence_empty", "zh-CN")
-    assert "horoscope" in refusal(await world.act("lee", "evidence", kind="horoscope", content="x"))
+    unknown = refusal(await world.act("lee", "evidence", kind="horoscope", content="x"))
+    # What this case (incompetence) takes, as it can be typed; not every ground's kinds.
+    assert "horoscope" in unknown and typed_label("performance", "zh-CN") in unknown
+    assert "绩效（绩效记录）" in unknown and kind_label("proposal", "zh-CN") not in unknown
     assert await audit_actions(world) == ["open", "refused:evidence"]  # HR's attempt is on record
 
 
