@@ -11,6 +11,7 @@ import asyncio
 import atexit
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -92,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
         log_to_file(log_path)
     except OSError as error:
         raise CommandError(f"cannot write the console log {log_path}: {error}") from None
-    _print(t("console.log_file", locale, path=log_path))
-    return asyncio.run(_console(settings, lines, interactive, args.start, locale))
+    out = Transcript()
+    out(t("console.log_file", locale, path=log_path))
+    return asyncio.run(_console(settings, lines, interactive, args.start, locale, out))
 
 
 def _keep_history(path: Path) -> Callable[[], None] | None:
@@ -128,13 +130,28 @@ def _stdin_lines(stream: TextIO, interactive: bool) -> Iterator[str]:
         yield line
 
 
-def _print(text: str) -> None:
-    print(text, flush=True)
+class Transcript:
+    """Prints what the console shows. Once its reader is gone (a pager quit, `| head` had its
+    lines), it shows nothing more and the session stops reading: a reply that cannot be printed
+    must not fail the request it answers, which would be taken again in a later session."""
+
+    def __init__(self) -> None:
+        self.gone = False
+
+    def __call__(self, text: str) -> None:
+        if self.gone:
+            return
+        try:
+            print(text, flush=True)
+        except BrokenPipeError:
+            self.gone = True
+            # Python flushes stdout once more at exit: point it at nothing, not at the closed pipe.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 async def _console(
     settings: Settings, lines: Iterator[str], interactive: bool, start: datetime | None,
-    locale: str,
+    locale: str, out: Transcript,
 ) -> int:
     zone = ZoneInfo(settings.TIMEZONE)
     now = start.replace(tzinfo=zone) if start else SystemClock().now().replace(second=0,
@@ -143,8 +160,8 @@ async def _console(
     services = bootstrap(settings, clock=clock)
     try:
         await services.ensure_migrated()
-        await _seed_example_directory(services, settings, locale)
-        session = ConsoleSession(services, clock, _print, locale=locale, echo=not interactive,
+        await _seed_example_directory(services, settings, locale, out)
+        session = ConsoleSession(services, clock, out, locale=locale, echo=not interactive,
                                  store=ConsoleStore(services.uow_factory),
                                  charts=Path(settings.DATA_DIR) / DIGESTS, font=settings.DOCUMENT_FONT)
         await session.restore(clock=start is None)
@@ -158,14 +175,14 @@ async def _console(
             session.show_clock()
         for line in lines:
             await session.handle_line(line)
-            if session.done:
+            if session.done or out.gone:
                 break
         return 0
     finally:
         await services.close()
 
 
-async def _seed_example_directory(services: Services, settings: Settings, locale: str) -> None:
+async def _seed_example_directory(services: Services, settings: Settings, locale: str, out: Transcript) -> None:
     """A first local trial has nobody to play: load the example company so `as lee: …` works."""
     where = workspace("console")
     async with services.uow_factory() as uow:
@@ -174,4 +191,4 @@ async def _seed_example_directory(services: Services, settings: Settings, locale
     people = parse(EXAMPLE_PEOPLE.read_text(encoding="utf-8-sig"))
     await import_entries(services.uow_factory, people, where, timezone=settings.TIMEZONE, city=settings.CITY,
                          locale=settings.LOCALE)
-    _print(t("console.seeded", locale, file=EXAMPLE_PEOPLE.name))
+    out(t("console.seeded", locale, file=EXAMPLE_PEOPLE.name))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -471,6 +472,29 @@ def test_the_console_survives_a_long_paste_keeps_logs_apart_and_resumes_after_a_
     assert "as lee" not in back.stdout.decode()
     kept = run_console(url, tmp_path, b"clock +0m\nquit\n")
     assert t("console.clock", "zh-CN", now="2025-10-10 11:00 周五", zone="Asia/Shanghai") in kept.stdout.decode()
+
+
+def test_a_reader_gone_ends_the_session_without_failing_the_request(tmp_path: Path) -> None:
+    """`make run | head`, or a pager quit: output the console cannot print is dropped, the line
+    being handled is handled once, and the session stops reading (it used to fail the request,
+    which a later session took again)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    env = {**os.environ, "PYTHONPATH": str(PEOPLE_CSV.parents[1]), "LOG_LEVEL": "INFO",
+           "LOCALE": "zh-CN", "DATABASE_URL": url}
+    console = subprocess.Popen([sys.executable, "-m", "bot", "console", "--start", "2025-10-09 10:00"],
+                               cwd=tmp_path, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert console.stdout is not None
+    console.stdout.close()  # the reader is gone before the console prints a thing
+    _, errors = console.communicate("as lee: 退工 @alice 不能胜任 连续两期绩效不达标\nas lee: 进度 C-0001\n".encode(),
+                                    timeout=120)
+    assert console.returncode == 0, errors.decode()
+    assert b"BrokenPipe" not in errors and b"Exception ignored" not in errors
+    log = (Path(os.environ["DATA_DIR"]) / "console-session.log").read_text(encoding="utf-8")
+    assert "handling failed" not in log
+    with sqlite3.connect(tmp_path / "console.db") as db:
+        assert db.execute("SELECT count(*) FROM cases").fetchone() == (1,)  # the first line, once
+        assert db.execute("SELECT count(*) FROM inbox").fetchone() == (0,)  # nothing left to take again
 
 
 def test_readable_joins_emoji_halves_and_refuses_undecodable_bytes() -> None:
