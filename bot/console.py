@@ -34,6 +34,7 @@ from bot.channels import guided
 from bot.channels.console import ConsoleChannel
 from bot.channels.guided import Dialog, EvidenceDialog, Guided
 from bot.directory import workspace
+from bot.errors import safe_url
 from bot.gateway import Gateway
 from bot.router import Parsed, ParseError, parse, parse_action, to_inbound
 from bot.router.readers import fold, local_time
@@ -234,17 +235,19 @@ class ConsoleSession:
         saved = self.kept.get(CLOCK_KEY, {}).get("now")
         if isinstance(saved, str):
             with contextlib.suppress(ValueError):  # unreadable: start from the time given
-                self.kept_now = datetime.fromisoformat(saved)
+                kept = datetime.fromisoformat(saved)
+                self.kept_now = kept if kept.tzinfo is not None else None  # no zone: unreadable too
         if clock and self.kept_now is not None:
             self.clock.set(self.kept_now)
 
-    def started_before_kept_clock(self) -> bool:
-        """The time given to start at lies before the clock a previous session kept: the case
-        files already hold later events, and the clock only moves forward (refused, as `clock`
-        refuses a time in the past)."""
+    def refuse_start_before_kept_clock(self) -> bool:
+        """Say so and return True when the time given to start at lies before the clock a
+        previous session kept: the case files already hold later events, and the clock only
+        moves forward (as `clock` refuses a time in the past)."""
         if self.kept_now is None or self.clock.now() >= self.kept_now:
             return False
-        self.say("console.start_backwards", start=self._local(self.clock.now()), now=self._local(self.kept_now))
+        self.say("console.start_backwards", start=self._local(self.clock.now()), now=self._local(self.kept_now),
+                 database=safe_url(self.services.settings.DATABASE_URL))
         return True
 
     async def keep(self) -> None:

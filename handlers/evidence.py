@@ -14,16 +14,7 @@ from handlers.transition import audit, rearm_timers
 from storage.models import EvidenceItem
 from workflow.actions import BY_NAME
 from workflow.case import Case
-from workflow.evidence import (
-    kind_label,
-    kinds_for,
-    missing,
-    parse_kind,
-    received,
-    requirement_label,
-    requirements,
-    typed_label,
-)
+from workflow.evidence import first_gap, kind_label, kinds_for, parse_kind, requirement_label, typed_label
 from workflow.fact_words import listing
 from workflow.i18n import t
 from workflow.model import Ground, State
@@ -34,20 +25,17 @@ EVIDENCE = BY_NAME["evidence"]
 async def next_prompt(ctx: Ctx, case: Case) -> None:
     """Ask for the next missing item, or say the evidence is complete."""
     kinds = [e.kind for e in await ctx.uow.evidence.for_case(case.id)]
-    ground = Ground(case.ground)
-    gaps = missing(ground, kinds)
-    if not gaps:
+    gap = first_gap(Ground(case.ground), kinds)
+    if gap is None:
         ctx.reply("evidence_prompt", t("h.evidence_complete", ctx.locale, ref=case.ref), case=case,
                   actions=("submit",))
         return
-    gap = gaps[0]
-    number = list(requirements(ground)).index(gap) + 1
-    label = requirement_label(gap, ctx.locale)
+    label = requirement_label(gap.requirement, ctx.locale)
     # A slot of several items (two review periods) says how far it is, or the manager who sent
     # one reads the same prompt again as if nothing had arrived.
-    have = received(gap, kinds)
-    text = (t("h.prompt_next_partial", ctx.locale, n=number, label=label, have=have, need=gap.min_count,
-              ref=case.ref) if have else t("h.prompt_next", ctx.locale, n=number, label=label, ref=case.ref))
+    text = (t("h.prompt_next_partial", ctx.locale, n=gap.number, label=label, have=gap.have,
+              need=gap.requirement.min_count, ref=case.ref) if gap.have
+            else t("h.prompt_next", ctx.locale, n=gap.number, label=label, ref=case.ref))
     ctx.reply("evidence_prompt", text, case=case, actions=("evidence",))
 
 
@@ -64,7 +52,7 @@ async def handle(ctx: Ctx) -> Reply:
     args = ctx.inbound.args
     kind = parse_kind(str(args.get("kind", "")))
     if kind is None:
-        # The kinds this case needs, as they can be typed: not all thirty of every ground.
+        # The kinds this case takes, as they can be typed: not those of every ground.
         raise Refused("h.evidence_kind", case=case, kind=args.get("kind", ""),
                       kinds=listing((typed_label(k, ctx.locale) for k in kinds_for(Ground(case.ground))), ctx.locale))
     file: dict[str, Any] | None = args.get("file")

@@ -30,9 +30,14 @@ async def handle(ctx: Ctx) -> Reply:
 def _action(action: str, locale: str) -> str:
     """Timeline verbs in the reader's language where the catalogue has them ("reminder:…" too)."""
     head, _, detail = action.partition(":")
-    key = f"action.{detail or head}" if head in ("reminder", "refused") else f"action.{head}"
-    label = t(key, locale) if has(key) else (detail or head)
-    if head not in ("reminder", "refused"):
+    tagged = head in ("reminder", "refused")
+    name = detail or head if tagged else head
+    # A button's label says what to do ("Add evidence"); an event that happened says what was
+    # done, where the two differ. A refused attempt keeps the button's words.
+    keys = (f"action.{name}",) if tagged else (f"h.timeline.action.{name}", f"action.{name}")
+    key = next((k for k in keys if has(k)), None)
+    label = t(key, locale) if key else name
+    if not tagged:
         return label
     return t("h.timeline.tagged", locale, tag=t(f"h.timeline.{head}", locale), label=label)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workflow.i18n import DEFAULT_LOCALE, LOCALES, t
+from workflow.i18n import LOCALES, normalise_locale, t
 from workflow.model import Ground, Refusal
 
 
@@ -142,6 +142,25 @@ def missing(ground: Ground, kinds: Iterable[str]) -> tuple[Requirement, ...]:
     return tuple(req for req in requirements(ground) if received(req, given) < req.min_count)
 
 
+@dataclass(frozen=True)
+class EvidenceGap:
+    """The first item a case still lacks: its number in the ground's list, what counts, and how
+    many of it are in already (one of two review periods, say)."""
+
+    number: int
+    requirement: Requirement
+    have: int
+
+
+def first_gap(ground: Ground, kinds: Iterable[str]) -> EvidenceGap | None:
+    """What to ask for next, or None when the evidence is complete (every prompt asks this)."""
+    given = list(kinds)
+    gaps = missing(ground, given)
+    if not gaps:
+        return None
+    return EvidenceGap(requirements(ground).index(gaps[0]) + 1, gaps[0], received(gaps[0], given))
+
+
 def requirement_label(req: Requirement | str, locale: str | None) -> str:
     """The reader's name for a requirement (or a requirement key), e.g. '改进计划及结果'."""
     key = req.key if isinstance(req, Requirement) else req
@@ -163,14 +182,18 @@ def kinds_for(ground: Ground) -> tuple[str, ...]:
     return tuple(dict.fromkeys(wanted))
 
 
+def typed_word(kind: str, locale: str | None) -> str:
+    """One word that names `kind` as the first word of `evidence`: English takes the kind's own
+    name (improvement-plan), Chinese its first Chinese alias (改进计划); never a space, as the
+    command reads one word."""
+    if normalise_locale(locale) == "en":
+        return kind.replace("_", "-")
+    return next(name for name in _ALIASES[EvidenceKind(kind)] if _CJK.search(name))
+
+
 def typed_label(kind: str, locale: str | None) -> str:
-    """`kind` as a person can type it, shortest word first, then its full label: perf (performance
-    record), 绩效（绩效记录）."""
-    chinese = (locale or DEFAULT_LOCALE).startswith("zh")
-    names = [kind.replace("_", " "), *_ALIASES[EvidenceKind(kind)]]
-    fitting = [name for name in names if bool(_CJK.search(name)) == chinese]
-    short = min(fitting, key=len) if fitting else kind
-    return t("evidence.kind_typed", locale, short=short, label=kind_label(kind, locale))
+    """`kind` as it can be typed, then its full label: improvement-plan (improvement plan)."""
+    return t("evidence.kind_typed", locale, short=typed_word(kind, locale), label=kind_label(kind, locale))
 
 
 def all_kinds() -> tuple[str, ...]:

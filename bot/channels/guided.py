@@ -21,7 +21,7 @@ from bot.router.readers import fold, yes_no
 from handlers.contracts import Reply
 from storage.uow import UnitOfWork
 from workflow.actions import Input
-from workflow.evidence import Requirement, all_kinds, missing, parse_kind, requirement_label, requirements
+from workflow.evidence import EvidenceGap, Requirement, all_kinds, first_gap, parse_kind, requirement_label
 from workflow.i18n import has, t
 from workflow.model import Ground, State
 
@@ -198,15 +198,7 @@ def answer(dialog: Guided, text: str, locale: str) -> Turn:
 # -- the guided evidence dialogue ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NextItem:
-    """The first evidence item a case still lacks: its number in the ground's list, and what counts."""
-
-    number: int
-    requirement: Requirement
-
-
-async def next_item(uow_factory: Callable[[], UnitOfWork], tenant_key: str, case_ref: str) -> NextItem | None:
+async def next_item(uow_factory: Callable[[], UnitOfWork], tenant_key: str, case_ref: str) -> EvidenceGap | None:
     """What `case_ref` lacks next, or None when no evidence is asked for now."""
     async with uow_factory() as uow:
         tenant = await uow.tenants.by_key(tenant_key)
@@ -214,14 +206,15 @@ async def next_item(uow_factory: Callable[[], UnitOfWork], tenant_key: str, case
         if case is None or case.state != State.COLLECTING_EVIDENCE:
             return None
         kinds = [item.kind for item in await uow.evidence.for_case(case.id)]
-    ground = Ground(case.ground)
-    gaps = missing(ground, kinds)
-    return NextItem(requirements(ground).index(gaps[0]) + 1, gaps[0]) if gaps else None
+    return first_gap(Ground(case.ground), kinds)
 
 
-def ask_item(item: NextItem, case_ref: str, locale: str) -> str:
-    return t("guided.evidence_next", locale, n=item.number, label=requirement_label(item.requirement, locale),
-             ref=case_ref)
+def ask_item(item: EvidenceGap, case_ref: str, locale: str) -> str:
+    label = requirement_label(item.requirement, locale)
+    if item.have:  # one of two review periods is in: say so, as the typed command's prompt does
+        return t("guided.evidence_next_partial", locale, n=item.number, label=label, have=item.have,
+                 need=item.requirement.min_count, ref=case_ref)
+    return t("guided.evidence_next", locale, n=item.number, label=label, ref=case_ref)
 
 
 def filed_as(requirement: Requirement, text: str) -> str:
@@ -233,7 +226,7 @@ def filed_as(requirement: Requirement, text: str) -> str:
     return next(kind for kind in all_kinds() if kind in requirement.accepts)
 
 
-def evidence_answer(dialog: EvidenceDialog, item: NextItem, text: str, locale: str) -> Turn:
+def evidence_answer(dialog: EvidenceDialog, item: EvidenceGap, text: str, locale: str) -> Turn:
     """The step after a text answer to the evidence prompt: file it under `item`, or cancel/back."""
     said, locale = control(text), written(text) or locale
     if said == "cancel":

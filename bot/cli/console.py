@@ -1,7 +1,8 @@
 """`python -m bot console`: the interactive console (or a script of console lines) on a movable clock.
 
 Logs go to DATA_DIR/console-session.log (named once at start) so they never interleave with the
-transcript; at a terminal, typed lines are kept in DATA_DIR/console_history (readline).
+transcript; at a terminal, typed lines are kept in DATA_DIR/console_history (readline). A SQLite
+database is migrated first, as `python -m bot` does; PostgreSQL is left to `db upgrade`.
 """
 
 from __future__ import annotations
@@ -85,14 +86,14 @@ def run(args: argparse.Namespace) -> int:
         if interactive and (write_history := _keep_history(data_dir / HISTORY_FILE)):
             atexit.register(write_history)
         lines = _stdin_lines(sys.stdin, interactive)
-    if sqlite_path(settings.DATABASE_URL) is not None:
-        # The embedded default: nobody else migrates this file (`python -m bot` does it too).
-        upgrade_schema(settings)
     log_path = data_dir / LOG_FILE
     try:
         log_to_file(log_path)
     except OSError as error:
         raise CommandError(f"cannot write the console log {log_path}: {error}") from None
+    if sqlite_path(settings.DATABASE_URL) is not None:
+        # The embedded default: nobody else migrates this file (`python -m bot` does it too).
+        upgrade_schema(settings)
     out = Transcript()
     out(t("console.log_file", locale, path=log_path))
     return asyncio.run(_console(settings, lines, interactive, args.start, locale, out))
@@ -146,7 +147,10 @@ class Transcript:
         except BrokenPipeError:
             self.gone = True
             # Python flushes stdout once more at exit: point it at nothing, not at the closed pipe.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            with contextlib.suppress(OSError, ValueError):  # not a real descriptor: nothing to flush
+                nothing = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(nothing, sys.stdout.fileno())
+                os.close(nothing)
 
 
 async def _console(
@@ -165,7 +169,7 @@ async def _console(
                                  store=ConsoleStore(services.uow_factory),
                                  charts=Path(settings.DATA_DIR) / DIGESTS, font=settings.DOCUMENT_FONT)
         await session.restore(clock=start is None)
-        if start is not None and session.started_before_kept_clock():
+        if start is not None and session.refuse_start_before_kept_clock():
             return FAILED
         log.info("console session started; its clock reads %s", clock.now().isoformat())
         if session.kept:
@@ -174,9 +178,9 @@ async def _console(
             session.say("console.help")
             session.show_clock()
         for line in lines:
-            await session.handle_line(line)
             if session.done or out.gone:
                 break
+            await session.handle_line(line)
         return 0
     finally:
         await services.close()

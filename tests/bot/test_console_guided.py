@@ -28,6 +28,7 @@ from tests.bot.test_console import (
     seed_console_directory,
 )
 from workflow.clock import ManualClock
+from workflow.evidence import requirement_label
 from workflow.i18n import t
 
 # An English-speaking HR member next to the Chinese-speaking one of test_console.py.
@@ -232,6 +233,14 @@ async def test_the_guided_evidence_dialogue_end_to_end(
 
     # Typing the evidence command starts the prompts again; each answer is filed under the item asked.
     await session.handle_line("as lee: 证据 1 绩效 2024H2 考核 C")
+    # One of the two review periods is in: the reply's prompt and its button's question say so.
+    label = requirement_label("performance_records", locale)
+    typed = requirement_label("performance_records", "zh-CN")  # the command was typed in Chinese
+    assert any(t("h.prompt_next_partial", "zh-CN", n=1, label=typed, have=1, need=2, ref="C-0001") in block
+               for block in out[-3:])
+    await session.handle_line("as lee: press 1")
+    assert out[-2].endswith(t("guided.evidence_next_partial", locale, n=1, label=label, have=1, need=2,
+                              ref="C-0001"))
     answers = ["2025H1 考核 C", "PIP https://hr.example.com/pip/alice", "2025-06-30 改进期满仍未达标",
                "2025-06-30 面谈记录", "2025-07-01 书面说明"]
     for answer in answers:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import stat
 from datetime import date
 from pathlib import Path
@@ -114,11 +115,12 @@ def test_the_console_log_made_first_leaves_the_data_directory_owner_only(tmp_pat
     # The console writes its log before anything else is kept in DATA_DIR (the signing key later).
     log = tmp_path / "site" / "var" / "console-session.log"
     root = logging.getLogger()
-    saved = root.handlers[:]
+    saved, umask = root.handlers[:], os.umask(0o022)  # the usual umask, which would leave them readable
     try:
         log_to_file(log)
         assert mode(log) == 0o600 and mode(log.parent) == 0o700 and mode(log.parent.parent) == 0o700
     finally:
+        os.umask(umask)
         for handler in root.handlers[:]:
             handler.close()
         root.handlers[:] = saved

@@ -142,6 +142,8 @@ async def test_status_of_one_case_shows_its_timeline_to_its_people_only(world: W
     hr_timeline = (await ok(world, "zhao", "status")).messages[1].data["text"]
     assert t("h.timeline.tagged", "en", tag=t("h.timeline.refused", "en"), label=t("action.status", "en")) \
         in hr_timeline
+    # An event says what was done; the button's words ("Add evidence") are for what to do.
+    assert f"· {t('h.timeline.action.evidence', 'en')}" in hr_timeline and t("action.evidence", "en") not in hr_timeline
 
 
 async def test_the_report_is_for_hr_and_counts_open_cases_and_overdue_items(world: World) -> None:

@@ -150,3 +150,10 @@ async def test_a_slot_of_two_items_says_how_many_have_arrived(world: World) -> N
     second = await ok(world, "lee", "evidence", kind="performance", content="2024H1 考核 C")
     assert second.messages[-1].data["title"] == t("h.prompt_next", "zh-CN", n=2,
                                                     label=requirement_label("remedy", "zh-CN"), ref="C-0001")
+
+
+async def test_an_unknown_kind_in_english_offers_words_that_can_be_typed(world: World) -> None:
+    await ok(world, "zhao", "open", None, employee="carol", ground="incompetent")  # mike, who reads English
+    unknown = refusal(await world.act("mike", "evidence", kind="horoscope", content="x"))
+    assert typed_label("improvement_plan", "en") in unknown and "improvement-plan (" in unknown
+    assert kind_label("proposal", "en") not in unknown

@@ -70,6 +70,8 @@ FAMILIES = (
     Family("outcome.{}", _values(Outcome)),
     # Buttons, timeline entries and reminders: triggers and timer actions, plus audit-only actions.
     Family("action.{}", _values(Trigger, TimerAction), open=True),
+    # An event's own words where a button's would read wrong in a timeline ("Add evidence").
+    Family("h.timeline.action.{}", _values(["evidence"]), open=True),
     Family("policy.{}", _values(TimerAction)),
     Family("machine.party.{}", _values(Party)),
     Family("evidence.kind.{}", _values(EvidenceKind), open=True),

@@ -10,13 +10,16 @@ from workflow.evidence import (
     GroundRefused,
     Requirement,
     all_kinds,
+    first_gap,
     ground_refusal,
     is_requirement_key,
     kind_label,
+    kinds_for,
     missing,
     parse_kind,
     requirement_label,
     requirements,
+    typed_word,
 )
 from workflow.i18n import t
 from workflow.model import Ground
@@ -237,3 +240,23 @@ def test_every_kind_parses_from_its_value_and_both_labels(kind: EvidenceKind) ->
 
 def test_parse_kind_returns_plain_strings() -> None:
     assert type(parse_kind("pip")) is str
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("ground", CASE_GROUNDS)
+def test_the_word_offered_for_a_kind_is_one_word_that_names_it(ground: Ground, locale: str) -> None:
+    # What an unknown-kind refusal offers must work typed as the first word of `evidence`.
+    offered = kinds_for(ground)
+    assert set(offered) == set().union(*(req.accepts for req in requirements(ground)))
+    for kind in offered:
+        word = typed_word(kind, locale)
+        assert len(word.split()) == 1 and parse_kind(word) == kind
+
+
+def test_the_first_gap_counts_what_is_in_of_a_slot_of_several() -> None:
+    one = first_gap(Ground.INCOMPETENT, ["performance"])
+    assert one is not None and (one.number, one.requirement.key, one.have) == (1, "performance_records", 1)
+    two = first_gap(Ground.INCOMPETENT, ["performance", "performance"])
+    assert two is not None and (two.number, two.requirement.key, two.have) == (2, "remedy", 0)
+    every = [kind for req in requirements(Ground.MUTUAL) for kind in sorted(req.accepts)]
+    assert first_gap(Ground.MUTUAL, every) is None
