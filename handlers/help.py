@@ -19,6 +19,13 @@ async def parse_error(ctx: Ctx) -> Reply:
     code = str(ctx.inbound.args.get("code", ""))
     params = dict(ctx.inbound.args.get("params") or {})
     what = t(code, ctx.locale, **params) if has(code) else t("h.unknown_action", ctx.locale, action=code)
+    usage = str(ctx.inbound.args.get("usage_key", ""))
+    if usage != "router.usage.help" and has(usage):
+        # The command was recognised: its own form, not every command's (a wall of text on a
+        # phone for each typo), and where the rest are.
+        ctx.reply("help", t("h.parse_error.title", ctx.locale),
+                  f"{what}\n{t(usage, ctx.locale)}\n{t('h.parse_error.more', ctx.locale)}")
+        return Reply(ok=False)
     roles = ctx.actor.role_set if ctx.actor else frozenset()
     ctx.reply("help", t("h.parse_error.title", ctx.locale), f"{what}\n\n{help_text(ctx.locale, roles)}")
     return Reply(ok=False)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from storage.audit import verify
 from tests.handlers.conftest import SHANGHAI, World
 from workflow.evidence import requirements
+from workflow.i18n import t
 from workflow.model import Ground
 
 T1_FACTS = {"last_day": "2024-06-30", "avg_wage": "12000", "prev_wage": "12500", "local_avg": "10000",
@@ -209,6 +210,13 @@ async def test_help_and_unreadable_input_answer_in_the_askers_language(world: Wo
     assert hr_only not in english.messages[0].data["text"]
     reply = await world.act("bob", "parse_error", None, code="router.unknown_verb", params={"value": "fire"})
     assert not reply.ok and "fire" in reply.messages[0].data["text"]
+    assert english.messages[0].data["text"] in reply.messages[0].data["text"]  # no command known: all of them
+    # A command it knows, written wrong: that command's form and where the rest are, not every command.
+    wrong = await world.act("lee", "parse_error", None, code="router.missing_arg.kind", params={},
+                            usage_key="router.usage.evidence")
+    text = wrong.messages[0].data["text"]
+    assert not wrong.ok and t("router.usage.evidence", "zh-CN") in text and t("h.parse_error.more", "zh-CN") in text
+    assert chinese.messages[0].data["text"] not in text and len(text.splitlines()) <= 3
 
 
 async def test_the_employees_objection_reaches_hr_however_the_channel_names_it(world: World) -> None:
