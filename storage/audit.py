@@ -89,6 +89,12 @@ def chain_link(
     return event
 
 
+def case_head(case: Case) -> tuple[int, str] | None:
+    """The head of the case's chain as its row holds it (read with the case's lock), for
+    chain_link; None while the chain is empty."""
+    return (case.audit_seq, case.audit_hash) if case.audit_seq else None  # type: ignore[attr-defined]
+
+
 @functools.cache
 def _appending(postgresql: bool) -> tuple[Executable, Update]:
     """The event's INSERT, doing nothing when its seq is taken (`:event_<column>`), and the head's
@@ -130,7 +136,7 @@ class AuditLog:
         if case.id is None:
             await self.session.flush()
         # The head is the case row's, read with its lock: no read of the chain.
-        head = (case.audit_seq, case.audit_hash) if case.audit_seq else None  # type: ignore[attr-defined]
+        head = case_head(case)
         link = {"action": action, "actor_id": actor_id, "actor_identity": actor_identity,
                 "from_state": from_state, "to_state": to_state, "payload": payload, "at": at}
         event = chain_link(case.id, head, **link)

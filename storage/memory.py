@@ -24,7 +24,7 @@ from sqlalchemy import JSON, Column, TypeDecorator, UniqueConstraint, inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
-from storage.audit import chain_link
+from storage.audit import case_head, chain_link
 from storage.models import (
     AuditEvent,
     Base,
@@ -386,8 +386,7 @@ class MemoryAuditLog:
         # As storage.audit: link to the head the case's row holds and move it on with the event.
         # No older code runs beside this fake, so a head behind its chain is a bug: the taken
         # seq fails the insert instead of being mended as a rolling deploy's is.
-        head = (case.audit_seq, case.audit_hash) if case.audit_seq else None  # type: ignore[attr-defined]
-        event = self._tx.add(chain_link(case.id, head, action=action, actor_id=actor_id,
+        event = self._tx.add(chain_link(case.id, case_head(case), action=action, actor_id=actor_id,
                                         actor_identity=actor_identity, from_state=from_state,
                                         to_state=to_state, payload=payload, at=at))
         case.audit_seq, case.audit_hash = event.seq, event.hash  # type: ignore[attr-defined]
