@@ -23,9 +23,9 @@ async def parse_error(ctx: Ctx) -> Reply:
     if usage != "router.usage.help" and has(usage):
         # The command was recognised: its own form, not every command's (a wall of text on a
         # phone for each typo), and where the rest are.
-        ctx.reply("help", t("h.parse_error.title", ctx.locale),
-                  f"{what}\n{t(usage, ctx.locale)}\n{t('h.parse_error.more', ctx.locale)}")
-        return Reply(ok=False)
-    roles = ctx.actor.role_set if ctx.actor else frozenset()
-    ctx.reply("help", t("h.parse_error.title", ctx.locale), f"{what}\n\n{help_text(ctx.locale, roles)}")
+        how = f"{what}\n{t(usage, ctx.locale)}\n{t('h.parse_error.more', ctx.locale)}"
+    else:
+        roles = ctx.actor.role_set if ctx.actor else frozenset()
+        how = f"{what}\n\n{help_text(ctx.locale, roles)}"
+    ctx.reply("help", t("h.parse_error.title", ctx.locale), how)
     return Reply(ok=False)
