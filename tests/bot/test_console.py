@@ -408,8 +408,7 @@ def test_python_m_bot_console_reads_piped_lines(
     assert cli.main(["console", "--script", "missing.txt"]) == 2
     assert "missing.txt" in capsys.readouterr().err
 
-    env = {**os.environ, "PYTHONPATH": str(PEOPLE_CSV.parents[1]), "LOG_LEVEL": "WARNING",
-           "LOCALE": "en", "DATABASE_URL": url}
+    env = console_env(url, LOG_LEVEL="WARNING", LOCALE="en")
     script = "# a comment\nas lee: 退工 @alice 违纪\nclock +2d\nquit\nas lee: 进度\n"
     done = subprocess.run([sys.executable, "-m", "bot", "console", "--start", "2025-10-09 10:00"],
                           cwd=tmp_path, env=env, input=script, capture_output=True, text=True,
@@ -424,10 +423,14 @@ def test_python_m_bot_console_reads_piped_lines(
     assert "» quit" in lines and "» as lee: 进度" not in lines
 
 
+def console_env(url: str, **settings: str) -> dict[str, str]:
+    """The environment of a `python -m bot console` process on the database at `url`."""
+    return {**os.environ, "PYTHONPATH": str(PEOPLE_CSV.parents[1]), "LOG_LEVEL": "INFO", "LOCALE": "zh-CN",
+            "DATABASE_URL": url, **settings}
+
+
 def run_console(url: str, cwd: Path, script: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(PEOPLE_CSV.parents[1]), "LOG_LEVEL": "INFO",
-           "LOCALE": "zh-CN", "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "bot", "console", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "bot", "console", *args], cwd=cwd, env=console_env(url),
                           input=script, capture_output=True, timeout=120)
 
 
@@ -479,8 +482,7 @@ def test_a_reader_gone_ends_the_session_without_failing_the_request(tmp_path: Pa
     session stops reading lines (printing to the closed pipe failed the request being answered,
     which a later session took again, and the console exited 2)."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
-    env = {**os.environ, "PYTHONPATH": str(PEOPLE_CSV.parents[1]), "LOG_LEVEL": "INFO",
-           "LOCALE": "zh-CN", "DATABASE_URL": url, "DATA_DIR": str(tmp_path / "var")}
+    env = console_env(url, DATA_DIR=str(tmp_path / "var"))
     console = subprocess.Popen([sys.executable, "-m", "bot", "console", "--start", "2025-10-09 10:00"],
                                cwd=tmp_path, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
