@@ -117,17 +117,21 @@ async def test_a_database_in_use_goes_down_and_up_again_keeping_every_row(db_url
     assert await _counts_and_heads(db_url) == ([2, 1, 1, 3], [(3, last.hash)])
 
 
+# A tenant and a person whose manager (id 4242) does not exist: a broken reference.
+ORPHAN = ("INSERT INTO tenants (key, name, timezone, city, hr_channel, settings, case_seq)"
+          " VALUES ('t', 't', 'Asia/Shanghai', '', '', '{}', 0)",
+          "INSERT INTO people (tenant_id, employee_no, name, email, department, position, roles, locale, active,"
+          " manager_id) VALUES ((SELECT id FROM tenants), 'E1', 'n', '', '', '', '', 'zh-CN', 1, 4242)")
+
+
 async def test_a_migration_leaving_a_broken_reference_on_sqlite_changes_nothing(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'fk.db'}"
     await upgrade_async(url)
 
     def orphan(config: Config) -> None:
         connection: Connection = config.attributes["connection"]
-        connection.exec_driver_sql("INSERT INTO tenants (key, name, timezone, city, hr_channel, settings, case_seq)"
-                                   " VALUES ('t', 't', 'Asia/Shanghai', '', '', '{}', 0)")
-        connection.exec_driver_sql("INSERT INTO people (tenant_id, employee_no, name, email, department, position,"
-                                   " roles, locale, active, manager_id) VALUES"
-                                   " ((SELECT id FROM tenants), 'E1', 'n', '', '', '', '', 'zh-CN', 1, 4242)")
+        for statement in ORPHAN:
+            connection.exec_driver_sql(statement)
 
     with pytest.raises(RuntimeError, match=r"1 broken reference.*people"):
         await _migrate(url, orphan)
@@ -145,10 +149,8 @@ async def test_a_broken_reference_already_there_does_not_stop_an_upgrade(tmp_pat
     path = tmp_path / "orphan.db"
     await upgrade_async(f"sqlite+aiosqlite:///{path}", "0013")
     with sqlite3.connect(path) as raw:
-        raw.execute("INSERT INTO tenants (key, name, timezone, city, hr_channel, settings, case_seq)"
-                    " VALUES ('t', 't', 'Asia/Shanghai', '', '', '{}', 0)")
-        raw.execute("INSERT INTO people (tenant_id, employee_no, name, email, department, position, roles, locale,"
-                    " active, manager_id) VALUES (1, 'E1', 'n', '', '', '', '', 'zh-CN', 1, 4242)")
+        for statement in ORPHAN:
+            raw.execute(statement)
     raw.close()
     await upgrade_async(f"sqlite+aiosqlite:///{path}")
     engine = make_engine(f"sqlite+aiosqlite:///{path}")
